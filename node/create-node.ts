@@ -1,0 +1,112 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { LevelDatastore } from 'datastore-level'
+import { createLibp2p } from 'libp2p'
+import { DEFAULT_LISTEN, parseMultiaddrs } from './config.ts'
+import { createIdentity, identityExists, loadIdentity } from './identity.ts'
+import { buildLibp2pOptions } from './libp2p-options.ts'
+import { stickyListen } from './listen-addresses.ts'
+import { HyphaeMessenger } from './hyphae-messenger.ts'
+import { openDatabase, type Database } from './store/database.ts'
+import { MetaStore } from './store/meta-store.ts'
+import { NotInitializedError } from './errors.ts'
+import type { ComponentLogger, PrivateKey } from '@libp2p/interface'
+
+export interface MessengerInit {
+  dataDir: string
+  passphrase?: string
+  /** create the identity when the profile has none (default true) */
+  create?: boolean
+  nickname?: string
+  /** listen multiaddrs; default: TCP and WebSockets on every interface, same ports as last time */
+  listen?: string[]
+  bootstrap?: string[]
+  /** default true */
+  mdns?: boolean
+  mdnsInterval?: number
+  dhtServer?: boolean
+  /** dial peers remembered in the peer store on start (default true) */
+  reconnect?: boolean
+  logger?: ComponentLogger
+}
+
+export interface CreateOptions {
+  signal?: AbortSignal
+}
+
+/** Opens (or creates) a profile and starts its node. The caller must `stop()` it. */
+export async function createMessenger (init: MessengerInit, options: CreateOptions = {}): Promise<HyphaeMessenger> {
+  // validate everything the user typed before touching the disk
+  parseMultiaddrs(init.listen)
+  parseMultiaddrs(init.bootstrap)
+  await mkdir(init.dataDir, { recursive: true, mode: 0o700 })
+  const profile = await openProfile(init.dataDir, init)
+  const datastore = new LevelDatastore(join(init.dataDir, 'libp2p'))
+  try {
+    options.signal?.throwIfAborted()
+    await datastore.open()
+    const saved = await profile.meta.lastListen()
+    const templates = init.listen ?? DEFAULT_LISTEN
+    const build = (listen: string[]): ReturnType<typeof buildLibp2pOptions> => buildLibp2pOptions({
+      privateKey: profile.key,
+      datastore,
+      listen,
+      bootstrap: init.bootstrap ?? [],
+      mdns: init.mdns ?? true,
+      mdnsInterval: init.mdnsInterval,
+      dhtServer: init.dhtServer,
+      logger: init.logger
+    })
+    let libp2p
+    try {
+      libp2p = await createLibp2p(build(init.listen == null && saved != null ? saved : templates))
+    } catch (err) {
+      // the port kept from last time may be taken now: fall back to fresh ones
+      if (init.listen != null || saved == null) throw err
+      libp2p = await createLibp2p(build(templates))
+    }
+    if (init.listen == null) await profile.meta.setLastListen(stickyListen(templates, libp2p.getMultiaddrs()))
+    const messenger = new HyphaeMessenger({ libp2p, key: profile.key, db: profile.db, meta: profile.meta, datastore })
+    await messenger.start({ reconnect: init.reconnect ?? true })
+    if (options.signal?.aborted === true) {
+      await messenger.stop()
+      options.signal.throwIfAborted()
+    }
+    return messenger
+  } catch (err) {
+    await datastore.close().catch(() => {})
+    await profile.db.close().catch(() => {})
+    throw err
+  }
+}
+
+export interface Profile {
+  db: Database
+  meta: MetaStore
+  key: PrivateKey
+}
+
+/**
+ * Locks the profile (its level database) and loads or creates its identity. Holding the lock
+ * first means two processes can never race to create two identities.
+ */
+export async function openProfile (dataDir: string, init: { passphrase?: string, create?: boolean, nickname?: string } = {}): Promise<Profile> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  const db = await openDatabase(dataDir, 'db')
+  try {
+    const meta = new MetaStore(db)
+    let key: PrivateKey
+    if (await identityExists(dataDir)) {
+      key = await loadIdentity(dataDir, init.passphrase)
+    } else if (init.create ?? true) {
+      key = await createIdentity(dataDir, init.passphrase)
+    } else {
+      throw new NotInitializedError(dataDir)
+    }
+    if (init.nickname != null) await meta.setNickname(init.nickname)
+    return { db, meta, key }
+  } catch (err) {
+    await db.close().catch(() => {})
+    throw err
+  }
+}

@@ -1,0 +1,5 @@
+export * from './messenger.ts'
+export * from './errors.ts'
+export { createMessenger, openProfile, type MessengerInit } from './create-node.ts'
+export { resolveDataDir, socketPath, DEFAULT_LISTEN } from './config.ts'
+export { parseInvite, createInvite, type Invite } from './invite.ts'

@@ -1,0 +1,74 @@
+import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { base64url } from 'multiformats/bases/base64'
+import { concat } from 'uint8arrays/concat'
+import { InvalidInviteError } from './errors.ts'
+import { Invite as InvitePb } from './pb/invite.ts'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
+
+export const INVITE_PREFIX = 'hyphae://invite/'
+const SIGNING_DOMAIN = new TextEncoder().encode('hyphae-invite/1')
+const MAX_INVITE_BYTES = 8 * 1024
+const MAX_ADDRS = 32
+const MAX_NICKNAME = 64
+
+export interface Invite {
+  peerId: PeerId
+  nickname: string
+  addrs: Multiaddr[]
+  createdAt: Date
+}
+
+function signedBytes (pb: InvitePb): Uint8Array {
+  return concat([SIGNING_DOMAIN, InvitePb.encode({ ...pb, signature: new Uint8Array(0) })])
+}
+
+export async function createInvite (key: PrivateKey, nickname: string, addrs: Multiaddr[]): Promise<string> {
+  const pb: InvitePb = {
+    publicKey: publicKeyToProtobuf(key.publicKey) as Uint8Array<ArrayBuffer>,
+    nickname: nickname.slice(0, MAX_NICKNAME),
+    addrs: addrs.slice(0, MAX_ADDRS).map(a => a.bytes as Uint8Array<ArrayBuffer>),
+    createdAt: BigInt(Date.now()),
+    signature: new Uint8Array(0)
+  }
+  pb.signature = await key.sign(signedBytes(pb)) as Uint8Array<ArrayBuffer>
+  return INVITE_PREFIX + base64url.baseEncode(InvitePb.encode(pb))
+}
+
+/** Parses and verifies an invite; any tampering or truncation is an InvalidInviteError. */
+export async function parseInvite (text: string): Promise<Invite> {
+  const trimmed = text.trim()
+  if (!trimmed.startsWith(INVITE_PREFIX)) throw new InvalidInviteError(`it must start with ${INVITE_PREFIX}`)
+  const body = trimmed.slice(INVITE_PREFIX.length)
+  if (body.length === 0 || body.length > MAX_INVITE_BYTES * 2) throw new InvalidInviteError('wrong length')
+  let pb: InvitePb
+  try {
+    pb = InvitePb.decode(base64url.baseDecode(body), { limits: { addrs: MAX_ADDRS } })
+  } catch {
+    throw new InvalidInviteError('it is truncated or not an invite')
+  }
+  let publicKey
+  try {
+    publicKey = publicKeyFromProtobuf(pb.publicKey)
+  } catch {
+    throw new InvalidInviteError('bad public key')
+  }
+  let valid = false
+  try {
+    valid = await publicKey.verify(signedBytes(pb), pb.signature)
+  } catch {}
+  if (!valid) throw new InvalidInviteError('the signature does not match (tampered or truncated)')
+  let addrs: Multiaddr[]
+  try {
+    addrs = pb.addrs.map(bytes => multiaddr(bytes))
+  } catch {
+    throw new InvalidInviteError('bad address')
+  }
+  return {
+    peerId: peerIdFromPublicKey(publicKey),
+    nickname: pb.nickname.slice(0, MAX_NICKNAME),
+    addrs,
+    createdAt: new Date(Number(pb.createdAt))
+  }
+}

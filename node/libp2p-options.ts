@@ -1,0 +1,81 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { autoNAT } from '@libp2p/autonat'
+import { bootstrap } from '@libp2p/bootstrap'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify, identifyPush } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { mdns } from '@libp2p/mdns'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
+import { yamux } from '@libp2p/yamux'
+import type { Datastore } from 'interface-datastore'
+import type { PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
+import type { Libp2pOptions } from 'libp2p'
+
+export const DHT_PROTOCOL = '/hyphae/kad/1.0.0'
+/** Our own mDNS service tag keeps hyphae nodes from dialling every IPFS node on the LAN. */
+export const MDNS_SERVICE_TAG = 'hyphae.local'
+
+export interface NodeOptions {
+  privateKey: PrivateKey
+  datastore: Datastore
+  listen: string[]
+  announce?: string[]
+  bootstrap: string[]
+  mdns: boolean
+  /** mDNS query interval in ms (tests lower it) */
+  mdnsInterval?: number
+  /**
+   * DHT server mode. Default true: hyphae's DHT is its own (not IPFS's), small, and must work on
+   * a LAN cut off from the internet, where no node would ever prove itself publicly reachable.
+   */
+  dhtServer?: boolean
+  logger?: ComponentLogger
+}
+
+export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
+  const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
+  if (opts.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: opts.bootstrap, timeout: 0 }))
+  if (opts.mdns) peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: opts.mdnsInterval ?? 10_000 }))
+
+  return {
+    privateKey: opts.privateKey,
+    datastore: opts.datastore,
+    logger: opts.logger,
+    addresses: {
+      listen: opts.listen,
+      announce: opts.announce ?? []
+    },
+    transports: [tcp(), webSockets(), circuitRelayTransport()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    connectionManager: {
+      // a messenger keeps few, long-lived connections; leave room for DHT queries and relays
+      maxConnections: 200,
+      // the default (5 inbound per second per host) refuses a LAN or a test network on loopback
+      inboundConnectionThreshold: 100,
+      maxIncomingPendingConnections: 50,
+      maxParallelDials: 50,
+      dialTimeout: 10_000
+    },
+    services: {
+      identify: identify(),
+      identifyPush: identifyPush(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: DHT_PROTOCOL,
+        clientMode: !(opts.dhtServer ?? true),
+        // keep LAN addresses: during an internet cut the LAN is all there is
+        peerInfoMapper: passthroughMapper,
+        allowQueryWithZeroPeers: true
+      }),
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+      autoNAT: autoNAT({ protocolPrefix: 'hyphae' }),
+      dcutr: dcutr()
+    }
+  }
+}
