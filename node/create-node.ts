@@ -39,6 +39,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
   // validate everything the user typed before touching the disk
   parseMultiaddrs(init.listen)
   parseMultiaddrs(init.bootstrap)
+  if (init.create === false && !(await identityExists(init.dataDir))) throw new NotInitializedError(init.dataDir)
   await mkdir(init.dataDir, { recursive: true, mode: 0o700 })
   const profile = await openProfile(init.dataDir, init)
   const datastore = new LevelDatastore(join(init.dataDir, 'libp2p'))

@@ -1,0 +1,72 @@
+import { unlink } from 'node:fs/promises'
+import { socketPath } from '../../node/config.ts'
+import { NODE_OPTIONS, parseCommand } from '../args.ts'
+import { dataDirOf, openNode } from '../open-node.ts'
+import { createRpcMethods } from '../rpc/methods.ts'
+import { serveJsonRpc } from '../rpc/socket-server.ts'
+import type { Io } from '../io.ts'
+
+/**
+ * `hyphae daemon` (headless, one log line per event) and `hyphae start` (the same node in the
+ * foreground for a person). Both serve JSON-RPC on the profile's socket until SIGINT/SIGTERM.
+ */
+export async function daemonCommand (args: string[], io: Io, mode: 'daemon' | 'start'): Promise<number> {
+  const parsed = parseCommand(mode, args, NODE_OPTIONS)
+  if (parsed.values.help === true) { io.out(HELP[mode]); return 0 }
+  const messenger = await openNode(parsed)
+  const path = socketPath(dataDirOf(parsed))
+  let server
+  try {
+    server = await serveJsonRpc(path, createRpcMethods(messenger))
+  } catch (err) {
+    await messenger.stop()
+    throw err
+  }
+  const id = await messenger.id()
+  const log = mode === 'daemon' ? io.err : io.out
+  if (mode === 'start') {
+    io.out(`hyphae is running as ${id.nickname !== '' ? `${id.nickname} ` : ''}${id.peerId}`)
+    io.out('listening on:')
+    for (const a of id.addresses) io.out(`  ${a}`)
+    io.out(`invite: ${id.invite}`)
+    io.out(`control socket: ${path}  (try: npx hyphae rpc status)`)
+    io.out('press Ctrl+C to stop')
+  } else {
+    io.out(JSON.stringify({ event: 'started', peerId: id.peerId, addresses: id.addresses, socket: path }))
+  }
+  const onConnect = (evt: CustomEvent<string>): void => { log(mode === 'daemon' ? JSON.stringify({ event: 'peer:connect', peerId: evt.detail }) : `connected to ${evt.detail}`) }
+  const onDisconnect = (evt: CustomEvent<string>): void => { log(mode === 'daemon' ? JSON.stringify({ event: 'peer:disconnect', peerId: evt.detail }) : `disconnected from ${evt.detail}`) }
+  messenger.addEventListener('peer:connect', onConnect)
+  messenger.addEventListener('peer:disconnect', onDisconnect)
+
+  const signal = await io.waitForStop()
+  log(mode === 'daemon' ? JSON.stringify({ event: 'stopping', signal }) : `stopping (${signal})...`)
+  messenger.removeEventListener('peer:connect', onConnect)
+  messenger.removeEventListener('peer:disconnect', onDisconnect)
+  await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+  await unlink(path).catch(() => {})
+  await messenger.stop()
+  log(mode === 'daemon' ? JSON.stringify({ event: 'stopped' }) : 'stopped')
+  return 0
+}
+
+const NODE_FLAGS = `  --listen MA        listen multiaddr (repeatable or comma-separated);
+                     default TCP and WebSockets on every interface, same ports as last run
+  --bootstrap MA     a peer to join the network through (repeatable)
+  --no-mdns          do not look for peers on the local network
+  --data-dir DIR     the profile (default $HYPHAE_HOME or ~/.local/share/hyphae)`
+
+const HELP = {
+  daemon: `usage: hyphae daemon [--listen MA...] [--bootstrap MA...] [--no-mdns] [--data-dir DIR]
+
+Runs the node headless and serves JSON-RPC 2.0 on DATA_DIR/hyphae.sock (mode 0600).
+Logs one JSON line per event; SIGINT or SIGTERM stop it cleanly.
+
+${NODE_FLAGS}`,
+  start: `usage: hyphae start [--listen MA...] [--bootstrap MA...] [--no-mdns] [--data-dir DIR]
+
+Runs the node in the foreground, prints its id, addresses and invite, and serves the same
+JSON-RPC socket as the daemon. Creates the identity on first run. Ctrl+C stops it.
+
+${NODE_FLAGS}`
+}

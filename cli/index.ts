@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import { UsageError } from './args.ts'
+import { daemonCommand } from './commands/daemon.ts'
+import { idCommand } from './commands/id.ts'
+import { initCommand } from './commands/init.ts'
+import { rpcCommand } from './commands/rpc.ts'
+import { processIo, type Io } from './io.ts'
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
+
+const HELP = `hyphae ${VERSION}: a peer-to-peer messenger with no central server
+
+usage: hyphae COMMAND [flags]
+
+commands:
+  start              run the node in the foreground (what \`npm start\` does)
+  init [--name NICK] create your identity
+  id [--json]        your peer id, addresses and invite
+  daemon             run the node headless with a JSON-RPC socket
+  rpc METHOD [JSON]  call the running daemon
+flags for every command:
+  --data-dir DIR     the profile (default $HYPHAE_HOME, else ~/.local/share/hyphae)
+  --help, -h         help for a command
+  --version          print the version
+environment:
+  HYPHAE_HOME        the profile directory
+  HYPHAE_PASSPHRASE  the passphrase of an encrypted identity key`
+
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
+  init: initCommand,
+  id: idCommand,
+  rpc: rpcCommand,
+  daemon: async (args, io) => daemonCommand(args, io, 'daemon'),
+  start: async (args, io) => daemonCommand(args, io, 'start')
+}
+
+/** Runs one command; returns the exit code. Every failure is one clear line on stderr. */
+export async function main (argv: string[], io: Io = processIo): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    if (command == null || command === '--help' || command === '-h' || command === 'help') { io.out(HELP); return 0 }
+    if (command === '--version' || command === '-v') { io.out(VERSION); return 0 }
+    const run = COMMANDS[command]
+    if (run == null) throw new UsageError(`unknown command ${JSON.stringify(command)}`)
+    return await run(rest, io)
+  } catch (err: any) {
+    if (err instanceof UsageError) {
+      io.err(`hyphae: ${err.message} (see hyphae --help)`)
+      return 2
+    }
+    io.err(`hyphae: ${err?.message ?? String(err)}`)
+    if (process.env.HYPHAE_DEBUG != null) io.err(String(err?.stack))
+    return 1
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exit(await main(process.argv.slice(2)))
+}

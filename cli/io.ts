@@ -1,0 +1,25 @@
+/** What a command may do to the outside world; tests hand in their own. */
+export interface Io {
+  out: (line: string) => void
+  err: (line: string) => void
+  /** resolves with the signal's name once the user asks the process to stop */
+  waitForStop: () => Promise<string>
+}
+
+export const processIo: Io = {
+  out: line => { process.stdout.write(line + '\n') },
+  err: line => { process.stderr.write(line + '\n') },
+  waitForStop: async () => new Promise(resolve => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      // a second signal while stopping ends the process at once
+      const force = (): void => { process.exit(130) }
+      process.once('SIGINT', force)
+      process.once('SIGTERM', force)
+      resolve(signal)
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
