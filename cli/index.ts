@@ -5,6 +5,10 @@ import { daemonCommand } from './commands/daemon.ts'
 import { idCommand } from './commands/id.ts'
 import { initCommand } from './commands/init.ts'
 import { rpcCommand } from './commands/rpc.ts'
+import { contactsCommand } from './commands/contacts.ts'
+import { inviteCommand } from './commands/invite.ts'
+import { messagesCommand, sendCommand } from './commands/messages.ts'
+import { requestsCommand } from './commands/requests.ts'
 import { processIo, type Io } from './io.ts'
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
@@ -19,6 +23,13 @@ commands:
   id [--json]        your peer id, addresses and invite
   daemon             run the node headless with a JSON-RPC socket
   rpc METHOD [JSON]  call the running daemon
+  invite [--no-qr]   your invite string and its QR code
+  contacts add|list|rename|remove|block   manage contacts (hyphae contacts --help)
+  requests [accept PEER-ID]               messages from people who are not contacts
+  send CONTACT TEXT  send a message (it waits in the outbox until delivered)
+  messages CONTACT   print a conversation
+The messaging commands use the running daemon for the profile when there is one, and
+otherwise run the node for the duration of the command.
 flags for every command:
   --data-dir DIR     the profile (default $HYPHAE_HOME, else ~/.local/share/hyphae)
   --help, -h         help for a command
@@ -31,6 +42,11 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   init: initCommand,
   id: idCommand,
   rpc: rpcCommand,
+  invite: inviteCommand,
+  contacts: contactsCommand,
+  requests: requestsCommand,
+  send: sendCommand,
+  messages: messagesCommand,
   daemon: async (args, io) => daemonCommand(args, io, 'daemon'),
   start: async (args, io) => daemonCommand(args, io, 'start')
 }

@@ -58,16 +58,28 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
       dhtServer: init.dhtServer,
       logger: init.logger
     })
-    let libp2p
+    const startNode = async (listen: string[]): Promise<HyphaeMessenger> => {
+      const libp2p = await createLibp2p({ ...build(listen), start: false })
+      // wire the message handlers before the node accepts its first stream
+      const messenger = new HyphaeMessenger({ libp2p, key: profile.key, db: profile.db, meta: profile.meta, datastore })
+      try {
+        await libp2p.start()
+      } catch (err) {
+        await Promise.resolve(libp2p.stop()).catch(() => {})
+        throw err
+      }
+      return messenger
+    }
+    let messenger: HyphaeMessenger
     try {
-      libp2p = await createLibp2p(build(init.listen == null && saved != null ? saved : templates))
+      messenger = await startNode(init.listen == null && saved != null ? saved : templates)
     } catch (err) {
       // the port kept from last time may be taken now: fall back to fresh ones
       if (init.listen != null || saved == null) throw err
-      libp2p = await createLibp2p(build(templates))
+      messenger = await startNode(templates)
     }
+    const libp2p = messenger.libp2p
     if (init.listen == null) await profile.meta.setLastListen(stickyListen(templates, libp2p.getMultiaddrs()))
-    const messenger = new HyphaeMessenger({ libp2p, key: profile.key, db: profile.db, meta: profile.meta, datastore })
     await messenger.start({ reconnect: init.reconnect ?? true })
     if (options.signal?.aborted === true) {
       await messenger.stop()

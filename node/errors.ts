@@ -73,3 +73,32 @@ export class CorruptStoreError extends Error {
     super(`the store at ${path} cannot be opened (${reason}); it was left untouched`)
   }
 }
+
+export class UnknownContactError extends Error {
+  static name = 'UnknownContactError'
+  name = 'UnknownContactError'
+  constructor (ref: string) {
+    super(`no contact ${JSON.stringify(ref)} (see contacts list)`)
+  }
+}
+
+export class AmbiguousContactError extends Error {
+  static name = 'AmbiguousContactError'
+  name = 'AmbiguousContactError'
+  constructor (ref: string) {
+    super(`more than one contact is called ${JSON.stringify(ref)}: use the peer id`)
+  }
+}
+
+export class BlockedContactError extends Error {
+  static name = 'BlockedContactError'
+  name = 'BlockedContactError'
+  constructor (peerId: string) {
+    super(`${peerId} is blocked: unblock them by adding them again`)
+  }
+}
+
+export class InvalidArgumentError extends Error {
+  static name = 'InvalidArgumentError'
+  name = 'InvalidArgumentError'
+}

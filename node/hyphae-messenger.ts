@@ -4,7 +4,17 @@ import { TypedEventEmitter } from 'main-event'
 import { parseMultiaddr } from './config.ts'
 import { createInvite, INVITE_PREFIX, parseInvite } from './invite.ts'
 import { PeerWarmup } from './peer-warmup.ts'
-import type { IdentityInfo, Messenger, MessengerEvents, NodeStatus, Reachability } from './messenger.ts'
+import { ContactBook } from './contact-book.ts'
+import { Conversations } from './conversations.ts'
+import { InvalidArgumentError } from './errors.ts'
+import { createInbox } from './inbox.ts'
+import { KeyedMutex } from './keyed-mutex.ts'
+import { Outbox } from './outbox.ts'
+import { ContactsStore } from './store/contacts-store.ts'
+import { MessagesStore, type MessageRecord } from './store/messages-store.ts'
+import { OutboxStore } from './store/outbox-store.ts'
+import type { DirectMessages } from '../protocols/dm/index.ts'
+import type { ContactInfo, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, ReceiptEvent, SendResult, Settings } from './messenger.ts'
 import type { Database } from './store/database.ts'
 import type { MetaStore } from './store/meta-store.ts'
 import type { AbortOptions, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
@@ -25,21 +35,45 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   readonly libp2p: Libp2p<any>
   readonly peerId: string
   private readonly components: HyphaeMessengerComponents
+  readonly contacts: ContactBook
+  readonly messages: MessagesStore
+  readonly outbox: OutboxStore
+  private readonly contactsStore: ContactsStore
+  private readonly delivery: Outbox
+  private readonly conversations: Conversations
   private readonly warmup: PeerWarmup
   private stopped = false
 
+  /** Builds every store and wires the DM handlers; call before libp2p starts. */
   constructor (components: HyphaeMessengerComponents) {
     super()
     this.components = components
     this.libp2p = components.libp2p
     this.peerId = this.libp2p.peerId.toString()
     this.warmup = new PeerWarmup(this.libp2p)
+    const log = this.libp2p.logger.forComponent('hyphae:messenger')
+    const dm: DirectMessages = this.libp2p.services.dm
+    const mutex = new KeyedMutex()
+    this.contactsStore = new ContactsStore(components.db)
+    this.messages = new MessagesStore(components.db)
+    this.outbox = new OutboxStore(components.db)
+    this.contacts = new ContactBook(this.contactsStore, this.libp2p)
+    const onStored = (record: MessageRecord): void => { this.safeDispatchEvent('message', { detail: record }) }
+    const onStatus = (event: ReceiptEvent): void => { this.safeDispatchEvent('receipt', { detail: event }) }
+    this.delivery = new Outbox({ libp2p: this.libp2p, dm, store: this.outbox, messages: this.messages, contacts: this.contactsStore, log, onStatus })
+    this.conversations = new Conversations({
+      key: components.key, dm, messages: this.messages, outbox: this.outbox, delivery: this.delivery, mutex, log, onStored, onStatus,
+      readReceipts: async () => (await this.settings()).readReceipts
+    })
+    dm.onMessage = createInbox({ contacts: this.contactsStore, messages: this.messages, mutex, onStored })
+    dm.onReceipt = async (from, ids) => { await this.conversations.onReceipt(from, ids) }
   }
 
   async start (options: { reconnect: boolean }): Promise<void> {
     this.libp2p.addEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
     this.warmup.start({ reconnect: options.reconnect })
+    await this.delivery.start()
   }
 
   private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
@@ -134,13 +168,81 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     await this.libp2p.dial(info.multiaddrs.length > 0 ? info.multiaddrs : id, { signal })
   }
 
+  async addContact (target: string, nickname?: string): Promise<ContactInfo> {
+    const record = await this.contacts.add(target, nickname)
+    // anything queued for them before (e.g. while they were blocked) can go now
+    this.delivery.kick(record.peerId)
+    return this.contacts.info(record)
+  }
+
+  async renameContact (ref: string, nickname: string): Promise<ContactInfo> {
+    return this.contacts.info(await this.contacts.rename(ref, nickname))
+  }
+
+  async removeContact (ref: string): Promise<ContactInfo> {
+    return this.contacts.info(await this.contacts.remove(ref))
+  }
+
+  async blockContact (ref: string): Promise<ContactInfo> {
+    return this.contacts.info(await this.contacts.block(ref))
+  }
+
+  async listContacts (): Promise<ContactInfo[]> {
+    const records = await this.contactsStore.list()
+    return records.filter(r => r.state !== 'request').map(r => this.contacts.info(r))
+  }
+
+  async listRequests (): Promise<MessageRequest[]> {
+    const requests = await this.contactsStore.list('request')
+    return Promise.all(requests.map(async r => {
+      const page = await this.messages.list(r.peerId, { limit: 1000 })
+      return { ...this.contacts.info(r), messages: page.length, last: page.at(-1) }
+    }))
+  }
+
+  async acceptRequest (ref: string): Promise<ContactInfo> {
+    return this.contacts.info(await this.contacts.accept(ref))
+  }
+
+  async sendMessage (ref: string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> {
+    const contact = await this.contacts.resolve(ref)
+    return this.conversations.send(contact, text, options)
+  }
+
+  async listMessages (ref: string, options: { limit?: number, before?: string } = {}): Promise<MessageRecord[]> {
+    const contact = await this.contacts.resolve(ref)
+    return this.messages.list(contact.peerId, options)
+  }
+
+  async markRead (ref: string): Promise<string[]> {
+    const contact = await this.contacts.resolve(ref)
+    return this.conversations.markRead(contact.peerId)
+  }
+
+  async outboxSize (): Promise<number> {
+    return this.outbox.size()
+  }
+
+  async settings (): Promise<Settings> {
+    return { readReceipts: false, ...(await this.components.meta.getJSON<Partial<Settings>>('settings')) }
+  }
+
+  async updateSettings (change: Partial<Settings>): Promise<Settings> {
+    if (change.readReceipts != null && typeof change.readReceipts !== 'boolean') throw new InvalidArgumentError('readReceipts is true or false')
+    const next = { ...(await this.settings()), ...(change.readReceipts != null ? { readReceipts: change.readReceipts } : {}) }
+    await this.components.meta.putJSON('settings', next)
+    return next
+  }
+
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    this.delivery.stop()
     this.warmup.stop()
     this.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     await this.libp2p.stop()
+    await this.delivery.drained()
     await this.components.datastore.close()
     await this.components.db.close()
   }

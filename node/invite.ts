@@ -3,6 +3,7 @@ import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { base64url } from 'multiformats/bases/base64'
 import { concat } from 'uint8arrays/concat'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { InvalidInviteError } from './errors.ts'
 import { Invite as InvitePb } from './pb/invite.ts'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
@@ -43,11 +44,16 @@ export async function parseInvite (text: string): Promise<Invite> {
   const body = trimmed.slice(INVITE_PREFIX.length)
   if (body.length === 0 || body.length > MAX_INVITE_BYTES * 2) throw new InvalidInviteError('wrong length')
   let pb: InvitePb
+  let bytes: Uint8Array
   try {
-    pb = InvitePb.decode(base64url.baseDecode(body), { limits: { addrs: MAX_ADDRS } })
+    bytes = base64url.baseDecode(body)
+    pb = InvitePb.decode(bytes, { limits: { addrs: MAX_ADDRS } })
   } catch {
     throw new InvalidInviteError('it is truncated or not an invite')
   }
+  // the signature covers the re-encoded fields, and protons ignores a tag's wire type: without
+  // this, flipping those bits gives another text that still verifies
+  if (!uint8ArrayEquals(InvitePb.encode(pb), bytes)) throw new InvalidInviteError('it was altered (not in canonical form)')
   let publicKey
   try {
     publicKey = publicKeyFromProtobuf(pb.publicKey)

@@ -11,6 +11,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
+import { directMessages } from '../protocols/dm/index.ts'
 import type { Datastore } from 'interface-datastore'
 import type { PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
@@ -65,7 +66,10 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
     services: {
       identify: identify(),
       identifyPush: identifyPush(),
-      ping: ping(),
+      // kad-dht pings each new contact with this service, and that stream can linger until the
+      // remote's 10 s ping timeout; with the default limit of 1 the connection monitor's own ping
+      // then fails and it aborts the connection (every new connection, ~10 s after it opens)
+      ping: ping({ maxOutboundStreams: 4 }),
       dht: kadDHT({
         protocol: DHT_PROTOCOL,
         clientMode: !(opts.dhtServer ?? true),
@@ -75,7 +79,8 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       }),
       pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
       autoNAT: autoNAT({ protocolPrefix: 'hyphae' }),
-      dcutr: dcutr()
+      dcutr: dcutr(),
+      dm: directMessages()
     }
   }
 }

@@ -1,4 +1,39 @@
 import type { AbortOptions, TypedEventTarget } from '@libp2p/interface'
+import type { ContactState } from './store/contacts-store.ts'
+import type { MessageRecord, MessageStatus } from './store/messages-store.ts'
+
+export type { ContactState, MessageRecord, MessageStatus }
+
+export interface ContactInfo {
+  peerId: string
+  nickname: string
+  state: ContactState
+  online: boolean
+  /** 60 digits to compare with the contact's screen; absent until their key is known */
+  safetyNumber?: string
+  addedAt: number
+}
+
+export interface MessageRequest extends ContactInfo {
+  messages: number
+  last?: MessageRecord
+}
+
+export interface SendResult {
+  id: string
+  status: MessageStatus
+}
+
+export interface ReceiptEvent {
+  id: string
+  conversation: string
+  status: MessageStatus
+}
+
+export interface Settings {
+  /** send read receipts when you open a conversation (off unless you opt in) */
+  readReceipts: boolean
+}
 
 export type Reachability = 'direct' | 'via-relay' | 'lan-only' | 'offline'
 
@@ -31,6 +66,10 @@ export interface NodeStatus {
 export interface MessengerEvents {
   'peer:connect': CustomEvent<string>
   'peer:disconnect': CustomEvent<string>
+  /** a message was stored: an incoming one, or your own once queued */
+  'message': CustomEvent<MessageRecord>
+  /** one of your messages changed state: delivered, read, failed */
+  'receipt': CustomEvent<ReceiptEvent>
 }
 
 /** The one object cli/ talks to. */
@@ -43,5 +82,26 @@ export interface Messenger extends TypedEventTarget<MessengerEvents> {
   findPeer (peerId: string, options?: AbortOptions): Promise<string[]>
   /** dials a multiaddr, an invite or a peer id (found through the peer store or DHT) */
   connect (target: string, options?: AbortOptions): Promise<void>
+
+  /** contacts: `ref` is a peer id or a unique nickname */
+  addContact (inviteOrPeerId: string, nickname?: string): Promise<ContactInfo>
+  renameContact (ref: string, nickname: string): Promise<ContactInfo>
+  removeContact (ref: string): Promise<ContactInfo>
+  blockContact (ref: string): Promise<ContactInfo>
+  listContacts (): Promise<ContactInfo[]>
+  /** people who wrote to you without being a contact */
+  listRequests (): Promise<MessageRequest[]>
+  acceptRequest (ref: string): Promise<ContactInfo>
+
+  /** stores the message in the outbox and returns at once; delivery follows */
+  sendMessage (ref: string, text: string, options?: { replyTo?: string }): Promise<SendResult>
+  /** a page of a conversation, oldest first */
+  listMessages (ref: string, options?: { limit?: number, before?: string }): Promise<MessageRecord[]>
+  /** marks the conversation read; sends read receipts if you opted in */
+  markRead (ref: string): Promise<string[]>
+  outboxSize (): Promise<number>
+  settings (): Promise<Settings>
+  updateSettings (change: Partial<Settings>): Promise<Settings>
+
   stop (): Promise<void>
 }

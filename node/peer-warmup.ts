@@ -6,6 +6,7 @@ const RECONNECT_COUNT = 8
 /** below this many connections, peers found by mDNS (or the DHT walk) are dialled */
 const DISCOVERY_DIAL_BELOW = 32
 const DIAL_TIMEOUT = 10_000
+const DHT_JOIN_TIMEOUT = 30_000
 
 /**
  * libp2p 3 no longer dials what it discovers, nor the peers it remembers. A messenger must: this
@@ -23,6 +24,7 @@ export class PeerWarmup {
   start (options: { reconnect: boolean }): void {
     this.libp2p.addEventListener('peer:discovery', this.onDiscovery)
     this.libp2p.addEventListener('peer:connect', this.onConnect)
+    this.libp2p.services.dht?.routingTable?.addEventListener('peer:add', this.onDhtPeerAdded)
     if (options.reconnect) void this.reconnectKnownPeers().catch(() => {})
   }
 
@@ -30,6 +32,24 @@ export class PeerWarmup {
     this.controller.abort()
     this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
     this.libp2p.removeEventListener('peer:connect', this.onConnect)
+    this.libp2p.services.dht?.routingTable?.removeEventListener('peer:add', this.onDhtPeerAdded)
+  }
+
+  /**
+   * kad-dht looks itself up once, 1 s after start, then every 5 minutes. A node whose first DHT
+   * peer takes longer than that to connect would know only that peer, and nobody else would
+   * learn of it, for 5 minutes. So join (look ourselves up) whenever the table stops being empty.
+   */
+  private readonly onDhtPeerAdded = (): void => {
+    if (this.controller.signal.aborted || this.libp2p.services.dht.routingTable.size !== 1) return
+    void this.lookUpSelf().catch(() => {})
+  }
+
+  private async lookUpSelf (): Promise<void> {
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(DHT_JOIN_TIMEOUT)])
+    for await (const _ of this.libp2p.peerRouting.getClosestPeers(this.libp2p.peerId.toMultihash().bytes, { signal })) {
+      // the walk itself is the point: the peers it meets are discovered (and dialled) as it goes
+    }
   }
 
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => {

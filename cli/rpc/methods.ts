@@ -1,11 +1,56 @@
+import { InvalidArgumentError } from '../../node/errors.ts'
 import type { Messenger } from '../../node/messenger.ts'
-import type { RpcMethod } from './socket-server.ts'
+import type { RpcConnection, RpcMethod } from './socket-server.ts'
+
+function str (params: any, name: string): string {
+  const value = params?.[name]
+  if (typeof value !== 'string' || value === '') throw new InvalidArgumentError(`param "${name}" must be a non-empty string`)
+  return value
+}
+
+function optStr (params: any, name: string): string | undefined {
+  return params?.[name] == null ? undefined : str(params, name)
+}
+
+function optInt (params: any, name: string): number | undefined {
+  const value = params?.[name]
+  if (value == null) return undefined
+  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`param "${name}" must be a positive integer`)
+  return value
+}
 
 /** The daemon's JSON-RPC methods; each one is documented in the README. */
 export function createRpcMethods (messenger: Messenger): Record<string, RpcMethod> {
   return {
     ping: () => 'pong',
     id: async () => messenger.id(),
-    status: async () => messenger.status()
+    status: async () => ({ ...(await messenger.status()), outbox: await messenger.outboxSize() }),
+    'contacts.add': async p => messenger.addContact(str(p, 'invite'), optStr(p, 'nickname')),
+    'contacts.list': async () => messenger.listContacts(),
+    'contacts.rename': async p => messenger.renameContact(str(p, 'contact'), str(p, 'nickname')),
+    'contacts.remove': async p => messenger.removeContact(str(p, 'contact')),
+    'contacts.block': async p => messenger.blockContact(str(p, 'contact')),
+    'requests.list': async () => messenger.listRequests(),
+    'requests.accept': async p => messenger.acceptRequest(str(p, 'contact')),
+    'messages.send': async p => messenger.sendMessage(str(p, 'contact'), str(p, 'text'), { replyTo: optStr(p, 'replyTo') }),
+    'messages.list': async p => messenger.listMessages(str(p, 'contact'), { limit: optInt(p, 'limit'), before: optStr(p, 'before') }),
+    'messages.read': async p => ({ read: await messenger.markRead(str(p, 'contact')) }),
+    'settings.get': async () => messenger.settings(),
+    'settings.set': async p => messenger.updateSettings(p ?? {}),
+    subscribe: (_p, connection) => subscribe(messenger, connection)
   }
+}
+
+/** After `subscribe`, this connection gets `message` and `receipt` notifications until it closes. */
+function subscribe (messenger: Messenger, connection: RpcConnection): { subscribed: string[] } {
+  const onMessage = (evt: CustomEvent): void => { send('message', evt.detail) }
+  const onReceipt = (evt: CustomEvent): void => { send('receipt', evt.detail) }
+  const send = (method: string, params: unknown): void => { connection.notify(method, params) }
+  messenger.addEventListener('message', onMessage)
+  messenger.addEventListener('receipt', onReceipt)
+  connection.onClose(() => {
+    messenger.removeEventListener('message', onMessage)
+    messenger.removeEventListener('receipt', onReceipt)
+  })
+  return { subscribed: ['message', 'receipt'] }
 }

@@ -12,6 +12,7 @@ export const RPC_ERRORS = {
 export interface RpcConnection {
   /** sends a JSON-RPC notification to this client */
   notify (method: string, params: unknown): void
+  onClose (fn: () => void): void
   readonly closed: boolean
 }
 
@@ -32,7 +33,9 @@ export async function serveJsonRpc (path: string, methods: Record<string, RpcMet
     id,
     error: error instanceof JSONRPCErrorException
       ? { code: error.code, message: error.message, data: error.data }
-      : { code: RPC_ERRORS.APP, message: error?.message ?? String(error), data: { name: error?.name ?? 'Error' } }
+      : error?.name === 'InvalidArgumentError'
+        ? { code: RPC_ERRORS.INVALID_PARAMS, message: error.message, data: { name: error.name } }
+        : { code: RPC_ERRORS.APP, message: error?.message ?? String(error), data: { name: error?.name ?? 'Error' } }
   })
   for (const [name, fn] of Object.entries(methods)) {
     rpc.addMethod(name, async (params, connection) => fn(params ?? {}, connection))
@@ -51,11 +54,13 @@ export async function serveJsonRpc (path: string, methods: Record<string, RpcMet
 
 function handleConnection (socket: Socket, rpc: JSONRPCServer<RpcConnection>): void {
   let buffer = ''
-  const connection = {
+  const closeListeners: Array<() => void> = []
+  const connection: RpcConnection & { closed: boolean } = {
     closed: false,
     notify (method: string, params: unknown): void {
-      if (!this.closed) socket.write(JSON.stringify({ jsonrpc: '2.0', method, params }) + '\n')
-    }
+      if (!connection.closed) socket.write(JSON.stringify({ jsonrpc: '2.0', method, params }) + '\n')
+    },
+    onClose (fn) { closeListeners.push(fn) }
   }
   const reply = (response: JSONRPCResponse | JSONRPCResponse[] | null): void => {
     if (response != null && !connection.closed) socket.write(JSON.stringify(response) + '\n')
@@ -83,7 +88,11 @@ function handleConnection (socket: Socket, rpc: JSONRPCServer<RpcConnection>): v
       Promise.resolve(rpc.receive(request, connection)).then(reply, () => {})
     }
   })
-  const close = (): void => { connection.closed = true }
+  const close = (): void => {
+    if (connection.closed) return
+    connection.closed = true
+    for (const fn of closeListeners.splice(0)) fn()
+  }
   socket.on('close', close)
   socket.on('error', close)
 }

@@ -1,0 +1,66 @@
+import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
+import { withNode } from '../node-call.ts'
+import type { MessageRecord } from '../../node/messenger.ts'
+import type { Io } from '../io.ts'
+
+const SEND_HELP = `usage: hyphae send CONTACT TEXT [--reply-to MESSAGE-ID] [--wait SECONDS]
+
+Queues the message in the outbox (it survives restarts) and waits up to --wait seconds
+(default 10) for the contact to store it. Without a running daemon the node runs only for the
+command: a message to an offline contact then stays in the outbox until the next run.`
+
+const MESSAGES_HELP = `usage: hyphae messages CONTACT [--limit N] [--before MESSAGE-ID] [--json]
+
+Prints a conversation, oldest first.`
+
+const POLL_MS = 200
+
+export async function sendCommand (args: string[], io: Io): Promise<number> {
+  const parsed = parseCommand('send', args, { ...NODE_OPTIONS, 'reply-to': { type: 'string' }, wait: { type: 'string' } }, 2)
+  if (parsed.values.help === true) { io.out(SEND_HELP); return 0 }
+  const [contact, text] = parsed.positionals
+  if (contact == null || contact.trim() === '') throw new UsageError('send: missing CONTACT')
+  if (text == null || text.trim() === '') throw new UsageError('send: the message is empty')
+  const wait = Number(parsed.values.wait ?? 10)
+  if (!Number.isFinite(wait) || wait < 0 || wait > 3600) throw new UsageError('send: --wait takes 0 to 3600 seconds')
+  return withNode(parsed, async node => {
+    const sent = await node.call('messages.send', { contact, text, replyTo: parsed.values['reply-to'] })
+    let status: string = sent.status
+    // bounded wait for the ack: polls the stored status, the same through the daemon or locally
+    const deadline = Date.now() + wait * 1000
+    while (status === 'queued' && Date.now() < deadline) {
+      await new Promise(resolve => setTimeout(resolve, POLL_MS))
+      const page: MessageRecord[] = await node.call('messages.list', { contact, limit: 200 })
+      status = page.find(m => m.id === sent.id)?.status ?? status
+    }
+    if (status === 'queued') {
+      io.out(`${sent.id} queued: ${contact} is not reachable now; the message waits in the outbox${node.viaDaemon ? ' and the daemon keeps trying' : ' until hyphae runs again (keep `hyphae daemon` running to retry)'}`)
+    } else {
+      io.out(`${sent.id} ${status}`)
+    }
+    return status === 'failed' ? 1 : 0
+  })
+}
+
+function formatMessage (m: MessageRecord, names: { me: string, them: string }): string {
+  const when = new Date(m.sentAt).toISOString().replace('T', ' ').slice(0, 19)
+  const who = m.direction === 'out' ? names.me : names.them
+  const state = m.direction === 'out' ? ` [${m.status}]` : ''
+  return `${when}  ${who}: ${m.body}${state}`
+}
+
+export async function messagesCommand (args: string[], io: Io): Promise<number> {
+  const parsed = parseCommand('messages', args, { ...NODE_OPTIONS, json: { type: 'boolean' }, limit: { type: 'string' }, before: { type: 'string' } }, 1)
+  if (parsed.values.help === true) { io.out(MESSAGES_HELP); return 0 }
+  const [contact] = parsed.positionals
+  if (contact == null) throw new UsageError('messages: missing CONTACT')
+  const limit = parsed.values.limit != null ? Number(parsed.values.limit) : 50
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('messages: --limit takes 1 to 1000')
+  return withNode(parsed, async node => {
+    const page: MessageRecord[] = await node.call('messages.list', { contact, limit, before: parsed.values.before })
+    if (parsed.values.json === true) { io.out(JSON.stringify(page, null, 2)); return 0 }
+    if (page.length === 0) { io.out('no messages yet'); return 0 }
+    for (const m of page) io.out(formatMessage(m, { me: 'me', them: contact }))
+    return 0
+  })
+}

@@ -1,0 +1,130 @@
+import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { base64url } from 'multiformats/bases/base64'
+import { AmbiguousContactError, InvalidArgumentError, UnknownContactError } from './errors.ts'
+import { INVITE_PREFIX, parseInvite } from './invite.ts'
+import { safetyNumber } from './safety-number.ts'
+import type { ContactRecord, ContactsStore } from './store/contacts-store.ts'
+import type { ContactInfo } from './messenger.ts'
+import type { Libp2p, PeerId, PublicKey } from '@libp2p/interface'
+
+const MAX_NICKNAME = 64
+
+export function checkNickname (nickname: string): string {
+  const trimmed = nickname.trim()
+  // eslint-disable-next-line no-control-regex
+  if (trimmed === '' || trimmed.length > MAX_NICKNAME || /[\u0000-\u001f]/.test(trimmed)) {
+    throw new InvalidArgumentError(`a nickname is 1 to ${MAX_NICKNAME} printable characters`)
+  }
+  return trimmed
+}
+
+/** Contacts, message requests and blocks, on top of the contacts store and libp2p's peer store. */
+export class ContactBook {
+  private readonly store: ContactsStore
+  private readonly libp2p: Libp2p<any>
+
+  constructor (store: ContactsStore, libp2p: Libp2p<any>) {
+    this.store = store
+    this.libp2p = libp2p
+  }
+
+  /** Adds (or re-adds, which also unblocks) a contact from an invite or a bare peer id. */
+  async add (target: string, nickname?: string): Promise<ContactRecord> {
+    let peerId: PeerId
+    let addrs: string[] = []
+    let publicKey: PublicKey | undefined
+    let inviteName = ''
+    if (target.trim().startsWith(INVITE_PREFIX)) {
+      const invite = await parseInvite(target)
+      peerId = invite.peerId
+      addrs = invite.addrs.map(a => a.toString())
+      publicKey = invite.peerId.publicKey
+      inviteName = invite.nickname
+      if (invite.addrs.length > 0) await this.libp2p.peerStore.merge(peerId, { multiaddrs: invite.addrs })
+    } else {
+      try {
+        peerId = peerIdFromString(target.trim())
+      } catch {
+        throw new InvalidArgumentError(`not an invite or a peer id: ${JSON.stringify(target)}`)
+      }
+      publicKey = peerId.publicKey
+    }
+    if (peerId.equals(this.libp2p.peerId)) throw new InvalidArgumentError('that is your own identity')
+    const existing = await this.store.get(peerId.toString())
+    const name = nickname != null ? checkNickname(nickname) : (existing?.nickname || inviteName || peerId.toString().slice(-8))
+    const record: ContactRecord = {
+      peerId: peerId.toString(),
+      nickname: name,
+      publicKey: publicKey != null ? base64url.baseEncode(publicKeyToProtobuf(publicKey)) : existing?.publicKey,
+      addrs: addrs.length > 0 ? addrs : existing?.addrs ?? [],
+      state: 'contact',
+      addedAt: existing?.addedAt ?? Date.now()
+    }
+    await this.store.put(record)
+    return record
+  }
+
+  /** A contact (or request) by peer id or unique nickname. */
+  async resolve (ref: string): Promise<ContactRecord> {
+    const trimmed = ref.trim()
+    const byId = await this.store.get(trimmed)
+    if (byId != null) return byId
+    const matches = (await this.store.list()).filter(c => c.nickname === trimmed)
+    if (matches.length === 1) return matches[0]
+    if (matches.length > 1) throw new AmbiguousContactError(trimmed)
+    throw new UnknownContactError(trimmed)
+  }
+
+  async rename (ref: string, nickname: string): Promise<ContactRecord> {
+    const record = { ...(await this.resolve(ref)), nickname: checkNickname(nickname) }
+    await this.store.put(record)
+    return record
+  }
+
+  async remove (ref: string): Promise<ContactRecord> {
+    const record = await this.resolve(ref)
+    await this.store.delete(record.peerId)
+    return record
+  }
+
+  async block (ref: string): Promise<ContactRecord> {
+    let record: ContactRecord
+    try {
+      record = await this.resolve(ref)
+    } catch (err) {
+      // blocking someone who never wrote is allowed, by peer id
+      if (!(err instanceof UnknownContactError)) throw err
+      const peerId = peerIdFromString(ref.trim())
+      record = { peerId: peerId.toString(), nickname: peerId.toString().slice(-8), addrs: [], state: 'blocked', addedAt: Date.now() }
+    }
+    record = { ...record, state: 'blocked' }
+    await this.store.put(record)
+    return record
+  }
+
+  async accept (ref: string): Promise<ContactRecord> {
+    const record = await this.resolve(ref)
+    const accepted: ContactRecord = { ...record, state: 'contact' }
+    await this.store.put(accepted)
+    return accepted
+  }
+
+  info (record: ContactRecord): ContactInfo {
+    let safety: string | undefined
+    if (record.publicKey != null) {
+      try {
+        const theirs = publicKeyFromProtobuf(base64url.baseDecode(record.publicKey))
+        safety = safetyNumber(theirs.raw, this.libp2p.peerId.publicKey?.raw ?? new Uint8Array())
+      } catch {}
+    }
+    return {
+      peerId: record.peerId,
+      nickname: record.nickname,
+      state: record.state,
+      online: this.libp2p.getConnections(peerIdFromString(record.peerId)).length > 0,
+      safetyNumber: safety,
+      addedAt: record.addedAt
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { base64url } from 'multiformats/bases/base64'
+import { Envelope, MESSAGE_ID_BYTES, sealEnvelope, type DirectMessages } from '../protocols/dm/index.ts'
+import { BlockedContactError, InvalidArgumentError } from './errors.ts'
+import { hex, unhex } from './hex.ts'
+import type { KeyedMutex } from './keyed-mutex.ts'
+import type { ReceiptEvent, SendResult } from './messenger.ts'
+import type { Outbox } from './outbox.ts'
+import type { ContactRecord } from './store/contacts-store.ts'
+import type { MessageRecord, MessagesStore } from './store/messages-store.ts'
+import type { OutboxStore } from './store/outbox-store.ts'
+import type { Logger, PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
+
+export interface ConversationsComponents {
+  key: PrivateKey
+  dm: DirectMessages
+  messages: MessagesStore
+  outbox: OutboxStore
+  delivery: Outbox
+  mutex: KeyedMutex
+  log: Logger
+  readReceipts: () => Promise<boolean>
+  onStored: (record: MessageRecord) => void
+  onStatus: (event: ReceiptEvent) => void
+}
+
+function publicKeyOf (contact: ContactRecord): PublicKey {
+  if (contact.publicKey != null) return publicKeyFromProtobuf(base64url.baseDecode(contact.publicKey))
+  const key = peerIdFromString(contact.peerId).publicKey
+  if (key == null) throw new InvalidArgumentError(`no public key known for ${contact.peerId}`)
+  return key
+}
+
+/** Sending, reading and receipts for direct conversations. */
+export class Conversations {
+  private readonly c: ConversationsComponents
+
+  constructor (components: ConversationsComponents) {
+    this.c = components
+  }
+
+  /**
+   * Seals the message and writes it and its outbox entry in one batch; when this returns the
+   * message survives a crash and will be delivered.
+   */
+  async send (contact: ContactRecord, text: string, options: { replyTo?: string } = {}): Promise<SendResult> {
+    if (contact.state === 'blocked') throw new BlockedContactError(contact.peerId)
+    if (typeof text !== 'string' || text.trim() === '') throw new InvalidArgumentError('the message is empty')
+    if (options.replyTo != null && !/^[0-9a-f]+$/.test(options.replyTo)) throw new InvalidArgumentError('replyTo must be a message id')
+    const replyTo = options.replyTo != null ? unhex(options.replyTo) : undefined
+    if (replyTo != null && replyTo.byteLength !== MESSAGE_ID_BYTES) throw new InvalidArgumentError('replyTo must be a message id')
+    const peer = contact.peerId
+    const record = await this.c.mutex.run(peer, async () => {
+      const lamport = (await this.c.messages.clock(peer)) + 1
+      const envelope = await sealEnvelope({ senderKey: this.c.key, recipient: publicKeyOf(contact), lamport: BigInt(lamport), body: text, replyTo })
+      const record: MessageRecord = {
+        id: hex(envelope.id),
+        conversation: peer,
+        direction: 'out',
+        body: text,
+        replyTo: options.replyTo,
+        lamport,
+        sentAt: Number(envelope.sentAt),
+        storedAt: Date.now(),
+        status: 'queued'
+      }
+      const ops = this.c.messages.putOps(record, lamport)
+      ops.push(this.c.outbox.putOp(this.c.outbox.nextKey(peer, record.id), Envelope.encode(envelope)))
+      await this.c.messages.batch(ops)
+      return record
+    })
+    this.c.onStored(record)
+    this.c.delivery.kick(peer)
+    return { id: record.id, status: record.status }
+  }
+
+  /** Marks every unread incoming message read; tells the sender if read receipts are on. */
+  async markRead (peer: string): Promise<string[]> {
+    const unread: MessageRecord[] = []
+    let before: string | undefined
+    // newest first, a page at a time, until a page holds nothing unread
+    for (let pages = 0; pages < 1000; pages++) {
+      const page = await this.c.messages.list(peer, { limit: 200, before })
+      const fresh = page.filter(m => m.direction === 'in' && m.status === 'received')
+      unread.push(...fresh)
+      if (page.length < 200 || fresh.length === 0) break
+      before = page[0].id
+    }
+    if (unread.length === 0) return []
+    const now = Date.now()
+    const ops = (await Promise.all(unread.map(async m => this.c.messages.statusOps(m.id, 'read', { readAt: now })))).flat()
+    await this.c.messages.batch(ops)
+    const ids = unread.map(m => m.id)
+    if (await this.c.readReceipts()) {
+      const peerId = peerIdFromString(peer)
+      for (let i = 0; i < ids.length; i += 256) {
+        // best effort: a receipt that cannot go now is not worth a queue
+        await this.c.dm.sendReceipt(peerId, ids.slice(i, i + 256).map(unhex)).catch(err => { this.c.log('read receipt to %s not sent - %e', peer, err) })
+      }
+    }
+    return ids
+  }
+
+  /** A peer read some of our messages. Only that peer's own conversation is touched. */
+  async onReceipt (from: PeerId, ids: Uint8Array[]): Promise<void> {
+    const peer = from.toString()
+    for (const raw of ids) {
+      const id = hex(raw)
+      const record = await this.c.messages.get(id)
+      if (record == null || record.conversation !== peer || record.direction !== 'out') continue
+      const ops = await this.c.messages.statusOps(id, 'read', { readAt: Date.now() })
+      if (ops.length === 0) continue
+      await this.c.messages.batch(ops)
+      this.c.onStatus({ id, conversation: peer, status: 'read' })
+    }
+  }
+}

@@ -1,0 +1,132 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import { AckStatus, Envelope, PeerRefusedError, type DirectMessages } from '../protocols/dm/index.ts'
+import { hex } from './hex.ts'
+import { reachPeer } from './reach-peer.ts'
+import type { ReceiptEvent } from './messenger.ts'
+import type { ContactsStore } from './store/contacts-store.ts'
+import type { MessagesStore } from './store/messages-store.ts'
+import type { OutboxStore } from './store/outbox-store.ts'
+import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
+
+/** entries read and sent per round; the protocol pipelines them on one stream */
+const BATCH = 1000
+const REACH_TIMEOUT = 30_000
+const BACKOFF_MIN = 1_000
+const BACKOFF_MAX = 5 * 60_000
+/** refusals that no retry will change */
+const FINAL_REFUSALS = new Set([AckStatus.REFUSED_BLOCKED, AckStatus.REFUSED_TOO_LARGE, AckStatus.MALFORMED, AckStatus.WRONG_PEER])
+
+export interface OutboxComponents {
+  libp2p: Libp2p<any>
+  dm: DirectMessages
+  store: OutboxStore
+  messages: MessagesStore
+  contacts: ContactsStore
+  log: Logger
+  onStatus: (event: ReceiptEvent) => void
+}
+
+/**
+ * Delivers what the outbox holds: at once when the peer connects or a message is queued, else
+ * with exponential backoff. An entry leaves the outbox only in the batch that marks its message
+ * delivered (or finally refused), so a crash at any point resends it, and the recipient's
+ * dedupe by id makes that harmless.
+ */
+export class Outbox {
+  private readonly c: OutboxComponents
+  private readonly controller = new AbortController()
+  private readonly running = new Map<string, Promise<void>>()
+  private readonly again = new Set<string>()
+  private readonly retries = new Map<string, { attempts: number, timer?: ReturnType<typeof setTimeout> }>()
+
+  constructor (components: OutboxComponents) {
+    this.c = components
+  }
+
+  async start (): Promise<void> {
+    this.c.libp2p.addEventListener('peer:connect', this.onConnect)
+    for (const peer of await this.c.store.peers()) this.kick(peer)
+  }
+
+  /** Stops new rounds; rounds under way end when libp2p stops (the DM service rejects their sends). */
+  stop (): void {
+    this.controller.abort()
+    this.c.libp2p.removeEventListener('peer:connect', this.onConnect)
+    for (const r of this.retries.values()) clearTimeout(r.timer)
+  }
+
+  /** Resolves once no round is under way; await before closing the stores. */
+  async drained (): Promise<void> {
+    await Promise.allSettled(this.running.values())
+  }
+
+  private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
+    const peer = evt.detail.toString()
+    const retry = this.retries.get(peer)
+    if (retry == null) return // nothing waiting for this peer
+    clearTimeout(retry.timer)
+    this.kick(peer)
+  }
+
+  /** Starts delivering to `peer` now (or once more after the round under way). */
+  kick (peer: string): void {
+    if (this.controller.signal.aborted) return
+    if (this.running.has(peer)) { this.again.add(peer); return }
+    const run = this.flush(peer).catch(err => { this.c.log.error('outbox flush to %s failed - %e', peer, err) })
+      .finally(() => { this.running.delete(peer) })
+    this.running.set(peer, run)
+  }
+
+  private async flush (peer: string): Promise<void> {
+    do {
+      this.again.delete(peer)
+      if (!(await this.flushOnce(peer))) { this.scheduleRetry(peer); return }
+    } while (this.again.has(peer) && !this.controller.signal.aborted)
+    this.retries.delete(peer)
+  }
+
+  private scheduleRetry (peer: string): void {
+    if (this.controller.signal.aborted) return
+    const retry = this.retries.get(peer) ?? { attempts: 0 }
+    retry.attempts++
+    const delay = Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** (retry.attempts - 1)) * (0.75 + Math.random() / 2)
+    clearTimeout(retry.timer)
+    retry.timer = setTimeout(() => { this.kick(peer) }, delay)
+    retry.timer.unref?.()
+    this.retries.set(peer, retry)
+  }
+
+  /** One round: reach the peer, send every queued envelope in order. False means retry later. */
+  private async flushOnce (peer: string): Promise<boolean> {
+    const entries = await this.c.store.forPeer(peer, BATCH)
+    if (entries.length === 0) return true
+    const peerId = peerIdFromString(peer)
+    const contact = await this.c.contacts.get(peer)
+    try {
+      const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(REACH_TIMEOUT)])
+      await reachPeer(this.c.libp2p, peerId, contact?.addrs ?? [], signal)
+    } catch (err) {
+      this.c.log('cannot reach %s yet - %e', peer, err)
+      return false
+    }
+    const results = await Promise.allSettled(entries.map(async entry => this.deliver(peerId, entry.key, entry.envelope)))
+    if (results.some(r => r.status === 'rejected')) return false
+    if (entries.length === BATCH) this.again.add(peer)
+    return true
+  }
+
+  private async deliver (peer: PeerId, key: string, bytes: Uint8Array): Promise<void> {
+    const envelope = Envelope.decode(bytes)
+    const id = hex(envelope.id)
+    let status: 'delivered' | 'failed' = 'delivered'
+    try {
+      await this.c.dm.send(peer, envelope)
+    } catch (err) {
+      if (!(err instanceof PeerRefusedError && FINAL_REFUSALS.has(err.status))) throw err
+      status = 'failed'
+    }
+    const ops = await this.c.messages.statusOps(id, status)
+    await this.c.messages.batch([...ops, this.c.store.deleteOp(key)])
+    this.c.onStatus({ id, conversation: peer.toString(), status })
+  }
+}

@@ -1,0 +1,104 @@
+import type { Database } from './database.ts'
+import type { JsonSublevel } from './contacts-store.ts'
+
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'received' | 'failed'
+
+export interface MessageRecord {
+  id: string
+  /** the other party's peer id: the conversation this message belongs to */
+  conversation: string
+  direction: 'in' | 'out'
+  body: string
+  replyTo?: string
+  lamport: number
+  sentAt: number
+  /** when it was stored here */
+  storedAt: number
+  status: MessageStatus
+  readAt?: number
+}
+
+const STATUS_RANK: Record<MessageStatus, number> = { queued: 0, sent: 1, failed: 2, delivered: 3, read: 4, received: 0 }
+
+/** Keys sort by conversation, then Lamport clock, then id: a range read is a page of a conversation. */
+export function messageKey (conversation: string, lamport: number, id: string): string {
+  return `${conversation}!${lamport.toString().padStart(16, '0')}!${id}`
+}
+
+export type BatchOp = { type: 'put', sublevel: JsonSublevel<any> | any, key: string, value: any } | { type: 'del', sublevel: JsonSublevel<any> | any, key: string }
+
+export class MessagesStore {
+  readonly messages: JsonSublevel<MessageRecord>
+  /** message id -> its key in `messages`: dedupe and status updates */
+  readonly byId: JsonSublevel<string>
+  /** conversation -> its Lamport clock */
+  readonly clocks: JsonSublevel<number>
+  private readonly db: Database
+
+  constructor (db: Database) {
+    this.db = db
+    this.messages = db.sublevel<string, MessageRecord>('messages', { valueEncoding: 'json' })
+    this.byId = db.sublevel<string, string>('message-ids', { valueEncoding: 'json' })
+    this.clocks = db.sublevel<string, number>('clocks', { valueEncoding: 'json' })
+  }
+
+  async clock (conversation: string): Promise<number> {
+    return (await this.clocks.get(conversation)) ?? 0
+  }
+
+  async has (id: string): Promise<boolean> {
+    return (await this.byId.get(id)) != null
+  }
+
+  async get (id: string): Promise<MessageRecord | undefined> {
+    const key = await this.byId.get(id)
+    return key == null ? undefined : this.messages.get(key)
+  }
+
+  /** The operations that store a message and advance the conversation clock; run them in one batch. */
+  putOps (record: MessageRecord, clock: number): BatchOp[] {
+    const key = messageKey(record.conversation, record.lamport, record.id)
+    return [
+      { type: 'put', sublevel: this.messages, key, value: record },
+      { type: 'put', sublevel: this.byId, key: record.id, value: key },
+      { type: 'put', sublevel: this.clocks, key: record.conversation, value: clock }
+    ]
+  }
+
+  async batch (ops: BatchOp[]): Promise<void> {
+    await this.db.batch(ops as any)
+  }
+
+  /**
+   * The operation that moves a message to `status`, never backwards (a read receipt may arrive
+   * before the write that marks the message delivered).
+   */
+  async statusOps (id: string, status: MessageStatus, change: Partial<MessageRecord> = {}): Promise<BatchOp[]> {
+    const key = await this.byId.get(id)
+    if (key == null) return []
+    const record = await this.messages.get(key)
+    if (record == null || STATUS_RANK[record.status] >= STATUS_RANK[status]) return []
+    return [{ type: 'put', sublevel: this.messages, key, value: { ...record, ...change, status } }]
+  }
+
+  /** A page of a conversation, oldest first, ending before `before` (a message id) when given. */
+  async list (conversation: string, options: { limit?: number, before?: string } = {}): Promise<MessageRecord[]> {
+    const limit = Math.max(1, Math.min(options.limit ?? 50, 1000))
+    let lt = `${conversation}!~`
+    if (options.before != null) {
+      const key = await this.byId.get(options.before)
+      if (key != null) lt = key
+    }
+    const page = await this.messages.values({ gt: `${conversation}!`, lt, reverse: true, limit }).all()
+    return page.reverse()
+  }
+
+  async deleteConversation (conversation: string): Promise<void> {
+    const ops: BatchOp[] = []
+    for await (const [key, record] of this.messages.iterator({ gt: `${conversation}!`, lt: `${conversation}!~` })) {
+      ops.push({ type: 'del', sublevel: this.messages, key }, { type: 'del', sublevel: this.byId, key: record.id })
+    }
+    ops.push({ type: 'del', sublevel: this.clocks, key: conversation })
+    await this.batch(ops)
+  }
+}

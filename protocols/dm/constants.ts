@@ -1,0 +1,42 @@
+export const PROTOCOL_PREFIX = 'hyphae'
+export const PROTOCOL_NAME = 'dm'
+export const PROTOCOL_VERSION = '1.0.0'
+export const PROTOCOL = `/${PROTOCOL_PREFIX}/${PROTOCOL_NAME}/${PROTOCOL_VERSION}`
+
+/** Envelope.version written by this code; anything else is refused. */
+export const ENVELOPE_VERSION = 1
+
+/** Largest message body, in UTF-8 bytes. */
+export const MAX_BODY_BYTES = 64 * 1024
+
+/** Largest frame on the wire: a full body plus the envelope's keys, nonce, tag and signature. */
+export const MAX_FRAME_BYTES = 80 * 1024
+
+/** Message ids are 128 random bits. */
+export const MESSAGE_ID_BYTES = 16
+
+/** Ids per Receipt frame; matches the limit in pb/dm.proto. Longer lists are split. */
+export const MAX_RECEIPT_IDS = 256
+
+/** How long send() waits for an ack (and sendReceipt() for the write) when given no signal. */
+export const TIMEOUT = 10_000
+
+/** How long the recipient's onMessage may take before the sender is told UNAVAILABLE. */
+export const HANDLER_TIMEOUT = 10_000
+
+/**
+ * Envelopes in flight (written, not yet acked) per peer. The recipient buffers up to 4 MiB of
+ * unread bytes on a stream before aborting it (@libp2p/utils byteStream's default), and
+ * 32 * 80 KiB stays well under that even when every message is full size.
+ */
+export const MAX_IN_FLIGHT = 32
+
+/**
+ * Each side keeps one long-lived outbound stream per peer; the slack covers a new stream
+ * opening while a dead one is still being torn down.
+ */
+export const MAX_INBOUND_STREAMS = 4
+export const MAX_OUTBOUND_STREAMS = 4
+
+/** Oversized or undecodable frames tolerated from one peer before its connections are closed. */
+export const MAX_STRIKES = 3

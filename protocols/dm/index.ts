@@ -1,0 +1,98 @@
+/**
+ * `/hyphae/dm/1.0.0`: direct messages between two peers over one long-lived stream per
+ * direction. Envelopes are end-to-end encrypted and signed (see envelope.ts), so the same bytes
+ * can later wait on a relay mailbox; the recipient acks each one only after storing it.
+ *
+ * @example
+ * ```ts
+ * const node = await createLibp2p({ ..., services: { dm: directMessages({ onMessage }) } })
+ * const envelope = await sealEnvelope({ senderKey, recipient, lamport: 1n, body: 'hi' })
+ * const status = await node.services.dm.send(peerId, envelope)
+ * ```
+ */
+import { DirectMessagesService } from './dm.ts'
+import type { OpenedEnvelope } from './envelope.ts'
+import type { AckStatus, Envelope } from './pb/dm.ts'
+import type { AbortOptions, ComponentLogger, PeerId, PrivateKey, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
+
+/**
+ * Decides what becomes of a verified, decrypted envelope. Resolve STORED only once the message
+ * is durably written: the ack goes out after this resolves. Throwing acks UNAVAILABLE.
+ */
+export interface MessageHandler {
+  (from: PeerId, envelope: Envelope, message: OpenedEnvelope): Promise<AckStatus> | AckStatus
+}
+
+export interface ReceiptHandler {
+  (from: PeerId, ids: Uint8Array[]): Promise<void> | void
+}
+
+export interface DirectMessages {
+  readonly protocol: string
+
+  /** Set by the node layer (or in init); with none, every envelope is acked UNAVAILABLE. */
+  onMessage?: MessageHandler
+  onReceipt?: ReceiptHandler
+
+  /**
+   * Sends a sealed envelope on the long-lived stream to `peer` (opened on first use) and
+   * resolves with STORED or DUPLICATE once the peer acks it. Any other status rejects with
+   * PeerRefusedError; no ack in time with AckTimeoutError; a dead stream with ChannelClosedError.
+   */
+  send(peer: PeerId, envelope: Envelope, options?: AbortOptions): Promise<AckStatus>
+
+  /** Tells `peer` these message ids were read. Best effort: resolves once written. */
+  sendReceipt(peer: PeerId, ids: Uint8Array[], options?: AbortOptions): Promise<void>
+
+  /** Oversized or malformed frames seen from `peer` since start. */
+  strikes(peer: PeerId): number
+}
+
+export interface DirectMessagesInit {
+  /** default PROTOCOL, '/hyphae/dm/1.0.0' */
+  protocol?: string
+  maxInboundStreams?: number
+  maxOutboundStreams?: number
+  /** ms to wait for an ack when send() is given no signal (default TIMEOUT) */
+  timeout?: number
+  /** ms onMessage may take before the sender is told UNAVAILABLE (default HANDLER_TIMEOUT) */
+  handlerTimeout?: number
+  /** unacked envelopes per peer (default MAX_IN_FLIGHT) */
+  maxInFlight?: number
+  /** strikes before closing the peer's connections (default MAX_STRIKES) */
+  maxStrikes?: number
+  /** allow relayed connections with data limits (default false: those are for mailboxes) */
+  runOnLimitedConnection?: boolean
+  onMessage?: MessageHandler
+  onReceipt?: ReceiptHandler
+}
+
+/** The slices of libp2p's registrar and connection manager this protocol uses. */
+export interface DirectMessagesRegistrar {
+  handle(protocol: string, handler: StreamHandler, options?: StreamHandlerOptions): Promise<void>
+  unhandle(protocol: string, options?: AbortOptions): Promise<void>
+}
+
+export interface DirectMessagesConnectionManager {
+  openStream(peer: PeerId, protocol: string, options?: AbortOptions & { runOnLimitedConnection?: boolean }): Promise<Stream>
+  closeConnections(peer: PeerId, options?: AbortOptions): Promise<void>
+}
+
+export interface DirectMessagesComponents {
+  registrar: DirectMessagesRegistrar
+  connectionManager: DirectMessagesConnectionManager
+  logger: ComponentLogger
+  privateKey: PrivateKey
+}
+
+export function directMessages (init: DirectMessagesInit = {}): (components: DirectMessagesComponents) => DirectMessages {
+  return (components) => new DirectMessagesService(components, init)
+}
+
+export { DirectMessagesService } from './dm.ts'
+export { sealEnvelope, openEnvelope, verifyEnvelope, newMessageId, signedBytes } from './envelope.ts'
+export type { SealInit, OpenedEnvelope } from './envelope.ts'
+export { decodeFrame, encodeFrame } from './frame.ts'
+export { AckStatus, Envelope, Ack, Receipt, Frame } from './pb/dm.ts'
+export * from './constants.ts'
+export * from './errors.ts'

@@ -1,0 +1,81 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { identify, type Identify } from '@libp2p/identify'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { directMessages, PROTOCOL, sealEnvelope, type DirectMessages, type DirectMessagesInit, type Envelope } from '../../../protocols/dm/index.ts'
+import type { Connection, PrivateKey, Stream } from '@libp2p/interface'
+
+export interface DmNode {
+  libp2p: Libp2p<{ identify: Identify, dm: DirectMessages }>
+  key: PrivateKey
+  dm: DirectMessages
+}
+
+/** A real node on TCP loopback with noise, yamux, identify and the dm service. */
+export async function createDmNode (init: DirectMessagesInit = {}): Promise<DmNode> {
+  const key = await generateKeyPair('Ed25519')
+  const libp2p = await createLibp2p({
+    privateKey: key,
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify(), dm: directMessages(init) }
+  })
+  return { libp2p, key, dm: libp2p.services.dm }
+}
+
+/** Dials b from a and resolves once both ends have registered the connection. */
+export async function connect (a: DmNode, b: DmNode): Promise<Connection> {
+  const connection = await a.libp2p.dial(b.libp2p.getMultiaddrs())
+  await until(() => b.libp2p.getConnections(a.libp2p.peerId).length > 0, 'the connection at the far end')
+  return connection
+}
+
+/**
+ * One after the other: when both ends of a connection carrying a stream stop at once, libp2p 3
+ * spends ~500 ms in its connection manager's stop.
+ */
+export async function stopAll (...nodes: Array<DmNode | undefined>): Promise<void> {
+  for (const node of nodes) await node?.libp2p.stop()
+}
+
+export async function seal (from: DmNode, to: DmNode, body: string, lamport = 1n): Promise<Envelope> {
+  return sealEnvelope({ senderKey: from.key, recipient: to.key.publicKey, lamport, body })
+}
+
+export function dmStreams (connection: Connection): Connection['streams'] {
+  return connection.streams.filter(s => s.protocol === PROTOCOL)
+}
+
+/** Resolves as soon as `condition()` holds (polled every few ms), or fails after `timeout`. */
+export async function until (condition: () => boolean, what: string, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
+/** Collects unhandled rejections while `fn` runs. */
+export async function withRejectionWatch <T> (fn: () => Promise<T>): Promise<{ result: T, rejections: unknown[] }> {
+  const rejections: unknown[] = []
+  const onRejection = (reason: unknown): void => { rejections.push(reason) }
+  process.on('unhandledRejection', onRejection)
+  try {
+    const result = await fn()
+    // give any stray rejection a turn to surface
+    await new Promise(resolve => setImmediate(resolve))
+    return { result, rejections }
+  } finally {
+    process.off('unhandledRejection', onRejection)
+  }
+}
+
+/** Resolves once the stream has closed, whichever way (graceful, reset or aborted). */
+export async function closed (stream: Stream): Promise<void> {
+  if (stream.status !== 'open' && stream.status !== 'closing') return
+  await new Promise<void>(resolve => { stream.addEventListener('close', () => { resolve() }, { once: true }) })
+}
