@@ -34,6 +34,8 @@ export class MessagesStore {
   /** conversation -> its Lamport clock */
   readonly clocks: JsonSublevel<number>
   private readonly db: Database
+  /** clocks read or written so far: every write goes through here, so memory is authoritative */
+  private readonly clockCache = new Map<string, number>()
 
   constructor (db: Database) {
     this.db = db
@@ -43,7 +45,12 @@ export class MessagesStore {
   }
 
   async clock (conversation: string): Promise<number> {
-    return (await this.clocks.get(conversation)) ?? 0
+    let clock = this.clockCache.get(conversation)
+    if (clock == null) {
+      clock = (await this.clocks.get(conversation)) ?? 0
+      this.clockCache.set(conversation, clock)
+    }
+    return clock
   }
 
   async has (id: string): Promise<boolean> {
@@ -58,6 +65,8 @@ export class MessagesStore {
   /** The operations that store a message and advance the conversation clock; run them in one batch. */
   putOps (record: MessageRecord, clock: number): BatchOp[] {
     const key = messageKey(record.conversation, record.lamport, record.id)
+    // callers hold the conversation's mutex; a batch that fails after this only leaves a gap
+    this.clockCache.set(record.conversation, Math.max(clock, this.clockCache.get(record.conversation) ?? 0))
     return [
       { type: 'put', sublevel: this.messages, key, value: record },
       { type: 'put', sublevel: this.byId, key: record.id, value: key },
@@ -100,5 +109,6 @@ export class MessagesStore {
     }
     ops.push({ type: 'del', sublevel: this.clocks, key: conversation })
     await this.batch(ops)
+    this.clockCache.delete(conversation)
   }
 }

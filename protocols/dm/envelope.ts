@@ -20,7 +20,6 @@
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
-import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concat } from 'uint8arrays/concat'
@@ -30,6 +29,7 @@ import {
   DecryptionFailedError, EmptyMessageError, InvalidSignatureError, MalformedEnvelopeError,
   MessageTooLargeError, UnexpectedSenderError, UnsupportedKeyError, WrongRecipientError
 } from './errors.ts'
+import { montgomeryOf, receiverShared, senderEphemeral } from './key-cache.ts'
 import { Payload, type Envelope } from './pb/dm.ts'
 import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
 
@@ -50,9 +50,14 @@ export interface SealInit {
   lamport: bigint
   /** ms since the epoch; default: now */
   sentAt?: number
-  /** UTF-8 text, 1 byte to MAX_BODY_BYTES */
+  /** UTF-8 text, 1 byte to MAX_BODY_BYTES; may be empty when `control` is set */
   body: string
   replyTo?: Uint8Array
+  /**
+   * An application's own message riding the same durable, acked, end-to-end encrypted path
+   * (e.g. a group's new key); up to MAX_BODY_BYTES. The node layer routes it, never shows it.
+   */
+  control?: Uint8Array
 }
 
 export interface OpenedEnvelope {
@@ -64,6 +69,7 @@ export interface OpenedEnvelope {
   sentAt: number
   body: string
   replyTo?: Uint8Array
+  control?: Uint8Array
 }
 
 export function newMessageId (): Uint8Array<ArrayBuffer> {
@@ -78,8 +84,16 @@ export function encodeBody (body: string): Uint8Array {
   return bytes
 }
 
+/** A control payload replaces the body; either way something must be inside, within the limit. */
+function checkContent (body: string, control?: Uint8Array): void {
+  if (control == null) { encodeBody(body); return }
+  if (control.byteLength === 0) throw new EmptyMessageError()
+  if (control.byteLength > MAX_BODY_BYTES) throw new MessageTooLargeError(control.byteLength, MAX_BODY_BYTES)
+  if (body !== '') throw new MalformedEnvelopeError('a control message has no body')
+}
+
 export async function sealEnvelope (init: SealInit): Promise<Envelope> {
-  encodeBody(init.body)
+  checkContent(init.body, init.control)
   const id = init.id ?? newMessageId()
   if (id.byteLength !== MESSAGE_ID_BYTES) throw new MalformedEnvelopeError(`id must be ${MESSAGE_ID_BYTES} bytes`)
   if (init.replyTo != null && init.replyTo.byteLength !== MESSAGE_ID_BYTES) throw new MalformedEnvelopeError(`replyTo must be ${MESSAGE_ID_BYTES} bytes`)
@@ -88,8 +102,7 @@ export async function sealEnvelope (init: SealInit): Promise<Envelope> {
   if (!Number.isSafeInteger(sentAt) || sentAt < 0) throw new MalformedEnvelopeError('sentAt out of range')
   if (init.senderKey.type !== 'Ed25519') throw new UnsupportedKeyError(init.senderKey.type)
   const recipientX = montgomeryPublic(init.recipient)
-
-  const ephemeralSecret = x25519.utils.randomSecretKey()
+  const ephemeral = senderEphemeral(init.senderKey.publicKey.raw, recipientX)
   const envelope: Envelope = {
     version: ENVELOPE_VERSION,
     id: Uint8Array.from(id),
@@ -97,14 +110,17 @@ export async function sealEnvelope (init: SealInit): Promise<Envelope> {
     sentAt: BigInt(sentAt),
     sender: publicKeyToProtobuf(init.senderKey.publicKey) as Uint8Array<ArrayBuffer>,
     recipient: publicKeyToProtobuf(init.recipient) as Uint8Array<ArrayBuffer>,
-    ephemeralKey: x25519.getPublicKey(ephemeralSecret) as Uint8Array<ArrayBuffer>,
+    ephemeralKey: Uint8Array.from(ephemeral.publicKey),
     nonce: crypto.getRandomValues(new Uint8Array(NONCE_BYTES)),
     ciphertext: new Uint8Array(0),
     signature: new Uint8Array(0)
   }
-  const key = messageKey(x25519.getSharedSecret(ephemeralSecret, recipientX), envelope.ephemeralKey, recipientX)
-  ephemeralSecret.fill(0)
-  const plaintext = Payload.encode({ body: init.body, replyTo: init.replyTo == null ? undefined : Uint8Array.from(init.replyTo) })
+  const key = messageKey(ephemeral.shared, envelope.ephemeralKey, recipientX)
+  const plaintext = Payload.encode({
+    body: init.body,
+    replyTo: init.replyTo == null ? undefined : Uint8Array.from(init.replyTo),
+    control: init.control == null ? undefined : Uint8Array.from(init.control)
+  })
   envelope.ciphertext = xchacha20poly1305(key, envelope.nonce, associatedData(envelope)).encrypt(plaintext) as Uint8Array<ArrayBuffer>
   key.fill(0)
   envelope.signature = await init.senderKey.sign(signedBytes(envelope)) as Uint8Array<ArrayBuffer>
@@ -134,10 +150,8 @@ export async function openEnvelope (envelope: Envelope, recipientKey: PrivateKey
   const seed = ed25519Seed(recipientKey)
   let plaintext: Uint8Array
   try {
-    const secret = ed25519.utils.toMontgomerySecret(seed)
-    const shared = x25519.getSharedSecret(secret, envelope.ephemeralKey)
+    const shared = receiverShared(seed, recipientKey.publicKey.raw, envelope.ephemeralKey)
     const key = messageKey(shared, envelope.ephemeralKey, montgomeryPublic(recipientKey.publicKey))
-    secret.fill(0)
     plaintext = xchacha20poly1305(key, envelope.nonce, associatedData(envelope)).decrypt(envelope.ciphertext)
   } catch {
     throw new DecryptionFailedError()
@@ -151,7 +165,7 @@ export async function openEnvelope (envelope: Envelope, recipientKey: PrivateKey
   } catch {
     throw new MalformedEnvelopeError('the payload does not decode')
   }
-  encodeBody(payload.body)
+  checkContent(payload.body, payload.control)
   if (payload.replyTo != null && payload.replyTo.byteLength !== MESSAGE_ID_BYTES) throw new MalformedEnvelopeError('bad replyTo')
   return {
     sender,
@@ -160,7 +174,8 @@ export async function openEnvelope (envelope: Envelope, recipientKey: PrivateKey
     lamport: envelope.lamport,
     sentAt: Number(envelope.sentAt),
     body: payload.body,
-    replyTo: payload.replyTo == null ? undefined : Uint8Array.from(payload.replyTo)
+    replyTo: payload.replyTo == null ? undefined : Uint8Array.from(payload.replyTo),
+    control: payload.control == null ? undefined : Uint8Array.from(payload.control)
   }
 }
 
@@ -213,5 +228,5 @@ function ed25519Seed (key: PrivateKey): Uint8Array {
 
 function montgomeryPublic (key: PublicKey): Uint8Array {
   if (key.type !== 'Ed25519') throw new UnsupportedKeyError(key.type)
-  return ed25519.utils.toMontgomery(key.raw)
+  return montgomeryOf(key.raw)
 }

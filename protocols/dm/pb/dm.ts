@@ -522,6 +522,7 @@ export namespace Envelope {
 export interface Payload {
   body: string
   replyTo?: Uint8Array<ArrayBuffer>
+  control?: Uint8Array<ArrayBuffer>
 }
 
 export namespace Payload {
@@ -544,6 +545,11 @@ export namespace Payload {
           w.bytes(obj.replyTo)
         }
 
+        if (obj.control != null) {
+          w.uint32(26)
+          w.bytes(obj.control)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -564,6 +570,10 @@ export namespace Payload {
             }
             case 2: {
               obj.replyTo = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.control = reader.bytes()
               break
             }
             default: {
@@ -595,6 +605,13 @@ export namespace Payload {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.control`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -617,6 +634,11 @@ export namespace Payload {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface PayloadControlFieldEvent {
+    field: '$.control'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Payload>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Payload.codec())
   }
@@ -625,7 +647,7 @@ export namespace Payload {
     return decodeMessage(buf, Payload.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Payload>): Generator<PayloadBodyFieldEvent | PayloadReplyToFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Payload>): Generator<PayloadBodyFieldEvent | PayloadReplyToFieldEvent | PayloadControlFieldEvent> {
     return streamMessage(buf, Payload.codec(), opts)
   }
 }

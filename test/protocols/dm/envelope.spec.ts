@@ -6,6 +6,7 @@ import {
   encodeFrame, Envelope, MAX_BODY_BYTES, MAX_FRAME_BYTES, newMessageId, openEnvelope, sealEnvelope,
   signedBytes, verifyEnvelope
 } from '../../../protocols/dm/index.ts'
+import { clearKeyCaches, ROTATE_COUNT } from '../../../protocols/dm/key-cache.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
 let alice: PrivateKey
@@ -50,12 +51,35 @@ describe('dm envelope', () => {
     assert.ok((await verifyEnvelope(envelope)).equals(alice.publicKey), 'a mailbox can check the author without decrypting')
   })
 
-  it('uses a fresh ephemeral key and nonce per message and hides the body', async () => {
+  it('uses a fresh nonce per message, hides the body, and rotates the ephemeral key per window', async () => {
+    clearKeyCaches()
     const [a, b] = await Promise.all([sealToBob('same text'), sealToBob('same text')])
-    assert.notDeepEqual(a.ephemeralKey, b.ephemeralKey)
+    assert.notDeepEqual(a.nonce, b.nonce)
     assert.notDeepEqual(a.ciphertext, b.ciphertext)
     assert.equal(Buffer.from(Envelope.encode(a)).includes('same text'), false)
     assert.equal((await openEnvelope(a, bob)).replyTo, undefined)
+    // within a window the ephemeral key toward one recipient is kept...
+    assert.deepEqual(a.ephemeralKey, b.ephemeralKey)
+    // ...never shared with another recipient...
+    const toCarol = await sealEnvelope({ senderKey: alice, recipient: carol.publicKey, lamport: 1n, body: 'x' })
+    assert.notDeepEqual(toCarol.ephemeralKey, a.ephemeralKey)
+    // ...and replaced after ROTATE_COUNT messages
+    const seen = new Set<string>()
+    for (let i = 0; i < ROTATE_COUNT + 1; i++) seen.add(Buffer.from((await sealToBob('n')).ephemeralKey).toString('hex'))
+    assert.ok(seen.size >= 2, 'the ephemeral key rotated')
+    // the receiver opens envelopes of the old and the new window alike
+    assert.equal((await openEnvelope(b, bob)).body, 'same text')
+  })
+
+  it('a control payload round-trips with an empty body, and its size is bounded', async () => {
+    const control = new Uint8Array([1, 2, 3])
+    const envelope = await sealEnvelope({ senderKey: alice, recipient: bob.publicKey, lamport: 1n, body: '', control })
+    const opened = await openEnvelope(envelope, bob)
+    assert.deepEqual(opened.control, control)
+    assert.equal(opened.body, '')
+    await assert.rejects(sealEnvelope({ senderKey: alice, recipient: bob.publicKey, lamport: 1n, body: '', control: new Uint8Array(0) }), { name: 'EmptyMessageError' })
+    await assert.rejects(sealEnvelope({ senderKey: alice, recipient: bob.publicKey, lamport: 1n, body: '', control: new Uint8Array(MAX_BODY_BYTES + 1) }), { name: 'MessageTooLargeError' })
+    await assert.rejects(sealEnvelope({ senderKey: alice, recipient: bob.publicKey, lamport: 1n, body: 'both', control }), { name: 'MalformedEnvelopeError' })
   })
 
   it('cannot be opened by anyone but the recipient', async () => {
