@@ -75,6 +75,18 @@ export class Conversations {
     return { id: record.id, status: record.status }
   }
 
+  /**
+   * Queues an application's control payload to `peer` (anyone, not only contacts) through the
+   * same durable outbox. It is not part of any conversation.
+   */
+  async sendControl (peer: string, recipient: PublicKey, control: Uint8Array): Promise<string> {
+    const envelope = await sealEnvelope({ senderKey: this.c.key, recipient, lamport: 0n, body: '', control })
+    const id = hex(envelope.id)
+    await this.c.messages.batch([this.c.outbox.putOp(this.c.outbox.nextKey(peer, id), Envelope.encode(envelope))])
+    this.c.delivery.kick(peer)
+    return id
+  }
+
   /** Marks every unread incoming message read; tells the sender if read receipts are on. */
   async markRead (peer: string): Promise<string[]> {
     const unread: MessageRecord[] = []

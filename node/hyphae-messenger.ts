@@ -8,6 +8,7 @@ import { ContactBook } from './contact-book.ts'
 import { Conversations } from './conversations.ts'
 import { InvalidArgumentError } from './errors.ts'
 import { createInbox } from './inbox.ts'
+import { ControlRouter, type ControlHandler } from './control-messages.ts'
 import { KeyedMutex } from './keyed-mutex.ts'
 import { Outbox } from './outbox.ts'
 import { ContactsStore } from './store/contacts-store.ts'
@@ -42,6 +43,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   private readonly delivery: Outbox
   private readonly conversations: Conversations
   private readonly warmup: PeerWarmup
+  private readonly control = new ControlRouter()
   private stopped = false
 
   /** Builds every store and wires the DM handlers; call before libp2p starts. */
@@ -65,7 +67,10 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       key: components.key, dm, messages: this.messages, outbox: this.outbox, delivery: this.delivery, mutex, log, onStored, onStatus,
       readReceipts: async () => (await this.settings()).readReceipts
     })
-    dm.onMessage = createInbox({ contacts: this.contactsStore, messages: this.messages, mutex, onStored })
+    dm.onMessage = createInbox({
+      contacts: this.contactsStore, messages: this.messages, mutex, onStored,
+      onControl: async (from, payload) => { await this.control.dispatch(from, payload) }
+    })
     dm.onReceipt = async (from, ids) => { await this.conversations.onReceipt(from, ids) }
   }
 
@@ -217,6 +222,21 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async markRead (ref: string): Promise<string[]> {
     const contact = await this.contacts.resolve(ref)
     return this.conversations.markRead(contact.peerId)
+  }
+
+  /** Registers the handler of an application's control messages (see sendControl). */
+  handleControl (app: string, handler: ControlHandler): void {
+    this.control.register(app, handler)
+  }
+
+  /**
+   * Sends an application's message to any peer through the durable, acked, end-to-end
+   * encrypted DM path; the peer's handler for `app` receives it. Returns the envelope id.
+   */
+  async sendControl (peerId: string, app: string, data: Uint8Array): Promise<string> {
+    const key = peerIdFromString(peerId).publicKey
+    if (key == null) throw new InvalidArgumentError(`no public key in peer id ${peerId}`)
+    return this.conversations.sendControl(peerId, key, this.control.encode(app, data))
   }
 
   async outboxSize (): Promise<number> {

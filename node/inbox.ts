@@ -13,6 +13,8 @@ export interface InboxComponents {
   /** serialises writes to one conversation */
   mutex: KeyedMutex
   onStored: (record: MessageRecord) => void
+  /** control payloads go here instead of the conversation; it stores, then resolves */
+  onControl: (from: PeerId, control: Uint8Array) => Promise<void>
 }
 
 /**
@@ -27,6 +29,16 @@ export function createInbox (components: InboxComponents) {
     return components.mutex.run(peer, async () => {
       const contact = await components.contacts.get(peer)
       if (contact?.state === 'blocked') return AckStatus.REFUSED_BLOCKED
+      if (opened.control != null) {
+        // an application's message (a group key...): its handler decides and stores; a retry
+        // of one already handled must be harmless to it
+        try {
+          await components.onControl(from, opened.control)
+        } catch {
+          return AckStatus.UNAVAILABLE
+        }
+        return AckStatus.STORED
+      }
       const id = hex(opened.id)
       if (await components.messages.has(id)) return AckStatus.DUPLICATE
       const lamport = Number(opened.lamport)

@@ -127,6 +127,7 @@ export class Outbox {
     }
     const ops = await this.c.messages.statusOps(id, status)
     await this.c.messages.batch([...ops, this.c.store.deleteOp(key)])
-    this.c.onStatus({ id, conversation: peer.toString(), status })
+    // control payloads have no message record, and nobody to tell
+    if (ops.length > 0) this.c.onStatus({ id, conversation: peer.toString(), status })
   }
 }

@@ -58,11 +58,12 @@ export class PeerWarmup {
   }
 
   private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
-    const { id, multiaddrs } = evt.detail
+    const { id } = evt.detail
     if (this.controller.signal.aborted || id.equals(this.libp2p.peerId)) return
     if (this.libp2p.getConnections(id).length > 0) return
     if (this.libp2p.getConnections().length >= DISCOVERY_DIAL_BELOW) return
-    void this.dial(multiaddrs.length > 0 ? multiaddrs : id)
+    // by peer id: libp2p has stored the discovered addresses, and can then join a dial under way
+    void this.dial(id)
   }
 
   private async dial (target: Parameters<Libp2p['dial']>[0]): Promise<void> {
