@@ -9,6 +9,7 @@ import { contactsCommand } from './commands/contacts.ts'
 import { inviteCommand } from './commands/invite.ts'
 import { messagesCommand, sendCommand } from './commands/messages.ts'
 import { requestsCommand } from './commands/requests.ts'
+import { relayCommand } from './commands/relay.ts'
 import { processIo, type Io } from './io.ts'
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
@@ -23,6 +24,7 @@ commands:
   id [--json]        your peer id, addresses and invite
   daemon             run the node headless with a JSON-RPC socket
   rpc METHOD [JSON]  call the running daemon
+  relay              run a relay for others: circuit relay, DHT, bootstrap, mailboxes
   invite [--no-qr]   your invite string and its QR code
   contacts add|list|rename|remove|block   manage contacts (hyphae contacts --help)
   requests [accept PEER-ID]               messages from people who are not contacts
@@ -47,6 +49,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   requests: requestsCommand,
   send: sendCommand,
   messages: messagesCommand,
+  relay: relayCommand,
   daemon: async (args, io) => daemonCommand(args, io, 'daemon'),
   start: async (args, io) => daemonCommand(args, io, 'start')
 }

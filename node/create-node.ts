@@ -10,6 +10,8 @@ import { HyphaeMessenger } from './hyphae-messenger.ts'
 import { openDatabase, type Database } from './store/database.ts'
 import { MetaStore } from './store/meta-store.ts'
 import { NotInitializedError } from './errors.ts'
+import { LevelMailboxStore } from './store/mailbox-store.ts'
+import type { MailboxInit } from '../protocols/mailbox/index.ts'
 import type { ComponentLogger, PrivateKey } from '@libp2p/interface'
 
 export interface MessengerInit {
@@ -28,6 +30,20 @@ export interface MessengerInit {
   /** dial peers remembered in the peer store on start (default true) */
   reconnect?: boolean
   logger?: ComponentLogger
+  /** reserve a relay slot and advertise /p2p-circuit addresses (default true) */
+  relayClient?: boolean
+  /** run as a relay for others (hyphae relay) */
+  relay?: RelayInit
+  /** collect libp2p metrics for Prometheus */
+  metrics?: boolean
+}
+
+export interface RelayInit {
+  maxReservations: number
+  reservationTtlMs: number
+  durationLimitMs: number
+  dataLimitBytes: bigint
+  mailbox?: Omit<MailboxInit, 'store' | 'protocol'>
 }
 
 export interface CreateOptions {
@@ -47,6 +63,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
     options.signal?.throwIfAborted()
     await datastore.open()
     const saved = await profile.meta.lastListen()
+    const mailboxStore = init.relay != null ? new LevelMailboxStore(profile.db) : undefined
     const templates = init.listen ?? DEFAULT_LISTEN
     const build = (listen: string[]): ReturnType<typeof buildLibp2pOptions> => buildLibp2pOptions({
       privateKey: profile.key,
@@ -56,12 +73,15 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
       mdns: init.mdns ?? true,
       mdnsInterval: init.mdnsInterval,
       dhtServer: init.dhtServer,
-      logger: init.logger
+      logger: init.logger,
+      relayClient: init.relayClient,
+      metrics: init.metrics,
+      relay: init.relay != null && mailboxStore != null ? { ...init.relay, mailboxStore } : undefined
     })
     const startNode = async (listen: string[]): Promise<HyphaeMessenger> => {
       const libp2p = await createLibp2p({ ...build(listen), start: false })
       // wire the message handlers before the node accepts its first stream
-      const messenger = new HyphaeMessenger({ libp2p, key: profile.key, db: profile.db, meta: profile.meta, datastore })
+      const messenger = new HyphaeMessenger({ libp2p, key: profile.key, db: profile.db, meta: profile.meta, datastore, mailboxStore })
       try {
         await libp2p.start()
       } catch (err) {

@@ -9,11 +9,13 @@ import { Conversations } from './conversations.ts'
 import { InvalidArgumentError } from './errors.ts'
 import { createInbox } from './inbox.ts'
 import { ControlRouter, type ControlHandler } from './control-messages.ts'
+import { MailboxClient } from './mailbox-client.ts'
 import { KeyedMutex } from './keyed-mutex.ts'
 import { Outbox } from './outbox.ts'
 import { ContactsStore } from './store/contacts-store.ts'
 import { MessagesStore, type MessageRecord } from './store/messages-store.ts'
 import { OutboxStore } from './store/outbox-store.ts'
+import type { LevelMailboxStore } from './store/mailbox-store.ts'
 import type { DirectMessages } from '../protocols/dm/index.ts'
 import type { ContactInfo, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, ReceiptEvent, SendResult, Settings } from './messenger.ts'
 import type { Database } from './store/database.ts'
@@ -28,6 +30,14 @@ export interface HyphaeMessengerComponents {
   db: Database
   meta: MetaStore
   datastore: Datastore & { close(): Promise<void> }
+  /** set when this node keeps mailboxes for others (a relay) */
+  mailboxStore?: LevelMailboxStore
+}
+
+export interface RelayStats {
+  reservations: number
+  connections: number
+  mailbox: { messages: number, bytes: number }
 }
 
 const DEFAULT_TIMEOUT = 30_000
@@ -44,6 +54,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   private readonly conversations: Conversations
   private readonly warmup: PeerWarmup
   private readonly control = new ControlRouter()
+  private readonly mailbox: MailboxClient
   private stopped = false
 
   /** Builds every store and wires the DM handlers; call before libp2p starts. */
@@ -62,23 +73,44 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.contacts = new ContactBook(this.contactsStore, this.libp2p)
     const onStored = (record: MessageRecord): void => { this.safeDispatchEvent('message', { detail: record }) }
     const onStatus = (event: ReceiptEvent): void => { this.safeDispatchEvent('receipt', { detail: event }) }
-    this.delivery = new Outbox({ libp2p: this.libp2p, dm, store: this.outbox, messages: this.messages, contacts: this.contactsStore, log, onStatus })
+    const receive = createInbox({
+      contacts: this.contactsStore, messages: this.messages, mutex, onStored,
+      onControl: async (from, payload) => { await this.control.dispatch(from, payload) }
+    })
+    this.mailbox = new MailboxClient({ libp2p: this.libp2p, mailbox: this.libp2p.services.mailbox, key: components.key, contacts: this.contactsStore, log, receive })
+    this.delivery = new Outbox({
+      libp2p: this.libp2p, dm, store: this.outbox, messages: this.messages, contacts: this.contactsStore, log, onStatus,
+      deposit: async (peer, entries, signal) => this.mailbox.deposit(peer, entries, signal)
+    })
     this.conversations = new Conversations({
       key: components.key, dm, messages: this.messages, outbox: this.outbox, delivery: this.delivery, mutex, log, onStored, onStatus,
       readReceipts: async () => (await this.settings()).readReceipts
     })
-    dm.onMessage = createInbox({
-      contacts: this.contactsStore, messages: this.messages, mutex, onStored,
-      onControl: async (from, payload) => { await this.control.dispatch(from, payload) }
-    })
+    dm.onMessage = receive
     dm.onReceipt = async (from, ids) => { await this.conversations.onReceipt(from, ids) }
   }
 
   async start (options: { reconnect: boolean }): Promise<void> {
+    this.libp2p.services.relay?.addEventListener('relay:reservation', this.onReservation)
     this.libp2p.addEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
     this.warmup.start({ reconnect: options.reconnect })
+    this.mailbox.start()
     await this.delivery.start()
+  }
+
+  private readonly onReservation = (evt: CustomEvent<{ addr: Multiaddr }>): void => {
+    this.safeDispatchEvent('relay:reservation', { detail: evt.detail.addr.toString() })
+  }
+
+  /** What a relay holds for others; undefined on a node that is not a relay. */
+  async relayStats (): Promise<RelayStats | undefined> {
+    if (this.components.mailboxStore == null) return undefined
+    return {
+      reservations: this.libp2p.services.relay?.reservations?.size ?? 0,
+      connections: this.libp2p.getConnections().length,
+      mailbox: await this.components.mailboxStore.totals()
+    }
   }
 
   private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
@@ -258,9 +290,11 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     if (this.stopped) return
     this.stopped = true
     this.delivery.stop()
+    this.mailbox.stop()
     this.warmup.stop()
     this.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
+    this.libp2p.services.relay?.removeEventListener('relay:reservation', this.onReservation)
     await this.libp2p.stop()
     await this.delivery.drained()
     await this.components.datastore.close()

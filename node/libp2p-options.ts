@@ -1,17 +1,19 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { autoNAT } from '@libp2p/autonat'
 import { bootstrap } from '@libp2p/bootstrap'
-import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { directMessages } from '../protocols/dm/index.ts'
+import { mailbox, type MailboxInit, type MailboxStore } from '../protocols/mailbox/index.ts'
 import type { Datastore } from 'interface-datastore'
 import type { PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
@@ -35,6 +37,22 @@ export interface NodeOptions {
    */
   dhtServer?: boolean
   logger?: ComponentLogger
+  /** reserve a slot on a relay and advertise /p2p-circuit addresses (default true; not for relays) */
+  relayClient?: boolean
+  /** serve as a relay: circuit-relay-v2 server, DHT server, mailboxes */
+  relay?: RelayServerOptions
+  /** collect libp2p's metrics in prom-client's default registry */
+  metrics?: boolean
+}
+
+export interface RelayServerOptions {
+  maxReservations: number
+  reservationTtlMs: number
+  /** per relayed connection */
+  durationLimitMs: number
+  dataLimitBytes: bigint
+  mailboxStore: MailboxStore
+  mailbox?: Omit<MailboxInit, 'store' | 'protocol'>
 }
 
 export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
@@ -46,8 +64,10 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
     privateKey: opts.privateKey,
     datastore: opts.datastore,
     logger: opts.logger,
+    metrics: opts.metrics === true ? prometheusMetrics({ collectDefaultMetrics: true, preserveExistingMetrics: true }) : undefined,
     addresses: {
-      listen: opts.listen,
+      // '/p2p-circuit' asks the relay transport for a reservation on a relay it finds
+      listen: opts.relay == null && (opts.relayClient ?? true) ? [...opts.listen, '/p2p-circuit'] : opts.listen,
       announce: opts.announce ?? []
     },
     transports: [tcp(), webSockets(), circuitRelayTransport()],
@@ -72,15 +92,28 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       ping: ping({ maxOutboundStreams: 4 }),
       dht: kadDHT({
         protocol: DHT_PROTOCOL,
-        clientMode: !(opts.dhtServer ?? true),
+        clientMode: opts.relay != null ? false : !(opts.dhtServer ?? true),
         // keep LAN addresses: during an internet cut the LAN is all there is
-        peerInfoMapper: passthroughMapper,
-        allowQueryWithZeroPeers: true
+        peerInfoMapper: passthroughMapper
       }),
       pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
       autoNAT: autoNAT({ protocolPrefix: 'hyphae' }),
       dcutr: dcutr(),
-      dm: directMessages()
+      dm: directMessages(),
+      mailbox: mailbox(opts.relay != null ? { ...opts.relay.mailbox, store: opts.relay.mailboxStore } : {}),
+      ...(opts.relay != null
+        ? {
+            relay: circuitRelayServer({
+              reservations: {
+                maxReservations: opts.relay.maxReservations,
+                reservationTtl: opts.relay.reservationTtlMs,
+                defaultDurationLimit: opts.relay.durationLimitMs,
+                defaultDataLimit: opts.relay.dataLimitBytes,
+                applyDefaultLimit: true
+              }
+            })
+          }
+        : {})
     }
   }
 }

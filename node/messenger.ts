@@ -70,6 +70,8 @@ export interface MessengerEvents {
   'message': CustomEvent<MessageRecord>
   /** one of your messages changed state: delivered, read, failed */
   'receipt': CustomEvent<ReceiptEvent>
+  /** (relays) a peer reserved a slot: its address */
+  'relay:reservation': CustomEvent<string>
 }
 
 /** The one object cli/ talks to. */

@@ -24,6 +24,8 @@ export interface OutboxComponents {
   contacts: ContactsStore
   log: Logger
   onStatus: (event: ReceiptEvent) => void
+  /** leaves envelopes on the peer's relay mailboxes; returns the ids taken */
+  deposit?: (peer: PeerId, entries: Array<{ id: string, envelope: Uint8Array }>, signal: AbortSignal) => Promise<string[]>
 }
 
 /**
@@ -107,12 +109,30 @@ export class Outbox {
       await reachPeer(this.c.libp2p, peerId, contact?.addrs ?? [], signal)
     } catch (err) {
       this.c.log('cannot reach %s yet - %e', peer, err)
+      await this.depositOnRelays(peerId, entries)
       return false
     }
     const results = await Promise.allSettled(entries.map(async entry => this.deliver(peerId, entry.key, entry.envelope)))
     if (results.some(r => r.status === 'rejected')) return false
     if (entries.length === BATCH) this.again.add(peer)
     return true
+  }
+
+  /** The peer is out of reach: leave the envelopes in its mailboxes, mark them 'sent'. */
+  private async depositOnRelays (peer: PeerId, entries: Array<{ key: string, envelope: Uint8Array }>): Promise<void> {
+    if (this.c.deposit == null || this.controller.signal.aborted) return
+    try {
+      const byId = entries.map(e => ({ id: hex(Envelope.decode(e.envelope).id), envelope: e.envelope }))
+      const taken = await this.c.deposit(peer, byId, this.controller.signal)
+      for (const id of taken) {
+        const ops = await this.c.messages.statusOps(id, 'sent')
+        if (ops.length === 0) continue
+        await this.c.messages.batch(ops)
+        this.c.onStatus({ id, conversation: peer.toString(), status: 'sent' })
+      }
+    } catch (err) {
+      this.c.log('mailbox deposit for %p failed - %e', peer, err)
+    }
   }
 
   private async deliver (peer: PeerId, key: string, bytes: Uint8Array): Promise<void> {

@@ -5,6 +5,7 @@ import { dataDirOf, openNode } from '../open-node.ts'
 import { createRpcMethods } from '../rpc/methods.ts'
 import { serveJsonRpc } from '../rpc/socket-server.ts'
 import type { Io } from '../io.ts'
+import type { HyphaeMessenger } from '../../node/hyphae-messenger.ts'
 
 /**
  * `hyphae daemon` (headless, one log line per event) and `hyphae start` (the same node in the
@@ -14,7 +15,14 @@ export async function daemonCommand (args: string[], io: Io, mode: 'daemon' | 's
   const parsed = parseCommand(mode, args, NODE_OPTIONS)
   if (parsed.values.help === true) { io.out(HELP[mode]); return 0 }
   const messenger = await openNode(parsed)
-  const path = socketPath(dataDirOf(parsed))
+  return serveUntilStopped(messenger, socketPath(dataDirOf(parsed)), io, mode)
+}
+
+/**
+ * Serves the node's JSON-RPC socket and logs its events until SIGINT/SIGTERM, then stops it.
+ * `daemon` and `relay` log one JSON line per event; `start` talks to a person.
+ */
+export async function serveUntilStopped (messenger: HyphaeMessenger, path: string, io: Io, mode: 'daemon' | 'start' | 'relay', onStop?: () => Promise<void>): Promise<number> {
   let server
   try {
     server = await serveJsonRpc(path, createRpcMethods(messenger))
@@ -23,7 +31,8 @@ export async function daemonCommand (args: string[], io: Io, mode: 'daemon' | 's
     throw err
   }
   const id = await messenger.id()
-  const log = mode === 'daemon' ? io.err : io.out
+  const json = mode !== 'start'
+  const log = json ? io.err : io.out
   if (mode === 'start') {
     io.out(`hyphae is running as ${id.nickname !== '' ? `${id.nickname} ` : ''}${id.peerId}`)
     io.out('listening on:')
@@ -32,21 +41,22 @@ export async function daemonCommand (args: string[], io: Io, mode: 'daemon' | 's
     io.out(`control socket: ${path}  (try: npx hyphae rpc status)`)
     io.out('press Ctrl+C to stop')
   } else {
-    io.out(JSON.stringify({ event: 'started', peerId: id.peerId, addresses: id.addresses, socket: path }))
+    io.out(JSON.stringify({ event: 'started', mode, peerId: id.peerId, addresses: id.addresses, socket: path }))
   }
-  const onConnect = (evt: CustomEvent<string>): void => { log(mode === 'daemon' ? JSON.stringify({ event: 'peer:connect', peerId: evt.detail }) : `connected to ${evt.detail}`) }
-  const onDisconnect = (evt: CustomEvent<string>): void => { log(mode === 'daemon' ? JSON.stringify({ event: 'peer:disconnect', peerId: evt.detail }) : `disconnected from ${evt.detail}`) }
+  const onConnect = (evt: CustomEvent<string>): void => { log(json ? JSON.stringify({ event: 'peer:connect', peerId: evt.detail }) : `connected to ${evt.detail}`) }
+  const onDisconnect = (evt: CustomEvent<string>): void => { log(json ? JSON.stringify({ event: 'peer:disconnect', peerId: evt.detail }) : `disconnected from ${evt.detail}`) }
   messenger.addEventListener('peer:connect', onConnect)
   messenger.addEventListener('peer:disconnect', onDisconnect)
 
   const signal = await io.waitForStop()
-  log(mode === 'daemon' ? JSON.stringify({ event: 'stopping', signal }) : `stopping (${signal})...`)
+  log(json ? JSON.stringify({ event: 'stopping', signal }) : `stopping (${signal})...`)
   messenger.removeEventListener('peer:connect', onConnect)
   messenger.removeEventListener('peer:disconnect', onDisconnect)
+  await onStop?.()
   await new Promise<void>(resolve => { server.close(() => { resolve() }) })
   await unlink(path).catch(() => {})
   await messenger.stop()
-  log(mode === 'daemon' ? JSON.stringify({ event: 'stopped' }) : 'stopped')
+  log(json ? JSON.stringify({ event: 'stopped' }) : 'stopped')
   return 0
 }
 

@@ -1,0 +1,133 @@
+import { AckStatus, Envelope, openEnvelope, type OpenedEnvelope } from '../protocols/dm/index.ts'
+import { MailboxRefusedError, PROTOCOL as MAILBOX_PROTOCOL, type Mailbox } from '../protocols/mailbox/index.ts'
+import { hex } from './hex.ts'
+import { relaysOf } from './relay-addresses.ts'
+import type { ContactsStore } from './store/contacts-store.ts'
+import type { Libp2p, Logger, PeerId, PrivateKey, IdentifyResult } from '@libp2p/interface'
+
+/** statuses after which the envelope is done with: the relay may delete it */
+const DONE = new Set([AckStatus.STORED, AckStatus.DUPLICATE, AckStatus.REFUSED_BLOCKED, AckStatus.MALFORMED, AckStatus.WRONG_PEER, AckStatus.REFUSED_TOO_LARGE])
+const FETCH_ROUNDS = 100
+const FETCH_EVERY_MS = 60_000
+const DEPOSIT_TIMEOUT = 20_000
+
+export interface MailboxClientComponents {
+  libp2p: Libp2p<any>
+  mailbox: Mailbox
+  key: PrivateKey
+  contacts: ContactsStore
+  log: Logger
+  /** the same handler direct messages go through: stores, then resolves */
+  receive: (from: PeerId, envelope: Envelope, opened: OpenedEnvelope) => Promise<AckStatus>
+}
+
+/**
+ * The client side of relay mailboxes: leaves envelopes for contacts who cannot be reached on the
+ * relays named in their addresses, and collects what waits for us from every mailbox relay we
+ * connect to. The outbox stays the source of truth: a deposited message stays queued until the
+ * recipient acks it directly (a duplicate it then ignores), so a relay that loses it loses nothing.
+ */
+export class MailboxClient {
+  private readonly c: MailboxClientComponents
+  private readonly deposited = new Set<string>()
+  private readonly fetching = new Set<string>()
+  private timer?: ReturnType<typeof setInterval>
+  private stopped = false
+
+  constructor (components: MailboxClientComponents) {
+    this.c = components
+  }
+
+  start (): void {
+    this.c.libp2p.addEventListener('peer:identify', this.onIdentify)
+    this.timer = setInterval(() => { this.fetchAll() }, FETCH_EVERY_MS)
+    this.timer.unref?.()
+  }
+
+  stop (): void {
+    this.stopped = true
+    clearInterval(this.timer)
+    this.c.libp2p.removeEventListener('peer:identify', this.onIdentify)
+  }
+
+  private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
+    if (evt.detail.protocols.includes(MAILBOX_PROTOCOL)) void this.fetchFrom(evt.detail.peerId)
+  }
+
+  private fetchAll (): void {
+    const relays = new Set<string>()
+    for (const conn of this.c.libp2p.getConnections()) {
+      if (relays.has(conn.remotePeer.toString())) continue
+      relays.add(conn.remotePeer.toString())
+      void this.c.libp2p.peerStore.get(conn.remotePeer)
+        .then(p => { if (p.protocols.includes(MAILBOX_PROTOCOL)) return this.fetchFrom(conn.remotePeer) }, () => {})
+    }
+  }
+
+  /** Fetches, stores and then deletes everything waiting for us on `relay`. */
+  async fetchFrom (relay: PeerId): Promise<number> {
+    const key = relay.toString()
+    if (this.fetching.has(key) || this.stopped) return 0
+    this.fetching.add(key)
+    let total = 0
+    try {
+      for (let round = 0; round < FETCH_ROUNDS && !this.stopped; round++) {
+        const { envelopes, more } = await this.c.mailbox.fetch(relay)
+        const done: string[] = []
+        for (const bytes of envelopes) {
+          let envelope: Envelope
+          try { envelope = Envelope.decode(bytes) } catch { continue }
+          const id = hex(envelope.id)
+          try {
+            const opened = await openEnvelope(envelope, this.c.key)
+            const status = await this.c.receive(opened.from, envelope, opened)
+            if (DONE.has(status)) done.push(id)
+          } catch (err) {
+            // not for us or not readable: it will never be, let the relay drop it
+            this.c.log('mailbox envelope %s from %p unreadable - %e', id, relay, err)
+            done.push(id)
+          }
+        }
+        total += done.length
+        if (done.length > 0) await this.c.mailbox.delete(relay, done)
+        if (!more || done.length === 0) break
+      }
+    } catch (err) {
+      this.c.log('mailbox fetch from %p failed - %e', relay, err)
+    } finally {
+      this.fetching.delete(key)
+    }
+    return total
+  }
+
+  /**
+   * Leaves the envelopes on the relays `peer` is known by (its invite and peer-store addresses).
+   * Returns the ids some relay took. A full mailbox or a refusal leaves them in the outbox only.
+   */
+  async deposit (peer: PeerId, entries: Array<{ id: string, envelope: Uint8Array }>, signal: AbortSignal): Promise<string[]> {
+    const fresh = entries.filter(e => !this.deposited.has(e.id))
+    if (fresh.length === 0) return []
+    const contact = await this.c.contacts.get(peer.toString())
+    const known = await this.c.libp2p.peerStore.get(peer).then(p => p.addresses.map(a => a.multiaddr), () => [])
+    const relays = relaysOf([...(contact?.addrs ?? []), ...known])
+    const taken: string[] = []
+    for (const relay of relays) {
+      if (signal.aborted || this.stopped) break
+      try {
+        await this.c.libp2p.peerStore.merge(relay.peerId, { multiaddrs: [relay.addr] })
+        const timeout = AbortSignal.any([signal, AbortSignal.timeout(DEPOSIT_TIMEOUT)])
+        for (const entry of fresh) {
+          if (taken.includes(entry.id)) continue
+          await this.c.mailbox.deposit(relay.peerId, peer, entry.envelope, { signal: timeout })
+          taken.push(entry.id)
+          this.deposited.add(entry.id)
+        }
+        if (taken.length === fresh.length) break
+      } catch (err) {
+        if (err instanceof MailboxRefusedError) this.c.log('relay %p refused the deposit: %s', relay.peerId, err.status)
+        else this.c.log('deposit on %p failed - %e', relay.peerId, err)
+      }
+    }
+    return taken
+  }
+}

@@ -1,0 +1,15 @@
+export const PROTOCOL = '/hyphae/mailbox/1.0.0'
+/** an envelope is at most a DM frame */
+export const MAX_ENVELOPE_BYTES = 80 * 1024
+/** a fetch response: up to FETCH_LIMIT envelopes */
+export const FETCH_LIMIT = 64
+export const MAX_MESSAGE_BYTES = FETCH_LIMIT * MAX_ENVELOPE_BYTES + 4096
+export const TIMEOUT = 15_000
+export const MAX_INBOUND_STREAMS = 8
+export const MAX_OUTBOUND_STREAMS = 8
+/** how long a relay keeps an envelope nobody fetched */
+export const DEFAULT_TTL_MS = 14 * 24 * 3600 * 1000
+export const DEFAULT_QUOTA_MESSAGES = 1000
+export const DEFAULT_QUOTA_BYTES = 16 * 1024 * 1024
+/** deposits per sender per minute */
+export const DEFAULT_SENDER_RATE = 120

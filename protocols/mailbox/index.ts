@@ -1,0 +1,77 @@
+/**
+ * `/hyphae/mailbox/1.0.0`: envelopes for offline peers, left on a relay. The relay keeps
+ * sealed DM envelopes (it checks their signature and recipient, it cannot read them), hands
+ * them to the recipient when it connects, and deletes each only after the recipient says it
+ * stored it. TTL, a per-recipient quota and a per-sender rate limit bound what it keeps.
+ */
+import { MailboxService } from './mailbox.ts'
+import type { AbortOptions, ComponentLogger, PeerId, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
+
+export interface StoredEnvelope {
+  /** the envelope's message id, hex */
+  id: string
+  envelope: Uint8Array
+  storedAt: number
+}
+
+/** Where a relay keeps mailboxes; node/ provides a level-backed one. */
+export interface MailboxStore {
+  /** false when the id is already held for that recipient */
+  put (recipient: string, entry: StoredEnvelope): Promise<boolean>
+  list (recipient: string, limit: number): Promise<StoredEnvelope[]>
+  delete (recipient: string, ids: string[]): Promise<number>
+  usage (recipient: string): Promise<{ messages: number, bytes: number }>
+  /** drops envelopes stored before `olderThan`; returns how many */
+  expire (olderThan: number): Promise<number>
+}
+
+export interface MailboxEvents {
+  deposit: { recipient: string, bytes: number }
+  refused: { reason: string }
+  fetch: { recipient: string, count: number }
+  delete: { recipient: string, count: number }
+}
+
+export interface Mailbox {
+  readonly protocol: string
+  /** Leaves an encoded envelope for `recipient` on `relay`. Rejects with MailboxRefusedError. */
+  deposit (relay: PeerId, recipient: PeerId, envelope: Uint8Array, options?: AbortOptions): Promise<void>
+  /** Fetches what waits for us on `relay`, oldest first. */
+  fetch (relay: PeerId, options?: AbortOptions): Promise<{ envelopes: Uint8Array[], more: boolean }>
+  /** Tells `relay` we stored these (hex ids): it deletes them. */
+  delete (relay: PeerId, ids: string[], options?: AbortOptions): Promise<void>
+}
+
+export interface MailboxInit {
+  protocol?: string
+  /** with a store this node serves mailboxes (a relay); without, it is a client only */
+  store?: MailboxStore
+  ttlMs?: number
+  quotaMessages?: number
+  quotaBytes?: number
+  /** deposits per sender per minute */
+  senderRate?: number
+  timeout?: number
+  /** called once per served request, for logs and metrics */
+  onEvent?: <K extends keyof MailboxEvents>(type: K, detail: MailboxEvents[K]) => void
+}
+
+export interface MailboxRegistrar {
+  handle(protocol: string, handler: StreamHandler, options?: StreamHandlerOptions): Promise<void>
+  unhandle(protocol: string, options?: AbortOptions): Promise<void>
+}
+
+export interface MailboxComponents {
+  registrar: MailboxRegistrar
+  connectionManager: { openStream(peer: PeerId, protocol: string, options?: AbortOptions): Promise<Stream> }
+  logger: ComponentLogger
+}
+
+export function mailbox (init: MailboxInit = {}): (components: MailboxComponents) => Mailbox {
+  return (components) => new MailboxService(components, init)
+}
+
+export { MailboxService } from './mailbox.ts'
+export { MailboxStatus } from './pb/mailbox.ts'
+export * from './constants.ts'
+export * from './errors.ts'

@@ -1,0 +1,682 @@
+import { decodeMessage, encodeMessage, enumeration, MaxLengthError, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface MailboxRequest {
+  deposit?: Deposit
+  fetch?: Fetch
+  delete?: Delete
+}
+
+export namespace MailboxRequest {
+  let _codec: Codec<MailboxRequest>
+
+  export const codec = (): Codec<MailboxRequest> => {
+    if (_codec == null) {
+      _codec = message<MailboxRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        obj = { ...obj }
+
+        if (obj.delete != null) {
+          obj.fetch = undefined
+          obj.deposit = undefined
+        }
+
+        if (obj.fetch != null) {
+          obj.delete = undefined
+          obj.deposit = undefined
+        }
+
+        if (obj.deposit != null) {
+          obj.delete = undefined
+          obj.fetch = undefined
+        }
+
+        if (obj.deposit != null) {
+          w.uint32(10)
+          Deposit.codec().encode(obj.deposit, w)
+        }
+
+        if (obj.fetch != null) {
+          w.uint32(18)
+          Fetch.codec().encode(obj.fetch, w)
+        }
+
+        if (obj.delete != null) {
+          w.uint32(26)
+          Delete.codec().encode(obj.delete, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {}
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.deposit = Deposit.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.deposit
+              })
+              break
+            }
+            case 2: {
+              obj.fetch = Fetch.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.fetch
+              })
+              break
+            }
+            case 3: {
+              obj.delete = Delete.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.delete
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        if (obj.delete != null) {
+          delete obj.fetch
+          delete obj.deposit
+        }
+
+        if (obj.fetch != null) {
+          delete obj.delete
+          delete obj.deposit
+        }
+
+        if (obj.deposit != null) {
+          delete obj.delete
+          delete obj.fetch
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * Deposit.codec().stream(reader, reader.uint32(), `${prefix}.deposit`, {
+                limits: opts.limits?.deposit
+              })
+
+              break
+            }
+            case 2: {
+              yield * Fetch.codec().stream(reader, reader.uint32(), `${prefix}.fetch`, {
+                limits: opts.limits?.fetch
+              })
+
+              break
+            }
+            case 3: {
+              yield * Delete.codec().stream(reader, reader.uint32(), `${prefix}.delete`, {
+                limits: opts.limits?.delete
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface MailboxRequestDepositRecipientFieldEvent {
+    field: '$.deposit.recipient'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface MailboxRequestDepositEnvelopeFieldEvent {
+    field: '$.deposit.envelope'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface MailboxRequestFetchLimitFieldEvent {
+    field: '$.fetch.limit'
+    value: number
+  }
+
+  export interface MailboxRequestDeleteIdsFieldEvent {
+    field: '$.delete.ids[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<MailboxRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, MailboxRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): MailboxRequest {
+    return decodeMessage(buf, MailboxRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestDepositRecipientFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestDeleteIdsFieldEvent> {
+    return streamMessage(buf, MailboxRequest.codec(), opts)
+  }
+}
+
+export interface Deposit {
+  recipient: Uint8Array<ArrayBuffer>
+  envelope: Uint8Array<ArrayBuffer>
+}
+
+export namespace Deposit {
+  let _codec: Codec<Deposit>
+
+  export const codec = (): Codec<Deposit> => {
+    if (_codec == null) {
+      _codec = message<Deposit>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.recipient != null && obj.recipient.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.recipient)
+        }
+
+        if ((obj.envelope != null && obj.envelope.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.envelope)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          recipient: uint8ArrayAlloc(0),
+          envelope: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.recipient = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.envelope = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.recipient`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.envelope`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DepositRecipientFieldEvent {
+    field: '$.recipient'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface DepositEnvelopeFieldEvent {
+    field: '$.envelope'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Deposit>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Deposit.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Deposit>): Deposit {
+    return decodeMessage(buf, Deposit.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Deposit>): Generator<DepositRecipientFieldEvent | DepositEnvelopeFieldEvent> {
+    return streamMessage(buf, Deposit.codec(), opts)
+  }
+}
+
+export interface Fetch {
+  limit: number
+}
+
+export namespace Fetch {
+  let _codec: Codec<Fetch>
+
+  export const codec = (): Codec<Fetch> => {
+    if (_codec == null) {
+      _codec = message<Fetch>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.limit != null && obj.limit !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.limit)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          limit: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.limit = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.limit`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface FetchLimitFieldEvent {
+    field: '$.limit'
+    value: number
+  }
+
+  export function encode (obj: Partial<Fetch>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Fetch.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Fetch>): Fetch {
+    return decodeMessage(buf, Fetch.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Fetch>): Generator<FetchLimitFieldEvent> {
+    return streamMessage(buf, Fetch.codec(), opts)
+  }
+}
+
+export interface Delete {
+  ids: Uint8Array<ArrayBuffer>[]
+}
+
+export namespace Delete {
+  let _codec: Codec<Delete>
+
+  export const codec = (): Codec<Delete> => {
+    if (_codec == null) {
+      _codec = message<Delete>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.ids != null && obj.ids.length > 0) {
+          for (const value of obj.ids) {
+            w.uint32(10)
+            w.bytes(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          ids: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.ids != null && obj.ids.length === opts.limits.ids) {
+                throw new MaxLengthError('Decode error - repeated field "ids" had too many elements')
+              }
+
+              if (obj.ids.length === 1024) {
+                throw new MaxLengthError('Decode error - repeated field "ids" had too many elements')
+              }
+
+              obj.ids.push(reader.bytes())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          ids: 1024
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.ids != null && obj.ids === opts.limits.ids) {
+                throw new MaxLengthError('Streaming decode error - repeated field "ids" had too many elements')
+              }
+
+              if (obj.ids === 1024) {
+                throw new MaxLengthError('Streaming decode error - repeated field "ids" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.ids[]`,
+                index: obj.ids,
+                value: reader.bytes()
+              }
+
+              obj.ids++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DeleteIdsFieldEvent {
+    field: '$.ids[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Delete>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Delete.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Delete>): Delete {
+    return decodeMessage(buf, Delete.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Delete>): Generator<DeleteIdsFieldEvent> {
+    return streamMessage(buf, Delete.codec(), opts)
+  }
+}
+
+export enum MailboxStatus {
+  OK = 'OK',
+  FULL = 'FULL',
+  RATE_LIMITED = 'RATE_LIMITED',
+  TOO_LARGE = 'TOO_LARGE',
+  INVALID = 'INVALID',
+  UNAVAILABLE = 'UNAVAILABLE'
+}
+
+enum __MailboxStatusValues {
+  OK = 0,
+  FULL = 1,
+  RATE_LIMITED = 2,
+  TOO_LARGE = 3,
+  INVALID = 4,
+  UNAVAILABLE = 5
+}
+
+export namespace MailboxStatus {
+  export const codec = (): Codec<MailboxStatus> => {
+    return enumeration<MailboxStatus>(__MailboxStatusValues)
+  }
+}
+
+export interface MailboxResponse {
+  status: MailboxStatus
+  envelopes: Uint8Array<ArrayBuffer>[]
+  more: boolean
+}
+
+export namespace MailboxResponse {
+  let _codec: Codec<MailboxResponse>
+
+  export const codec = (): Codec<MailboxResponse> => {
+    if (_codec == null) {
+      _codec = message<MailboxResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.status != null && __MailboxStatusValues[obj.status] !== 0) {
+          w.uint32(8)
+          MailboxStatus.codec().encode(obj.status, w)
+        }
+
+        if (obj.envelopes != null && obj.envelopes.length > 0) {
+          for (const value of obj.envelopes) {
+            w.uint32(18)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.more != null && obj.more !== false)) {
+          w.uint32(24)
+          w.bool(obj.more)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          status: MailboxStatus.OK,
+          envelopes: [],
+          more: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.status = MailboxStatus.codec().decode(reader)
+              break
+            }
+            case 2: {
+              if (opts.limits?.envelopes != null && obj.envelopes.length === opts.limits.envelopes) {
+                throw new MaxLengthError('Decode error - repeated field "envelopes" had too many elements')
+              }
+
+              if (obj.envelopes.length === 1024) {
+                throw new MaxLengthError('Decode error - repeated field "envelopes" had too many elements')
+              }
+
+              obj.envelopes.push(reader.bytes())
+              break
+            }
+            case 3: {
+              obj.more = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          envelopes: 1024
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.status`,
+                value: MailboxStatus.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.envelopes != null && obj.envelopes === opts.limits.envelopes) {
+                throw new MaxLengthError('Streaming decode error - repeated field "envelopes" had too many elements')
+              }
+
+              if (obj.envelopes === 1024) {
+                throw new MaxLengthError('Streaming decode error - repeated field "envelopes" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.envelopes[]`,
+                index: obj.envelopes,
+                value: reader.bytes()
+              }
+
+              obj.envelopes++
+
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.more`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface MailboxResponseStatusFieldEvent {
+    field: '$.status'
+    value: MailboxStatus
+  }
+
+  export interface MailboxResponseEnvelopesFieldEvent {
+    field: '$.envelopes[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface MailboxResponseMoreFieldEvent {
+    field: '$.more'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<MailboxResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, MailboxResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxResponse>): MailboxResponse {
+    return decodeMessage(buf, MailboxResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxResponse>): Generator<MailboxResponseStatusFieldEvent | MailboxResponseEnvelopesFieldEvent | MailboxResponseMoreFieldEvent> {
+    return streamMessage(buf, MailboxResponse.codec(), opts)
+  }
+}
