@@ -17,6 +17,8 @@ import { MessagesStore, type MessageRecord } from './store/messages-store.ts'
 import { OutboxStore } from './store/outbox-store.ts'
 import type { LevelMailboxStore } from './store/mailbox-store.ts'
 import type { DirectMessages } from '../protocols/dm/index.ts'
+import { diagnose } from './doctor.ts'
+import type { DoctorReport } from './messenger.ts'
 import type { ContactInfo, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, ReceiptEvent, SendResult, Settings } from './messenger.ts'
 import type { Database } from './store/database.ts'
 import type { MetaStore } from './store/meta-store.ts'
@@ -30,6 +32,9 @@ export interface HyphaeMessengerComponents {
   db: Database
   meta: MetaStore
   datastore: Datastore & { close(): Promise<void> }
+  /** what it was started with, for doctor */
+  bootstrap?: string[]
+  mdns?: boolean
   /** set when this node keeps mailboxes for others (a relay) */
   mailboxStore?: LevelMailboxStore
 }
@@ -269,6 +274,10 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     const key = peerIdFromString(peerId).publicKey
     if (key == null) throw new InvalidArgumentError(`no public key in peer id ${peerId}`)
     return this.conversations.sendControl(peerId, key, this.control.encode(app, data))
+  }
+
+  async doctor (): Promise<DoctorReport> {
+    return diagnose(this.libp2p, await this.status(), { bootstrap: this.components.bootstrap ?? [], mdns: this.components.mdns ?? true }, await this.outboxSize())
   }
 
   async outboxSize (): Promise<number> {

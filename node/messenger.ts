@@ -30,6 +30,23 @@ export interface ReceiptEvent {
   status: MessageStatus
 }
 
+export interface DoctorReport {
+  reachability: Reachability
+  nat: string
+  publicAddresses: string[]
+  /** peer ids of the relays this node holds a slot on */
+  relays: string[]
+  connections: number
+  dhtRoutingTableSize: number
+  bootstrap: { configured: number, connected: number }
+  mdns: boolean
+  outbox: number
+  /** one sentence: where this node stands */
+  verdict: string
+  /** what to try next */
+  advice: string[]
+}
+
 export interface Settings {
   /** send read receipts when you open a conversation (off unless you opt in) */
   readReceipts: boolean
@@ -102,6 +119,8 @@ export interface Messenger extends TypedEventTarget<MessengerEvents> {
   /** marks the conversation read; sends read receipts if you opted in */
   markRead (ref: string): Promise<string[]>
   outboxSize (): Promise<number>
+  /** reachability, NAT, relays, DHT, bootstrap, and a plain-language verdict */
+  doctor (): Promise<DoctorReport>
   settings (): Promise<Settings>
   updateSettings (change: Partial<Settings>): Promise<Settings>
 

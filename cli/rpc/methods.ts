@@ -24,6 +24,7 @@ export function createRpcMethods (messenger: Messenger): Record<string, RpcMetho
   return {
     ping: () => 'pong',
     id: async () => messenger.id(),
+    doctor: async () => messenger.doctor(),
     status: async () => ({ ...(await messenger.status()), outbox: await messenger.outboxSize() }),
     'contacts.add': async p => messenger.addContact(str(p, 'invite'), optStr(p, 'nickname')),
     'contacts.list': async () => messenger.listContacts(),

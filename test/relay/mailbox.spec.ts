@@ -35,6 +35,23 @@ describe('relay: reservations and mailboxes', () => {
     }, { message: 'bob advertises a relay address', timeout: 30_000 })
     assert.ok(id.addresses.some(a => a.includes('/p2p-circuit/p2p/' + bob.peerId)))
     assert.equal((await network.nodes[0].relayStats())?.reservations, 2)
+    const report = await bob.doctor()
+    assert.deepEqual(report.relays, [relayId])
+    assert.match(report.verdict, /reachable through 1 relay/)
+    assert.deepEqual(report.bootstrap, { configured: 1, connected: 1 })
+  })
+
+  it('doctor tells an isolated node what to try', async () => {
+    const lonely = await createNetwork(1)
+    try {
+      const report = await lonely.nodes[0].doctor()
+      assert.equal(report.reachability, 'offline')
+      assert.match(report.verdict, /offline/)
+      assert.ok(report.advice.some(a => a.includes('--bootstrap')))
+      assert.ok(report.advice.some(a => a.includes('mDNS')), 'the test network runs without mDNS')
+    } finally {
+      await lonely.stop()
+    }
   })
 
   it('a message to an offline contact waits in the relay mailbox, sealed, and reaches them when they return', async () => {

@@ -1,0 +1,54 @@
+import { isPrivateIp } from '@libp2p/utils'
+import { relaysOf } from './relay-addresses.ts'
+import type { DoctorReport, NodeStatus } from './messenger.ts'
+import type { Libp2p } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+function host (ma: Multiaddr): string | undefined {
+  return ma.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')?.value
+}
+
+/** What stands between this node and its contacts, and what to try next, in plain words. */
+export function diagnose (libp2p: Libp2p<any>, status: NodeStatus, config: { bootstrap: string[], mdns: boolean }, outbox: number): DoctorReport {
+  const { bootstrap, mdns } = config
+  const addrs = libp2p.getMultiaddrs()
+  const direct = addrs.filter(a => !a.getComponents().some(c => c.name === 'p2p-circuit'))
+  const publicAddrs = direct.filter(a => { const h = host(a); return h != null && isPrivateIp(h) === false })
+  const relays = relaysOf(addrs).map(r => r.peerId.toString())
+  const connected = new Set(status.peers.map(p => p.peerId))
+  const bootstrapPeers = bootstrap.map(b => /\/p2p\/([^/]+)$/.exec(b)?.[1]).filter((id): id is string => id != null)
+  const bootstrapReached = bootstrapPeers.filter(id => connected.has(id))
+
+  const advice: string[] = []
+  let verdict: string
+  if (status.connections === 0) {
+    verdict = 'offline: no peer is connected'
+    if (bootstrap.length === 0) advice.push('give a peer to join through: --bootstrap /ip4/.../tcp/.../p2p/... (a friend\'s address or a relay), or add a contact from an invite')
+    else advice.push('none of the bootstrap peers answered: check the addresses, or ask a friend for a relay address')
+    if (!mdns) advice.push('on a LAN, leave mDNS on (no --no-mdns) and the nodes find each other')
+  } else if (publicAddrs.length > 0) {
+    verdict = 'directly reachable: others can dial you'
+  } else if (relays.length > 0) {
+    verdict = `reachable through ${relays.length} relay(s): messages get through; direct connections are tried with hole punching`
+  } else {
+    verdict = 'connected, but others cannot dial you (no public address, no relay slot)'
+    advice.push('connect to a relay (hyphae relay on any reachable machine; pass its address with --bootstrap) so contacts can reach you')
+  }
+  if (status.dht.routingTableSize === 0 && status.connections > 0) advice.push('the DHT knows no peers yet: finding contacts by peer id alone will fail until it does')
+  if (bootstrapPeers.length > 0 && bootstrapReached.length === 0 && status.connections > 0) advice.push('no bootstrap peer is connected: you are running on peers remembered from before, which is fine')
+  if (outbox > 0) advice.push(`${outbox} message(s) wait in the outbox for contacts who are not reachable; they go out when they are`)
+
+  return {
+    reachability: status.reachability,
+    nat: publicAddrs.length > 0 ? 'public' : direct.some(a => { const h = host(a); return h != null && !h.startsWith('127.') && h !== '::1' }) ? 'private (behind NAT or on a LAN)' : 'loopback only',
+    publicAddresses: publicAddrs.map(a => a.toString()),
+    relays,
+    connections: status.connections,
+    dhtRoutingTableSize: status.dht.routingTableSize,
+    bootstrap: { configured: bootstrapPeers.length, connected: bootstrapReached.length },
+    mdns,
+    outbox,
+    verdict,
+    advice
+  }
+}
