@@ -99,7 +99,8 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
       autoNAT: autoNAT({ protocolPrefix: 'hyphae' }),
       dcutr: dcutr(),
-      dm: directMessages(),
+      // hyphae relays grant chat-sized limits, so a relayed connection is a real path for chat
+      dm: directMessages({ runOnLimitedConnection: true }),
       mailbox: mailbox(opts.relay != null ? { ...opts.relay.mailbox, store: opts.relay.mailboxStore } : {}),
       ...(opts.relay != null
         ? {

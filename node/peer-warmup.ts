@@ -6,6 +6,8 @@ const RECONNECT_COUNT = 8
 /** below this many connections, peers found by mDNS (or the DHT walk) are dialled */
 const DISCOVERY_DIAL_BELOW = 32
 const DIAL_TIMEOUT = 10_000
+/** how often peers reached only through a relay are tried directly again */
+const DIRECT_RETRY_MS = 15_000
 const DHT_JOIN_TIMEOUT = 30_000
 
 /**
@@ -16,6 +18,7 @@ const DHT_JOIN_TIMEOUT = 30_000
 export class PeerWarmup {
   private readonly libp2p: Libp2p<any>
   private readonly controller = new AbortController()
+  private directTimer?: ReturnType<typeof setInterval>
 
   constructor (libp2p: Libp2p<any>) {
     this.libp2p = libp2p
@@ -26,10 +29,40 @@ export class PeerWarmup {
     this.libp2p.addEventListener('peer:connect', this.onConnect)
     this.libp2p.services.dht?.routingTable?.addEventListener('peer:add', this.onDhtPeerAdded)
     if (options.reconnect) void this.reconnectKnownPeers().catch(() => {})
+    this.directTimer = setInterval(() => { void this.upgradeRelayed() }, DIRECT_RETRY_MS)
+    this.directTimer.unref?.()
+  }
+
+  /**
+   * A peer reached only through a relay (a block, a NAT) is dialled directly again from time to
+   * time: when the block lifts, traffic moves off the relay. DCUtR covers the NAT case when it
+   * can; this covers a path that simply came back.
+   */
+  async upgradeRelayed (): Promise<number> {
+    let upgraded = 0
+    const direct = new Set<string>()
+    const relayed = new Map<string, PeerId>()
+    for (const conn of this.libp2p.getConnections()) {
+      if (conn.remoteAddr.getComponents().some(c => c.name === 'p2p-circuit')) relayed.set(conn.remotePeer.toString(), conn.remotePeer)
+      else direct.add(conn.remotePeer.toString())
+    }
+    for (const [key, peer] of relayed) {
+      if (direct.has(key) || this.controller.signal.aborted) continue
+      const addrs = await this.libp2p.peerStore.get(peer).then(p => p.addresses.map(a => a.multiaddr), () => [])
+      const directAddrs = addrs.filter(a => !a.getComponents().some(c => c.name === 'p2p-circuit'))
+      if (directAddrs.length === 0) continue
+      const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(DIAL_TIMEOUT)])
+      try {
+        await this.libp2p.dial(directAddrs.map(a => a.getComponents().some(c => c.name === 'p2p') ? a : a.encapsulate(`/p2p/${peer.toString()}`)), { signal, force: true })
+        upgraded++
+      } catch {}
+    }
+    return upgraded
   }
 
   stop (): void {
     this.controller.abort()
+    clearInterval(this.directTimer)
     this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
     this.libp2p.removeEventListener('peer:connect', this.onConnect)
     this.libp2p.services.dht?.routingTable?.removeEventListener('peer:add', this.onDhtPeerAdded)

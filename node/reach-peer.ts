@@ -1,6 +1,8 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 
+const DHT_TIMEOUT = 10_000
+
 /**
  * Connects to a contact who is not connected: the addresses the peer store knows, then the DHT
  * (peer routing by peer id alone), then the addresses from their invite.
@@ -16,7 +18,8 @@ export async function reachPeer (libp2p: Libp2p<any>, peer: PeerId, inviteAddrs:
   }
   signal.throwIfAborted()
   try {
-    const found = await libp2p.peerRouting.findPeer(peer, { signal, useCache: false })
+    // an offline peer is not in the DHT either: don't let the lookup hold up the mailbox path
+    const found = await libp2p.peerRouting.findPeer(peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(DHT_TIMEOUT)]), useCache: false })
     if (found.multiaddrs.length > 0) {
       await libp2p.dial(found.multiaddrs, { signal })
       return

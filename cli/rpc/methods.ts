@@ -25,6 +25,7 @@ export function createRpcMethods (messenger: Messenger): Record<string, RpcMetho
     ping: () => 'pong',
     id: async () => messenger.id(),
     doctor: async () => messenger.doctor(),
+    'relay.stats': async () => (messenger as { relayStats?: () => Promise<unknown> }).relayStats?.() ?? null,
     status: async () => ({ ...(await messenger.status()), outbox: await messenger.outboxSize() }),
     'contacts.add': async p => messenger.addContact(str(p, 'invite'), optStr(p, 'nickname')),
     'contacts.list': async () => messenger.listContacts(),

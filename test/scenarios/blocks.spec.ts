@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { waitFor } from '../fixtures/index.ts'
+import { addressOf, messages, relayedInvite, startNode } from './helpers.ts'
+import { Lab, labUnavailable } from './lab.ts'
+
+const unavailable = await labUnavailable()
+if (unavailable != null) console.log(`# network-namespace scenarios skipped: ${unavailable}`)
+
+async function filesContain (dir: string, needle: string): Promise<boolean> {
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue
+    const bytes = await readFile(join(entry.parentPath, entry.name)).catch(() => Buffer.alloc(0))
+    if (bytes.includes(needle)) return true
+  }
+  return false
+}
+
+describe('getting through blocks (real processes in network namespaces)', { skip: unavailable }, () => {
+  describe('the direct path between alice and bob is dropped', () => {
+    let lab: Lab
+    before(async () => { lab = await Lab.create(['relay', 'alice', 'bob']) })
+    after(async () => { await lab?.destroy() })
+
+    it('messages flow both ways through the relay, and move to a direct path when the block lifts', { timeout: 240_000 }, async () => {
+      await lab.block('alice', 'bob')
+      await startNode(lab, 'relay', ['relay', '--listen', lab.listen('relay'), '--no-mdns'])
+      const relayAddr = await addressOf(lab, 'relay')
+      await startNode(lab, 'alice', ['--listen', lab.listen('alice'), '--bootstrap', relayAddr, '--no-mdns'])
+      await startNode(lab, 'bob', ['--listen', lab.listen('bob'), '--bootstrap', relayAddr, '--no-mdns'])
+      const [aliceInvite, bobInvite] = await Promise.all([relayedInvite(lab, 'alice'), relayedInvite(lab, 'bob')])
+      await lab.rpc('alice', 'contacts.add', { invite: bobInvite, nickname: 'bob' })
+      await lab.rpc('bob', 'contacts.add', { invite: aliceInvite, nickname: 'alice' })
+
+      const hello = await lab.rpc('alice', 'messages.send', { contact: 'bob', text: 'hello through the relay' })
+      await waitFor(async () => (await messages(lab, 'bob', 'alice')).some(m => m.id === hello.id), { message: 'bob got alice\'s message', timeout: 90_000, interval: 500 })
+      const reply = await lab.rpc('bob', 'messages.send', { contact: 'alice', text: 'and back' })
+      await waitFor(async () => (await messages(lab, 'alice', 'bob')).some(m => m.id === reply.id), { message: 'alice got bob\'s reply', timeout: 90_000, interval: 500 })
+      await waitFor(async () => (await messages(lab, 'alice', 'bob')).find(m => m.id === hello.id)?.status === 'delivered', { message: 'alice sees delivered', timeout: 30_000, interval: 500 })
+      const bobId = (await lab.rpc('bob', 'id')).peerId
+      const viaRelay = (await lab.rpc('alice', 'status')).peers.filter((p: any) => p.peerId === bobId)
+      assert.ok(viaRelay.length > 0 && viaRelay.every((p: any) => p.address.includes('/p2p-circuit')), `alice reaches bob only through the relay: ${JSON.stringify(viaRelay)}`)
+
+      await lab.unblock('alice', 'bob')
+      await waitFor(async () => (await lab.rpc('alice', 'status')).peers.some((p: any) => p.peerId === bobId && !p.address.includes('/p2p-circuit')),
+        { message: 'alice has a direct connection to bob after the block lifts', timeout: 90_000, interval: 1000 })
+      const after = await lab.rpc('alice', 'messages.send', { contact: 'bob', text: 'direct now' })
+      await waitFor(async () => (await messages(lab, 'bob', 'alice')).some(m => m.id === after.id), { message: 'bob got the message after the upgrade', timeout: 60_000, interval: 500 })
+    })
+  })
+
+  describe('bob is offline', () => {
+    let lab: Lab
+    before(async () => { lab = await Lab.create(['relay', 'alice', 'bob']) })
+    after(async () => { await lab?.destroy() })
+
+    it('alice sends 20, goes away; bob starts later and gets all 20 from the relay mailbox, which held only ciphertext', { timeout: 240_000 }, async () => {
+      const pcap = join(lab.host('relay').dataDir + '-capture.pcap')
+      const hasTcpdump = await new Promise<boolean>(resolve => { const p = spawn('which', ['tcpdump']); p.on('close', code => { resolve(code === 0) }) })
+      const capture = hasTcpdump ? spawn('ip', ['netns', 'exec', lab.host('relay').ns, 'tcpdump', '-i', 'eth0', '-U', '-s', '0', '-w', pcap], { stdio: 'ignore' }) : undefined
+      try {
+        const relay = await startNode(lab, 'relay', ['relay', '--listen', lab.listen('relay'), '--no-mdns'])
+        const relayAddr = await addressOf(lab, 'relay')
+        const alice = await startNode(lab, 'alice', ['--listen', lab.listen('alice'), '--bootstrap', relayAddr, '--no-mdns'])
+        let bob = await startNode(lab, 'bob', ['--listen', lab.listen('bob'), '--bootstrap', relayAddr, '--no-mdns'])
+        const [aliceInvite, bobInvite] = await Promise.all([relayedInvite(lab, 'alice'), relayedInvite(lab, 'bob')])
+        await lab.rpc('alice', 'contacts.add', { invite: bobInvite, nickname: 'bob' })
+        await lab.rpc('bob', 'contacts.add', { invite: aliceInvite, nickname: 'alice' })
+        assert.equal(await bob.stop(), 0)
+
+        const texts = Array.from({ length: 20 }, (_, i) => `secret plaintext number ${i} ${Math.random().toString(36).slice(2)}`)
+        const ids: string[] = []
+        for (const text of texts) ids.push((await lab.rpc('alice', 'messages.send', { contact: 'bob', text })).id)
+        await waitFor(async () => (await messages(lab, 'alice', 'bob')).filter(m => m.status === 'sent').length === 20,
+          { message: 'all 20 left in the relay mailbox', timeout: 120_000, interval: 1000 })
+        assert.equal(await alice.stop(), 0)
+
+        bob = await startNode(lab, 'bob', ['--listen', lab.listen('bob'), '--bootstrap', relayAddr, '--no-mdns'])
+        const got = await waitFor(async () => {
+          const list = (await messages(lab, 'bob', 'alice')).filter(m => m.direction === 'in')
+          return list.length >= 20 ? list : undefined
+        }, { message: 'bob got 20 messages from the mailbox', timeout: 120_000, interval: 1000 })
+        assert.deepEqual(got.map(m => m.id), ids, 'all 20, once each, in order')
+        assert.deepEqual(got.map(m => m.body), texts)
+        // the relay deleted every envelope once bob acknowledged it
+        await waitFor(async () => (await lab.rpc('relay', 'relay.stats'))?.mailbox.messages === 0, { message: 'the relay mailbox is empty', timeout: 30_000, interval: 500 })
+        assert.equal(await relay.stop(), 0)
+
+        for (const text of [...texts, 'alice']) assert.equal(await filesContain(lab.host('relay').dataDir, text), false, `relay disk holds ${JSON.stringify(text)}`)
+        if (capture != null) {
+          capture.kill('SIGINT')
+          await new Promise(resolve => capture.on('close', resolve))
+          const bytes = await readFile(pcap)
+          assert.ok(bytes.includes('/noise'), 'the capture saw the connections (the plaintext protocol negotiation)')
+          for (const text of texts) assert.equal(bytes.includes(text), false, `the capture holds ${JSON.stringify(text)}`)
+        } else {
+          console.log('# tcpdump not installed: the capture check was not run')
+        }
+      } finally {
+        capture?.kill('SIGKILL')
+      }
+    })
+  })
+
+  describe('the bootstrap node is unreachable after the first run', () => {
+    let lab: Lab
+    before(async () => { lab = await Lab.create(['relay', 'alice', 'bob']) })
+    after(async () => { await lab?.destroy() })
+
+    it('alice and bob reconnect from their persisted peer stores and chat', { timeout: 180_000 }, async () => {
+      await startNode(lab, 'relay', ['relay', '--listen', lab.listen('relay'), '--no-mdns'])
+      const relayAddr = await addressOf(lab, 'relay')
+      const nodeArgs = (name: string): string[] => ['--listen', lab.listen(name), '--bootstrap', relayAddr, '--no-mdns']
+      let alice = await startNode(lab, 'alice', nodeArgs('alice'))
+      let bob = await startNode(lab, 'bob', nodeArgs('bob'))
+      const [aliceInvite, bobInvite] = await Promise.all([relayedInvite(lab, 'alice'), relayedInvite(lab, 'bob')])
+      await lab.rpc('alice', 'contacts.add', { invite: bobInvite, nickname: 'bob' })
+      await lab.rpc('bob', 'contacts.add', { invite: aliceInvite, nickname: 'alice' })
+      const first = await lab.rpc('alice', 'messages.send', { contact: 'bob', text: 'first run' })
+      await waitFor(async () => (await messages(lab, 'bob', 'alice')).some(m => m.id === first.id), { message: 'first message', timeout: 60_000, interval: 500 })
+      assert.equal(await alice.stop(), 0)
+      assert.equal(await bob.stop(), 0)
+
+      // the censor cuts the bootstrap node off from both
+      await lab.block('alice', 'relay')
+      await lab.block('bob', 'relay')
+      bob = await startNode(lab, 'bob', nodeArgs('bob'))
+      alice = await startNode(lab, 'alice', nodeArgs('alice'))
+      const bobId = (await lab.rpc('bob', 'id')).peerId
+      await waitFor(async () => (await lab.rpc('alice', 'status')).peers.some((p: any) => p.peerId === bobId), { message: 'alice reconnected to bob without the bootstrap node', timeout: 60_000, interval: 500 })
+      const doctor = await lab.rpc('alice', 'doctor')
+      assert.deepEqual(doctor.bootstrap, { configured: 1, connected: 0 })
+      const second = await lab.rpc('alice', 'messages.send', { contact: 'bob', text: 'second run, no bootstrap' })
+      await waitFor(async () => (await messages(lab, 'bob', 'alice')).some(m => m.id === second.id), { message: 'message after the bootstrap node was cut', timeout: 60_000, interval: 500 })
+    })
+  })
+
+  describe('no route to any relay, same LAN', () => {
+    let lab: Lab
+    before(async () => { lab = await Lab.create(['alice', 'bob']) })
+    after(async () => { await lab?.destroy() })
+
+    it('alice and bob find each other by mDNS, knowing only each other\'s peer id, and chat', { timeout: 180_000 }, async () => {
+      await startNode(lab, 'alice', ['--listen', lab.listen('alice')])
+      await startNode(lab, 'bob', ['--listen', lab.listen('bob')])
+      const aliceId = (await lab.rpc('alice', 'id')).peerId
+      const bobId = (await lab.rpc('bob', 'id')).peerId
+      await lab.rpc('alice', 'contacts.add', { invite: bobId, nickname: 'bob' })
+      await lab.rpc('bob', 'contacts.add', { invite: aliceId, nickname: 'alice' })
+      const sent = await lab.rpc('alice', 'messages.send', { contact: 'bob', text: 'on the LAN' })
+      await waitFor(async () => (await messages(lab, 'bob', 'alice')).some(m => m.id === sent.id), { message: 'bob got it over the LAN', timeout: 90_000, interval: 500 })
+      const reply = await lab.rpc('bob', 'messages.send', { contact: 'alice', text: 'hi neighbour' })
+      await waitFor(async () => (await messages(lab, 'alice', 'bob')).some(m => m.id === reply.id), { message: 'alice got the reply', timeout: 60_000, interval: 500 })
+    })
+  })
+})

@@ -1,0 +1,166 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { socketPath } from '../../node/config.ts'
+import { callRpc } from '../../cli/rpc/client.ts'
+import { BIN, runCli, type CliResult } from '../cli/run-cli.ts'
+
+const exec = promisify(execFile)
+
+/** Why network-namespace scenarios cannot run here, or undefined when they can. */
+export async function labUnavailable (): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'needs root for ip netns and iptables'
+  for (const tool of ['ip', 'iptables']) {
+    try { await exec('which', [tool]) } catch { return `${tool} is not installed (apt-get install iproute2 iptables)` }
+  }
+  return undefined
+}
+
+async function sh (...args: string[]): Promise<string> {
+  const { stdout } = await exec(args[0], args.slice(1), { timeout: 20_000 })
+  return stdout
+}
+
+export interface Host {
+  name: string
+  ns: string
+  ip: string
+  dataDir: string
+}
+
+export interface Proc {
+  child: ChildProcess
+  output: () => string
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>
+}
+
+/**
+ * Hosts in their own network namespaces, joined by a bridge in a switch namespace, on a
+ * private subnet that exists only inside this lab. Traffic between hosts is cut with iptables
+ * inside the hosts' namespaces. `destroy()` removes every namespace and process.
+ */
+export class Lab {
+  readonly hosts = new Map<string, Host>()
+  private readonly procs: Proc[] = []
+  /** every namespace made, even by a setup that failed halfway */
+  private readonly namespaces: string[] = []
+  private readonly id: number
+  private readonly sw: string
+  private root = ''
+
+  private constructor () {
+    this.id = (process.pid % 200) + 20
+    this.sw = `hysw${this.id}`
+  }
+
+  static async create (names: string[]): Promise<Lab> {
+    const lab = new Lab()
+    try {
+      await lab.setup(names)
+    } catch (err) {
+      await lab.destroy()
+      throw err
+    }
+    return lab
+  }
+
+  private async setup (names: string[]): Promise<void> {
+    this.root = await mkdtemp(join(tmpdir(), 'hyphae-lab-'))
+    await sh('ip', 'netns', 'add', this.sw)
+    this.namespaces.push(this.sw)
+    await sh('ip', 'netns', 'exec', this.sw, 'ip', 'link', 'add', 'br0', 'type', 'bridge')
+    await sh('ip', 'netns', 'exec', this.sw, 'ip', 'link', 'set', 'br0', 'up')
+    for (const [i, name] of names.entries()) {
+      const ns = `hy${this.id}${name}`
+      const outer = `hv${this.id}x${i}`
+      await sh('ip', 'netns', 'add', ns)
+      this.namespaces.push(ns)
+      await sh('ip', 'link', 'add', outer, 'type', 'veth', 'peer', 'name', `${outer}i`)
+      await sh('ip', 'link', 'set', outer, 'netns', this.sw)
+      await sh('ip', 'link', 'set', `${outer}i`, 'netns', ns)
+      await sh('ip', 'netns', 'exec', this.sw, 'ip', 'link', 'set', outer, 'master', 'br0')
+      await sh('ip', 'netns', 'exec', this.sw, 'ip', 'link', 'set', outer, 'up')
+      await sh('ip', 'netns', 'exec', ns, 'ip', 'link', 'set', `${outer}i`, 'name', 'eth0')
+      const ip = `10.77.${this.id}.${i + 1}`
+      await sh('ip', 'netns', 'exec', ns, 'ip', 'addr', 'add', `${ip}/24`, 'dev', 'eth0')
+      await sh('ip', 'netns', 'exec', ns, 'ip', 'link', 'set', 'eth0', 'up')
+      await sh('ip', 'netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up')
+      // mDNS sends to 224.0.0.251 with no interface chosen: it needs a route
+      await sh('ip', 'netns', 'exec', ns, 'ip', 'route', 'add', '224.0.0.0/4', 'dev', 'eth0')
+      this.hosts.set(name, { name, ns, ip, dataDir: join(this.root, name) })
+    }
+  }
+
+  host (name: string): Host {
+    const host = this.hosts.get(name)
+    if (host == null) throw new Error(`no host ${name}`)
+    return host
+  }
+
+  /** The host's TCP listen address on a fixed port, so invites stay valid across restarts. */
+  listen (name: string, port = 4001): string {
+    return `/ip4/${this.host(name).ip}/tcp/${port}`
+  }
+
+  /** Runs `hyphae ARGS` inside the host's namespace with its data dir; the lab stops it. */
+  spawn (name: string, args: string[], env: Record<string, string> = {}): Proc {
+    const host = this.host(name)
+    const child = spawn('ip', ['netns', 'exec', host.ns, process.execPath, BIN, ...args, '--data-dir', host.dataDir], {
+      env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let output = ''
+    child.stdout.on('data', d => { output += d })
+    child.stderr.on('data', d => { output += d })
+    const exited = new Promise<number | null>(resolve => child.on('close', resolve))
+    const proc: Proc = {
+      child,
+      output: () => output,
+      stop: async (signal = 'SIGTERM') => {
+        if (child.exitCode == null && child.signalCode == null) child.kill(signal)
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+        const code = await exited
+        clearTimeout(timer)
+        return code
+      }
+    }
+    this.procs.push(proc)
+    return proc
+  }
+
+  /** A one-shot command for the host's profile (from outside the namespace: the socket is a file). */
+  async cli (name: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+    return runCli([...args, '--data-dir', this.host(name).dataDir], env)
+  }
+
+  /** Calls the host's daemon over its JSON-RPC socket (reachable from here: it is a file). */
+  async rpc (name: string, method: string, params: unknown = {}): Promise<any> {
+    return callRpc(socketPath(this.host(name).dataDir), method, params)
+  }
+
+  /** Drops every packet between a and b, both ways, as a censor's firewall would. */
+  async block (a: string, b: string): Promise<void> {
+    await this.iptables('-I', a, b)
+    await this.iptables('-I', b, a)
+  }
+
+  async unblock (a: string, b: string): Promise<void> {
+    await this.iptables('-D', a, b)
+    await this.iptables('-D', b, a)
+  }
+
+  private async iptables (op: '-I' | '-D', on: string, peer: string): Promise<void> {
+    const { ns } = this.host(on)
+    const ip = this.host(peer).ip
+    await sh('ip', 'netns', 'exec', ns, 'iptables', op, 'INPUT', '-s', ip, '-j', 'DROP')
+    await sh('ip', 'netns', 'exec', ns, 'iptables', op, 'OUTPUT', '-d', ip, '-j', 'DROP')
+  }
+
+  async destroy (): Promise<void> {
+    await Promise.allSettled(this.procs.map(async p => p.stop('SIGKILL')))
+    // deleting a namespace also deletes the veth pairs in it
+    for (const ns of this.namespaces.reverse()) await sh('ip', 'netns', 'del', ns).catch(() => {})
+    if (this.root !== '') await rm(this.root, { recursive: true, force: true })
+  }
+}
