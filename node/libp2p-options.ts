@@ -66,8 +66,9 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
     logger: opts.logger,
     metrics: opts.metrics === true ? prometheusMetrics({ collectDefaultMetrics: true, preserveExistingMetrics: true }) : undefined,
     addresses: {
-      // '/p2p-circuit' asks the relay transport for a reservation on a relay it finds
-      listen: opts.relay == null && (opts.relayClient ?? true) ? [...opts.listen, '/p2p-circuit'] : opts.listen,
+      // each '/p2p-circuit' asks the relay transport for a slot on a relay it finds: two, so
+      // that losing one relay (seized, blocked) leaves contacts a path and a mailbox
+      listen: opts.relay == null && (opts.relayClient ?? true) ? [...opts.listen, '/p2p-circuit', '/p2p-circuit'] : opts.listen,
       announce: opts.announce ?? []
     },
     transports: [tcp(), webSockets(), circuitRelayTransport()],

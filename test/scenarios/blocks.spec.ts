@@ -138,6 +138,60 @@ describe('getting through blocks (real processes in network namespaces)', { skip
     })
   })
 
+  describe('the relay they use is killed mid-conversation', () => {
+    let lab: Lab
+    before(async () => { lab = await Lab.create(['relay1', 'relay2', 'alice', 'bob']) })
+    after(async () => { await lab?.destroy() })
+
+    it('they move to the second relay and nothing acknowledged is lost', { timeout: 300_000 }, async () => {
+      await lab.block('alice', 'bob')
+      const relays = {
+        relay1: await startNode(lab, 'relay1', ['relay', '--listen', lab.listen('relay1'), '--no-mdns']),
+        relay2: await startNode(lab, 'relay2', ['relay', '--listen', lab.listen('relay2'), '--no-mdns'])
+      }
+      const bootstrap = [await addressOf(lab, 'relay1'), await addressOf(lab, 'relay2')].join(',')
+      await startNode(lab, 'alice', ['--listen', lab.listen('alice'), '--bootstrap', bootstrap, '--no-mdns'])
+      await startNode(lab, 'bob', ['--listen', lab.listen('bob'), '--bootstrap', bootstrap, '--no-mdns'])
+      const relayIds = { relay1: (await lab.rpc('relay1', 'id')).peerId, relay2: (await lab.rpc('relay2', 'id')).peerId }
+      // both hold slots on both relays before they swap invites
+      for (const name of ['alice', 'bob']) {
+        await waitFor(async () => {
+          const addrs: string[] = (await lab.rpc(name, 'id')).addresses
+          return Object.values(relayIds).every(id => addrs.some(a => a.includes(`/p2p/${id}/p2p-circuit`)))
+        }, { message: `${name} holds slots on both relays`, timeout: 90_000, interval: 500 })
+      }
+      const [aliceInvite, bobInvite] = await Promise.all([relayedInvite(lab, 'alice'), relayedInvite(lab, 'bob')])
+      await lab.rpc('alice', 'contacts.add', { invite: bobInvite, nickname: 'bob' })
+      await lab.rpc('bob', 'contacts.add', { invite: aliceInvite, nickname: 'alice' })
+      const warm = await lab.rpc('alice', 'messages.send', { contact: 'bob', text: 'warm up' })
+      await waitFor(async () => (await messages(lab, 'alice', 'bob')).find(m => m.id === warm.id)?.status === 'delivered', { message: 'first message delivered', timeout: 90_000, interval: 500 })
+
+      // which relay carries alice -> bob now: kill that one in the middle of a burst
+      const bobId = (await lab.rpc('bob', 'id')).peerId
+      const path = (await lab.rpc('alice', 'status')).peers.find((p: any) => p.peerId === bobId && p.address.includes('/p2p-circuit'))
+      assert.ok(path != null, 'alice reaches bob through a relay')
+      const used = path.address.includes(relayIds.relay1) ? 'relay1' : 'relay2'
+      const ids: string[] = []
+      let deliveredBeforeKill: string[] = []
+      for (let i = 0; i < 40; i++) {
+        ids.push((await lab.rpc('alice', 'messages.send', { contact: 'bob', text: `burst ${i}` })).id)
+        if (i === 19) {
+          deliveredBeforeKill = (await messages(lab, 'alice', 'bob')).filter(m => m.status === 'delivered').map(m => m.id)
+          await relays[used].stop('SIGKILL')
+        }
+      }
+      await waitFor(async () => {
+        const got = new Set((await messages(lab, 'bob', 'alice')).map(m => m.id))
+        return ids.every(id => got.has(id))
+      }, { message: 'bob got the whole burst through the other relay', timeout: 180_000, interval: 1000 })
+      const got = (await messages(lab, 'bob', 'alice')).map(m => m.id)
+      for (const id of deliveredBeforeKill) assert.ok(got.includes(id), `acknowledged ${id} is in bob's store`)
+      assert.equal(new Set(got).size, got.length, 'each message stored once')
+      const after = (await lab.rpc('alice', 'status')).peers.filter((p: any) => p.peerId === bobId)
+      assert.ok(after.some((p: any) => !p.address.includes(relayIds[used])), `alice reaches bob another way now: ${JSON.stringify(after)}`)
+    })
+  })
+
   describe('no route to any relay, same LAN', () => {
     let lab: Lab
     before(async () => { lab = await Lab.create(['alice', 'bob']) })
