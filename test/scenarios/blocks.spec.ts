@@ -22,15 +22,29 @@ async function filesContain (dir: string, needle: string): Promise<boolean> {
 describe('getting through blocks (real processes in network namespaces)', { skip: unavailable }, () => {
   describe('the direct path between alice and bob is dropped', () => {
     let lab: Lab
-    before(async () => { lab = await Lab.create(['relay', 'alice', 'bob']) })
+    // one lab for both tests: the second goes on with the relay and bob the first started
+    before(async () => { lab = await Lab.create(['relay', 'alice', 'bob', 'carol']) })
     after(async () => { await lab?.destroy() })
+
+    it('a contact behind the block is reached knowing only its peer id: the DHT gives its relay address', { timeout: 180_000 }, async () => {
+      await lab.block('carol', 'bob')
+      await startNode(lab, 'relay', ['relay', '--listen', lab.listen('relay'), '--no-mdns'])
+      const relayAddr = await addressOf(lab, 'relay')
+      await startNode(lab, 'bob', ['--listen', lab.listen('bob'), '--bootstrap', relayAddr, '--no-mdns'])
+      await startNode(lab, 'carol', ['--listen', lab.listen('carol'), '--bootstrap', relayAddr, '--no-mdns'])
+      await relayedInvite(lab, 'bob')
+      const bobId = (await lab.rpc('bob', 'id')).peerId
+      await lab.rpc('carol', 'contacts.add', { invite: bobId, nickname: 'bob' })
+      const sent = await lab.rpc('carol', 'messages.send', { contact: 'bob', text: 'found you by peer id' })
+      await waitFor(async () => (await lab.rpc('bob', 'requests.list')).some((r: any) => r.last?.id === sent.id), { message: 'bob got carol\'s message (a request: she is not his contact)', timeout: 120_000, interval: 1000 })
+      const path = (await lab.rpc('carol', 'status')).peers.filter((p: any) => p.peerId === bobId)
+      assert.ok(path.length > 0 && path.every((p: any) => p.address.includes('/p2p-circuit')), `carol reaches bob through the relay: ${JSON.stringify(path)}`)
+    })
 
     it('messages flow both ways through the relay, and move to a direct path when the block lifts', { timeout: 240_000 }, async () => {
       await lab.block('alice', 'bob')
-      await startNode(lab, 'relay', ['relay', '--listen', lab.listen('relay'), '--no-mdns'])
       const relayAddr = await addressOf(lab, 'relay')
       await startNode(lab, 'alice', ['--listen', lab.listen('alice'), '--bootstrap', relayAddr, '--no-mdns'])
-      await startNode(lab, 'bob', ['--listen', lab.listen('bob'), '--bootstrap', relayAddr, '--no-mdns'])
       const [aliceInvite, bobInvite] = await Promise.all([relayedInvite(lab, 'alice'), relayedInvite(lab, 'bob')])
       await lab.rpc('alice', 'contacts.add', { invite: bobInvite, nickname: 'bob' })
       await lab.rpc('bob', 'contacts.add', { invite: aliceInvite, nickname: 'alice' })
