@@ -9,7 +9,9 @@ import { contactsCommand } from './commands/contacts.ts'
 import { inviteCommand } from './commands/invite.ts'
 import { messagesCommand, sendCommand } from './commands/messages.ts'
 import { requestsCommand } from './commands/requests.ts'
+import { isTerminal, tuiCommand } from './commands/tui.ts'
 import { relayCommand } from './commands/relay.ts'
+import { doctorCommand } from './commands/doctor.ts'
 import { processIo, type Io } from './io.ts'
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
@@ -17,14 +19,17 @@ export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json'
 const HELP = `hyphae ${VERSION}: a peer-to-peer messenger with no central server
 
 usage: hyphae COMMAND [flags]
+       hyphae [node flags]     the terminal UI (what \`npm start\` opens)
 
 commands:
-  start              run the node in the foreground (what \`npm start\` does)
+  tui                the terminal UI (the same as no command)
+  start              run the node in the foreground, without the UI
   init [--name NICK] create your identity
   id [--json]        your peer id, addresses and invite
   daemon             run the node headless with a JSON-RPC socket
   rpc METHOD [JSON]  call the running daemon
   relay              run a relay for others: circuit relay, DHT, bootstrap, mailboxes
+  doctor [--json]    can others reach you? and what to try next
   invite [--no-qr]   your invite string and its QR code
   contacts add|list|rename|remove|block   manage contacts (hyphae contacts --help)
   requests [accept PEER-ID]               messages from people who are not contacts
@@ -49,7 +54,9 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   requests: requestsCommand,
   send: sendCommand,
   messages: messagesCommand,
+  tui: tuiCommand,
   relay: relayCommand,
+  doctor: doctorCommand,
   daemon: async (args, io) => daemonCommand(args, io, 'daemon'),
   start: async (args, io) => daemonCommand(args, io, 'start')
 }
@@ -58,8 +65,10 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
 export async function main (argv: string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv
   try {
-    if (command == null || command === '--help' || command === '-h' || command === 'help') { io.out(HELP); return 0 }
+    if (command === '--help' || command === '-h' || command === 'help' || (command == null && !isTerminal())) { io.out(HELP); return 0 }
     if (command === '--version' || command === '-v') { io.out(VERSION); return 0 }
+    // no command, or only flags: the terminal UI
+    if (command == null || command.startsWith('-')) return await tuiCommand(argv, io)
     const run = COMMANDS[command]
     if (run == null) throw new UsageError(`unknown command ${JSON.stringify(command)}`)
     return await run(rest, io)

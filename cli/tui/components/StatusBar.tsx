@@ -1,0 +1,38 @@
+import { memo, type JSX } from 'react'
+import { Box, Text } from 'ink'
+import { reachabilityLabel, shortPeerId, truncate } from '../format.ts'
+import { useNodeStatus } from '../hooks/use-node-status.ts'
+import type { Messenger, Reachability } from '../../../node/messenger.ts'
+
+export interface StatusBarProps {
+  messenger: Messenger
+  width: number
+}
+
+const REACH_COLOR: Record<Reachability, string> = { direct: 'green', 'via-relay': 'yellow', 'lan-only': 'yellow', offline: 'red' }
+
+/**
+ * Who you are and how you are connected: short peer id, connections, reachability, outbox.
+ * It follows the node itself, so a status change re-renders this line and nothing else.
+ */
+export const StatusBar = memo(function StatusBar ({ messenger, width }: StatusBarProps): JSX.Element {
+  const { status, outbox } = useNodeStatus(messenger)
+  const peerId = messenger.peerId
+  const conns = status == null ? '…' : String(status.connections)
+  const reach = reachabilityLabel(status?.reachability)
+  const parts = `${shortPeerId(peerId)} · ${conns} conn · ${reach} · outbox ${outbox ?? '…'}`
+  const help = width - parts.length >= 8 ? '? help' : ''
+  return (
+    <Box width={width} justifyContent='space-between'>
+      <Text wrap='truncate'>
+        <Text dimColor>{shortPeerId(peerId)} · </Text>
+        <Text>{conns} conn</Text>
+        <Text dimColor> · </Text>
+        <Text color={status == null ? undefined : REACH_COLOR[status.reachability]}>{reach}</Text>
+        <Text dimColor> · </Text>
+        <Text color={outbox != null && outbox > 0 ? 'yellow' : undefined}>outbox {outbox ?? '…'}</Text>
+      </Text>
+      {help !== '' && <Text dimColor>{truncate(help, 8)}</Text>}
+    </Box>
+  )
+})

@@ -1,0 +1,362 @@
+import { TypedEventEmitter } from 'main-event'
+import type {
+  ContactInfo, DoctorReport, IdentityInfo, Messenger, MessengerEvents, MessageRecord, MessageRequest, MessageStatus,
+  NodeStatus, Reachability, SendResult, Settings
+} from '../../../node/messenger.ts'
+
+const INVITE_PREFIX = 'hyphae://invite/'
+const RANK: Record<MessageStatus, number> = { queued: 0, sent: 1, failed: 2, delivered: 3, read: 4, received: 0 }
+const EVENTS = ['message', 'receipt', 'peer:connect', 'peer:disconnect'] as const
+
+let counter = 0
+/** A peer id that looks like one (the TUI never parses them). */
+export function fakePeerId (tag: string): string {
+  // the tail is what the UI shows of a peer id: make it unique
+  return `12D3KooW${tag}${'x'.repeat(44)}`.slice(0, 44) + `P${(++counter).toString().padStart(7, '0')}`
+}
+
+/** A fake invite: `hyphae://invite/<peerId>#<nickname>` */
+export function fakeInvite (peerId: string, nickname: string): string {
+  return `${INVITE_PREFIX}${peerId}#${nickname}`
+}
+
+interface Contact {
+  peerId: string
+  nickname: string
+  state: ContactInfo['state']
+  addedAt: number
+  safetyNumber?: string
+}
+
+/**
+ * The Messenger interface in memory, with EventTarget events, for rendering the TUI without a
+ * node. Test helpers (`receive`, `receipt`, `connectPeer`, `seed`...) play the network's part;
+ * `calls` records what the UI asked for.
+ */
+export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements Messenger {
+  readonly peerId: string
+  nickname: string
+  reachability: Reachability = 'lan-only'
+  readonly contacts = new Map<string, Contact>()
+  readonly conversations = new Map<string, MessageRecord[]>()
+  readonly outbox = new Set<string>()
+  readonly online = new Set<string>()
+  readonly calls: Array<{ method: string, args: unknown[] }> = []
+  settingsValue: Settings = { readReceipts: false }
+  stopped = false
+  /** ms each listContacts and listMessages call takes (0: next tick) */
+  latency = 0
+  private ids = 0
+  private clock = Date.UTC(2025, 0, 1)
+
+  constructor (options: { nickname?: string, peerId?: string } = {}) {
+    super()
+    this.peerId = options.peerId ?? fakePeerId('Self')
+    this.nickname = options.nickname ?? 'me'
+  }
+
+  private record (method: string, ...args: unknown[]): void {
+    this.calls.push({ method, args })
+  }
+
+  callsOf (method: string): unknown[][] {
+    return this.calls.filter(c => c.method === method).map(c => c.args)
+  }
+
+  /** listeners still registered for the four events the TUI uses */
+  listenerTotal (): number {
+    return EVENTS.reduce((n, e) => n + this.listenerCount(e), 0)
+  }
+
+  private nextId (): string {
+    return (++this.ids).toString(16).padStart(32, '0')
+  }
+
+  private resolve (ref: string): Contact {
+    const byId = this.contacts.get(ref.trim())
+    if (byId != null) return byId
+    const named = [...this.contacts.values()].filter(c => c.nickname === ref.trim())
+    if (named.length === 1) return named[0]
+    if (named.length > 1) throw Object.assign(new Error(`more than one contact is called ${JSON.stringify(ref)}: use the peer id`), { name: 'AmbiguousContactError' })
+    throw Object.assign(new Error(`no contact ${JSON.stringify(ref)} (see contacts list)`), { name: 'UnknownContactError' })
+  }
+
+  private info (c: Contact): ContactInfo {
+    return { peerId: c.peerId, nickname: c.nickname, state: c.state, online: this.online.has(c.peerId), safetyNumber: c.safetyNumber, addedAt: c.addedAt }
+  }
+
+  private messagesOf (peerId: string): MessageRecord[] {
+    let list = this.conversations.get(peerId)
+    if (list == null) { list = []; this.conversations.set(peerId, list) }
+    return list
+  }
+
+  private store (record: MessageRecord): void {
+    this.messagesOf(record.conversation).push(record)
+    this.safeDispatchEvent('message', { detail: record })
+  }
+
+  // ---- test helpers: the network's side ----
+
+  /** puts a message straight into a conversation (no event), e.g. history from before the UI started */
+  put (conversation: string, fields: Partial<MessageRecord> & { body: string }): MessageRecord {
+    const list = this.messagesOf(conversation)
+    const record: MessageRecord = {
+      id: this.nextId(), conversation, direction: 'in', lamport: (list.at(-1)?.lamport ?? 0) + 1,
+      sentAt: Date.now(), storedAt: Date.now(), status: fields.direction === 'out' ? 'delivered' : 'read', ...fields
+    }
+    list.push(record)
+    return record
+  }
+
+  /** a contact, as if added from their invite */
+  addFake (nickname: string, options: { online?: boolean, state?: Contact['state'], peerId?: string, addedAt?: number } = {}): string {
+    const peerId = options.peerId ?? fakePeerId(nickname.replace(/[^A-Za-z]/g, '').slice(0, 6))
+    const digits = Array.from({ length: 12 }, (_, i) => ((counter * 7919 + i * 104729) % 100000).toString().padStart(5, '0')).join(' ')
+    this.contacts.set(peerId, { peerId, nickname, state: options.state ?? 'contact', addedAt: options.addedAt ?? this.clock, safetyNumber: digits })
+    if (options.online === true) this.online.add(peerId)
+    return peerId
+  }
+
+  /** a message arrives from `from` (a stranger becomes a message request) */
+  receive (from: string, body: string, options: { replyTo?: string, sentAt?: number } = {}): MessageRecord {
+    if (!this.contacts.has(from)) this.contacts.set(from, { peerId: from, nickname: from.slice(-8), state: 'request', addedAt: Date.now() })
+    const list = this.messagesOf(from)
+    const record: MessageRecord = {
+      id: this.nextId(), conversation: from, direction: 'in', body, replyTo: options.replyTo,
+      lamport: (list.at(-1)?.lamport ?? 0) + 1, sentAt: options.sentAt ?? Date.now(), storedAt: Date.now(), status: 'received'
+    }
+    this.store(record)
+    return record
+  }
+
+  /** one of our messages changed state on the network */
+  receipt (id: string, status: MessageStatus): void {
+    for (const [conversation, list] of this.conversations) {
+      const at = list.findIndex(m => m.id === id)
+      if (at < 0) continue
+      if (RANK[list[at].status] >= RANK[status]) return
+      list[at] = { ...list[at], status }
+      if (status === 'delivered' || status === 'failed') this.outbox.delete(id)
+      this.safeDispatchEvent('receipt', { detail: { id, conversation, status } })
+      return
+    }
+  }
+
+  connectPeer (peerId: string): void {
+    this.online.add(peerId)
+    this.safeDispatchEvent('peer:connect', { detail: peerId })
+  }
+
+  disconnectPeer (peerId: string): void {
+    this.online.delete(peerId)
+    this.safeDispatchEvent('peer:disconnect', { detail: peerId })
+  }
+
+  /** `count` messages in a conversation, alternating directions, one a minute ending at `end`; no events */
+  seed (peerId: string, count: number, options: { end?: number, body?: (i: number) => string } = {}): MessageRecord[] {
+    const list = this.messagesOf(peerId)
+    const end = options.end ?? Date.now()
+    const start = list.at(-1)?.lamport ?? 0
+    for (let i = 0; i < count; i++) {
+      const out = i % 2 === 1
+      list.push({
+        id: this.nextId(), conversation: peerId, direction: out ? 'out' : 'in', body: options.body?.(i) ?? `message number ${i}`,
+        lamport: start + i + 1, sentAt: end - (count - 1 - i) * 60_000, storedAt: end, status: out ? 'delivered' : 'read'
+      })
+    }
+    return list
+  }
+
+  // ---- the Messenger interface ----
+
+  async id (): Promise<IdentityInfo> {
+    this.record('id')
+    return { peerId: this.peerId, nickname: this.nickname, addresses: [`/ip4/127.0.0.1/tcp/4001/p2p/${this.peerId}`], invite: fakeInvite(this.peerId, this.nickname) }
+  }
+
+  async status (): Promise<NodeStatus> {
+    if (this.stopped) throw new Error('stopped')
+    return {
+      peerId: this.peerId,
+      nickname: this.nickname,
+      connections: this.online.size,
+      peers: [...this.online].map(peerId => ({ peerId, address: '/ip4/127.0.0.1/tcp/4002', direction: 'outbound' as const })),
+      listenAddresses: ['/ip4/127.0.0.1/tcp/4001'],
+      reachability: this.online.size === 0 ? 'offline' : this.reachability,
+      dht: { mode: 'server', routingTableSize: this.online.size },
+      knownPeers: this.contacts.size
+    }
+  }
+
+  async setNickname (nickname: string): Promise<void> {
+    this.record('setNickname', nickname)
+    this.nickname = nickname
+  }
+
+  async findPeer (peerId: string): Promise<string[]> {
+    this.record('findPeer', peerId)
+    return []
+  }
+
+  async connect (target: string): Promise<void> {
+    this.record('connect', target)
+  }
+
+  async addContact (inviteOrPeerId: string, nickname?: string): Promise<ContactInfo> {
+    this.record('addContact', inviteOrPeerId, nickname)
+    let peerId: string
+    let inviteName = ''
+    if (inviteOrPeerId.startsWith(INVITE_PREFIX)) {
+      const [id, name] = inviteOrPeerId.slice(INVITE_PREFIX.length).split('#')
+      if (id == null || !id.startsWith('12D3KooW')) throw Object.assign(new Error('invalid invite: not a hyphae invite'), { name: 'InvalidInviteError' })
+      peerId = id
+      inviteName = name ?? ''
+    } else if (inviteOrPeerId.startsWith('12D3KooW')) {
+      peerId = inviteOrPeerId
+    } else {
+      throw Object.assign(new Error(`not an invite or a peer id: ${JSON.stringify(inviteOrPeerId)}`), { name: 'InvalidArgumentError' })
+    }
+    if (peerId === this.peerId) throw Object.assign(new Error('that is your own identity'), { name: 'InvalidArgumentError' })
+    const existing = this.contacts.get(peerId)
+    const c: Contact = { peerId, nickname: nickname ?? (existing?.nickname || inviteName || peerId.slice(-8)), state: 'contact', addedAt: existing?.addedAt ?? Date.now(), safetyNumber: existing?.safetyNumber ?? '12345 '.repeat(12).trim() }
+    this.contacts.set(peerId, c)
+    return this.info(c)
+  }
+
+  async renameContact (ref: string, nickname: string): Promise<ContactInfo> {
+    this.record('renameContact', ref, nickname)
+    const c = this.resolve(ref)
+    c.nickname = nickname
+    return this.info(c)
+  }
+
+  async removeContact (ref: string): Promise<ContactInfo> {
+    this.record('removeContact', ref)
+    const c = this.resolve(ref)
+    this.contacts.delete(c.peerId)
+    return this.info(c)
+  }
+
+  async blockContact (ref: string): Promise<ContactInfo> {
+    this.record('blockContact', ref)
+    const c = this.resolve(ref)
+    c.state = 'blocked'
+    return this.info(c)
+  }
+
+  async listContacts (): Promise<ContactInfo[]> {
+    // read now, answered after `latency`: what a slow store does
+    const list = [...this.contacts.values()].filter(c => c.state !== 'request').map(c => this.info(c))
+    await new Promise(resolve => setTimeout(resolve, this.latency))
+    return list
+  }
+
+  async listRequests (): Promise<MessageRequest[]> {
+    return [...this.contacts.values()].filter(c => c.state === 'request').map(c => {
+      const list = this.messagesOf(c.peerId)
+      return { ...this.info(c), messages: list.length, last: list.at(-1) }
+    })
+  }
+
+  async acceptRequest (ref: string): Promise<ContactInfo> {
+    this.record('acceptRequest', ref)
+    const c = this.resolve(ref)
+    c.state = 'contact'
+    return this.info(c)
+  }
+
+  async sendMessage (ref: string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> {
+    this.record('sendMessage', ref, text, options)
+    const c = this.resolve(ref)
+    if (c.state === 'blocked') throw Object.assign(new Error(`${c.peerId} is blocked`), { name: 'BlockedContactError' })
+    if (text.trim() === '') throw Object.assign(new Error('the message is empty'), { name: 'InvalidArgumentError' })
+    const list = this.messagesOf(c.peerId)
+    const record: MessageRecord = {
+      id: this.nextId(), conversation: c.peerId, direction: 'out', body: text, replyTo: options.replyTo,
+      lamport: (list.at(-1)?.lamport ?? 0) + 1, sentAt: Date.now(), storedAt: Date.now(), status: 'queued'
+    }
+    this.outbox.add(record.id)
+    this.store(record)
+    return { id: record.id, status: record.status }
+  }
+
+  async listMessages (ref: string, options: { limit?: number, before?: string } = {}): Promise<MessageRecord[]> {
+    this.record('listMessages', ref, options)
+    await new Promise(resolve => setTimeout(resolve, this.latency))
+    const list = this.messagesOf(this.resolve(ref).peerId)
+    const limit = Math.max(1, Math.min(options.limit ?? 50, 1000))
+    let end = list.length
+    if (options.before != null) {
+      const at = list.findIndex(m => m.id === options.before)
+      if (at >= 0) end = at
+    }
+    return list.slice(Math.max(0, end - limit), end)
+  }
+
+  async markRead (ref: string): Promise<string[]> {
+    this.record('markRead', ref)
+    const list = this.messagesOf(this.resolve(ref).peerId)
+    const ids: string[] = []
+    for (let i = 0; i < list.length; i++) {
+      if (list[i].direction === 'in' && list[i].status === 'received') {
+        list[i] = { ...list[i], status: 'read', readAt: Date.now() }
+        ids.push(list[i].id)
+      }
+    }
+    return ids
+  }
+
+  async outboxSize (): Promise<number> {
+    if (this.stopped) throw new Error('stopped')
+    return this.outbox.size
+  }
+
+  async doctor (): Promise<DoctorReport> {
+    this.record('doctor')
+    const s = await this.status()
+    return {
+      reachability: s.reachability,
+      nat: 'private (behind NAT or on a LAN)',
+      publicAddresses: [],
+      relays: [],
+      connections: s.connections,
+      dhtRoutingTableSize: s.dht.routingTableSize,
+      bootstrap: { configured: 0, connected: 0 },
+      mdns: true,
+      outbox: this.outbox.size,
+      verdict: s.connections === 0 ? 'offline: no peer is connected' : 'connected, but others cannot dial you (no public address, no relay slot)',
+      advice: s.connections === 0 ? [] : ['connect to a relay so contacts can reach you']
+    }
+  }
+
+  async settings (): Promise<Settings> {
+    return { ...this.settingsValue }
+  }
+
+  async updateSettings (change: Partial<Settings>): Promise<Settings> {
+    this.record('updateSettings', change)
+    this.settingsValue = { ...this.settingsValue, ...change }
+    return { ...this.settingsValue }
+  }
+
+  async stop (): Promise<void> {
+    this.record('stop')
+    this.stopped = true
+  }
+
+  // groups: the TUI does not use them yet (it answers /group ... with "not available yet")
+  createGroup: Messenger['createGroup'] = async () => { throw notInFake('createGroup') }
+  groupInvite: Messenger['groupInvite'] = async () => { throw notInFake('groupInvite') }
+  joinGroup: Messenger['joinGroup'] = async () => { throw notInFake('joinGroup') }
+  leaveGroup: Messenger['leaveGroup'] = async () => { throw notInFake('leaveGroup') }
+  removeGroupMember: Messenger['removeGroupMember'] = async () => { throw notInFake('removeGroupMember') }
+  listGroups: Messenger['listGroups'] = async () => []
+  groupMembers: Messenger['groupMembers'] = async () => { throw notInFake('groupMembers') }
+  sendGroupMessage: Messenger['sendGroupMessage'] = async () => { throw notInFake('sendGroupMessage') }
+  listGroupMessages: Messenger['listGroupMessages'] = async () => { throw notInFake('listGroupMessages') }
+}
+
+function notInFake (method: string): Error {
+  return new Error(`${method}: groups are not in the fake Messenger yet`)
+}
