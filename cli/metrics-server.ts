@@ -20,7 +20,6 @@ export interface RelayGauges {
 export function relayMetrics (gauges: RelayGauges): { rejected: Counter, deposits: Counter, depositedBytes: Counter } {
   const collect = (name: string, help: string, read: () => number | Promise<number>): void => {
     register.removeSingleMetric(name)
-    // eslint-disable-next-line no-new
     new Gauge({ name, help, async collect () { this.set(await read()) } })
   }
   collect('hyphae_relay_reservations', 'circuit relay reservations held', gauges.reservations)

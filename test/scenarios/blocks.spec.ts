@@ -128,8 +128,8 @@ describe('getting through blocks (real processes in network namespaces)', { skip
       await startNode(lab, 'relay', ['relay', '--listen', lab.listen('relay'), '--no-mdns'])
       const relayAddr = await addressOf(lab, 'relay')
       const nodeArgs = (name: string): string[] => ['--listen', lab.listen(name), '--bootstrap', relayAddr, '--no-mdns']
-      let alice = await startNode(lab, 'alice', nodeArgs('alice'))
-      let bob = await startNode(lab, 'bob', nodeArgs('bob'))
+      const alice = await startNode(lab, 'alice', nodeArgs('alice'))
+      const bob = await startNode(lab, 'bob', nodeArgs('bob'))
       const [aliceInvite, bobInvite] = await Promise.all([relayedInvite(lab, 'alice'), relayedInvite(lab, 'bob')])
       await lab.rpc('alice', 'contacts.add', { invite: bobInvite, nickname: 'bob' })
       await lab.rpc('bob', 'contacts.add', { invite: aliceInvite, nickname: 'alice' })
@@ -141,8 +141,9 @@ describe('getting through blocks (real processes in network namespaces)', { skip
       // the censor cuts the bootstrap node off from both
       await lab.block('alice', 'relay')
       await lab.block('bob', 'relay')
-      bob = await startNode(lab, 'bob', nodeArgs('bob'))
-      alice = await startNode(lab, 'alice', nodeArgs('alice'))
+      // the lab stops these
+      await startNode(lab, 'bob', nodeArgs('bob'))
+      await startNode(lab, 'alice', nodeArgs('alice'))
       const bobId = (await lab.rpc('bob', 'id')).peerId
       await waitFor(async () => (await lab.rpc('alice', 'status')).peers.some((p: any) => p.peerId === bobId), { message: 'alice reconnected to bob without the bootstrap node', timeout: 60_000, interval: 500 })
       const doctor = await lab.rpc('alice', 'doctor')
