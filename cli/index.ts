@@ -6,6 +6,7 @@ import { idCommand } from './commands/id.ts'
 import { initCommand } from './commands/init.ts'
 import { rpcCommand } from './commands/rpc.ts'
 import { contactsCommand } from './commands/contacts.ts'
+import { groupCommand } from './commands/group.ts'
 import { inviteCommand } from './commands/invite.ts'
 import { messagesCommand, sendCommand } from './commands/messages.ts'
 import { requestsCommand } from './commands/requests.ts'
@@ -33,6 +34,7 @@ commands:
   invite [--no-qr]   your invite string and its QR code
   contacts add|list|rename|remove|block   manage contacts (hyphae contacts --help)
   requests [accept PEER-ID]               messages from people who are not contacts
+  group create|invite|join|leave|remove|list|members|send|messages   group chats (hyphae group --help)
   send CONTACT TEXT  send a message (it waits in the outbox until delivered)
   messages CONTACT   print a conversation
 The messaging commands use the running daemon for the profile when there is one, and
@@ -51,6 +53,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   rpc: rpcCommand,
   invite: inviteCommand,
   contacts: contactsCommand,
+  group: groupCommand,
   requests: requestsCommand,
   send: sendCommand,
   messages: messagesCommand,

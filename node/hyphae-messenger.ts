@@ -9,6 +9,7 @@ import { Conversations } from './conversations.ts'
 import { InvalidArgumentError } from './errors.ts'
 import { createInbox } from './inbox.ts'
 import { ControlRouter, type ControlHandler } from './control-messages.ts'
+import { GroupChats, GROUP_CONTROL_APP } from './groups/index.ts'
 import { MailboxClient } from './mailbox-client.ts'
 import { KeyedMutex } from './keyed-mutex.ts'
 import { Outbox } from './outbox.ts'
@@ -19,7 +20,7 @@ import type { LevelMailboxStore } from './store/mailbox-store.ts'
 import type { DirectMessages } from '../protocols/dm/index.ts'
 import { diagnose } from './doctor.ts'
 import type { DoctorReport } from './messenger.ts'
-import type { ContactInfo, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, ReceiptEvent, SendResult, Settings } from './messenger.ts'
+import type { ContactInfo, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, ReceiptEvent, SendResult, Settings } from './messenger.ts'
 import type { Database } from './store/database.ts'
 import type { MetaStore } from './store/meta-store.ts'
 import type { AbortOptions, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
@@ -60,6 +61,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   private readonly warmup: PeerWarmup
   private readonly control = new ControlRouter()
   private readonly mailbox: MailboxClient
+  readonly groups: GroupChats
   private stopped = false
 
   /** Builds every store and wires the DM handlers; call before libp2p starts. */
@@ -93,6 +95,14 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     })
     dm.onMessage = receive
     dm.onReceipt = async (from, ids) => { await this.conversations.onReceipt(from, ids) }
+    this.groups = new GroupChats({
+      libp2p: this.libp2p, key: components.key, db: components.db,
+      nickname: async () => await components.meta.nickname() ?? '',
+      addresses: () => this.dialableAddresses(),
+      sendControl: async (peer, app, data) => this.sendControl(peer, app, data),
+      onMessage: record => { this.safeDispatchEvent('group:message', { detail: record }) }
+    })
+    this.handleControl(GROUP_CONTROL_APP, async (from, data) => { await this.groups.onControl(from, data) })
   }
 
   async start (options: { reconnect: boolean }): Promise<void> {
@@ -102,6 +112,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.warmup.start({ reconnect: options.reconnect })
     this.mailbox.start()
     await this.delivery.start()
+    await this.groups.start()
   }
 
   private readonly onReservation = (evt: CustomEvent<{ addr: Multiaddr }>): void => {
@@ -280,6 +291,16 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     return diagnose(this.libp2p, await this.status(), { bootstrap: this.components.bootstrap ?? [], mdns: this.components.mdns ?? true }, await this.outboxSize())
   }
 
+  async createGroup (name: string): Promise<GroupInfo> { return this.groups.create(name) }
+  async groupInvite (group: string): Promise<string> { return this.groups.invite(group) }
+  async joinGroup (invite: string): Promise<GroupInfo> { return this.groups.join(invite) }
+  async leaveGroup (group: string): Promise<GroupInfo> { return this.groups.leave(group) }
+  async removeGroupMember (group: string, peerId: string): Promise<GroupInfo> { return this.groups.remove(group, peerId) }
+  async listGroups (): Promise<GroupInfo[]> { return this.groups.list() }
+  async groupMembers (group: string): Promise<GroupMemberInfo[]> { return this.groups.members(group) }
+  async sendGroupMessage (group: string, text: string): Promise<GroupSendResult> { return this.groups.send(group, text) }
+  async listGroupMessages (group: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> { return this.groups.messages(group, options) }
+
   async outboxSize (): Promise<number> {
     return this.outbox.size()
   }
@@ -301,11 +322,13 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.delivery.stop()
     this.mailbox.stop()
     this.warmup.stop()
+    await this.groups.stop()
     this.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     this.libp2p.services.relay?.removeEventListener('relay:reservation', this.onReservation)
     await this.libp2p.stop()
     await this.delivery.drained()
+    await this.groups.drained()
     await this.components.datastore.close()
     await this.components.db.close()
   }

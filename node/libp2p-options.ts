@@ -97,7 +97,12 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
         // keep LAN addresses: during an internet cut the LAN is all there is
         peerInfoMapper: passthroughMapper
       }),
-      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        globalSignaturePolicy: 'StrictSign',
+        // a group message is at most 64 KiB of text plus its envelope: 4 MiB RPCs only help a flooder
+        maxInboundDataLength: 1024 * 1024
+      }),
       autoNAT: autoNAT({ protocolPrefix: 'hyphae' }),
       dcutr: dcutr(),
       // hyphae relays grant chat-sized limits, so a relayed connection is a real path for chat

@@ -1,8 +1,10 @@
 import type { AbortOptions, TypedEventTarget } from '@libp2p/interface'
 import type { ContactState } from './store/contacts-store.ts'
 import type { MessageRecord, MessageStatus } from './store/messages-store.ts'
+import type { GroupMessageKind, GroupMessageRecord, GroupMessageStatus, GroupState, MemberState } from './store/groups-store.ts'
 
 export type { ContactState, MessageRecord, MessageStatus }
+export type { GroupMessageKind, GroupMessageRecord, GroupMessageStatus, GroupState, MemberState }
 
 export interface ContactInfo {
   peerId: string
@@ -80,6 +82,39 @@ export interface NodeStatus {
   knownPeers: number
 }
 
+export interface GroupInfo {
+  /** 32 hex digits */
+  id: string
+  name: string
+  /** peer id of the admin (the creator) */
+  admin: string
+  isAdmin: boolean
+  /** how many times the admin has replaced the group's key (each removal) */
+  epoch: number
+  state: GroupState
+  /** members as this node sees them (joins, leaves, removals it has received) */
+  members: number
+  /** your messages waiting for a reachable member */
+  queued: number
+  createdAt: number
+  joinedAt: number
+}
+
+export interface GroupMemberInfo {
+  peerId: string
+  /** from their join ('' until it arrives) */
+  nickname: string
+  state: MemberState
+  admin: boolean
+  me: boolean
+  online: boolean
+}
+
+export interface GroupSendResult {
+  id: string
+  status: GroupMessageStatus
+}
+
 export interface MessengerEvents {
   'peer:connect': CustomEvent<string>
   'peer:disconnect': CustomEvent<string>
@@ -89,6 +124,8 @@ export interface MessengerEvents {
   'receipt': CustomEvent<ReceiptEvent>
   /** (relays) a peer reserved a slot: its address */
   'relay:reservation': CustomEvent<string>
+  /** a group message was stored: received live, from another member's history, or your own once queued */
+  'group:message': CustomEvent<GroupMessageRecord>
 }
 
 /** The one object cli/ talks to. */
@@ -123,6 +160,21 @@ export interface Messenger extends TypedEventTarget<MessengerEvents> {
   doctor (): Promise<DoctorReport>
   settings (): Promise<Settings>
   updateSettings (change: Partial<Settings>): Promise<Settings>
+
+  /** groups: `group` is a group id (or a unique prefix of it, 4+ digits) or a unique name */
+  createGroup (name: string): Promise<GroupInfo>
+  /** a `hyphae://group/...` invite; whoever holds it can read and post, so hand it over privately */
+  groupInvite (group: string): Promise<string>
+  joinGroup (invite: string): Promise<GroupInfo>
+  leaveGroup (group: string): Promise<GroupInfo>
+  /** admin only: removes a member and moves everyone else to a new key */
+  removeGroupMember (group: string, peerId: string): Promise<GroupInfo>
+  listGroups (): Promise<GroupInfo[]>
+  groupMembers (group: string): Promise<GroupMemberInfo[]>
+  /** stores the message in the group outbox and returns at once; publishing follows */
+  sendGroupMessage (group: string, text: string): Promise<GroupSendResult>
+  /** a page of a group, oldest first */
+  listGroupMessages (group: string, options?: { limit?: number, before?: string }): Promise<GroupMessageRecord[]>
 
   stop (): Promise<void>
 }

@@ -39,20 +39,32 @@ export function createRpcMethods (messenger: Messenger): Record<string, RpcMetho
     'messages.read': async p => ({ read: await messenger.markRead(str(p, 'contact')) }),
     'settings.get': async () => messenger.settings(),
     'settings.set': async p => messenger.updateSettings(p ?? {}),
+    'groups.create': async p => messenger.createGroup(str(p, 'name')),
+    'groups.invite': async p => ({ invite: await messenger.groupInvite(str(p, 'group')) }),
+    'groups.join': async p => messenger.joinGroup(str(p, 'invite')),
+    'groups.leave': async p => messenger.leaveGroup(str(p, 'group')),
+    'groups.remove': async p => messenger.removeGroupMember(str(p, 'group'), str(p, 'member')),
+    'groups.list': async () => messenger.listGroups(),
+    'groups.members': async p => messenger.groupMembers(str(p, 'group')),
+    'groups.send': async p => messenger.sendGroupMessage(str(p, 'group'), str(p, 'text')),
+    'groups.messages': async p => messenger.listGroupMessages(str(p, 'group'), { limit: optInt(p, 'limit'), before: optStr(p, 'before') }),
     subscribe: (_p, connection) => subscribe(messenger, connection)
   }
 }
 
-/** After `subscribe`, this connection gets `message` and `receipt` notifications until it closes. */
+/** After `subscribe`, this connection gets `message`, `receipt` and `group.message` notifications until it closes. */
 function subscribe (messenger: Messenger, connection: RpcConnection): { subscribed: string[] } {
   const onMessage = (evt: CustomEvent): void => { send('message', evt.detail) }
   const onReceipt = (evt: CustomEvent): void => { send('receipt', evt.detail) }
+  const onGroupMessage = (evt: CustomEvent): void => { send('group.message', evt.detail) }
   const send = (method: string, params: unknown): void => { connection.notify(method, params) }
   messenger.addEventListener('message', onMessage)
   messenger.addEventListener('receipt', onReceipt)
+  messenger.addEventListener('group:message', onGroupMessage)
   connection.onClose(() => {
     messenger.removeEventListener('message', onMessage)
     messenger.removeEventListener('receipt', onReceipt)
+    messenger.removeEventListener('group:message', onGroupMessage)
   })
-  return { subscribed: ['message', 'receipt'] }
+  return { subscribed: ['message', 'receipt', 'group.message'] }
 }

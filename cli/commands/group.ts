@@ -1,0 +1,174 @@
+import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
+import { withNode, type NodeCall } from '../node-call.ts'
+import { parseGroupInvite } from '../../node/groups/invite.ts'
+import type { GroupInfo, GroupMemberInfo, GroupMessageRecord } from '../../node/messenger.ts'
+import type { Io } from '../io.ts'
+
+const HELP = `usage: hyphae group create NAME
+       hyphae group invite GROUP
+       hyphae group join INVITE [--wait SECONDS]
+       hyphae group leave GROUP
+       hyphae group remove GROUP PEER-ID
+       hyphae group list [--json]
+       hyphae group members GROUP [--json]
+       hyphae group send GROUP TEXT [--wait SECONDS]
+       hyphae group messages GROUP [--limit N] [--before MESSAGE-ID] [--json]
+
+GROUP is a group's id (or its first digits) or its name. An invite carries the group's key:
+whoever holds it can read and post, so hand it over privately. Only the group's creator can
+remove members; the others then move to a new key the removed member never sees.
+
+join and send wait up to --wait seconds (default 10) for a member to take the message.
+Without a running daemon the node runs only for the command: what cannot go out at once waits
+in the group outbox until hyphae runs again (keep \`hyphae daemon\` running to deliver and
+receive).`
+
+const POLL_MS = 200
+const VERBS = 'create, invite, join, leave, remove, list, members, send, messages'
+
+export function formatGroup (g: GroupInfo): string {
+  const notes = [
+    `${g.members} member${g.members === 1 ? '' : 's'}`,
+    `epoch ${g.epoch}`,
+    ...(g.isAdmin ? ['admin'] : []),
+    ...(g.state !== 'active' ? [g.state] : []),
+    ...(g.queued > 0 ? [`${g.queued} queued`] : [])
+  ]
+  return `${g.name.padEnd(16)} ${g.id}  ${notes.join(', ')}`
+}
+
+function formatMember (m: GroupMemberInfo): string {
+  const notes = [m.state, ...(m.admin ? ['admin'] : []), ...(m.me ? ['you'] : m.state === 'member' ? [m.online ? 'online' : 'offline'] : [])]
+  return `${(m.nickname !== '' ? m.nickname : m.peerId.slice(-8)).padEnd(16)} ${m.peerId}  ${notes.join(', ')}`
+}
+
+function formatMessage (m: GroupMessageRecord, names: Map<string, string>): string {
+  const when = new Date(m.sentAt).toISOString().replace('T', ' ').slice(0, 19)
+  const who = m.direction === 'out' ? 'me' : names.get(m.author) ?? m.author.slice(-8)
+  switch (m.kind) {
+    case 'join': return `${when}  * ${who} joined`
+    case 'leave': return `${when}  * ${who} left`
+    case 'remove': return `${when}  * ${who} removed ${names.get(m.subject ?? '') ?? m.subject}`
+    default: return `${when}  ${who}: ${m.body}${m.status === 'queued' ? ' [queued]' : ''}`
+  }
+}
+
+function waitSeconds (value: unknown, verb: string): number {
+  const wait = Number(value ?? 10)
+  if (!Number.isFinite(wait) || wait < 0 || wait > 3600) throw new UsageError(`group ${verb}: --wait takes 0 to 3600 seconds`)
+  return wait
+}
+
+/** Polls until the group's outbox is empty or `seconds` pass; the same through the daemon or locally. */
+async function waitForOutbox (node: NodeCall, group: string, seconds: number): Promise<GroupInfo | undefined> {
+  const deadline = Date.now() + seconds * 1000
+  while (true) {
+    const info = (await node.call('groups.list') as GroupInfo[]).find(g => g.id === group)
+    if (info == null || info.queued === 0 || Date.now() >= deadline) return info
+    await new Promise(resolve => setTimeout(resolve, POLL_MS))
+  }
+}
+
+function queuedNote (node: NodeCall): string {
+  return node.viaDaemon ? 'the daemon keeps trying' : 'it goes out when hyphae runs again (keep `hyphae daemon` running to retry)'
+}
+
+export async function groupCommand (args: string[], io: Io): Promise<number> {
+  const parsed = parseCommand('group', args, {
+    ...NODE_OPTIONS, json: { type: 'boolean' }, wait: { type: 'string' }, limit: { type: 'string' }, before: { type: 'string' }
+  }, 3)
+  if (parsed.values.help === true) { io.out(HELP); return 0 }
+  const [verb, a, b] = parsed.positionals
+  const need = (value: string | undefined, what: string): string => {
+    if (value == null || value.trim() === '') throw new UsageError(`group ${verb}: missing ${what}`)
+    return value
+  }
+  switch (verb) {
+    case 'create': {
+      const name = need(a, 'NAME')
+      const g: GroupInfo = await withNode(parsed, async n => n.call('groups.create', { name }))
+      io.out(`created ${formatGroup(g)}`)
+      io.out(`invite people with: hyphae group invite ${g.id.slice(0, 8)}`)
+      return 0
+    }
+    case 'invite': {
+      const group = need(a, 'GROUP')
+      const { invite } = await withNode(parsed, async n => n.call('groups.invite', { group }))
+      io.out(invite)
+      return 0
+    }
+    case 'join': {
+      const invite = need(a, 'INVITE')
+      // a mistyped invite fails here, before a node starts
+      parseGroupInvite(invite)
+      const wait = waitSeconds(parsed.values.wait, verb)
+      return withNode(parsed, async n => {
+        const g: GroupInfo = await n.call('groups.join', { invite })
+        const after = await waitForOutbox(n, g.id, wait)
+        io.out(`joined ${formatGroup(after ?? g)}`)
+        if ((after?.queued ?? 0) > 0) io.out(`no member is reachable yet: your join waits in the group outbox; ${queuedNote(n)}`)
+        return 0
+      })
+    }
+    case 'leave': {
+      const group = need(a, 'GROUP')
+      const g: GroupInfo = await withNode(parsed, async n => n.call('groups.leave', { group }))
+      io.out(`left ${g.name} (${g.id})`)
+      return 0
+    }
+    case 'remove': {
+      const [group, member] = [need(a, 'GROUP'), need(b, 'PEER-ID')]
+      const g: GroupInfo = await withNode(parsed, async n => n.call('groups.remove', { group, member }))
+      io.out(`removed ${member} from ${g.name}: the ${g.members - 1} other member${g.members === 2 ? '' : 's'} move${g.members === 2 ? 's' : ''} to epoch ${g.epoch}, a key the removed member never gets`)
+      return 0
+    }
+    case 'list': case undefined: {
+      const list: GroupInfo[] = await withNode(parsed, async n => n.call('groups.list'))
+      if (parsed.values.json === true) io.out(JSON.stringify(list, null, 2))
+      else if (list.length === 0) io.out('no groups yet: hyphae group create NAME, or hyphae group join INVITE')
+      else for (const g of list) io.out(formatGroup(g))
+      return 0
+    }
+    case 'members': {
+      const group = need(a, 'GROUP')
+      const members: GroupMemberInfo[] = await withNode(parsed, async n => n.call('groups.members', { group }))
+      if (parsed.values.json === true) io.out(JSON.stringify(members, null, 2))
+      else for (const m of members) io.out(formatMember(m))
+      return 0
+    }
+    case 'send': {
+      const group = need(a, 'GROUP')
+      if (b == null || b.trim() === '') throw new UsageError('group send: the message is empty')
+      const wait = waitSeconds(parsed.values.wait, verb)
+      return withNode(parsed, async n => {
+        const sent = await n.call('groups.send', { group, text: b })
+        const deadline = Date.now() + wait * 1000
+        let status: string = sent.status
+        // bounded wait for a member to take it: polls the stored status
+        while (status === 'queued' && Date.now() < deadline) {
+          await new Promise(resolve => setTimeout(resolve, POLL_MS))
+          const page: GroupMessageRecord[] = await n.call('groups.messages', { group, limit: 1000 })
+          status = page.find(m => m.id === sent.id)?.status ?? status
+        }
+        io.out(status === 'queued' ? `${sent.id} queued: no member is reachable now; ${queuedNote(n)}` : `${sent.id} ${status}`)
+        return 0
+      })
+    }
+    case 'messages': {
+      const group = need(a, 'GROUP')
+      const limit = parsed.values.limit != null ? Number(parsed.values.limit) : 50
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('group messages: --limit takes 1 to 1000')
+      return withNode(parsed, async n => {
+        const page: GroupMessageRecord[] = await n.call('groups.messages', { group, limit, before: parsed.values.before })
+        if (parsed.values.json === true) { io.out(JSON.stringify(page, null, 2)); return 0 }
+        if (page.length === 0) { io.out('no messages yet'); return 0 }
+        const members: GroupMemberInfo[] = await n.call('groups.members', { group })
+        const names = new Map(members.filter(m => m.nickname !== '').map(m => [m.peerId, m.nickname]))
+        for (const m of page) io.out(formatMessage(m, names))
+        return 0
+      })
+    }
+    default:
+      throw new UsageError(`group: unknown action ${JSON.stringify(verb)} (${VERBS})`)
+  }
+}

@@ -1,0 +1,5 @@
+export { GroupChats, GROUP_CONTROL_APP, type GroupChatsComponents, type GroupStats } from './group-chats.ts'
+export { createGroupInvite, parseGroupInvite, GROUP_INVITE_PREFIX, type GroupInvite } from './invite.ts'
+export * from './crypto.ts'
+export * from './errors.ts'
+export { GROUP_TOPIC_SCORE_PARAMS, type GroupPubSub, type TopicScoreParams } from './pubsub.ts'

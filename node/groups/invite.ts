@@ -1,0 +1,99 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { base64url } from 'multiformats/bases/base64'
+import { concat } from 'uint8arrays/concat'
+import { equals } from 'uint8arrays/equals'
+import { hex, unhex } from '../hex.ts'
+import { GROUP_ID_BYTES, MAX_NAME_LENGTH, SECRET_BYTES } from './crypto.ts'
+import { InvalidGroupInviteError } from './errors.ts'
+import { GroupInvite as GroupInvitePb } from './pb/group.ts'
+
+export const GROUP_INVITE_PREFIX = 'hyphae://group/'
+const CHECKSUM_DOMAIN = new TextEncoder().encode('hyphae-group-invite/1')
+const CHECKSUM_BYTES = 8
+const MAX_INVITE_CHARS = 8 * 1024
+const MAX_MEMBERS = 8
+const MAX_ADDRS = 8
+
+export interface GroupInvite {
+  /** hex */
+  id: string
+  name: string
+  epoch: number
+  secret: Uint8Array
+  admin: string
+  /** a few members to dial, the inviter first */
+  members: Array<{ peerId: string, addrs: Multiaddr[] }>
+}
+
+function checksumOf (pb: GroupInvitePb): Uint8Array {
+  return sha256(concat([CHECKSUM_DOMAIN, GroupInvitePb.encode({ ...pb, checksum: new Uint8Array(0) })])).subarray(0, CHECKSUM_BYTES)
+}
+
+export function createGroupInvite (invite: GroupInvite): string {
+  const pb: GroupInvitePb = {
+    group: unhex(invite.id) as Uint8Array<ArrayBuffer>,
+    name: invite.name,
+    epoch: BigInt(invite.epoch),
+    secret: Uint8Array.from(invite.secret),
+    admin: invite.admin,
+    members: invite.members.slice(0, MAX_MEMBERS).map(m => ({ peerId: m.peerId, addrs: m.addrs.slice(0, MAX_ADDRS).map(a => a.bytes as Uint8Array<ArrayBuffer>) })),
+    checksum: new Uint8Array(0)
+  }
+  pb.checksum = Uint8Array.from(checksumOf(pb))
+  return GROUP_INVITE_PREFIX + base64url.baseEncode(GroupInvitePb.encode(pb))
+}
+
+/**
+ * Parses and checks a group invite. A mistyped, truncated or altered one fails its checksum;
+ * one that passes it but carries a bad secret, id or peer id was made wrong. Each is an
+ * InvalidGroupInviteError saying which.
+ */
+export function parseGroupInvite (text: string): GroupInvite {
+  if (typeof text !== 'string') throw new InvalidGroupInviteError(`it must be a string starting with ${GROUP_INVITE_PREFIX}`)
+  const trimmed = text.trim()
+  if (!trimmed.startsWith(GROUP_INVITE_PREFIX)) {
+    throw new InvalidGroupInviteError(trimmed.startsWith('hyphae://invite/') ? 'that is a contact invite (use contacts add), not a group invite' : `it must start with ${GROUP_INVITE_PREFIX}`)
+  }
+  const body = trimmed.slice(GROUP_INVITE_PREFIX.length)
+  if (body.length === 0 || body.length > MAX_INVITE_CHARS) throw new InvalidGroupInviteError('wrong length')
+  let bytes: Uint8Array
+  let pb: GroupInvitePb
+  try {
+    bytes = base64url.baseDecode(body)
+    pb = GroupInvitePb.decode(bytes, { limits: { members: MAX_MEMBERS, members$: { addrs: MAX_ADDRS } } as any })
+  } catch {
+    throw new InvalidGroupInviteError('it is truncated or not a group invite')
+  }
+  if (pb.checksum.byteLength !== CHECKSUM_BYTES || !equals(checksumOf(pb), pb.checksum) || !equals(GroupInvitePb.encode(pb), bytes)) {
+    throw new InvalidGroupInviteError('the checksum does not match (mistyped, truncated or altered)')
+  }
+  if (pb.secret.byteLength !== SECRET_BYTES) throw new InvalidGroupInviteError(`the group secret must be ${SECRET_BYTES} bytes, not ${pb.secret.byteLength}`)
+  if (pb.secret.every(b => b === 0)) throw new InvalidGroupInviteError('the group secret is all zeros')
+  if (pb.group.byteLength !== GROUP_ID_BYTES) throw new InvalidGroupInviteError(`the group id must be ${GROUP_ID_BYTES} bytes`)
+  const name = pb.name.trim()
+  if (name === '' || name.length > MAX_NAME_LENGTH) throw new InvalidGroupInviteError(`the group name must be 1 to ${MAX_NAME_LENGTH} characters`)
+  if (pb.epoch > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidGroupInviteError('bad epoch')
+  if (!isEd25519PeerId(pb.admin)) throw new InvalidGroupInviteError('the admin is not a valid peer id')
+  const members: GroupInvite['members'] = []
+  for (const m of pb.members) {
+    if (!isEd25519PeerId(m.peerId)) throw new InvalidGroupInviteError('a member is not a valid peer id')
+    let addrs: Multiaddr[]
+    try {
+      addrs = m.addrs.map(a => multiaddr(a))
+    } catch {
+      throw new InvalidGroupInviteError('a member address is not a valid multiaddr')
+    }
+    members.push({ peerId: m.peerId, addrs })
+  }
+  return { id: hex(pb.group), name, epoch: Number(pb.epoch), secret: pb.secret, admin: pb.admin, members }
+}
+
+function isEd25519PeerId (text: string): boolean {
+  try {
+    return peerIdFromString(text).type === 'Ed25519'
+  } catch {
+    return false
+  }
+}

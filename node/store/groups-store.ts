@@ -1,0 +1,267 @@
+import type { Database } from './database.ts'
+import type { JsonSublevel } from './contacts-store.ts'
+import type { BatchOp } from './messages-store.ts'
+import type { AbstractSublevel } from 'abstract-level'
+
+/** `active`: you take part; `left`: you left; `removed`: the admin removed you. */
+export type GroupState = 'active' | 'left' | 'removed'
+
+export interface GroupRecord {
+  /** 16 random bytes, hex */
+  id: string
+  name: string
+  /** peer id of the creator, the only one who removes members and hands out new epochs */
+  admin: string
+  epoch: number
+  /** epoch -> its secret (hex), for every epoch this node has held */
+  secrets: Record<string, string>
+  state: GroupState
+  /**
+   * A removal in this epoch was seen: our own messages wait in the outbox until the admin's key
+   * for this epoch arrives, so the removed member cannot read them.
+   */
+  awaitingEpoch?: number
+  /** admin only: members the new epoch's key has not yet been handed to the DM outbox for */
+  rekeyPending?: string[]
+  createdAt: number
+  joinedAt: number
+}
+
+export type GroupMessageKind = 'text' | 'join' | 'leave' | 'remove'
+
+/** `queued`: yours, waiting for a reachable member; `sent`: published to at least one; `received`: someone else's. */
+export type GroupMessageStatus = 'queued' | 'sent' | 'received'
+
+export interface GroupMessageRecord {
+  id: string
+  group: string
+  /** peer id */
+  author: string
+  direction: 'in' | 'out'
+  kind: GroupMessageKind
+  /** the text; for a join, the author's nickname */
+  body: string
+  /** remove: the peer id removed */
+  subject?: string
+  lamport: number
+  sentAt: number
+  storedAt: number
+  status: GroupMessageStatus
+  /** sha256 of the signed message, hex */
+  hash: string
+  /** hash of the author's previous message, hex ('' for its first) */
+  prev: string
+}
+
+export type MemberState = 'member' | 'left' | 'removed'
+
+export interface GroupMemberRecord {
+  peerId: string
+  nickname: string
+  state: MemberState
+  admin: boolean
+  /** Lamport clock of the last join, leave or removal applied (0: known only from an invite or a new key) */
+  at: number
+  /** Lamport clock of the removal message (absent when the removal is known only from a new key) */
+  removedAt?: number
+  /** the epoch a removal ended */
+  removedEpoch?: number
+}
+
+export interface HistoryPage {
+  items: Uint8Array[]
+  /** the key of the last item, when the page is full */
+  next?: string
+}
+
+const pad = (n: number): string => n.toString().padStart(16, '0')
+
+/** Keys sort by group, then Lamport clock, then id: a range read is a page of a group, in order. */
+export function groupMessageKey (group: string, lamport: number, id: string): string {
+  return `${group}!${pad(lamport)}!${id}`
+}
+
+type BinarySublevel = AbstractSublevel<Database, string | Uint8Array, string, Uint8Array>
+
+/**
+ * Everything a node keeps about its groups, in the profile's level database:
+ *
+ *   groups!<group>                       GroupRecord
+ *   gmsg!<group>!<lamport>!<id>          GroupMessageRecord (what the UI lists)
+ *   graw!<group>!<lamport>!<id>          the signed message (what group-sync serves)
+ *   gids!<group>!<id>                    -> its gmsg key (dedupe, paging)
+ *   ghash!<group>!<hash>                 -> id (gap detection: is the author's previous one here?)
+ *   ghead!<group>!<peer>                 the author's latest { hash, lamport }
+ *   gmember!<group>!<peer>               GroupMemberRecord
+ *   gclock!<group>                       the group's Lamport clock
+ *   gout!<group>!<seq>!<id>              the signed message, waiting for a reachable member
+ */
+export class GroupsStore {
+  readonly groups: JsonSublevel<GroupRecord>
+  readonly messages: JsonSublevel<GroupMessageRecord>
+  readonly raw: BinarySublevel
+  readonly ids: JsonSublevel<string>
+  readonly hashes: JsonSublevel<string>
+  readonly heads: JsonSublevel<{ hash: string, lamport: number }>
+  readonly members: JsonSublevel<GroupMemberRecord>
+  readonly clocks: JsonSublevel<number>
+  readonly outbox: BinarySublevel
+  private readonly db: Database
+  /** every clock write goes through putMessageOps, under the group's mutex: memory is authoritative */
+  private readonly clockCache = new Map<string, number>()
+  private seq = Date.now() * 1000
+
+  constructor (db: Database) {
+    this.db = db
+    this.groups = db.sublevel<string, GroupRecord>('groups', { valueEncoding: 'json' })
+    this.messages = db.sublevel<string, GroupMessageRecord>('gmsg', { valueEncoding: 'json' })
+    this.raw = db.sublevel<string, Uint8Array>('graw', { valueEncoding: 'view' })
+    this.ids = db.sublevel<string, string>('gids', { valueEncoding: 'json' })
+    this.hashes = db.sublevel<string, string>('ghash', { valueEncoding: 'json' })
+    this.heads = db.sublevel<string, { hash: string, lamport: number }>('ghead', { valueEncoding: 'json' })
+    this.members = db.sublevel<string, GroupMemberRecord>('gmember', { valueEncoding: 'json' })
+    this.clocks = db.sublevel<string, number>('gclock', { valueEncoding: 'json' })
+    this.outbox = db.sublevel<string, Uint8Array>('gout', { valueEncoding: 'view' })
+  }
+
+  async batch (ops: BatchOp[]): Promise<void> {
+    await this.db.batch(ops as any)
+  }
+
+  async group (id: string): Promise<GroupRecord | undefined> {
+    return this.groups.get(id)
+  }
+
+  async listGroups (): Promise<GroupRecord[]> {
+    return this.groups.values().all()
+  }
+
+  groupOp (record: GroupRecord): BatchOp {
+    return { type: 'put', sublevel: this.groups, key: record.id, value: record }
+  }
+
+  async clock (group: string): Promise<number> {
+    let clock = this.clockCache.get(group)
+    if (clock == null) {
+      clock = (await this.clocks.get(group)) ?? 0
+      this.clockCache.set(group, clock)
+    }
+    return clock
+  }
+
+  async has (group: string, id: string): Promise<boolean> {
+    return (await this.ids.get(`${group}!${id}`)) != null
+  }
+
+  async get (group: string, id: string): Promise<GroupMessageRecord | undefined> {
+    const key = await this.ids.get(`${group}!${id}`)
+    return key == null ? undefined : this.messages.get(key)
+  }
+
+  async hasHash (group: string, hash: string): Promise<boolean> {
+    return (await this.hashes.get(`${group}!${hash}`)) != null
+  }
+
+  async head (group: string, peer: string): Promise<{ hash: string, lamport: number } | undefined> {
+    return this.heads.get(`${group}!${peer}`)
+  }
+
+  /**
+   * The operations that store a message (record, signed bytes, indexes), move the author's head
+   * when it is their latest, and advance the group clock to `clock`; run them in one batch.
+   */
+  putMessageOps (record: GroupMessageRecord, signed: Uint8Array, clock: number, head?: { hash: string, lamport: number }): BatchOp[] {
+    const key = groupMessageKey(record.group, record.lamport, record.id)
+    // callers hold the group's mutex; a batch that fails after this only leaves a gap in the clock
+    this.clockCache.set(record.group, Math.max(clock, this.clockCache.get(record.group) ?? 0))
+    const ops: BatchOp[] = [
+      { type: 'put', sublevel: this.messages, key, value: record },
+      { type: 'put', sublevel: this.raw, key, value: signed },
+      { type: 'put', sublevel: this.ids, key: `${record.group}!${record.id}`, value: key },
+      { type: 'put', sublevel: this.hashes, key: `${record.group}!${record.hash}`, value: record.id },
+      { type: 'put', sublevel: this.clocks, key: record.group, value: this.clockCache.get(record.group) }
+    ]
+    if (head == null || record.lamport > head.lamport) {
+      ops.push({ type: 'put', sublevel: this.heads, key: `${record.group}!${record.author}`, value: { hash: record.hash, lamport: record.lamport } })
+    }
+    return ops
+  }
+
+  async statusOp (group: string, id: string, status: GroupMessageRecord['status']): Promise<BatchOp[]> {
+    const key = await this.ids.get(`${group}!${id}`)
+    if (key == null) return []
+    const record = await this.messages.get(key)
+    if (record == null || record.status === status) return []
+    return [{ type: 'put', sublevel: this.messages, key, value: { ...record, status } }]
+  }
+
+  /** A page of a group, oldest first, ending before `before` (a message id) when given. */
+  async list (group: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> {
+    const limit = Math.max(1, Math.min(options.limit ?? 50, 1000))
+    let lt = `${group}!~`
+    if (options.before != null) {
+      const key = await this.ids.get(`${group}!${options.before}`)
+      if (key != null) lt = key
+    }
+    const page = await this.messages.values({ gt: `${group}!`, lt, reverse: true, limit }).all()
+    return page.reverse()
+  }
+
+  /**
+   * Signed messages with a Lamport clock above `since`, in order, after the key `cursor` when
+   * given (it must be one of this group's keys): what group-sync serves.
+   */
+  async history (group: string, since: number, cursor: string | undefined, limit: number): Promise<HistoryPage> {
+    let gt = `${group}!${pad(since)}!~`
+    if (cursor != null && cursor.startsWith(`${group}!`) && cursor > gt) gt = cursor
+    const entries = await this.raw.iterator({ gt, lt: `${group}!~`, limit }).all()
+    return {
+      items: entries.map(([, value]) => value),
+      next: entries.length === limit ? entries[entries.length - 1][0] : undefined
+    }
+  }
+
+  async member (group: string, peer: string): Promise<GroupMemberRecord | undefined> {
+    return this.members.get(`${group}!${peer}`)
+  }
+
+  async listMembers (group: string): Promise<GroupMemberRecord[]> {
+    return this.members.values({ gt: `${group}!`, lt: `${group}!~` }).all()
+  }
+
+  memberOp (group: string, record: GroupMemberRecord): BatchOp {
+    return { type: 'put', sublevel: this.members, key: `${group}!${record.peerId}`, value: record }
+  }
+
+  /** A key that sorts after every earlier one, across restarts too (time-based, then counted). */
+  outboxKey (group: string, id: string): string {
+    this.seq = Math.max(this.seq + 1, Date.now() * 1000)
+    return `${group}!${this.seq.toString().padStart(20, '0')}!${id}`
+  }
+
+  outboxOp (key: string, signed: Uint8Array): BatchOp {
+    return { type: 'put', sublevel: this.outbox, key, value: signed }
+  }
+
+  outboxDeleteOp (key: string): BatchOp {
+    return { type: 'del', sublevel: this.outbox, key }
+  }
+
+  async outboxEntries (group: string, limit = 100): Promise<Array<{ key: string, signed: Uint8Array }>> {
+    const entries = await this.outbox.iterator({ gt: `${group}!`, lt: `${group}!~`, limit }).all()
+    return entries.map(([key, signed]) => ({ key, signed }))
+  }
+
+  async outboxGroups (): Promise<string[]> {
+    const groups = new Set<string>()
+    for await (const key of this.outbox.keys()) groups.add(key.slice(0, key.indexOf('!')))
+    return [...groups]
+  }
+
+  async outboxSize (group?: string): Promise<number> {
+    let n = 0
+    const range = group == null ? {} : { gt: `${group}!`, lt: `${group}!~` }
+    for await (const _ of this.outbox.keys(range)) n++
+    return n
+  }
+}

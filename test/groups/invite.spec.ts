@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { multiaddr } from '@multiformats/multiaddr'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { base64url } from 'multiformats/bases/base64'
+import { concat } from 'uint8arrays/concat'
+import { createGroupInvite, GROUP_INVITE_PREFIX, parseGroupInvite } from '../../node/groups/invite.ts'
+import { GroupInvite } from '../../node/groups/pb/group.ts'
+import { createNetwork, type Network } from '../fixtures/index.ts'
+
+const ADMIN = '12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN'
+const good = {
+  id: '00112233445566778899aabbccddeeff',
+  name: 'friends',
+  epoch: 2,
+  secret: new Uint8Array(32).fill(9),
+  admin: ADMIN,
+  members: [{ peerId: ADMIN, addrs: [multiaddr('/ip4/127.0.0.1/tcp/4001')] }]
+}
+
+/** Re-encodes an invite after `change`, with a checksum that matches (as a careless or hostile tool would make it). */
+function remade (change: (pb: GroupInvite) => void): string {
+  const pb = GroupInvite.decode(base64url.baseDecode(createGroupInvite(good).slice(GROUP_INVITE_PREFIX.length)))
+  change(pb)
+  pb.checksum = new Uint8Array(0)
+  pb.checksum = sha256(concat([new TextEncoder().encode('hyphae-group-invite/1'), GroupInvite.encode(pb)])).subarray(0, 8) as Uint8Array<ArrayBuffer>
+  return GROUP_INVITE_PREFIX + base64url.baseEncode(GroupInvite.encode(pb))
+}
+
+const bad = (reason: RegExp): { name: string, message: RegExp } => ({ name: 'InvalidGroupInviteError', message: reason })
+
+describe('group invites', () => {
+  it('round-trips id, name, epoch, secret, admin and member addresses', () => {
+    const parsed = parseGroupInvite(createGroupInvite(good))
+    assert.deepEqual({ ...parsed, secret: [...parsed.secret], members: parsed.members.map(m => ({ peerId: m.peerId, addrs: m.addrs.map(String) })) },
+      { ...good, secret: [...good.secret], members: [{ peerId: ADMIN, addrs: ['/ip4/127.0.0.1/tcp/4001'] }] })
+  })
+
+  it('a mistyped, truncated or altered invite fails its checksum', () => {
+    const text = createGroupInvite(good)
+    const body = text.slice(GROUP_INVITE_PREFIX.length)
+    const i = Math.floor(body.length / 2)
+    const mistyped = GROUP_INVITE_PREFIX + body.slice(0, i) + (body[i] === 'A' ? 'B' : 'A') + body.slice(i + 1)
+    assert.throws(() => parseGroupInvite(mistyped), bad(/checksum does not match|truncated/))
+    assert.throws(() => parseGroupInvite(text.slice(0, -6)), bad(/checksum does not match|truncated/))
+    // a valid protobuf with another name but the old checksum
+    const pb = GroupInvite.decode(base64url.baseDecode(body))
+    pb.name = 'strangers'
+    assert.throws(() => parseGroupInvite(GROUP_INVITE_PREFIX + base64url.baseEncode(GroupInvite.encode(pb))), bad(/^invalid group invite: the checksum does not match \(mistyped, truncated or altered\)$/))
+  })
+
+  it('a bad secret, id, admin or address is named even when the checksum matches', () => {
+    assert.throws(() => parseGroupInvite(remade(pb => { pb.secret = pb.secret.subarray(0, 31) })), bad(/the group secret must be 32 bytes, not 31/))
+    assert.throws(() => parseGroupInvite(remade(pb => { pb.secret = new Uint8Array(32) })), bad(/the group secret is all zeros/))
+    assert.throws(() => parseGroupInvite(remade(pb => { pb.group = new Uint8Array(3) })), bad(/the group id must be 16 bytes/))
+    assert.throws(() => parseGroupInvite(remade(pb => { pb.admin = 'not-a-peer' })), bad(/the admin is not a valid peer id/))
+    assert.throws(() => parseGroupInvite(remade(pb => { pb.members[0].addrs = [new Uint8Array([0xff, 0xff, 0xff])] })), bad(/a member address is not a valid multiaddr/))
+    assert.throws(() => parseGroupInvite(remade(pb => { pb.name = ' ' })), bad(/the group name must be 1 to 64 characters/))
+  })
+
+  it('what is not a group invite says so', () => {
+    assert.throws(() => parseGroupInvite('hyphae://invite/abc'), bad(/that is a contact invite/))
+    assert.throws(() => parseGroupInvite('hello'), bad(/it must start with hyphae:\/\/group\//))
+    assert.throws(() => parseGroupInvite(GROUP_INVITE_PREFIX), bad(/wrong length/))
+    assert.throws(() => parseGroupInvite(GROUP_INVITE_PREFIX + '!!!'), bad(/it is truncated or not a group invite/))
+  })
+
+  describe('joining with a bad invite', () => {
+    let network: Network
+    before(async () => { network = await createNetwork(1) })
+    after(async () => { await network?.stop() })
+
+    it('is refused with the reason and changes nothing', async () => {
+      const [node] = network.nodes
+      await assert.rejects(node.joinGroup(remade(pb => { pb.secret = pb.secret.subarray(0, 16) })), bad(/the group secret must be 32 bytes, not 16/))
+      await assert.rejects(node.joinGroup(createGroupInvite(good).slice(0, -4)), bad(/checksum|truncated/))
+      assert.deepEqual(await node.listGroups(), [])
+      assert.deepEqual(node.libp2p.services.pubsub.getTopics(), [])
+    })
+  })
+})
