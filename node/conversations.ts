@@ -89,21 +89,12 @@ export class Conversations {
 
   /** Marks every unread incoming message read; tells the sender if read receipts are on. */
   async markRead (peer: string): Promise<string[]> {
-    const unread: MessageRecord[] = []
-    let before: string | undefined
-    // newest first, a page at a time, until a page holds nothing unread
-    for (let pages = 0; pages < 1000; pages++) {
-      const page = await this.c.messages.list(peer, { limit: 200, before })
-      const fresh = page.filter(m => m.direction === 'in' && m.status === 'received')
-      unread.push(...fresh)
-      if (page.length < 200 || fresh.length === 0) break
-      before = page[0].id
-    }
-    if (unread.length === 0) return []
+    // the unread index holds exactly these, however far back in the history they are
+    const ids = await this.c.messages.unreadIds(peer)
+    if (ids.length === 0) return []
     const now = Date.now()
-    const ops = (await Promise.all(unread.map(async m => this.c.messages.statusOps(m.id, 'read', { readAt: now })))).flat()
-    await this.c.messages.batch(ops)
-    const ids = unread.map(m => m.id)
+    const ops = (await Promise.all(ids.map(async id => this.c.messages.statusOps(id, 'read', { readAt: now })))).flat()
+    await this.c.messages.batch([...ops, ...ids.map(id => this.c.messages.readOp(peer, id))])
     if (await this.c.readReceipts()) {
       const peerId = peerIdFromString(peer)
       for (let i = 0; i < ids.length; i += 256) {

@@ -30,7 +30,7 @@ export interface MessengerInit {
   /** dial peers remembered in the peer store on start (default true) */
   reconnect?: boolean
   logger?: ComponentLogger
-  /** reserve a relay slot and advertise /p2p-circuit addresses (default true) */
+  /** reserve relay slots and advertise /p2p-circuit addresses (default: when there is a bootstrap list) */
   relayClient?: boolean
   /** run as a relay for others (hyphae relay) */
   relay?: RelayInit
@@ -74,7 +74,10 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
       mdnsInterval: init.mdnsInterval,
       dhtServer: init.dhtServer,
       logger: init.logger,
-      relayClient: init.relayClient,
+      // the relay search (a DHT random walk) never rests while no relay is found: ~25% of a core
+      // on an idle node with no relay around (a LAN, a test). Search when there is somewhere to
+      // look: a bootstrap list, which is where relays come from
+      relayClient: init.relayClient ?? (init.bootstrap ?? []).length > 0,
       metrics: init.metrics,
       relay: init.relay != null && mailboxStore != null ? { ...init.relay, mailboxStore } : undefined
     })

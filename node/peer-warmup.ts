@@ -3,6 +3,8 @@ import type { Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
 const LAST_SEEN = 'hyphae/last-seen'
 /** how many remembered peers to dial at start */
 const RECONNECT_COUNT = 8
+/** when to dial remembered peers: at start, then again while few of them answer */
+const RECONNECT_RETRIES_MS = [0, 3_000, 10_000, 30_000]
 /** below this many connections, peers found by mDNS (or the DHT walk) are dialled */
 const DISCOVERY_DIAL_BELOW = 32
 const DIAL_TIMEOUT = 10_000
@@ -28,7 +30,7 @@ export class PeerWarmup {
     this.libp2p.addEventListener('peer:discovery', this.onDiscovery)
     this.libp2p.addEventListener('peer:connect', this.onConnect)
     this.libp2p.services.dht?.routingTable?.addEventListener('peer:add', this.onDhtPeerAdded)
-    if (options.reconnect) void this.reconnectKnownPeers().catch(() => {})
+    if (options.reconnect) void this.reconnectWithRetries()
     this.directTimer = setInterval(() => { void this.upgradeRelayed() }, DIRECT_RETRY_MS)
     this.directTimer.unref?.()
   }
@@ -104,10 +106,26 @@ export class PeerWarmup {
     await this.libp2p.dial(target, { signal }).catch(() => {})
   }
 
+  /**
+   * Dials remembered peers at start, and again a few times while none of them answers: a
+   * laptop waking up or a network coming back needs a moment.
+   */
+  private async reconnectWithRetries (): Promise<void> {
+    for (const delay of RECONNECT_RETRIES_MS) {
+      if (this.controller.signal.aborted) return
+      if (delay > 0) {
+        await new Promise(resolve => { const t = setTimeout(resolve, delay); t.unref?.(); this.controller.signal.addEventListener('abort', () => { clearTimeout(t); resolve(undefined) }, { once: true }) })
+        if (this.controller.signal.aborted || this.libp2p.getConnections().length >= RECONNECT_COUNT) return
+      }
+      await this.reconnectKnownPeers().catch(() => {})
+    }
+  }
+
   async reconnectKnownPeers (): Promise<void> {
     const peers = await this.libp2p.peerStore.all({ filters: [p => p.addresses.length > 0 && !p.id.equals(this.libp2p.peerId)] })
     const lastSeen = (p: typeof peers[number]): number => Number(new TextDecoder().decode(p.metadata.get(LAST_SEEN) ?? new Uint8Array())) || 0
     const recent = peers.sort((a, b) => lastSeen(b) - lastSeen(a)).slice(0, RECONNECT_COUNT)
+      .filter(p => this.libp2p.getConnections(p.id).length === 0)
     await Promise.all(recent.map(async p => this.dial(p.id)))
   }
 }

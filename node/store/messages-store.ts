@@ -33,6 +33,8 @@ export class MessagesStore {
   readonly byId: JsonSublevel<string>
   /** conversation -> its Lamport clock */
   readonly clocks: JsonSublevel<number>
+  /** `<conversation>!<id>` for each incoming message not yet read: opening a conversation reads only these */
+  readonly unread: JsonSublevel<string>
   private readonly db: Database
   /** clocks read or written so far: every write goes through here, so memory is authoritative */
   private readonly clockCache = new Map<string, number>()
@@ -42,6 +44,7 @@ export class MessagesStore {
     this.messages = db.sublevel<string, MessageRecord>('messages', { valueEncoding: 'json' })
     this.byId = db.sublevel<string, string>('message-ids', { valueEncoding: 'json' })
     this.clocks = db.sublevel<string, number>('clocks', { valueEncoding: 'json' })
+    this.unread = db.sublevel<string, string>('unread', { valueEncoding: 'json' })
   }
 
   async clock (conversation: string): Promise<number> {
@@ -67,11 +70,23 @@ export class MessagesStore {
     const key = messageKey(record.conversation, record.lamport, record.id)
     // callers hold the conversation's mutex; a batch that fails after this only leaves a gap
     this.clockCache.set(record.conversation, Math.max(clock, this.clockCache.get(record.conversation) ?? 0))
-    return [
+    const ops: BatchOp[] = [
       { type: 'put', sublevel: this.messages, key, value: record },
       { type: 'put', sublevel: this.byId, key: record.id, value: key },
       { type: 'put', sublevel: this.clocks, key: record.conversation, value: clock }
     ]
+    if (record.direction === 'in' && record.status === 'received') ops.push({ type: 'put', sublevel: this.unread, key: `${record.conversation}!${record.id}`, value: record.id })
+    return ops
+  }
+
+  /** Ids of the conversation's incoming messages not yet read. */
+  async unreadIds (conversation: string, limit = 100_000): Promise<string[]> {
+    return this.unread.values({ gt: `${conversation}!`, lt: `${conversation}!~`, limit }).all()
+  }
+
+  /** The operation that takes a message off the unread index. */
+  readOp (conversation: string, id: string): BatchOp {
+    return { type: 'del', sublevel: this.unread, key: `${conversation}!${id}` }
   }
 
   async batch (ops: BatchOp[]): Promise<void> {
@@ -105,7 +120,7 @@ export class MessagesStore {
   async deleteConversation (conversation: string): Promise<void> {
     const ops: BatchOp[] = []
     for await (const [key, record] of this.messages.iterator({ gt: `${conversation}!`, lt: `${conversation}!~` })) {
-      ops.push({ type: 'del', sublevel: this.messages, key }, { type: 'del', sublevel: this.byId, key: record.id })
+      ops.push({ type: 'del', sublevel: this.messages, key }, { type: 'del', sublevel: this.byId, key: record.id }, { type: 'del', sublevel: this.unread, key: `${conversation}!${record.id}` })
     }
     ops.push({ type: 'del', sublevel: this.clocks, key: conversation })
     await this.batch(ops)

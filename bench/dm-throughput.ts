@@ -1,0 +1,152 @@
+/**
+ * Persisted DM throughput for one pair: M messages of 1 KiB handed to messenger.sendMessage()
+ * one after the other (each returns once sealed and queued on disk), timed until the sender has
+ * been told every one is delivered (stored on the receiver, acked, marked delivered). Next to
+ * it: the DM protocol alone (seal, send with up to 32 in flight, open, in-memory ack: no
+ * storage), a bare stream's one-way throughput of 1 KiB frames, and seal + open in one process
+ * with no network at all, which splits the cost into crypto, protocol and storage.
+ * Two phases, as in dm-rtt.ts: first everything with the messengers' relay client off, then a
+ * messenger pair with the default settings next to the bare stream again (the default relay
+ * search keeps a relay-less network's DHT busy and slows the whole process).
+ */
+import { openEnvelope, sealEnvelope } from '../protocols/dm/index.ts'
+import { clearKeyCaches } from '../protocols/dm/key-cache.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { dmPair, messageText, messengerPair, payload, sinkPair, type DmPair, type MessengerPair, type SinkPair } from './pairs.ts'
+import { figure, type Bench, type BenchContext, type BenchResult } from './report.ts'
+import { now, round } from './stats.ts'
+
+/** How long any one phase may take before the bench gives up on it. */
+const PHASE_TIMEOUT = 300_000
+
+async function bareOneWay (pair: SinkPair, count: number, already: number): Promise<number> {
+  const data = payload()
+  const t0 = now()
+  for (let i = 0; i < count; i++) await pair.lp.write(data)
+  await pair.received(already + count)
+  return now() - t0
+}
+
+async function dmProtocol (pair: DmPair, count: number, firstLamport: number): Promise<number> {
+  const signal = AbortSignal.timeout(PHASE_TIMEOUT)
+  const t0 = now()
+  const sends: Array<Promise<unknown>> = []
+  for (let i = 0; i < count; i++) sends.push(pair.send(messageText(i), BigInt(firstLamport + i), signal))
+  await Promise.all(sends)
+  return now() - t0
+}
+
+async function messengerPersisted (pair: MessengerPair, count: number): Promise<{ ms: number, queueMs: number }> {
+  pair.watch.forget()
+  const ids: string[] = []
+  const t0 = now()
+  for (let i = 0; i < count; i++) ids.push((await pair.sender.sendMessage(pair.receiver.peerId, messageText(i))).id)
+  const queueMs = now() - t0
+  let last = 0
+  for (const id of ids) last = Math.max(last, await pair.watch.deliveredAt(id, PHASE_TIMEOUT))
+  return { ms: last - t0, queueMs }
+}
+
+/** Seal and open in one process: the crypto floor of the protocol. */
+async function cryptoOnly (count: number): Promise<{ sealMs: number, openMs: number }> {
+  const [a, b] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')])
+  clearKeyCaches()
+  const envelopes = []
+  let t0 = now()
+  for (let i = 0; i < count; i++) envelopes.push(await sealEnvelope({ senderKey: a, recipient: b.publicKey, lamport: BigInt(i + 1), body: messageText(i) }))
+  const sealMs = now() - t0
+  t0 = now()
+  for (const e of envelopes) await openEnvelope(e, b, a.publicKey)
+  return { sealMs, openMs: now() - t0 }
+}
+
+export async function run (ctx: BenchContext): Promise<BenchResult> {
+  const messages = ctx.quick ? 500 : 5000
+  const bareMessages = ctx.quick ? 5000 : 50_000
+  const warmup = ctx.quick ? 50 : 200
+  const rate = (count: number, ms: number): number => count / (ms / 1000)
+  let sink: SinkPair | undefined
+  let dm: DmPair | undefined
+  let pair: MessengerPair | undefined
+  let frames = 0
+  const oneWay = async (count: number): Promise<number> => {
+    const ms = await bareOneWay(sink!, count, frames)
+    frames += count
+    return ms
+  }
+  try {
+    sink = await sinkPair()
+    await oneWay(warmup)
+    // phase 1: nothing in the process searches for relays
+    ctx.log('phase 1: bare stream, DM protocol alone, messengers with the relay client off')
+    dm = await dmPair()
+    pair = await messengerPair({ relayClient: false })
+    await dmProtocol(dm, warmup, 1)
+    await messengerPersisted(pair, warmup)
+    ctx.log(`bare stream: ${bareMessages} frames one way`)
+    const bareMs = await oneWay(bareMessages)
+    ctx.log(`DM protocol alone: ${messages} envelopes`)
+    const dmMs = await dmProtocol(dm, messages, warmup + 1)
+    ctx.log(`messenger, relay client off: ${messages} messages, persisted and acked`)
+    const quiet = await messengerPersisted(pair, messages)
+    ctx.log(`seal + open in process: ${messages} envelopes`)
+    const crypto = await cryptoOnly(messages)
+    await dm.stop()
+    dm = undefined
+    await pair.stop()
+
+    // phase 2: the default settings, whose relay search loads the whole process
+    ctx.log('phase 2: bare stream, messengers with the default settings')
+    pair = await messengerPair()
+    await messengerPersisted(pair, warmup)
+    const bareLoudMs = await oneWay(bareMessages)
+    ctx.log(`messenger, default settings: ${messages} messages`)
+    const loud = await messengerPersisted(pair, messages)
+
+    const bare = rate(bareMessages, bareMs)
+    const bareLoud = rate(bareMessages, bareLoudMs)
+    const protocol = rate(messages, dmMs)
+    const goal = { text: '>= 5,000 msg/s', check: (v: number) => v >= 5000 }
+    return {
+      figures: [
+        figure({ name: 'messenger persisted (relay client off)', unit: 'msg/s', value: rate(messages, quiet.ms), baseline: 'bare stream one-way', baselineValue: bare, better: 'higher', n: messages, goal }),
+        figure({ name: 'DM protocol alone (no storage)', unit: 'msg/s', value: protocol, baseline: 'bare stream one-way', baselineValue: bare, better: 'higher', n: messages }),
+        figure({ name: 'messenger persisted (relay client off)', unit: 'msg/s', value: rate(messages, quiet.ms), baseline: 'DM protocol alone', baselineValue: protocol, better: 'higher', n: messages }),
+        figure({ name: 'messenger persisted (default settings)', unit: 'msg/s', value: rate(messages, loud.ms), baseline: 'bare stream one-way, same phase', baselineValue: bareLoud, better: 'higher', n: messages, goal })
+      ],
+      details: {
+        messageBytes: 1024,
+        messages,
+        bareFrames: bareMessages,
+        phase1: {
+          bareMs: round(bareMs),
+          dmProtocolMs: round(dmMs),
+          messengerMs: round(quiet.ms),
+          /** the sendMessage() loop alone (seal, queue on disk), while deliveries run beside it */
+          messengerQueueRate: round(rate(messages, quiet.queueMs)),
+          cryptoSealRate: round(rate(messages, crypto.sealMs)),
+          cryptoOpenRate: round(rate(messages, crypto.openMs))
+        },
+        phase2: {
+          bareMs: round(bareLoudMs),
+          messengerMs: round(loud.ms),
+          messengerQueueRate: round(rate(messages, loud.queueMs))
+        }
+      },
+      notes: [
+        'crypto rates: seal (X25519 key kept per window, XChaCha20-Poly1305, Ed25519 sign) and open (verify, decrypt) in one process, no network'
+      ]
+    }
+  } finally {
+    await pair?.stop().catch(() => {})
+    await dm?.stop()
+    await sink?.stop()
+  }
+}
+
+export const bench: Bench = {
+  name: 'dm-throughput',
+  description: 'persisted DM msg/s for one pair (1 KiB) vs the DM protocol alone and a bare one-way stream',
+  tags: ['dm'],
+  run
+}

@@ -1,0 +1,42 @@
+/**
+ * Profiles the persisted DM path alone: a messenger pair (relay client off, so nothing else runs
+ * in the process) sends N messages of 1 KiB as dm-throughput does, under V8's sampling profiler
+ * (started after a warm-up, stopped once every message is delivered). Writes the .cpuprofile and
+ * prints the rate and the profile summary (bench/profile-summary.ts).
+ *
+ * usage: node --import tsx bench/profile-dm.ts [--messages 2000] [--out FILE.cpuprofile]
+ */
+import { writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
+import { parseArgs } from 'node:util'
+import { messageText, messengerPair } from './pairs.ts'
+import { markdownSummary, summarizeProfile } from './profile-summary.ts'
+
+const { values } = parseArgs({ options: { messages: { type: 'string', default: '2000' }, out: { type: 'string', default: 'dm-persisted.cpuprofile' } } })
+const count = Number(values.messages)
+const pair = await messengerPair({ relayClient: false })
+try {
+  for (let i = 0; i < 100; i++) await pair.watch.deliveredAt((await pair.sender.sendMessage(pair.receiver.peerId, messageText(i))).id)
+  const to = pair.receiver.peerId
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.setSamplingInterval', { interval: 200 })
+  await session.post('Profiler.start')
+  const t0 = performance.now()
+  const ids: string[] = []
+  for (let i = 0; i < count; i++) ids.push((await pair.sender.sendMessage(to, messageText(i))).id)
+  const queued = performance.now()
+  for (const id of ids) await pair.watch.deliveredAt(id, 600_000)
+  const done = performance.now()
+  const { profile } = await session.post('Profiler.stop')
+  session.disconnect()
+  await writeFile(values.out, JSON.stringify(profile))
+  const cpu = summarizeProfile(profile as any, 30)
+  console.log(`${count} messages: sendMessage loop ${Math.round(count / ((queued - t0) / 1000))}/s, all delivered ${Math.round(count / ((done - t0) / 1000))}/s; ` +
+    `${(cpu.totalMs / count).toFixed(2)} ms sampled per message; profile in ${values.out}\n`)
+  console.log(markdownSummary(cpu))
+} finally {
+  await pair.stop()
+}
+process.exit(0)

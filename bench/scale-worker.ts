@@ -1,0 +1,133 @@
+/**
+ * One process that grows a network of nodes step by step, for bench/scale.ts: bare libp2p
+ * nodes (TCP, Noise, yamux, identify) or hyphae messengers (createMessenger on a temp profile,
+ * loopback TCP, no mDNS). Every new node dials `--degree` random earlier nodes; every dial must
+ * succeed. After each step it prints one JSON line:
+ *   {"event":"step","nodes":N,"connections":C,"rss":...,"rssBeforeDials":...,...}
+ * and stops at the last step, when RSS passes --max-rss-mib, after --deadline-ms, or at the first
+ * failed dial, printing {"event":"end","reason":"..."}.
+ *
+ * usage: node --expose-gc --import tsx bench/scale-worker.ts --kind bare|hyphae --steps 50,100,200
+ *          [--degree 3] [--max-rss-mib 3072] [--deadline-ms 600000] [--settle-ms 2000] [--relay-client false]
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { identify } from '@libp2p/identify'
+import { createMessenger } from '../node/create-node.ts'
+import { createBareNode } from './bare.ts'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+const { values } = parseArgs({
+  options: {
+    kind: { type: 'string', default: 'bare' },
+    steps: { type: 'string', default: '50,100' },
+    degree: { type: 'string', default: '3' },
+    'max-rss-mib': { type: 'string', default: '3072' },
+    'deadline-ms': { type: 'string', default: '600000' },
+    'settle-ms': { type: 'string', default: '2000' },
+    'relay-client': { type: 'string', default: 'false' }
+  }
+})
+const steps = values.steps.split(',').map(Number)
+const degree = Number(values.degree)
+const maxRss = Number(values['max-rss-mib']) * 2 ** 20
+const deadline = performance.now() + Number(values['deadline-ms'])
+const settleMs = Number(values['settle-ms'])
+const print = (line: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(line) + '\n') }
+
+interface Member {
+  addrs: Multiaddr[]
+  dial(addrs: Multiaddr[]): Promise<unknown>
+  connections(): number
+  remotes(): string[]
+  id: string
+  stop(): Promise<void>
+}
+
+const root = await mkdtemp(join(tmpdir(), 'hyphae-bench-scale-'))
+
+async function start (index: number): Promise<Member> {
+  if (values.kind === 'hyphae') {
+    const m = await createMessenger({ dataDir: join(root, `n${index}`), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, relayClient: values['relay-client'] !== 'false' })
+    return {
+      addrs: m.libp2p.getMultiaddrs(),
+      dial: async addrs => m.libp2p.dial(addrs),
+      connections: () => m.libp2p.getConnections().length,
+      remotes: () => m.libp2p.getConnections().map(c => c.remotePeer.toString()),
+      id: m.peerId,
+      stop: async () => m.stop()
+    }
+  }
+  const n = await createBareNode({ identify: identify() })
+  return {
+    addrs: n.getMultiaddrs(),
+    dial: async addrs => n.dial(addrs),
+    connections: () => n.getConnections().length,
+    remotes: () => n.getConnections().map(c => c.remotePeer.toString()),
+    id: n.peerId.toString(),
+    stop: async () => n.stop()
+  }
+}
+
+const settle = async (): Promise<NodeJS.MemoryUsage> => {
+  await new Promise(resolve => setTimeout(resolve, settleMs))
+  ;(globalThis as any).gc?.()
+  return process.memoryUsage()
+}
+
+/** Distinct connected pairs, seen from either end. */
+function connectionCount (members: Member[]): number {
+  const pairs = new Set<string>()
+  for (const m of members) for (const r of m.remotes()) pairs.add(m.id < r ? `${m.id} ${r}` : `${r} ${m.id}`)
+  return pairs.size
+}
+
+const members: Member[] = []
+let reason = 'done'
+let dialFailures = 0
+const empty = await settle()
+print({ event: 'baseline', rss: empty.rss, heapUsed: empty.heapUsed })
+try {
+  outer:
+  for (const target of steps) {
+    const t0 = performance.now()
+    const first = members.length
+    while (members.length < target) {
+      members.push(await start(members.length))
+      if (performance.now() > deadline) { reason = `deadline while starting node ${members.length}`; break outer }
+    }
+    const connectionsBefore = connectionCount(members)
+    const before = await settle()
+    for (let i = Math.max(1, first); i < members.length; i++) {
+      const targets = new Set<number>()
+      while (targets.size < Math.min(i, degree)) targets.add(Math.floor(Math.random() * i))
+      const results = await Promise.allSettled([...targets].map(async t => members[i].dial(members[t].addrs)))
+      dialFailures += results.filter(r => r.status === 'rejected').length
+    }
+    const after = await settle()
+    print({
+      event: 'step',
+      nodes: members.length,
+      connections: connectionCount(members),
+      connectionsBeforeDials: connectionsBefore,
+      rss: after.rss,
+      heapUsed: after.heapUsed,
+      rssBeforeDials: before.rss,
+      heapUsedBeforeDials: before.heapUsed,
+      dialFailures,
+      ms: Math.round(performance.now() - t0)
+    })
+    if (dialFailures > 0) { reason = `${dialFailures} dial(s) failed`; break }
+    if (after.rss > maxRss) { reason = `RSS over ${values['max-rss-mib']} MiB`; break }
+    if (performance.now() > deadline) { reason = 'deadline'; break }
+  }
+} catch (err: any) {
+  reason = `error: ${err?.message ?? err}`
+}
+print({ event: 'end', reason, nodes: members.length })
+// stop in parallel batches: one at a time would take minutes for hundreds of messengers
+for (let i = 0; i < members.length; i += 50) await Promise.allSettled(members.slice(i, i + 50).map(async m => m.stop()))
+await rm(root, { recursive: true, force: true, maxRetries: 3 })
+process.exit(0)
