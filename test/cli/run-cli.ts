@@ -18,9 +18,19 @@ export async function runCli (args: string[], env: Record<string, string> = {}, 
   return { code, stdout, stderr }
 }
 
-/** Starts a long-running `hyphae` process (daemon, start); the caller stops it. */
-export function startCli (args: string[], env: Record<string, string> = {}): { child: ChildProcess, output: () => string, stop: (signal?: NodeJS.Signals) => Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+export interface CliProcess {
+  child: ChildProcess
+  output: () => string
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>
+}
+
+/**
+ * Starts a long-running `hyphae` process (daemon, start, relay); the caller stops it. `prefix`
+ * runs it under another command, e.g. `ip netns exec NS`.
+ */
+export function startCli (args: string[], env: Record<string, string> = {}, prefix: string[] = []): CliProcess {
+  const command = [...prefix, process.execPath, BIN, ...args]
+  const child = spawn(command[0], command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout?.on('data', d => { output += d })
   child.stderr?.on('data', d => { output += d })

@@ -1,11 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { socketPath } from '../../node/config.ts'
 import { callRpc } from '../../cli/rpc/client.ts'
-import { BIN, runCli, type CliResult } from '../cli/run-cli.ts'
+import { runCli, startCli, type CliProcess, type CliResult } from '../cli/run-cli.ts'
 
 const exec = promisify(execFile)
 
@@ -30,11 +30,7 @@ export interface Host {
   dataDir: string
 }
 
-export interface Proc {
-  child: ChildProcess
-  output: () => string
-  stop: (signal?: NodeJS.Signals) => Promise<number | null>
-}
+export type Proc = CliProcess
 
 /**
  * Hosts in their own network namespaces, joined by a bridge in a switch namespace, on a
@@ -107,24 +103,7 @@ export class Lab {
   /** Runs `hyphae ARGS` inside the host's namespace with its data dir; the lab stops it. */
   spawn (name: string, args: string[], env: Record<string, string> = {}): Proc {
     const host = this.host(name)
-    const child = spawn('ip', ['netns', 'exec', host.ns, process.execPath, BIN, ...args, '--data-dir', host.dataDir], {
-      env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe']
-    })
-    let output = ''
-    child.stdout.on('data', d => { output += d })
-    child.stderr.on('data', d => { output += d })
-    const exited = new Promise<number | null>(resolve => child.on('close', resolve))
-    const proc: Proc = {
-      child,
-      output: () => output,
-      stop: async (signal = 'SIGTERM') => {
-        if (child.exitCode == null && child.signalCode == null) child.kill(signal)
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-        const code = await exited
-        clearTimeout(timer)
-        return code
-      }
-    }
+    const proc = startCli([...args, '--data-dir', host.dataDir], env, ['ip', 'netns', 'exec', host.ns])
     this.procs.push(proc)
     return proc
   }
