@@ -79,3 +79,23 @@ describe('relay sender rate limit', () => {
       (err: any) => err.status === MailboxStatus.RATE_LIMITED)
   })
 })
+
+describe('a relay that stops keeps its mailboxes', () => {
+  let network: Network
+  before(async () => {
+    network = await createNetwork(3, { init: (i, started) => i === 0 ? { relay: RELAY, relayClient: false } : { bootstrap: [addressOf(started[0])] } })
+    await network.nodes[2].stop()
+  })
+  after(async () => { await network.stop() })
+
+  it('the envelopes waiting for an offline peer are there after a restart', async () => {
+    const [relay, alice, bob] = network.nodes
+    await alice.libp2p.services.mailbox.deposit(relay.libp2p.peerId, bob.libp2p.peerId, await envelopeFor(alice, bob, 'kept'))
+    assert.equal((await relay.relayStats())?.mailbox.messages, 1)
+    const restarted = await network.restart(0, { relay: RELAY, relayClient: false })
+    assert.equal(restarted.peerId, relay.peerId)
+    const kept = (await restarted.relayStats())?.mailbox
+    assert.equal(kept?.messages, 1)
+    assert.ok((kept?.bytes ?? 0) > 0)
+  })
+})
