@@ -70,7 +70,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.components = components
     this.libp2p = components.libp2p
     this.peerId = this.libp2p.peerId.toString()
-    this.warmup = new PeerWarmup(this.libp2p)
+    this.warmup = new PeerWarmup(this.libp2p, components.meta)
     const log = this.libp2p.logger.forComponent('hyphae:messenger')
     const dm: DirectMessages = this.libp2p.services.dm
     const mutex = new KeyedMutex()

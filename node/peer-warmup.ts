@@ -1,8 +1,13 @@
-import type { Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { MetaStore } from './store/meta-store.ts'
+import type { IdentifyResult, Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
 
 const LAST_SEEN = 'hyphae/last-seen'
 /** how many remembered peers to dial at start */
 const RECONNECT_COUNT = 8
+const RECENT_PEERS = 'recent-peers'
+const RECENT_PEERS_KEPT = 32
 /** when to dial remembered peers: at start, then again while few of them answer */
 const RECONNECT_RETRIES_MS = [0, 3_000, 10_000, 30_000]
 /** below this many connections, peers found by mDNS (or the DHT walk) are dialled */
@@ -19,16 +24,19 @@ const DHT_JOIN_TIMEOUT = 30_000
  */
 export class PeerWarmup {
   private readonly libp2p: Libp2p<any>
+  private readonly meta?: MetaStore
   private readonly controller = new AbortController()
   private directTimer?: ReturnType<typeof setInterval>
 
-  constructor (libp2p: Libp2p<any>) {
+  constructor (libp2p: Libp2p<any>, meta?: MetaStore) {
     this.libp2p = libp2p
+    this.meta = meta
   }
 
   start (options: { reconnect: boolean }): void {
     this.libp2p.addEventListener('peer:discovery', this.onDiscovery)
     this.libp2p.addEventListener('peer:connect', this.onConnect)
+    this.libp2p.addEventListener('peer:identify', this.onIdentify)
     this.libp2p.services.dht?.routingTable?.addEventListener('peer:add', this.onDhtPeerAdded)
     if (options.reconnect) void this.reconnectWithRetries()
     this.directTimer = setInterval(() => { void this.upgradeRelayed() }, DIRECT_RETRY_MS)
@@ -67,6 +75,7 @@ export class PeerWarmup {
     clearInterval(this.directTimer)
     this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
     this.libp2p.removeEventListener('peer:connect', this.onConnect)
+    this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.libp2p.services.dht?.routingTable?.removeEventListener('peer:add', this.onDhtPeerAdded)
   }
 
@@ -90,6 +99,21 @@ export class PeerWarmup {
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
     const stamp = new TextEncoder().encode(String(Date.now()))
     void this.libp2p.peerStore.merge(evt.detail, { metadata: { [LAST_SEEN]: stamp } }).catch(() => {})
+  }
+
+  /**
+   * Our own short list of the peers last connected and their listen addresses, beside the peer
+   * store: in tests a restarted node sometimes found a peer's record gone from libp2p's peer
+   * store, and coming back after a restart must not depend on that.
+   */
+  private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
+    const meta = this.meta
+    if (meta == null || this.controller.signal.aborted) return
+    const entry = { peerId: evt.detail.peerId.toString(), addrs: evt.detail.listenAddrs.map(a => a.toString()).slice(0, 8), at: Date.now() }
+    void meta.getJSON<typeof entry[]>(RECENT_PEERS).then(async list => {
+      const next = [entry, ...(list ?? []).filter(p => p.peerId !== entry.peerId)].slice(0, RECENT_PEERS_KEPT)
+      if (!this.controller.signal.aborted) await meta.putJSON(RECENT_PEERS, next)
+    }).catch(() => {})
   }
 
   private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
@@ -126,6 +150,18 @@ export class PeerWarmup {
     const lastSeen = (p: typeof peers[number]): number => Number(new TextDecoder().decode(p.metadata.get(LAST_SEEN) ?? new Uint8Array())) || 0
     const recent = peers.sort((a, b) => lastSeen(b) - lastSeen(a)).slice(0, RECONNECT_COUNT)
       .filter(p => this.libp2p.getConnections(p.id).length === 0)
-    await Promise.all(recent.map(async p => this.dial(p.id)))
+    const dials = recent.map(async p => this.dial(p.id))
+    // and the peers of our own list that the peer store does not offer
+    const offered = new Set(recent.map(p => p.id.toString()))
+    const own = (await this.meta?.getJSON<Array<{ peerId: string, addrs: string[] }>>(RECENT_PEERS)) ?? []
+    for (const p of own.slice(0, RECONNECT_COUNT)) {
+      if (offered.has(p.peerId) || p.peerId === this.libp2p.peerId.toString()) continue
+      try {
+        const id = peerIdFromString(p.peerId)
+        if (this.libp2p.getConnections(id).length > 0 || p.addrs.length === 0) continue
+        dials.push(this.dial(p.addrs.map(a => multiaddr(a).encapsulate(`/p2p/${p.peerId}`))))
+      } catch {}
+    }
+    await Promise.all(dials)
   }
 }
