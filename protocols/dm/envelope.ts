@@ -29,7 +29,7 @@ import {
   DecryptionFailedError, EmptyMessageError, InvalidSignatureError, MalformedEnvelopeError,
   MessageTooLargeError, UnexpectedSenderError, UnsupportedKeyError, WrongRecipientError
 } from './errors.ts'
-import { montgomeryOf, receiverShared, senderEphemeral } from './key-cache.ts'
+import { ed25519Sign, ed25519Verify, montgomeryOf, receiverShared, senderEphemeral } from './key-cache.ts'
 import { Payload, type Envelope } from './pb/dm.ts'
 import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
 
@@ -123,7 +123,7 @@ export async function sealEnvelope (init: SealInit): Promise<Envelope> {
   })
   envelope.ciphertext = xchacha20poly1305(key, envelope.nonce, associatedData(envelope)).encrypt(plaintext) as Uint8Array<ArrayBuffer>
   key.fill(0)
-  envelope.signature = await init.senderKey.sign(signedBytes(envelope)) as Uint8Array<ArrayBuffer>
+  envelope.signature = ed25519Sign(init.senderKey, signedBytes(envelope))
   return envelope
 }
 
@@ -133,11 +133,7 @@ export async function sealEnvelope (init: SealInit): Promise<Envelope> {
  */
 export async function verifyEnvelope (envelope: Envelope): Promise<PublicKey> {
   const { sender } = checkShape(envelope)
-  let valid = false
-  try {
-    valid = await sender.verify(signedBytes(envelope), envelope.signature)
-  } catch {}
-  if (!valid) throw new InvalidSignatureError()
+  if (!ed25519Verify(sender.raw, signedBytes(envelope), envelope.signature)) throw new InvalidSignatureError()
   return sender
 }
 
