@@ -3,7 +3,7 @@ import { base64url } from 'multiformats/bases/base64'
 import { AckStatus, type OpenedEnvelope } from '../protocols/dm/index.ts'
 import { hex } from './hex.ts'
 import type { KeyedMutex } from './keyed-mutex.ts'
-import type { ContactsStore } from './store/contacts-store.ts'
+import type { ContactRecord, ContactsStore } from './store/contacts-store.ts'
 import type { MessageRecord, MessagesStore } from './store/messages-store.ts'
 import type { PeerId } from '@libp2p/interface'
 
@@ -55,16 +55,22 @@ export function createInbox (components: InboxComponents) {
         status: 'received'
       }
       const ops = components.messages.putOps(record, clock)
-      const publicKey = base64url.baseEncode(publicKeyToProtobuf(opened.sender))
+      let changed: ContactRecord | undefined
       if (contact == null) {
         // a stranger: kept as a message request, never dropped, never a normal conversation
-        ops.push({ type: 'put', sublevel: components.contacts.sublevel, key: peer, value: { peerId: peer, nickname: peer.slice(-8), addrs: [], state: 'request', addedAt: Date.now(), publicKey } })
+        changed = { peerId: peer, nickname: peer.slice(-8), addrs: [], state: 'request', addedAt: Date.now(), publicKey: publicKeyText(opened) }
       } else if (contact.publicKey == null) {
-        ops.push({ type: 'put', sublevel: components.contacts.sublevel, key: peer, value: { ...contact, publicKey } })
+        changed = { ...contact, publicKey: publicKeyText(opened) }
       }
+      if (changed != null) ops.push(components.contacts.putOp(changed))
       await components.messages.batch(ops)
+      if (changed != null) components.contacts.stored(changed)
       components.onStored(record)
       return AckStatus.STORED
     })
   }
+}
+
+function publicKeyText (opened: OpenedEnvelope): string {
+  return base64url.baseEncode(publicKeyToProtobuf(opened.sender))
 }
