@@ -20,7 +20,7 @@ import type { LevelMailboxStore } from './store/mailbox-store.ts'
 import type { DirectMessages } from '../protocols/dm/index.ts'
 import { diagnose } from './doctor.ts'
 import type { DoctorReport } from './messenger.ts'
-import type { ContactInfo, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, ReceiptEvent, SendResult, Settings } from './messenger.ts'
+import type { ContactInfo, ContactSummary, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, ReceiptEvent, SendResult, Settings } from './messenger.ts'
 import type { Database } from './store/database.ts'
 import type { MetaStore } from './store/meta-store.ts'
 import type { AbortOptions, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
@@ -100,7 +100,8 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       nickname: async () => await components.meta.nickname() ?? '',
       addresses: () => this.dialableAddresses(),
       sendControl: async (peer, app, data) => this.sendControl(peer, app, data),
-      onMessage: record => { this.safeDispatchEvent('group:message', { detail: record }) }
+      onMessage: record => { this.safeDispatchEvent('group:message', { detail: record }) },
+      onSent: (group, id) => { this.safeDispatchEvent('group:receipt', { detail: { id, group, status: 'sent' } }) }
     })
     this.handleControl(GROUP_CONTROL_APP, async (from, data) => { await this.groups.onControl(from, data) })
   }
@@ -240,9 +241,9 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     return this.contacts.info(await this.contacts.block(ref))
   }
 
-  async listContacts (): Promise<ContactInfo[]> {
+  async listContacts (): Promise<ContactSummary[]> {
     const records = await this.contactsStore.list()
-    return records.filter(r => r.state !== 'request').map(r => this.contacts.info(r))
+    return Promise.all(records.filter(r => r.state !== 'request').map(async r => ({ ...this.contacts.info(r), unread: await this.messages.unreadCount(r.peerId) })))
   }
 
   async listRequests (): Promise<MessageRequest[]> {
@@ -300,6 +301,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async groupMembers (group: string): Promise<GroupMemberInfo[]> { return this.groups.members(group) }
   async sendGroupMessage (group: string, text: string): Promise<GroupSendResult> { return this.groups.send(group, text) }
   async listGroupMessages (group: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> { return this.groups.messages(group, options) }
+  async markGroupRead (group: string): Promise<void> { await this.groups.markRead(group) }
 
   async outboxSize (): Promise<number> {
     return this.outbox.size()

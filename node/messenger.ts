@@ -16,6 +16,11 @@ export interface ContactInfo {
   addedAt: number
 }
 
+/** A contact as listed: with how many of their messages you have not read. */
+export interface ContactSummary extends ContactInfo {
+  unread: number
+}
+
 export interface MessageRequest extends ContactInfo {
   messages: number
   last?: MessageRecord
@@ -30,6 +35,12 @@ export interface ReceiptEvent {
   id: string
   conversation: string
   status: MessageStatus
+}
+
+export interface GroupReceiptEvent {
+  id: string
+  group: string
+  status: GroupMessageStatus
 }
 
 export interface DoctorReport {
@@ -96,6 +107,8 @@ export interface GroupInfo {
   members: number
   /** your messages waiting for a reachable member */
   queued: number
+  /** texts from others that arrived since you last read the group */
+  unread: number
   createdAt: number
   joinedAt: number
 }
@@ -126,6 +139,8 @@ export interface MessengerEvents {
   'relay:reservation': CustomEvent<string>
   /** a group message was stored: received live, from another member's history, or your own once queued */
   'group:message': CustomEvent<GroupMessageRecord>
+  /** one of your group messages changed state (queued -> sent) */
+  'group:receipt': CustomEvent<GroupReceiptEvent>
 }
 
 /** The one object cli/ talks to. */
@@ -144,7 +159,7 @@ export interface Messenger extends TypedEventTarget<MessengerEvents> {
   renameContact (ref: string, nickname: string): Promise<ContactInfo>
   removeContact (ref: string): Promise<ContactInfo>
   blockContact (ref: string): Promise<ContactInfo>
-  listContacts (): Promise<ContactInfo[]>
+  listContacts (): Promise<ContactSummary[]>
   /** people who wrote to you without being a contact */
   listRequests (): Promise<MessageRequest[]>
   acceptRequest (ref: string): Promise<ContactInfo>
@@ -175,6 +190,8 @@ export interface Messenger extends TypedEventTarget<MessengerEvents> {
   sendGroupMessage (group: string, text: string): Promise<GroupSendResult>
   /** a page of a group, oldest first */
   listGroupMessages (group: string, options?: { limit?: number, before?: string }): Promise<GroupMessageRecord[]>
+  /** resets the group's unread count (groups send no read receipts) */
+  markGroupRead (group: string): Promise<void>
 
   stop (): Promise<void>
 }

@@ -47,24 +47,28 @@ export function createRpcMethods (messenger: Messenger): Record<string, RpcMetho
     'groups.list': async () => messenger.listGroups(),
     'groups.members': async p => messenger.groupMembers(str(p, 'group')),
     'groups.send': async p => messenger.sendGroupMessage(str(p, 'group'), str(p, 'text')),
+    'groups.read': async p => { await messenger.markGroupRead(str(p, 'group')); return {} },
     'groups.messages': async p => messenger.listGroupMessages(str(p, 'group'), { limit: optInt(p, 'limit'), before: optStr(p, 'before') }),
     subscribe: (_p, connection) => subscribe(messenger, connection)
   }
 }
 
-/** After `subscribe`, this connection gets `message`, `receipt` and `group.message` notifications until it closes. */
+/** After `subscribe`, this connection gets `message`, `receipt`, `group.message` and `group.receipt` notifications until it closes. */
 function subscribe (messenger: Messenger, connection: RpcConnection): { subscribed: string[] } {
   const onMessage = (evt: CustomEvent): void => { send('message', evt.detail) }
   const onReceipt = (evt: CustomEvent): void => { send('receipt', evt.detail) }
   const onGroupMessage = (evt: CustomEvent): void => { send('group.message', evt.detail) }
+  const onGroupReceipt = (evt: CustomEvent): void => { send('group.receipt', evt.detail) }
   const send = (method: string, params: unknown): void => { connection.notify(method, params) }
   messenger.addEventListener('message', onMessage)
   messenger.addEventListener('receipt', onReceipt)
   messenger.addEventListener('group:message', onGroupMessage)
+  messenger.addEventListener('group:receipt', onGroupReceipt)
   connection.onClose(() => {
     messenger.removeEventListener('message', onMessage)
     messenger.removeEventListener('receipt', onReceipt)
     messenger.removeEventListener('group:message', onGroupMessage)
+    messenger.removeEventListener('group:receipt', onGroupReceipt)
   })
-  return { subscribed: ['message', 'receipt', 'group.message'] }
+  return { subscribed: ['message', 'receipt', 'group.message', 'group.receipt'] }
 }

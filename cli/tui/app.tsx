@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type JSX } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState, type JSX } from 'react'
 import { Box, useApp, useInput, useStdout } from 'ink'
 import { Composer } from './components/Composer.tsx'
 import { ConversationHeader } from './components/ConversationHeader.tsx'
@@ -13,11 +13,13 @@ import { StatusBar } from './components/StatusBar.tsx'
 import { isCommand } from './commands.ts'
 import { firstWords, shortPeerId } from './format.ts'
 import { useCommands, type OverlayState } from './hooks/use-commands.ts'
-import { useConversations } from './hooks/use-conversations.ts'
+import { useConversations, type Conversation } from './hooks/use-conversations.ts'
+import { useGroupMembers } from './hooks/use-group-members.ts'
 import { useMessages } from './hooks/use-messages.ts'
 import { useMessengerEvent } from './hooks/use-messenger-event.ts'
 import { useTerminalSize } from './hooks/use-terminal-size.ts'
-import type { Messenger, MessageRecord } from '../../node/messenger.ts'
+import type { ChatMessage } from './chat-message.ts'
+import type { Messenger } from '../../node/messenger.ts'
 
 export interface AppProps {
   messenger: Messenger
@@ -52,16 +54,19 @@ export function App ({ messenger, welcome = false, bell = true }: AppProps): JSX
   const { columns, rows } = useTerminalSize()
   const [activeId, setActiveId] = useState<string>()
   const { conversations, loaded, reload, clearUnread } = useConversations(messenger, activeId)
-  const history = useMessages(messenger, activeId)
+  const active = conversations.find(c => c.id === activeId)
+  const isGroup = active?.kind === 'group'
+  const historyRef = useMemo(() => active == null ? undefined : { id: active.id, group: isGroup }, [active?.id, isGroup])
+  const history = useMessages(messenger, historyRef)
+  const members = useGroupMembers(messenger, isGroup ? active?.id : undefined)
   const [overlay, setOverlay] = useState<OverlayState | undefined>(welcome ? { kind: 'invite', welcome: true } : undefined)
   const [picking, setPicking] = useState(false)
-  const [replyTo, setReplyTo] = useState<MessageRecord>()
+  const [replyTo, setReplyTo] = useState<ChatMessage>()
   const [notice, setNotice] = useState<Notice>()
   const [selfName, setSelfName] = useState('')
   const [quitting, setQuitting] = useState(false)
   const stopping = useRef(false)
 
-  const active = conversations.find(c => c.id === activeId)
   // the open conversation left the list (blocked), or none is open yet: open the first
   if (loaded && active == null && (conversations.length > 0 || activeId != null)) setActiveId(conversations[0]?.id)
 
@@ -83,31 +88,39 @@ export function App ({ messenger, welcome = false, bell = true }: AppProps): JSX
   const openId = useRef(activeId)
   useEffect(() => { openId.current = overlay == null ? activeId : undefined }, [activeId, overlay])
   const readTimer = useRef<ReturnType<typeof setTimeout>>(undefined)
-  const markRead = useCallback((id: string, isContact: boolean) => {
+  const markRead = useCallback((id: string, kind: Conversation['kind']) => {
     clearTimeout(readTimer.current)
     readTimer.current = setTimeout(() => {
       if (stopping.current || openId.current !== id) return
       clearUnread(id)
-      if (isContact) messenger.markRead(id).catch(() => {})
+      if (kind === 'contact') messenger.markRead(id).catch(() => {})
+      if (kind === 'group') messenger.markGroupRead(id).catch(() => {})
     }, READ_DELAY_MS)
   }, [messenger, clearUnread])
   useEffect(() => () => { clearTimeout(readTimer.current) }, [])
   const visible = overlay == null
   useEffect(() => {
-    if (active != null && visible) markRead(active.id, active.kind === 'contact')
+    if (active != null && visible) markRead(active.id, active.kind)
   }, [active?.id, active?.kind, visible, markRead])
 
-  useMessengerEvent(messenger, 'message', event => {
-    const m = event.detail
-    if (m.direction !== 'in') return
-    if (m.conversation === activeId) {
-      if (active != null && visible) markRead(active.id, active.kind === 'contact')
+  /** a message from someone else arrived in `where`: read it if open, else ring and say so */
+  const arrived = (where: string, text: (from: Conversation | undefined) => string): void => {
+    if (where === activeId) {
+      if (active != null && visible) markRead(active.id, active.kind)
       return
     }
     if (bell) stdout.write('\x07')
-    const from = conversations.find(c => c.id === m.conversation)
-    const who = from?.title ?? shortPeerId(m.conversation)
-    setNotice({ tone: 'new', text: `new message from ${who}${from == null || from.kind === 'request' ? ' (message request)' : ''} · Tab to switch` })
+    setNotice({ tone: 'new', text: `${text(conversations.find(c => c.id === where))} · Tab to switch` })
+  }
+  useMessengerEvent(messenger, 'message', event => {
+    const m = event.detail
+    if (m.direction !== 'in') return
+    arrived(m.conversation, from => `new message from ${from?.title ?? shortPeerId(m.conversation)}${from == null || from.kind === 'request' ? ' (message request)' : ''}`)
+  })
+  useMessengerEvent(messenger, 'group:message', event => {
+    const m = event.detail
+    if (m.direction !== 'in' || m.kind !== 'text') return
+    arrived(m.group, from => `new message in ${from?.title ?? 'a group'}`)
   })
 
   const notify = useCallback((n: Notice) => { setNotice(n) }, [])
@@ -137,6 +150,11 @@ export function App ({ messenger, welcome = false, bell = true }: AppProps): JSX
     if (active == null) { notify({ tone: 'error', text: 'no conversation open: /add INVITE NICK adds a contact' }); return false }
     if (active.kind === 'request') { notify({ tone: 'error', text: `${active.title} is a message request: /accept before replying, or /block` }); return false }
     const body = text.startsWith('//') ? text.slice(1) : text
+    if (active.kind === 'group') {
+      if (active.group?.state !== 'active') { notify({ tone: 'error', text: `${active.title}: you are no longer in this group` }); return false }
+      messenger.sendGroupMessage(active.id, body).catch((err: any) => { notify({ tone: 'error', text: `not sent: ${err?.message ?? String(err)}` }) })
+      return true
+    }
     const options = replyTo != null ? { replyTo: replyTo.id } : {}
     setReplyTo(undefined)
     messenger.sendMessage(active.id, body, options).catch((err: any) => { notify({ tone: 'error', text: `not sent: ${err?.message ?? String(err)}` }) })
@@ -144,8 +162,11 @@ export function App ({ messenger, welcome = false, bell = true }: AppProps): JSX
   }, [active, replyTo, messenger, notify, runCommand])
 
   const openHelp = useCallback(() => { setOverlay({ kind: 'help' }) }, [])
-  const startPicking = useCallback(() => { if (active != null && history.messages.length > 0) setPicking(true) }, [active, history.messages.length])
-  const onPick = useCallback((m: MessageRecord | undefined) => {
+  const startPicking = useCallback(() => {
+    if (active?.kind === 'group') { notify({ tone: 'error', text: 'replies are for direct messages; groups do not have them yet' }); return }
+    if (active != null && history.messages.length > 0) setPicking(true)
+  }, [active, history.messages.length, notify])
+  const onPick = useCallback((m: ChatMessage | undefined) => {
     setPicking(false)
     if (m != null) setReplyTo(m)
   }, [])
@@ -189,11 +210,12 @@ export function App ({ messenger, welcome = false, bell = true }: AppProps): JSX
         {listWidth > 0 && <ConversationList conversations={conversations} activeId={activeId} width={listWidth} height={mainHeight} />}
         {listWidth > 0 && <Box height={mainHeight} borderStyle='single' borderTop={false} borderBottom={false} borderRight={false} borderDimColor />}
         <Box flexDirection='column' width={viewWidth}>
-          <ConversationHeader conversation={active} width={viewWidth} position={position} />
+          <ConversationHeader conversation={active} width={viewWidth} position={position}
+            members={isGroup && members.members.length > 0 ? { count: members.members.filter(m => m.state === 'member').length, online: members.online } : undefined} />
           {active == null
             ? <EmptyState width={viewWidth} height={mainHeight - 1} loaded={loaded} />
             : <ConversationView key={active.id} {...history} width={viewWidth} height={mainHeight - 1}
-                selfName={selfName !== '' ? selfName : 'you'} peerName={active.title}
+                selfName={selfName !== '' ? selfName : 'you'} peerName={active.title} nameOf={isGroup ? members.nameOf : undefined}
                 active={keysToMain} selecting={picking} onPick={onPick} />}
         </Box>
       </Box>
@@ -202,7 +224,9 @@ export function App ({ messenger, welcome = false, bell = true }: AppProps): JSX
 
   const placeholder = picking ? 'pick a message with ↑↓ · Enter replies to it · Esc cancels' : active == null
     ? '/add INVITE NICK to add a contact · ? for help'
-    : active.kind === 'request' ? '/accept or /block this request · ? for help' : `message ${active.title} · ? for help`
+    : active.kind === 'request' ? '/accept or /block this request · ? for help'
+      : active.kind === 'group' && active.group?.state !== 'active' ? 'you are no longer in this group · ? for help'
+        : `message ${active.title} · ? for help`
   return (
     <Box flexDirection='column' width={columns} height={rows}>
       {main}

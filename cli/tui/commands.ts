@@ -15,12 +15,12 @@ export type Command =
   | { name: 'rename', nickname: string }
   | { name: 'doctor' }
   | { name: 'receipts', on?: boolean }
-  // groups: parsed now so the syntax is settled; the app answers that they are not available yet
   | { name: 'group-new', groupName: string }
   | { name: 'group-invite', member?: string }
   | { name: 'join', invite: string }
   | { name: 'leave' }
   | { name: 'remove', member: string }
+  | { name: 'members' }
 
 export type ParseResult = { command: Command } | { error: string }
 
@@ -45,10 +45,11 @@ export const COMMAND_HELP: CommandHelp[] = [
   { usage: '/help', what: 'this help' },
   { usage: '/quit', what: 'stop the node and quit (the outbox is kept)' },
   { usage: '/group new NAME', what: 'create a group', group: true },
-  { usage: '/group invite [MEMBER]', what: 'invite a contact to this group', group: true },
-  { usage: '/join INVITE', what: 'join a group', group: true },
-  { usage: '/leave', what: 'leave this group', group: true },
-  { usage: '/remove MEMBER', what: 'remove a member from this group', group: true }
+  { usage: '/group invite [CONTACT]', what: 'this group\'s invite; sent to CONTACT as a direct message', group: true },
+  { usage: '/join INVITE', what: 'join a group from its invite', group: true },
+  { usage: '/members', what: 'who is in this group, and who is online', group: true },
+  { usage: '/leave', what: 'leave this group (its history stays)', group: true },
+  { usage: '/remove MEMBER', what: 'admin: remove a member; the others move to a new key', group: true }
 ]
 
 const usage = (name: string): string => `usage: ${COMMAND_HELP.find(h => h.usage.startsWith(name + ' ') || h.usage === name)?.usage ?? name}`
@@ -77,6 +78,7 @@ export function parseCommand (line: string): ParseResult {
     case 'verify': return none({ name: 'verify' })
     case 'doctor': return none({ name: 'doctor' })
     case 'leave': return none({ name: 'leave' })
+    case 'members': return none({ name: 'members' })
     case 'add': {
       if (words.length === 0) return { error: usage('/add') }
       const nickname = words.slice(1).join(' ')
@@ -101,7 +103,7 @@ export function parseCommand (line: string): ParseResult {
         return groupName === '' ? { error: usage('/group new') } : { command: { name: 'group-new', groupName } }
       }
       if (action === 'invite') return { command: { name: 'group-invite', member: args.length > 0 ? args.join(' ') : undefined } }
-      return { error: 'usage: /group new NAME, /group invite [MEMBER]' }
+      return { error: 'usage: /group new NAME, /group invite [CONTACT]' }
     }
     case 'join': return words.length === 1 ? { command: { name: 'join', invite: words[0] } } : { error: usage('/join') }
     case 'remove': return rest !== '' ? { command: { name: 'remove', member: rest } } : { error: usage('/remove') }

@@ -67,6 +67,8 @@ export interface GroupChatsComponents {
   sendControl: (peerId: string, app: string, data: Uint8Array) => Promise<string>
   /** a message was stored: received live, from history, or your own once queued */
   onMessage: (record: GroupMessageRecord) => void
+  /** one of your messages left the group outbox: published to at least one member */
+  onSent?: (group: string, id: string) => void
 }
 
 /** What the topic validators decided, for logs and tests. */
@@ -145,7 +147,8 @@ export class GroupChats {
     }, { onRequest: async (from, request) => this.serveHistory(from, request) })
     this.outbox = new GroupOutbox({
       store: this.store, pubsub: this.pubsub, self: this.me, keys: record => this.keysOf(record), log: this.log,
-      pace: new TokenBuckets({ burst: RATE_BURST / 2, perSecond: RATE_PER_SECOND / 2 })
+      pace: new TokenBuckets({ burst: RATE_BURST / 2, perSecond: RATE_PER_SECOND / 2 }),
+      onSent: (group, id) => { this.c.onSent?.(group, id) }
     })
   }
 
@@ -360,6 +363,14 @@ export class GroupChats {
     return this.store.list(record.id, options)
   }
 
+  /** Marks everything in the group read (group messages send no read receipts). */
+  async markRead (ref: string): Promise<void> {
+    const record = await this.resolve(ref)
+    await this.mutex.run(record.id, async () => {
+      if ((await this.store.unreadCount(record.id)) > 0) await this.store.batch([this.store.unreadOp(record.id, 0)])
+    })
+  }
+
   /** The topic this node listens on for the group (diagnostics and tests). */
   async topic (ref: string): Promise<string> {
     return this.keysOf(await this.resolve(ref)).topic
@@ -572,6 +583,7 @@ export class GroupChats {
       }
       const ops = this.store.putMessageOps(rec, signed.bytes, Math.max(await this.store.clock(group), lamport), head)
       const change = await this.membership(record, rec, signed, member, via)
+      if (rec.direction === 'in' && rec.kind === 'text') ops.push(this.store.unreadOp(group, (await this.store.unreadCount(group)) + 1))
       await this.store.batch([...ops, ...change.ops])
       stored = rec
       effects = change
@@ -832,6 +844,7 @@ export class GroupChats {
       state: record.state,
       members: members.filter(m => m.state === 'member').length,
       queued: await this.store.outboxSize(record.id),
+      unread: await this.store.unreadCount(record.id),
       createdAt: record.createdAt,
       joinedAt: record.joinedAt
     }

@@ -19,6 +19,8 @@ export interface GroupOutboxComponents {
   log: Logger
   /** our own publishing rate per group, below what members accept from one author */
   pace: TokenBuckets
+  /** one of our messages went out to at least one member */
+  onSent?: (group: string, id: string) => void
 }
 
 /**
@@ -115,6 +117,7 @@ export class GroupOutbox {
       const id = entry.key.slice(entry.key.lastIndexOf('!') + 1)
       const ops = await this.c.store.statusOp(group, id, 'sent')
       await this.c.store.batch([...ops, this.c.store.outboxDeleteOp(entry.key)])
+      if (ops.length > 0) this.c.onSent?.(group, id)
     }
     if (entries.length === BATCH) this.again.add(group)
     return 'done'

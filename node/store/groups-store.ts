@@ -95,6 +95,7 @@ type BinarySublevel = AbstractSublevel<Database, string | Uint8Array, string, Ui
  *   gmember!<group>!<peer>               GroupMemberRecord
  *   gclock!<group>                       the group's Lamport clock
  *   gout!<group>!<seq>!<id>              the signed message, waiting for a reachable member
+ *   gunread!<group>                      how many texts from others arrived since you last read it
  */
 export class GroupsStore {
   readonly groups: JsonSublevel<GroupRecord>
@@ -106,9 +107,12 @@ export class GroupsStore {
   readonly members: JsonSublevel<GroupMemberRecord>
   readonly clocks: JsonSublevel<number>
   readonly outbox: BinarySublevel
+  readonly unread: JsonSublevel<number>
   private readonly db: Database
   /** every clock write goes through putMessageOps, under the group's mutex: memory is authoritative */
   private readonly clockCache = new Map<string, number>()
+  /** unread counts change only under the group's mutex too */
+  private readonly unreadCache = new Map<string, number>()
   private seq = Date.now() * 1000
 
   constructor (db: Database) {
@@ -122,6 +126,7 @@ export class GroupsStore {
     this.members = db.sublevel<string, GroupMemberRecord>('gmember', { valueEncoding: 'json' })
     this.clocks = db.sublevel<string, number>('gclock', { valueEncoding: 'json' })
     this.outbox = db.sublevel<string, Uint8Array>('gout', { valueEncoding: 'view' })
+    this.unread = db.sublevel<string, number>('gunread', { valueEncoding: 'json' })
   }
 
   async batch (ops: BatchOp[]): Promise<void> {
@@ -147,6 +152,21 @@ export class GroupsStore {
       this.clockCache.set(group, clock)
     }
     return clock
+  }
+
+  async unreadCount (group: string): Promise<number> {
+    let n = this.unreadCache.get(group)
+    if (n == null) {
+      n = (await this.unread.get(group)) ?? 0
+      this.unreadCache.set(group, n)
+    }
+    return n
+  }
+
+  /** Sets the group's unread count (callers hold the group's mutex and write the op in their batch). */
+  unreadOp (group: string, count: number): BatchOp {
+    this.unreadCache.set(group, count)
+    return { type: 'put', sublevel: this.unread, key: group, value: count }
   }
 
   async has (group: string, id: string): Promise<boolean> {

@@ -84,6 +84,13 @@ export class MessagesStore {
     return this.unread.values({ gt: `${conversation}!`, lt: `${conversation}!~`, limit }).all()
   }
 
+  /** How many of the conversation's incoming messages are not yet read. */
+  async unreadCount (conversation: string): Promise<number> {
+    let n = 0
+    for await (const _ of this.unread.keys({ gt: `${conversation}!`, lt: `${conversation}!~` })) n++
+    return n
+  }
+
   /** The operation that takes a message off the unread index. */
   readOp (conversation: string, id: string): BatchOp {
     return { type: 'del', sublevel: this.unread, key: `${conversation}!${id}` }

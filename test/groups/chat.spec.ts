@@ -52,8 +52,16 @@ describe('a group of 10 over gossipsub', { timeout: 180_000 }, () => {
       // a member's own messages are shown in the order it wrote them
       const own = got.filter(t => t.endsWith(` from ${i}`))
       assert.deepEqual(own, Array.from({ length: PER_NODE }, (_, r) => `hello ${r} from ${i}`))
-      assert.equal((await node.listGroups())[0].queued, 0, `node ${i}'s group outbox is empty`)
+      const [info] = await node.listGroups()
+      assert.equal(info.queued, 0, `node ${i}'s group outbox is empty`)
+      // every text from the others is unread until the group is read; joins do not count
+      assert.equal(info.unread, sent.length - PER_NODE, `node ${i} counts the others' texts as unread`)
     }
+    await nodes[0].markGroupRead(group)
+    assert.equal((await nodes[0].listGroups())[0].unread, 0, 'reading the group clears its count')
+    assert.equal((await nodes[1].listGroups())[0].unread, sent.length - PER_NODE, 'and only on the node that read it')
+    await nodes[1].sendGroupMessage(group, 'one more')
+    await waitFor(async () => (await nodes[0].listGroups())[0].unread === 1, { timeout: 30_000, message: () => 'a new text to count as unread again' })
     // the topic is a hash: neither the group's id nor its name appears in it
     const topic = await nodes[0].groups.topic(group)
     assert.match(topic, /^\/hyphae\/group\/1\/[0-9a-f]{64}$/)

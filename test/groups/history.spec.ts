@@ -91,12 +91,15 @@ describe('group history and the group outbox', { timeout: 180_000 }, () => {
     // the node restarts with it still queued: the outbox is on disk
     const a2 = await network.restart(0)
     assert.equal((await a2.listGroups())[0].queued, 1, 'still queued after a restart')
+    const receipts: Array<{ id: string, group: string, status: string }> = []
+    a2.addEventListener('group:receipt', evt => { receipts.push(evt.detail) })
     const c = await network.restart(2)
     // both came back on new ports, so neither can redial the other's remembered address
     await link(c, a2)
     await waitFor(async () => (await a2.listGroups())[0].queued === 0, { timeout: 30_000, message: 'node 0 to publish its queued message once node 2 is back' })
     const mine = (await a2.listGroupMessages(group, { limit: 1000 })).find(m => m.id === sent.id)
     assert.equal(mine?.status, 'sent')
+    assert.deepEqual(receipts, [{ id: sent.id, group, status: 'sent' }], 'one receipt says it went out')
     await waitFor(async () => (await texts(c, group)).includes('anyone there?'), { message: 'node 2 to hold it' })
     assert.equal((await texts(c, group)).filter(t => t === 'anyone there?').length, 1)
   })

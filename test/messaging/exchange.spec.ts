@@ -72,7 +72,10 @@ describe('direct messages between two contacts', { timeout: 120_000 }, () => {
     // off: B reads m1, A keeps seeing 'delivered'
     const m1 = await a.sendMessage(b.peerId, 'read me (receipts off)')
     await waitFor(() => logA.saw(m1.id, 'delivered'), { timeout: 30_000, message: 'm1 delivered' })
+    const unreadBefore = (await b.listContacts()).find(c => c.peerId === a.peerId)?.unread ?? 0
+    assert.ok(unreadBefore >= 1, `B lists A with ${unreadBefore} unread`)
     const readOff = await b.markRead(a.peerId)
+    assert.equal((await b.listContacts()).find(c => c.peerId === a.peerId)?.unread, 0, 'nothing unread once read')
     assert.ok(readOff.includes(m1.id), `markRead returned ${JSON.stringify(readOff)}`)
     assert.equal((await stored(b, a.peerId, m1.id))?.status, 'read', 'the reader\'s own copy is read')
 

@@ -9,10 +9,10 @@ export interface ConversationItemProps {
   width: number
 }
 
-/** One line of the list: online mark (or ? for a request), name, unread count. */
+/** One line of the list: online mark (# for a group, ? for a request), name, unread count. */
 export function ConversationItem ({ c, active, width }: ConversationItemProps): JSX.Element {
-  const marker = c.kind === 'request' ? '?' : c.online ? '●' : '○'
-  const markerColor = c.kind === 'request' ? 'yellow' : c.online ? 'green' : 'gray'
+  const marker = c.kind === 'request' ? '?' : c.kind === 'group' ? '#' : c.online ? '●' : '○'
+  const markerColor = c.kind === 'request' ? 'yellow' : c.kind === 'group' ? (c.group?.state === 'active' ? 'cyan' : 'gray') : c.online ? 'green' : 'gray'
   const badge = c.unread > 0 ? ` ${countLabel(c.unread)}` : ''
   const name = fit(c.title, Math.max(1, width - 2 - cells(badge)))
   return (

@@ -10,15 +10,16 @@ export interface ConversationListProps {
   height: number
 }
 
-/** The sections of the list, in order; groups add a section here when they land. */
+/** The sections of the list, in order. */
 const SECTIONS: Array<{ kind: ConversationKind, title: string }> = [
   { kind: 'contact', title: 'contacts' },
+  { kind: 'group', title: 'groups' },
   { kind: 'request', title: 'requests' }
 ]
 
 type Row = { type: 'section', title: string } | { type: 'item', c: Conversation }
 
-/** The left pane: contacts, then message requests, each with its unread count and online mark. */
+/** The left pane: contacts, groups, then message requests, each with its unread count (and a contact's online mark). */
 export const ConversationList = memo(function ConversationList ({ conversations, activeId, width, height }: ConversationListProps): JSX.Element {
   const rows: Row[] = []
   for (const section of SECTIONS) {

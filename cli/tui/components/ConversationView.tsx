@@ -3,10 +3,10 @@ import { Box, Text, useInput } from 'ink'
 import { MessageRow } from './MessageRow.tsx'
 import { dayKey, truncate } from '../format.ts'
 import { layoutMessage, type MessageLayout } from '../layout.ts'
-import type { MessageRecord } from '../../../node/messenger.ts'
+import type { ChatMessage } from '../chat-message.ts'
 
 export interface ConversationViewProps {
-  messages: MessageRecord[]
+  messages: ChatMessage[]
   hasOlder: boolean
   loading: boolean
   loadOlder: () => void
@@ -14,15 +14,17 @@ export interface ConversationViewProps {
   height: number
   selfName: string
   peerName: string
+  /** in a group: a member's name from their peer id */
+  nameOf?: (peerId: string) => string
   /** keys reach the view (no overlay is open) */
   active: boolean
   /** picking a message to reply to */
   selecting: boolean
   /** the picked message, or undefined when picking was cancelled */
-  onPick: (message: MessageRecord | undefined) => void
+  onPick: (message: ChatMessage | undefined) => void
 }
 
-interface CacheEntry { m: MessageRecord, prevDay: number, quoted?: MessageRecord, layout: MessageLayout }
+interface CacheEntry { m: ChatMessage, prevDay: number, quoted?: ChatMessage, layout: MessageLayout }
 
 /** load the next page while this many loaded messages are still above the view */
 const LOAD_AHEAD = 30
@@ -32,7 +34,7 @@ const LOAD_AHEAD = 30
  * the newest end up, `offset` messages above the newest; older pages load as the view nears
  * the top of what is loaded.
  */
-export const ConversationView = memo(function ConversationView ({ messages, hasOlder, loading, loadOlder, width, height, selfName, peerName, active, selecting, onPick }: ConversationViewProps): JSX.Element {
+export const ConversationView = memo(function ConversationView ({ messages, hasOlder, loading, loadOlder, width, height, selfName, peerName, nameOf, active, selecting, onPick }: ConversationViewProps): JSX.Element {
   // scroll state lives in a ref: keys that arrive in one chunk (a held PgUp) each see the
   // state the previous one left, without waiting for a render
   const scroll = useRef({ offset: 0, selectedId: undefined as string | undefined, tailId: messages.at(-1)?.id, pendingPages: 0 })
@@ -51,9 +53,9 @@ export const ConversationView = memo(function ConversationView ({ messages, hasO
   }
 
   // layouts survive re-renders; a new width or name lays everything out again
-  const cache = useMemo(() => new Map<string, CacheEntry>(), [width, selfName, peerName])
-  const index = useMemo(() => ({ byId: undefined as Map<string, MessageRecord> | undefined }), [messages])
-  const lookup = (id: string): MessageRecord | undefined => {
+  const cache = useMemo(() => new Map<string, CacheEntry>(), [width, selfName, peerName, nameOf])
+  const index = useMemo(() => ({ byId: undefined as Map<string, ChatMessage> | undefined }), [messages])
+  const lookup = (id: string): ChatMessage | undefined => {
     index.byId ??= new Map(messages.map(m => [m.id, m]))
     return index.byId.get(id)
   }
@@ -64,7 +66,7 @@ export const ConversationView = memo(function ConversationView ({ messages, hasO
     const prevDay = prev == null ? -1 : dayKey(prev.sentAt)
     const hit = cache.get(m.id)
     if (hit != null && hit.m === m && hit.prevDay === prevDay && hit.quoted === quoted) return hit.layout
-    const layout = layoutMessage(m, { width, selfName, peerName, quoted, previous: prev })
+    const layout = layoutMessage(m, { width, selfName, peerName, nameOf, quoted, previous: prev })
     cache.set(m.id, { m, prevDay, quoted, layout })
     return layout
   }

@@ -8,7 +8,7 @@ export const KEYS: Array<[string, string]> = [
   ['Tab, Ctrl+N', 'next conversation'],
   ['Shift+Tab, Ctrl+P', 'previous conversation'],
   ['PgUp, PgDn', 'scroll through the history'],
-  ['↑ (empty composer)', 'pick a message to reply to: ↑↓ move, Enter replies'],
+  ['↑ (empty composer)', 'pick a message to reply to: ↑↓ move, Enter replies (direct messages)'],
   ['Esc', 'leave a mode or overlay, cancel a reply, back to the latest'],
   ['? (empty composer)', 'this help'],
   ['Ctrl+A, Ctrl+E', 'start, end of the line'],
@@ -34,14 +34,14 @@ export function HelpOverlay ({ width, height, onClose }: HelpOverlayProps): JSX.
     ...COMMAND_HELP.filter(c => c.group !== true).map(c => ({ text: `  ${c.usage.padEnd(cmdWidth)}${c.what}`, indent: 2 + cmdWidth })),
     { text: `  ${'//text'.padEnd(cmdWidth)}send a message that starts with /`, indent: 2 + cmdWidth },
     '',
-    { text: 'groups (coming later)', bold: true },
-    ...COMMAND_HELP.filter(c => c.group === true).map(c => ({ text: `  ${c.usage.padEnd(cmdWidth)}${c.what}`, dim: true, indent: 2 + cmdWidth })),
+    { text: 'groups', bold: true },
+    ...COMMAND_HELP.filter(c => c.group === true).map(c => ({ text: `  ${c.usage.padEnd(cmdWidth)}${c.what}`, indent: 2 + cmdWidth })),
     '',
     { text: 'your messages', bold: true },
     `  ${STATUS_MARKS.queued} queued  ${STATUS_MARKS.sent} sent  ${STATUS_MARKS.delivered} delivered  ${STATUS_MARKS.read} read  ${STATUS_MARKS.failed} failed`,
     '',
     { text: 'the list', bold: true },
-    '  ● online  ○ offline  ? message request  a number: unread messages'
+    '  ● online  ○ offline  # group  ? message request  a number: unread messages'
   ]
   return <Overlay title='hyphae help' lines={lines} width={width} height={height} onClose={onClose} />
 }

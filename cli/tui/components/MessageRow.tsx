@@ -17,6 +17,7 @@ function renderLine (line: Line, key: number, selected: boolean): JSX.Element {
     case 'day': return <Text key={key} dimColor wrap='truncate'>{line.text}</Text>
     case 'quote': return <Text key={key} dimColor italic wrap='truncate' inverse={selected}>{line.text}</Text>
     case 'body': return <Text key={key} wrap='truncate' inverse={selected}>{line.text}</Text>
+    case 'event': return <Text key={key} dimColor wrap='truncate' inverse={selected}>{line.time} {'─ '}{line.text}</Text>
     case 'head': return (
       <Text key={key} wrap='truncate' inverse={selected}>
         <Text dimColor>{line.time}</Text>{' '}

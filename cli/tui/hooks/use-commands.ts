@@ -1,6 +1,7 @@
 import { useCallback } from 'react'
 import { parseCommand, type Command } from '../commands.ts'
 import { reachabilityLabel } from '../format.ts'
+import { runGroupCommand } from '../group-commands.ts'
 import type { OverlayLine } from '../components/Overlay.tsx'
 import type { Notice } from '../components/NoticeLine.tsx'
 import type { Conversation } from './use-conversations.ts'
@@ -22,7 +23,6 @@ export interface CommandContext {
   setSelfName: (name: string) => void
 }
 
-const GROUPS_LATER = 'groups are not available yet'
 
 /** The safety number in rows of four groups, easy to read aloud. */
 export function safetyLines (safetyNumber: string): string[] {
@@ -74,9 +74,11 @@ export function useCommands (ctx: CommandContext): (line: string) => Promise<voi
     const parsed = parseCommand(line)
     if ('error' in parsed) { notify({ tone: 'error', text: parsed.error }); return }
     const command: Command = parsed.command
+    /** the open contact or request; a group or nothing open says what to do */
     const need = (what: string): Conversation | undefined => {
       if (active == null) notify({ tone: 'error', text: `no conversation open: ${what}` })
-      return active
+      else if (active.kind === 'group') notify({ tone: 'error', text: `${active.title} is a group: ${what} (Tab to switch)` })
+      return active?.kind === 'group' ? undefined : active
     }
     try {
       switch (command.name) {
@@ -169,8 +171,8 @@ export function useCommands (ctx: CommandContext): (line: string) => Promise<voi
           notify({ tone: 'info', text: s.readReceipts ? 'read receipts on: contacts see when you have read their messages' : 'read receipts off: nobody is told when you read' })
           return
         }
-        case 'group-new': case 'group-invite': case 'join': case 'leave': case 'remove':
-          notify({ tone: 'error', text: GROUPS_LATER })
+        case 'group-new': case 'group-invite': case 'join': case 'leave': case 'remove': case 'members':
+          await runGroupCommand(command, { messenger, active, reload, select, notify, open, quit, setSelfName })
       }
     } catch (err: any) {
       notify({ tone: 'error', text: err?.message ?? String(err) })

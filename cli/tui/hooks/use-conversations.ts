@@ -1,20 +1,23 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { useMessengerEvent } from './use-messenger-event.ts'
-import type { ContactInfo, Messenger, MessageRecord } from '../../../node/messenger.ts'
+import type { ContactInfo, GroupInfo, Messenger } from '../../../node/messenger.ts'
 
-/** 'group' joins this union when groups land; the list already renders sections by kind. */
-export type ConversationKind = 'contact' | 'request'
+export type ConversationKind = 'contact' | 'group' | 'request'
 
 export interface Conversation {
-  /** the peer id (a group id, later) */
+  /** the peer id, or the group id */
   id: string
   kind: ConversationKind
   title: string
+  /** a contact is connected (groups: always false) */
   online: boolean
   unread: number
   /** the newest message's time, for ordering; when added, for a silent contact */
   lastAt: number
-  contact: ContactInfo
+  /** contacts and requests */
+  contact?: ContactInfo
+  /** groups */
+  group?: GroupInfo
 }
 
 export interface ConversationsState {
@@ -24,14 +27,12 @@ export interface ConversationsState {
   clearUnread: (id: string) => void
 }
 
-/** how far back unread messages are counted when the list loads */
-const UNREAD_SCAN = 200
 /** the order of the sections in the list */
-const KIND_ORDER: Record<ConversationKind, number> = { contact: 0, request: 1 }
+const KIND_ORDER: Record<ConversationKind, number> = { contact: 0, group: 1, request: 2 }
 
 /**
- * Contacts by name, so Tab always walks them in the same order (a message arriving does not
- * reshuffle the list under your fingers); requests newest first.
+ * Contacts and groups by name, so Tab always walks them in the same order (a message arriving
+ * does not reshuffle the list under your fingers); requests newest first.
  */
 function sorted (list: Conversation[]): Conversation[] {
   return [...list].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
@@ -39,13 +40,14 @@ function sorted (list: Conversation[]): Conversation[] {
     a.title.localeCompare(b.title, undefined, { sensitivity: 'base' }) || a.id.localeCompare(b.id))
 }
 
-function unreadIn (page: MessageRecord[]): number {
-  return page.filter(m => m.direction === 'in' && m.status === 'received').length
+/** How a group is named in the list: a group you left or were removed from says so. */
+export function groupTitle (g: GroupInfo): string {
+  return g.state === 'active' ? g.name : `${g.name} (${g.state})`
 }
 
 /**
- * Contacts, then message requests, with unread counts and online state, kept current from
- * Messenger events. `activeId` is the open conversation: its messages do not count as unread.
+ * Contacts, groups, then message requests, with unread counts and online state, kept current
+ * from Messenger events. `activeId` is the open conversation: its messages do not count as unread.
  */
 export function useConversations (messenger: Messenger, activeId: string | undefined): ConversationsState {
   const [conversations, setConversations] = useState<Conversation[]>([])
@@ -57,17 +59,21 @@ export function useConversations (messenger: Messenger, activeId: string | undef
   const reload = useCallback(async () => {
     const mine = ++generation.current
     try {
-      const [contacts, requests] = await Promise.all([messenger.listContacts(), messenger.listRequests()])
+      const [contacts, requests, groups] = await Promise.all([messenger.listContacts(), messenger.listRequests(), messenger.listGroups()])
       const direct = await Promise.all(contacts.filter(c => c.state === 'contact').map(async (c): Promise<Conversation> => {
-        const page = await messenger.listMessages(c.peerId, { limit: UNREAD_SCAN }).catch(() => [])
-        return { id: c.peerId, kind: 'contact', title: c.nickname, online: c.online, unread: unreadIn(page), lastAt: page.at(-1)?.sentAt ?? c.addedAt, contact: c }
+        // the newest message: for ordering only; the unread count is the node's own
+        const [last] = await messenger.listMessages(c.peerId, { limit: 1 }).catch(() => [])
+        return { id: c.peerId, kind: 'contact', title: c.nickname, online: c.online, unread: c.unread ?? 0, lastAt: last?.sentAt ?? c.addedAt, contact: c }
       }))
       const pending = requests.filter(r => r.state === 'request').map((r): Conversation => ({
         id: r.peerId, kind: 'request', title: r.nickname, online: r.online, unread: r.messages, lastAt: r.last?.sentAt ?? r.addedAt, contact: r
       }))
+      const rooms = groups.map((g): Conversation => ({
+        id: g.id, kind: 'group', title: groupTitle(g), online: false, unread: g.unread, lastAt: g.joinedAt, group: g
+      }))
       if (mine !== generation.current) return
       const online = onlineNow.current
-      setConversations(sorted([...direct, ...pending].map(c => online.has(c.id) ? { ...c, online: online.get(c.id) === true } : c)))
+      setConversations(sorted([...direct, ...rooms, ...pending].map(c => c.kind !== 'group' && online.has(c.id) ? { ...c, online: online.get(c.id) === true } : c)))
       setLoaded(true)
     } catch {
       // stopping, most likely; the next event or command reloads
@@ -80,19 +86,30 @@ export function useConversations (messenger: Messenger, activeId: string | undef
     setConversations(list => list.some(c => c.id === id && c.unread > 0) ? list.map(c => c.id === id ? { ...c, unread: 0 } : c) : list)
   }, [])
 
+  /** a message stored in conversation `id`: count it unless it is open, reload for a stranger */
+  const arrived = (id: string, sentAt: number, counts: boolean): void => {
+    if (!conversations.some(c => c.id === id)) { void reload(); return }
+    setConversations(list => sorted(list.map(c => c.id !== id
+      ? c
+      : { ...c, lastAt: Math.max(c.lastAt, sentAt), unread: counts && id !== activeId ? c.unread + 1 : c.unread })))
+  }
+
   useMessengerEvent(messenger, 'message', event => {
     const m = event.detail
-    const known = conversations.some(c => c.id === m.conversation)
     // a stranger's first message is a new request
-    if (!known) { void reload(); return }
-    setConversations(list => sorted(list.map(c => c.id !== m.conversation
-      ? c
-      : { ...c, lastAt: Math.max(c.lastAt, m.sentAt), unread: m.direction === 'in' && m.conversation !== activeId ? c.unread + 1 : c.unread })))
+    arrived(m.conversation, m.sentAt, m.direction === 'in')
+  })
+
+  useMessengerEvent(messenger, 'group:message', event => {
+    const m = event.detail
+    // a join, leave or removal changes the member count: read the group again
+    if (m.kind !== 'text') { void reload(); return }
+    arrived(m.group, m.sentAt, m.direction === 'in')
   })
 
   const setOnline = (peerId: string, online: boolean): void => {
     onlineNow.current.set(peerId, online)
-    setConversations(list => list.some(c => c.id === peerId && c.online !== online) ? list.map(c => c.id === peerId ? { ...c, online } : c) : list)
+    setConversations(list => list.some(c => c.id === peerId && c.kind !== 'group' && c.online !== online) ? list.map(c => c.id === peerId && c.kind !== 'group' ? { ...c, online } : c) : list)
   }
   useMessengerEvent(messenger, 'peer:connect', event => { setOnline(event.detail, true) })
   useMessengerEvent(messenger, 'peer:disconnect', event => { setOnline(event.detail, false) })

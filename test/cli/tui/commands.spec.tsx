@@ -36,7 +36,8 @@ describe('tui: the slash-command parser', () => {
       ['/group invite', { name: 'group-invite', member: undefined }],
       ['/join hyphae://group/x', { name: 'join', invite: 'hyphae://group/x' }],
       ['/leave', { name: 'leave' }],
-      ['/remove bob', { name: 'remove', member: 'bob' }]
+      ['/remove bob', { name: 'remove', member: 'bob' }],
+      ['/members', { name: 'members' }]
     ]
     for (const [input, command] of ok) assert.deepEqual(parseCommand(input), { command }, input)
   })
@@ -56,7 +57,8 @@ describe('tui: the slash-command parser', () => {
       ['/group new', /usage: \/group new NAME/],
       ['/join', /usage: \/join INVITE/],
       ['/unblock', /usage: \/unblock NAME/],
-      ['/remove', /usage: \/remove MEMBER/]
+      ['/remove', /usage: \/remove MEMBER/],
+      ['/members all', /\/members takes no arguments/]
     ]
     for (const [input, error] of bad) {
       const r = parseCommand(input)
@@ -218,22 +220,6 @@ describe('tui: slash commands on the main screen', () => {
     await h.waitFor('read receipts off')
     enter(h, '/receipts maybe')
     await h.waitFor('✗ usage: /receipts on|off')
-  })
-
-  it('answers every group command with "groups are not available yet"', async () => {
-    const fake = new FakeMessenger()
-    fake.addFake('bob')
-    const h = renderApp(fake)
-    await h.waitFor('message bob')
-    for (const command of ['/group new book club', '/group invite bob', '/join hyphae://group/x', '/leave', '/remove bob']) {
-      const before = h.frames.length
-      enter(h, command)
-      await poll(() => h.frames.length > before && h.screen().includes('✗ groups are not available yet'), { what: command })
-      // the next command starts from a clean line
-      h.press(KEYS.escape)
-      await h.waitFor(s => !s.includes('groups are not available yet'))
-    }
-    assert.equal(fake.callsOf('sendMessage').length, 0)
   })
 
   it('names an unknown command and bad arguments in the status line', async () => {

@@ -1,12 +1,13 @@
 import { TypedEventEmitter } from 'main-event'
+import { FakeGroups } from './fake-groups.ts'
 import type {
-  ContactInfo, DoctorReport, IdentityInfo, Messenger, MessengerEvents, MessageRecord, MessageRequest, MessageStatus,
+  ContactInfo, ContactSummary, DoctorReport, IdentityInfo, Messenger, MessengerEvents, MessageRecord, MessageRequest, MessageStatus,
   NodeStatus, Reachability, SendResult, Settings
 } from '../../../node/messenger.ts'
 
 const INVITE_PREFIX = 'hyphae://invite/'
 const RANK: Record<MessageStatus, number> = { queued: 0, sent: 1, failed: 2, delivered: 3, read: 4, received: 0 }
-const EVENTS = ['message', 'receipt', 'peer:connect', 'peer:disconnect'] as const
+const EVENTS = ['message', 'receipt', 'group:message', 'group:receipt', 'peer:connect', 'peer:disconnect'] as const
 
 let counter = 0
 /** A peer id that looks like one (the TUI never parses them). */
@@ -46,6 +47,8 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
   stopped = false
   /** ms each listContacts and listMessages call takes (0: next tick) */
   latency = 0
+  /** groups, and the helpers that play the other members */
+  readonly groups: FakeGroups
   private ids = 0
   private clock = Date.UTC(2025, 0, 1)
 
@@ -53,6 +56,15 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
     super()
     this.peerId = options.peerId ?? fakePeerId('Self')
     this.nickname = options.nickname ?? 'me'
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this
+    this.groups = new FakeGroups({
+      peerId: this.peerId,
+      get nickname () { return self.nickname },
+      online: this.online,
+      record: (method, ...args) => { this.record(method, ...args) },
+      emit: (type, detail) => { this.safeDispatchEvent(type, { detail } as any) }
+    })
   }
 
   private record (method: string, ...args: unknown[]): void {
@@ -63,7 +75,7 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
     return this.calls.filter(c => c.method === method).map(c => c.args)
   }
 
-  /** listeners still registered for the four events the TUI uses */
+  /** listeners still registered for the events the TUI uses */
   listenerTotal (): number {
     return EVENTS.reduce((n, e) => n + this.listenerCount(e), 0)
   }
@@ -245,9 +257,10 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
     return this.info(c)
   }
 
-  async listContacts (): Promise<ContactInfo[]> {
+  async listContacts (): Promise<ContactSummary[]> {
     // read now, answered after `latency`: what a slow store does
-    const list = [...this.contacts.values()].filter(c => c.state !== 'request').map(c => this.info(c))
+    const list = [...this.contacts.values()].filter(c => c.state !== 'request')
+      .map(c => ({ ...this.info(c), unread: this.messagesOf(c.peerId).filter(m => m.direction === 'in' && m.status === 'received').length }))
     await new Promise(resolve => setTimeout(resolve, this.latency))
     return list
   }
@@ -345,18 +358,14 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
     this.stopped = true
   }
 
-  // groups: the TUI does not use them yet (it answers /group ... with "not available yet")
-  createGroup: Messenger['createGroup'] = async () => { throw notInFake('createGroup') }
-  groupInvite: Messenger['groupInvite'] = async () => { throw notInFake('groupInvite') }
-  joinGroup: Messenger['joinGroup'] = async () => { throw notInFake('joinGroup') }
-  leaveGroup: Messenger['leaveGroup'] = async () => { throw notInFake('leaveGroup') }
-  removeGroupMember: Messenger['removeGroupMember'] = async () => { throw notInFake('removeGroupMember') }
-  listGroups: Messenger['listGroups'] = async () => []
-  groupMembers: Messenger['groupMembers'] = async () => { throw notInFake('groupMembers') }
-  sendGroupMessage: Messenger['sendGroupMessage'] = async () => { throw notInFake('sendGroupMessage') }
-  listGroupMessages: Messenger['listGroupMessages'] = async () => { throw notInFake('listGroupMessages') }
-}
-
-function notInFake (method: string): Error {
-  return new Error(`${method}: groups are not in the fake Messenger yet`)
+  createGroup: Messenger['createGroup'] = async name => this.groups.createGroup(name)
+  groupInvite: Messenger['groupInvite'] = async group => this.groups.groupInvite(group)
+  joinGroup: Messenger['joinGroup'] = async invite => this.groups.joinGroup(invite)
+  leaveGroup: Messenger['leaveGroup'] = async group => this.groups.leaveGroup(group)
+  removeGroupMember: Messenger['removeGroupMember'] = async (group, peerId) => this.groups.removeGroupMember(group, peerId)
+  listGroups: Messenger['listGroups'] = async () => this.groups.listGroups()
+  groupMembers: Messenger['groupMembers'] = async group => this.groups.groupMembers(group)
+  sendGroupMessage: Messenger['sendGroupMessage'] = async (group, text) => this.groups.sendGroupMessage(group, text)
+  listGroupMessages: Messenger['listGroupMessages'] = async (group, options) => this.groups.listGroupMessages(group, options)
+  markGroupRead: Messenger['markGroupRead'] = async group => { await this.groups.markGroupRead(group) }
 }

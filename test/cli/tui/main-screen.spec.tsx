@@ -252,7 +252,12 @@ describe('tui: the main screen', () => {
     h.press('?')
     s = await h.waitFor('hyphae help')
     assert.ok(!s.includes('/remove MEMBER'))
-    for (let i = 0; i < 10 && !h.screen().includes('/remove MEMBER'); i++) h.press(KEYS.pageDown)
+    // one page at a time, each press once the last one has been drawn
+    for (let i = 0; i < 10 && !h.screen().includes('/remove MEMBER'); i++) {
+      const at = /(\d+)-\d+ of \d+/.exec(h.screen())?.[1]
+      h.press(KEYS.pageDown)
+      await h.waitFor(x => /(\d+)-\d+ of \d+/.exec(x)?.[1] !== at)
+    }
     await h.waitFor('/remove MEMBER')
   })
 
