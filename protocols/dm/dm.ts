@@ -10,7 +10,7 @@ import { encodeFrame } from './frame.ts'
 import { serveInbound, type InboundContext } from './inbound.ts'
 import { AckStatus, type Envelope } from './pb/dm.ts'
 import { abortable } from './utils.ts'
-import type { DirectMessages, DirectMessagesComponents, DirectMessagesInit, MessageHandler, ReceiptHandler } from './index.ts'
+import type { DirectMessages, DirectMessagesComponents, DirectMessagesInit, MessageHandler, MessagesHandler, ReceivedMessage, ReceiptHandler } from './index.ts'
 import type { AbortOptions, Connection, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
 
 /** Strike counts kept for at most this many peers (oldest forgotten first). */
@@ -19,6 +19,7 @@ const MAX_TRACKED_PEERS = 1024
 export class DirectMessagesService implements Startable, DirectMessages {
   readonly protocol: string
   onMessage?: MessageHandler
+  onMessages?: MessagesHandler
   onReceipt?: ReceiptHandler
   private readonly components: DirectMessagesComponents
   private readonly log: Logger
@@ -47,12 +48,13 @@ export class DirectMessagesService implements Startable, DirectMessages {
     this.maxStrikes = init.maxStrikes ?? MAX_STRIKES
     this.runOnLimitedConnection = init.runOnLimitedConnection ?? false
     this.onMessage = init.onMessage
+    this.onMessages = init.onMessages
     this.onReceipt = init.onReceipt
     this.inboundContext = {
       log: this.log,
       timeout: this.timeout,
       strike: (peer, reason) => { this.strike(peer, reason) },
-      receive: async (from, envelope) => this.receive(from, envelope),
+      receive: async (from, envelopes) => this.receive(from, envelopes),
       receipt: async (from, ids) => this.receipt(from, ids)
     }
   }
@@ -140,24 +142,41 @@ export class DirectMessagesService implements Startable, DirectMessages {
     }
   }
 
-  private async receive (from: PeerId, envelope: Envelope): Promise<AckStatus> {
+  /** Opens each envelope, hands those that open on, and answers one status per envelope. */
+  private async receive (from: PeerId, envelopes: Envelope[]): Promise<AckStatus[]> {
     // on this protocol the author is the peer at the other end; forwarding is a mailbox's job
-    if (from.publicKey == null) return AckStatus.WRONG_PEER
-    let message
-    try {
-      message = await openEnvelope(envelope, this.components.privateKey, from.publicKey)
-    } catch (err: any) {
-      this.log('refusing an envelope from %p - %e', from, err)
-      return refusal(err)
+    const publicKey = from.publicKey
+    if (publicKey == null) return envelopes.map(() => AckStatus.WRONG_PEER)
+    const statuses: AckStatus[] = []
+    const opened: Array<ReceivedMessage & { index: number }> = []
+    for (const [index, envelope] of envelopes.entries()) {
+      try {
+        opened.push({ index, envelope, message: await openEnvelope(envelope, this.components.privateKey, publicKey) })
+        statuses.push(AckStatus.UNAVAILABLE)
+      } catch (err: any) {
+        this.log('refusing an envelope from %p - %e', from, err)
+        statuses.push(refusal(err))
+      }
     }
-    const onMessage = this.onMessage
-    if (onMessage == null) return AckStatus.UNAVAILABLE
-    try {
-      return await abortable(Promise.resolve(onMessage(from, envelope, message)), AbortSignal.timeout(this.handlerTimeout))
-    } catch (err: any) {
-      this.log.error('onMessage failed for a message from %p - %e', from, err)
-      return AckStatus.UNAVAILABLE
+    if (opened.length === 0) return statuses
+    const { onMessages, onMessage } = this
+    if (onMessages != null) {
+      try {
+        const answers = await abortable(Promise.resolve(onMessages(from, opened.map(({ envelope, message }) => ({ envelope, message })))), AbortSignal.timeout(this.handlerTimeout))
+        opened.forEach(({ index }, i) => { statuses[index] = answers[i] ?? AckStatus.UNAVAILABLE })
+      } catch (err: any) {
+        this.log.error('onMessages failed for %d messages from %p - %e', opened.length, from, err)
+      }
+    } else if (onMessage != null) {
+      for (const { index, envelope, message } of opened) {
+        try {
+          statuses[index] = await abortable(Promise.resolve(onMessage(from, envelope, message)), AbortSignal.timeout(this.handlerTimeout))
+        } catch (err: any) {
+          this.log.error('onMessage failed for a message from %p - %e', from, err)
+        }
+      }
     }
+    return statuses
   }
 
   private async receipt (from: PeerId, ids: Uint8Array[]): Promise<void> {

@@ -1,6 +1,7 @@
-import { lpStream } from '@libp2p/utils'
-import { MAX_FRAME_BYTES } from './constants.ts'
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import { MAX_FRAME_BYTES, MAX_IN_FLIGHT } from './constants.ts'
 import { decodeFrame, encodeFrame, isOversized } from './frame.ts'
+import { deferred, type Deferred } from './utils.ts'
 import type { AckStatus, Envelope, Frame } from './pb/dm.ts'
 import type { Logger, PeerId, Stream } from '@libp2p/interface'
 
@@ -9,55 +10,117 @@ export interface InboundContext {
   /** how long writing an ack may take */
   timeout: number
   strike(peer: PeerId, reason: string): void
-  /** opens, checks and hands the envelope on; resolves with the status to ack */
-  receive(from: PeerId, envelope: Envelope): Promise<AckStatus>
+  /**
+   * Opens, checks and hands on envelopes that arrived one after the other; resolves with one
+   * status per envelope, in order, once every one of them has been acted on.
+   */
+  receive(from: PeerId, envelopes: Envelope[]): Promise<AckStatus[]>
   receipt(from: PeerId, ids: Uint8Array[]): Promise<void>
 }
 
 /**
- * Serves one stream a peer opened to us, frame by frame and strictly in order: the next frame
- * is not read before the previous envelope has been stored and acked, so messages reach
- * onMessage in the order they were sent. Resolves when the stream ends; never rejects.
+ * Frames read ahead of the one being handled. An honest sender has at most MAX_IN_FLIGHT
+ * envelopes unacked; past this the stream is left unread, and the stream's own buffer limit
+ * deals with a peer that keeps writing.
+ */
+const READ_AHEAD = 2 * MAX_IN_FLIGHT
+
+/**
+ * Serves one stream a peer opened to us, strictly in order. Frames are read while earlier
+ * ones are being handled, and every envelope already read is handled as one batch: the handler
+ * can store them with one write, and their acks go out together, each only after its envelope
+ * has been acted on. Messages reach the handler in the order they were sent. Resolves when the
+ * stream ends; never rejects.
  */
 export async function serveInbound (stream: Stream, from: PeerId, ctx: InboundContext): Promise<void> {
   const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-  while (true) {
-    let frame: Frame
-    try {
-      frame = decodeFrame(await lp.read())
-    } catch (err: any) {
-      if (err?.name === 'MalformedFrameError') {
-        // the length prefix framed it, so the stream is still in step: drop just this frame
-        ctx.log('dropping a malformed frame from %p - %e', from, err)
-        ctx.strike(from, 'malformed frame')
-        continue
-      }
-      if (isOversized(err)) {
-        ctx.strike(from, `oversized frame - ${err.message}`)
-        stream.abort(err)
-      } else if (stream.status === 'open') {
-        // the peer closed its side (no more envelopes): close ours
-        await stream.close({ signal: AbortSignal.timeout(ctx.timeout) }).catch(e => { stream.abort(e) })
-      }
-      return
-    }
+  const frames: Frame[] = []
+  /** the reader has stopped: the peer closed its side, or the stream failed */
+  let ended = false
+  let arrived: Deferred<void> | undefined
+  let taken: Deferred<void> | undefined
 
+  const readAll = async (): Promise<void> => {
     try {
-      if (frame.envelope != null) {
-        const status = await ctx.receive(from, frame.envelope)
-        const ack = encodeFrame({ ack: { id: frame.envelope.id, status } })
-        await lp.write(ack, { signal: AbortSignal.timeout(ctx.timeout) })
-      } else if (frame.receipt != null) {
-        await ctx.receipt(from, frame.receipt.ids)
-      } else if (frame.ack != null) {
-        ctx.strike(from, 'ack on a stream it opened')
-      } else {
-        ctx.log('ignoring a frame of a kind this version does not know from %p', from)
+      while (true) {
+        if (frames.length >= READ_AHEAD) {
+          taken = deferred()
+          await taken.promise
+          continue
+        }
+        let frame: Frame
+        try {
+          frame = decodeFrame(await lp.read())
+        } catch (err: any) {
+          if (err?.name === 'MalformedFrameError') {
+            // the length prefix framed it, so the stream is still in step: drop just this frame
+            ctx.log('dropping a malformed frame from %p - %e', from, err)
+            ctx.strike(from, 'malformed frame')
+            continue
+          }
+          if (isOversized(err)) {
+            ctx.strike(from, `oversized frame - ${err.message}`)
+            stream.abort(err)
+          }
+          return
+        }
+        frames.push(frame)
+        arrived?.resolve()
       }
+    } finally {
+      ended = true
+      arrived?.resolve()
+    }
+  }
+  const reading = readAll()
+
+  while (true) {
+    if (frames.length === 0) {
+      if (ended) break
+      arrived = deferred()
+      await arrived.promise
+      continue
+    }
+    const batch = frames.splice(0, frames.length)
+    taken?.resolve()
+    try {
+      await handle(batch, lp, from, ctx)
     } catch (err: any) {
       ctx.log('inbound stream from %p failed - %e', from, err)
       stream.abort(err)
+      frames.length = 0
+      taken?.resolve()
+      await reading
       return
+    }
+  }
+  await reading
+  if (stream.status === 'open') {
+    // the peer closed its side (no more envelopes): close ours
+    await stream.close({ signal: AbortSignal.timeout(ctx.timeout) }).catch(e => { stream.abort(e) })
+  }
+}
+
+/** Handles frames in order: each run of envelopes in one call to receive(), its acks in one write. */
+async function handle (batch: Frame[], lp: LengthPrefixedStream<Stream>, from: PeerId, ctx: InboundContext): Promise<void> {
+  let i = 0
+  while (i < batch.length) {
+    const frame = batch[i]
+    if (frame.envelope != null) {
+      const envelopes: Envelope[] = []
+      while (i < batch.length && batch[i].envelope != null) envelopes.push(batch[i++].envelope as Envelope)
+      const statuses = await ctx.receive(from, envelopes)
+      const acks = envelopes.map((envelope, j) => encodeFrame({ ack: { id: envelope.id, status: statuses[j] } }))
+      await lp.writeV(acks, { signal: AbortSignal.timeout(ctx.timeout) })
+      continue
+    }
+    i++
+    if (frame.receipt != null) {
+      await ctx.receipt(from, frame.receipt.ids)
+    } else if (frame.ack != null) {
+      ctx.strike(from, 'ack on a stream it opened')
+    } else {
+      ctx.log('ignoring a frame of a kind this version does not know from %p', from)
     }
   }
 }

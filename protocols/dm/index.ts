@@ -23,6 +23,21 @@ export interface MessageHandler {
   (from: PeerId, envelope: Envelope, message: OpenedEnvelope): Promise<AckStatus> | AckStatus
 }
 
+/**
+ * Takes every envelope already read from one stream at once, verified, decrypted and in the
+ * order they were sent, and resolves one status per message. Resolve STORED for a message only
+ * once it is durably written (all of them in one batch, ideally): the acks go out after this
+ * resolves. Throwing acks them all UNAVAILABLE.
+ */
+export interface MessagesHandler {
+  (from: PeerId, messages: ReceivedMessage[]): Promise<AckStatus[]> | AckStatus[]
+}
+
+export interface ReceivedMessage {
+  envelope: Envelope
+  message: OpenedEnvelope
+}
+
 export interface ReceiptHandler {
   (from: PeerId, ids: Uint8Array[]): Promise<void> | void
 }
@@ -32,6 +47,8 @@ export interface DirectMessages {
 
   /** Set by the node layer (or in init); with none, every envelope is acked UNAVAILABLE. */
   onMessage?: MessageHandler
+  /** Used instead of onMessage when set: several envelopes at once, so they can be stored in one write. */
+  onMessages?: MessagesHandler
   onReceipt?: ReceiptHandler
 
   /**
@@ -64,6 +81,7 @@ export interface DirectMessagesInit {
   /** allow relayed connections with data limits (default false: those are for mailboxes) */
   runOnLimitedConnection?: boolean
   onMessage?: MessageHandler
+  onMessages?: MessagesHandler
   onReceipt?: ReceiptHandler
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { AckStatus, MAX_FRAME_BYTES, MAX_RECEIPT_IDS, newMessageId, type OpenedEnvelope } from '../../../protocols/dm/index.ts'
+import { lpStream } from '@libp2p/utils'
+import { AckStatus, decodeFrame, encodeFrame, MAX_FRAME_BYTES, MAX_RECEIPT_IDS, newMessageId, PROTOCOL, type Ack, type OpenedEnvelope } from '../../../protocols/dm/index.ts'
 import { connect, createDmNode, dmStreams, seal, stopAll, until, type DmNode } from './helpers.ts'
 import type { PeerId } from '@libp2p/interface'
 
@@ -84,6 +85,45 @@ describe('dm protocol between two nodes', () => {
       const atB = b.libp2p.getConnections(a.libp2p.peerId).flatMap(dmStreams)
       assert.equal(atB.length, 1)
       assert.equal(atB[0].direction, 'inbound')
+    } finally {
+      await stopAll(a, b)
+    }
+  })
+
+  it('hands onMessages the envelopes read while a batch was being stored, in order, and acks each only after its batch', async () => {
+    let a: DmNode | undefined
+    let b: DmNode | undefined
+    try {
+      [a, b] = await Promise.all([createDmNode(), createDmNode()])
+      const calls: string[][] = []
+      let release = (): void => {}
+      const held = new Promise<void>(resolve => { release = resolve })
+      b.dm.onMessages = async (_from, messages) => {
+        calls.push(messages.map(m => m.message.body))
+        if (calls.length === 1) await held
+        return messages.map(() => AckStatus.STORED)
+      }
+      await connect(a, b)
+      const count = 10
+      const envelopes = await Promise.all(Array.from({ length: count }, async (_, i) => seal(a!, b!, `m${i}`, BigInt(i + 1))))
+      const raw = await a.libp2p.dialProtocol(b.libp2p.peerId, PROTOCOL)
+      const lp = lpStream(raw)
+      // all of them in one write: they reach bob together, behind a first batch he is still storing
+      await lp.writeV(envelopes.map(envelope => encodeFrame({ envelope })))
+      const acks: Ack[] = []
+      const reading = (async () => {
+        for (let i = 0; i < count; i++) acks.push(decodeFrame(await lp.read()).ack!)
+      })()
+      await until(() => calls.length === 1, 'the first batch')
+      assert.equal(acks.length, 0, 'nothing acked while the first batch is not stored')
+      release()
+      await reading
+
+      assert.deepEqual(calls.flat(), envelopes.map((_, i) => `m${i}`), 'each once, in order')
+      assert.ok(calls.length <= 2 && calls.some(c => c.length > 1), `batched: ${JSON.stringify(calls.map(c => c.length))}`)
+      assert.deepEqual(acks.map(ack => Uint8Array.from(ack.id)), envelopes.map(e => e.id))
+      assert.ok(acks.every(ack => ack.status === AckStatus.STORED))
+      await raw.close()
     } finally {
       await stopAll(a, b)
     }
