@@ -80,7 +80,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.contacts = new ContactBook(this.contactsStore, this.libp2p)
     const onStored = (record: MessageRecord): void => { this.safeDispatchEvent('message', { detail: record }) }
     const onStatus = (event: ReceiptEvent): void => { this.safeDispatchEvent('receipt', { detail: event }) }
-    const receive = createInbox({
+    const { receive, receiveMany } = createInbox({
       contacts: this.contactsStore, messages: this.messages, mutex, onStored,
       onControl: async (from, payload) => { await this.control.dispatch(from, payload) }
     })
@@ -94,6 +94,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       readReceipts: async () => (await this.settings()).readReceipts
     })
     dm.onMessage = receive
+    dm.onMessages = receiveMany
     dm.onReceipt = async (from, ids) => { await this.conversations.onReceipt(from, ids) }
     this.groups = new GroupChats({
       libp2p: this.libp2p, key: components.key, db: components.db,

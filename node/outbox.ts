@@ -4,7 +4,7 @@ import { hex } from './hex.ts'
 import { reachPeer } from './reach-peer.ts'
 import type { ReceiptEvent } from './messenger.ts'
 import type { ContactsStore } from './store/contacts-store.ts'
-import type { MessagesStore } from './store/messages-store.ts'
+import { messageKey, type MessagesStore } from './store/messages-store.ts'
 import type { OutboxStore } from './store/outbox-store.ts'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 
@@ -40,6 +40,9 @@ export class Outbox {
   private readonly running = new Map<string, Promise<void>>()
   private readonly again = new Set<string>()
   private readonly retries = new Map<string, { attempts: number, timer?: ReturnType<typeof setTimeout> }>()
+  /** acked envelopes waiting to be marked and taken off the outbox */
+  private readonly settled: Settled[] = []
+  private writing = false
 
   constructor (components: OutboxComponents) {
     this.c = components
@@ -137,7 +140,6 @@ export class Outbox {
 
   private async deliver (peer: PeerId, key: string, bytes: Uint8Array): Promise<void> {
     const envelope = Envelope.decode(bytes)
-    const id = hex(envelope.id)
     let status: 'delivered' | 'failed' = 'delivered'
     try {
       await this.c.dm.send(peer, envelope)
@@ -145,9 +147,47 @@ export class Outbox {
       if (!(err instanceof PeerRefusedError && FINAL_REFUSALS.has(err.status))) throw err
       status = 'failed'
     }
-    const ops = await this.c.messages.statusOps(id, status)
-    await this.c.messages.batch([...ops, this.c.store.deleteOp(key)])
-    // control payloads have no message record, and nobody to tell
-    if (ops.length > 0) this.c.onStatus({ id, conversation: peer.toString(), status })
+    await new Promise<void>((resolve, reject) => {
+      this.settled.push({ conversation: peer.toString(), entry: key, id: hex(envelope.id), lamport: Number(envelope.lamport), status, resolve, reject })
+      if (!this.writing) void this.writeSettled()
+    })
   }
+
+  /**
+   * Marks acked messages and takes them off the outbox: every ack that came in while the
+   * previous batch was being written goes in the next one, with one read for all of them.
+   */
+  private async writeSettled (): Promise<void> {
+    this.writing = true
+    try {
+      while (this.settled.length > 0) {
+        const batch = this.settled.splice(0, this.settled.length)
+        try {
+          const found = await this.c.messages.statusOpsByKey(batch.map(s => ({ key: messageKey(s.conversation, s.lamport, s.id), status: s.status })))
+          const changes = await Promise.all(batch.map(async (s, i) => found[i] ?? this.c.messages.statusOps(s.id, s.status)))
+          await this.c.messages.batch([...changes.flat(), ...batch.map(s => this.c.store.deleteOp(s.entry))])
+          batch.forEach((s, i) => {
+            // control payloads have no message record, and nobody to tell
+            if (changes[i].length > 0) this.c.onStatus({ id: s.id, conversation: s.conversation, status: s.status })
+            s.resolve()
+          })
+        } catch (err: any) {
+          for (const s of batch) s.reject(err)
+        }
+      }
+    } finally {
+      this.writing = false
+    }
+  }
+}
+
+interface Settled {
+  conversation: string
+  /** its key in the outbox */
+  entry: string
+  id: string
+  lamport: number
+  status: 'delivered' | 'failed'
+  resolve(): void
+  reject(err: Error): void
 }

@@ -112,6 +112,21 @@ export class MessagesStore {
     return [{ type: 'put', sublevel: this.messages, key, value: { ...record, ...change, status } }]
   }
 
+  /**
+   * statusOps for many messages at once, found by their keys in `messages` (see messageKey):
+   * one read for all of them. One list per message (empty when it is already past `status`),
+   * or undefined when there is no message at that key.
+   */
+  async statusOpsByKey (changes: Array<{ key: string, status: MessageStatus }>): Promise<Array<BatchOp[] | undefined>> {
+    const records = await this.messages.getMany(changes.map(c => c.key))
+    return changes.map(({ key, status }, i) => {
+      const record = records[i]
+      if (record == null) return undefined
+      if (STATUS_RANK[record.status] >= STATUS_RANK[status]) return []
+      return [{ type: 'put', sublevel: this.messages, key, value: { ...record, status } }]
+    })
+  }
+
   /** A page of a conversation, oldest first, ending before `before` (a message id) when given. */
   async list (conversation: string, options: { limit?: number, before?: string } = {}): Promise<MessageRecord[]> {
     const limit = Math.max(1, Math.min(options.limit ?? 50, 1000))
