@@ -30,7 +30,7 @@ export interface MessengerInit {
   /** dial peers remembered in the peer store on start (default true) */
   reconnect?: boolean
   logger?: ComponentLogger
-  /** reserve relay slots and advertise /p2p-circuit addresses (default: when there is a bootstrap list) */
+  /** reserve relay slots and advertise /p2p-circuit addresses (default true; not for relays) */
   relayClient?: boolean
   /** run as a relay for others (hyphae relay) */
   relay?: RelayInit
@@ -74,10 +74,9 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
       mdnsInterval: init.mdnsInterval,
       dhtServer: init.dhtServer,
       logger: init.logger,
-      // the relay search (a DHT random walk) never rests while no relay is found: ~25% of a core
-      // on an idle node with no relay around (a LAN, a test). Search when there is somewhere to
-      // look: a bootstrap list, which is where relays come from
-      relayClient: init.relayClient ?? (init.bootstrap ?? []).length > 0,
+      // every node takes a slot on relays it meets (bootstrap list, invites, mDNS, the DHT): that
+      // is where its mailbox is; it searches for one only while it is not publicly reachable
+      relayClient: init.relayClient ?? true,
       metrics: init.metrics,
       relay: init.relay != null && mailboxStore != null ? { ...init.relay, mailboxStore } : undefined
     })

@@ -112,6 +112,10 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.libp2p.addEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
     this.warmup.start({ reconnect: options.reconnect })
+    // with no bootstrap list, the relays in contacts' invites are where this node finds a slot
+    if ((this.components.bootstrap ?? []).length === 0) {
+      void this.contactsStore.list('contact').then(async list => this.warmup.meetRelays(list.flatMap(c => c.addrs))).catch(() => {})
+    }
     this.mailbox.start()
     await this.delivery.start()
     await this.groups.start()
@@ -227,6 +231,8 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     const record = await this.contacts.add(target, nickname)
     // anything queued for them before (e.g. while they were blocked) can go now
     this.delivery.kick(record.peerId)
+    // their relays can be ours too (a node with no bootstrap list has no other way to meet one)
+    void this.warmup.meetRelays(record.addrs).catch(() => {})
     return this.contacts.info(record)
   }
 

@@ -12,6 +12,7 @@ import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
+import { pacedRandomWalk } from './relay-search.ts'
 import { directMessages } from '../protocols/dm/index.ts'
 import { mailbox, type MailboxInit, type MailboxStore } from '../protocols/mailbox/index.ts'
 import type { Datastore } from 'interface-datastore'
@@ -71,7 +72,8 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       listen: opts.relay == null && (opts.relayClient ?? true) ? [...opts.listen, '/p2p-circuit', '/p2p-circuit'] : opts.listen,
       announce: opts.announce ?? []
     },
-    transports: [tcp(), webSockets(), circuitRelayTransport()],
+    // the relay transport looks for relays through a paced walk of ours (see relay-search.ts)
+    transports: [tcp(), webSockets(), (components: any) => circuitRelayTransport()(withPacedRelaySearch(components))],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
@@ -123,4 +125,16 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
         : {})
     }
   }
+}
+
+/** libp2p's components, with the relay transport's random walk paced and paused while public */
+function withPacedRelaySearch<T extends { randomWalk: any, addressManager: any }> (components: T): T {
+  let paced: ReturnType<typeof pacedRandomWalk> | undefined
+  return new Proxy(components, {
+    get (target, prop, receiver) {
+      if (prop !== 'randomWalk') return Reflect.get(target, prop, receiver)
+      paced ??= pacedRandomWalk(target.randomWalk, target.addressManager)
+      return paced
+    }
+  })
 }

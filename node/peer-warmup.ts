@@ -1,5 +1,6 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { relaysOf } from './relay-addresses.ts'
 import type { MetaStore } from './store/meta-store.ts'
 import type { IdentifyResult, Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
 
@@ -8,6 +9,8 @@ const LAST_SEEN = 'hyphae/last-seen'
 const RECONNECT_COUNT = 8
 const RECENT_PEERS = 'recent-peers'
 const RECENT_PEERS_KEPT = 32
+/** relay slots a node keeps: two, so that losing one relay leaves contacts a path and a mailbox */
+const WANTED_RELAYS = 2
 /** when to dial remembered peers: at start, then again while few of them answer */
 const RECONNECT_RETRIES_MS = [0, 3_000, 10_000, 30_000]
 /** below this many connections, peers found by mDNS (or the DHT walk) are dialled */
@@ -41,6 +44,24 @@ export class PeerWarmup {
     if (options.reconnect) void this.reconnectWithRetries()
     this.directTimer = setInterval(() => { void this.upgradeRelayed() }, DIRECT_RETRY_MS)
     this.directTimer.unref?.()
+  }
+
+  /**
+   * Dials the relays named in circuit addresses (a contact's invite) while this node holds fewer
+   * than two relay slots: the relay transport takes a slot on any relay it is connected to. A
+   * node started with no bootstrap list meets its relays this way, through its contacts.
+   */
+  async meetRelays (addrs: string[]): Promise<number> {
+    const held = new Set(relaysOf(this.libp2p.getMultiaddrs()).map(r => r.peerId.toString()))
+    let dialled = 0
+    for (const relay of relaysOf(addrs)) {
+      if (held.size + dialled >= WANTED_RELAYS || this.controller.signal.aborted) break
+      if (held.has(relay.peerId.toString()) || relay.peerId.equals(this.libp2p.peerId)) continue
+      if (this.libp2p.getConnections(relay.peerId).length > 0) continue
+      await this.dial(relay.addr)
+      if (this.libp2p.getConnections(relay.peerId).length > 0) dialled++
+    }
+    return dialled
   }
 
   /**
