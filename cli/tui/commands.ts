@@ -17,7 +17,8 @@ export type Command =
   | { name: 'receipts', on?: boolean }
   | { name: 'group-new', groupName: string }
   | { name: 'group-invite', member?: string }
-  | { name: 'join', invite: string }
+  /** no invite: the newest group invite a contact sent in the open conversation */
+  | { name: 'join', invite?: string }
   | { name: 'leave' }
   | { name: 'remove', member: string }
   | { name: 'members' }
@@ -46,7 +47,7 @@ export const COMMAND_HELP: CommandHelp[] = [
   { usage: '/quit', what: 'stop the node and quit (the outbox is kept)' },
   { usage: '/group new NAME', what: 'create a group', group: true },
   { usage: '/group invite [CONTACT]', what: 'this group\'s invite; sent to CONTACT as a direct message', group: true },
-  { usage: '/join INVITE', what: 'join a group from its invite', group: true },
+  { usage: '/join [INVITE]', what: 'join a group (no invite: the one this contact sent you)', group: true },
   { usage: '/members', what: 'who is in this group, and who is online', group: true },
   { usage: '/leave', what: 'leave this group (its history stays)', group: true },
   { usage: '/remove MEMBER', what: 'admin: remove a member; the others move to a new key', group: true }
@@ -105,7 +106,7 @@ export function parseCommand (line: string): ParseResult {
       if (action === 'invite') return { command: { name: 'group-invite', member: args.length > 0 ? args.join(' ') : undefined } }
       return { error: 'usage: /group new NAME, /group invite [CONTACT]' }
     }
-    case 'join': return words.length === 1 ? { command: { name: 'join', invite: words[0] } } : { error: usage('/join') }
+    case 'join': return words.length <= 1 ? { command: { name: 'join', invite: words[0] } } : { error: usage('/join') }
     case 'remove': return rest !== '' ? { command: { name: 'remove', member: rest } } : { error: usage('/remove') }
     default: return { error: `unknown command /${name} (see /help)` }
   }

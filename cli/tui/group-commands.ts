@@ -46,6 +46,24 @@ async function contactPeerId (messenger: Messenger, ref: string): Promise<{ peer
   return contacts.length === 0 ? `no contact ${JSON.stringify(ref)}: invite contacts you have added` : `more than one contact is called ${JSON.stringify(ref)}: use the peer id`
 }
 
+const GROUP_INVITE = /hyphae:\/\/group\/\S+/
+
+/** The newest group invite a contact sent in the open conversation (what /join with no invite joins). */
+async function inviteInConversation (ctx: CommandContext): Promise<string | undefined> {
+  const c = ctx.active
+  if (c == null || c.kind === 'group') {
+    ctx.notify({ tone: 'error', text: 'usage: /join INVITE, or /join in the conversation where a contact sent you one' })
+    return undefined
+  }
+  const recent = await ctx.messenger.listMessages(c.id, { limit: 200 })
+  for (let i = recent.length - 1; i >= 0; i--) {
+    const found = recent[i].direction === 'in' ? GROUP_INVITE.exec(recent[i].body) : null
+    if (found != null) return found[0]
+  }
+  ctx.notify({ tone: 'error', text: `${c.title} has not sent you a group invite lately: /join INVITE` })
+  return undefined
+}
+
 /** Runs /group new, /group invite, /join, /leave, /remove and /members. */
 export async function runGroupCommand (command: GroupCommand, ctx: CommandContext): Promise<void> {
   const { messenger, reload, select, notify, open } = ctx
@@ -58,7 +76,9 @@ export async function runGroupCommand (command: GroupCommand, ctx: CommandContex
       return
     }
     case 'join': {
-      const g = await messenger.joinGroup(command.invite)
+      const invite = command.invite ?? await inviteInConversation(ctx)
+      if (invite == null) return
+      const g = await messenger.joinGroup(invite)
       await reload()
       select(g.id)
       notify({ tone: 'info', text: `joined ${g.name}: what members wrote before arrives from those online` })

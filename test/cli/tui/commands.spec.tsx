@@ -35,6 +35,7 @@ describe('tui: the slash-command parser', () => {
       ['/group invite bob', { name: 'group-invite', member: 'bob' }],
       ['/group invite', { name: 'group-invite', member: undefined }],
       ['/join hyphae://group/x', { name: 'join', invite: 'hyphae://group/x' }],
+      ['/join', { name: 'join', invite: undefined }],
       ['/leave', { name: 'leave' }],
       ['/remove bob', { name: 'remove', member: 'bob' }],
       ['/members', { name: 'members' }]
@@ -55,7 +56,7 @@ describe('tui: the slash-command parser', () => {
       ['/quit now', /\/quit takes no arguments/],
       ['/group', /usage: \/group new NAME/],
       ['/group new', /usage: \/group new NAME/],
-      ['/join', /usage: \/join INVITE/],
+      ['/join a b', /usage: \/join \[INVITE\]/],
       ['/unblock', /usage: \/unblock NAME/],
       ['/remove', /usage: \/remove MEMBER/],
       ['/members all', /\/members takes no arguments/]

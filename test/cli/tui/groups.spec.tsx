@@ -50,7 +50,7 @@ describe('tui: groups', () => {
     h.press(KEYS.tab)
     await h.waitFor('message book club')
     enter(h, 'see you at eight')
-    let s = await h.waitFor('see you at eight')
+    const s = await h.waitFor('see you at eight')
     assert.match(line(s, 'see you at eight'), /◷ +alice: see you at eight/)
     assert.deepEqual(fake.callsOf('sendGroupMessage')[0], [group, 'see you at eight'])
     const id = fake.groups.groups.get(group)!.messages.at(-1)!.id
@@ -119,6 +119,21 @@ describe('tui: groups', () => {
     enter(h, 'anyone?')
     await h.waitFor('✗ climbers (left): you are no longer in this group')
     assert.equal(fake.callsOf('sendGroupMessage').length, 1)
+  })
+
+  it('/join with no invite joins the one the open contact sent', async () => {
+    const fake = new FakeMessenger({ nickname: 'alice' })
+    const bob = fake.addFake('bob', { online: true })
+    const h = renderApp(fake)
+    await h.waitFor('message bob')
+    enter(h, '/join')
+    await h.waitFor('✗ bob has not sent you a group invite lately: /join INVITE')
+    fake.receive(bob, `Join my group "runners" on hyphae: /join ${fakeGroupInvite('g00aa', 'runners')}`)
+    fake.receive(bob, 'see you there')
+    await h.waitFor('see you there')
+    enter(h, '/join')
+    await h.waitFor('joined runners')
+    assert.deepEqual(fake.callsOf('joinGroup'), [[fakeGroupInvite('g00aa', 'runners')]])
   })
 
   it('/remove: the admin removes a member by name; others are told only the admin can', async () => {

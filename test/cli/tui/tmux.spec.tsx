@@ -36,7 +36,7 @@ describe('tui: two real hyphae processes in tmux', { skip: tmuxVersion == null ?
     if (root != null) await rm(root, { recursive: true, force: true })
   })
 
-  it('Alice writes, Bob sees it and replies, Alice sees the reply and her message delivered', { timeout: 180_000 }, async () => {
+  it('Alice writes, Bob sees it and replies, Alice sees the reply and her message delivered; then a group', { timeout: 180_000 }, async () => {
     const env = { HYPHAE_PASSPHRASE: '' }
     const people = await Promise.all(['alice', 'bob'].map(async name => {
       const dir = join(root, name)
@@ -85,6 +85,23 @@ describe('tui: two real hyphae processes in tmux', { skip: tmuxVersion == null ?
     assert.match(aliceSees, /\d\d:\d\d ✓✓ alice: hello from alice/)
     assert.match(aliceSees, /\d\d:\d\d +bob: hi alice, bob here/)
     assert.match(aliceSees, / [1-9]\d* conn · /, 'the status bar counts the connection')
+
+    // a group: Alice makes one and sends Bob its invite; Bob joins from the conversation and writes
+    const type = async (name: string, text: string): Promise<void> => {
+      await tmux('send-keys', '-t', name, '-l', text)
+      await waitScreen(name, s => s.includes(`› ${text}`), `the typed ${JSON.stringify(text)}`)
+      await tmux('send-keys', '-t', name, 'Enter')
+    }
+    await type('alice', '/group new club')
+    await waitScreen('alice', s => s.includes('club · 1 member'), 'the new group open')
+    await type('alice', '/group invite bob')
+    await waitScreen('alice', s => s.includes('sent bob the invite to club'), 'the invite sent')
+    await waitScreen('bob', s => s.includes('Join my group "club"'), 'alice\'s invite')
+    await type('bob', '/join')
+    await waitScreen('bob', s => s.includes('joined club'), 'bob in the group')
+    await type('bob', 'hello club')
+    const groupSeen = await waitScreen('alice', s => /bob: hello club/.test(s), 'bob\'s message in the group')
+    assert.match(groupSeen, /─ bob joined/, 'and his join')
 
     // Ctrl+C stops each node cleanly: the process exits 0
     for (const p of people) {
