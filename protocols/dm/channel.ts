@@ -1,4 +1,4 @@
-import { lpStream, Queue, type LengthPrefixedStream } from '@libp2p/utils'
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { MAX_FRAME_BYTES, TIMEOUT } from './constants.ts'
 import { ChannelClosedError } from './errors.ts'
 import { decodeFrame, isOversized } from './frame.ts'
@@ -15,24 +15,35 @@ export interface ChannelInit {
   onClose(): void
 }
 
+interface Turn extends Deferred<void> {
+  /** release() gave this send a slot */
+  granted: boolean
+}
+
 /**
  * Our one long-lived outbound stream to a peer. Envelopes are written in the order send() was
  * called, up to maxInFlight unacked at once; the peer answers each with an Ack carrying its id,
- * which settles every send waiting on that id.
+ * which settles every send waiting on that id. Frames handed over together (a round of the
+ * outbox) go out in one write.
  */
 export class OutboundChannel {
   readonly stream: Stream
   private readonly lp: LengthPrefixedStream<Stream>
-  private readonly queue: Queue<AckStatus>
   private readonly pending = new Map<string, Array<Deferred<AckStatus>>>()
   private readonly init: ChannelInit
   private error?: Error
+  /** sends holding a slot (written or about to be, not yet settled) */
+  private inFlight = 0
+  /** sends waiting for a slot, first come first served */
+  private readonly waiting: Turn[] = []
+  /** frames for the next write, and what that write settles */
+  private frames: Uint8Array[] = []
+  private written?: Deferred<void>
 
   constructor (stream: Stream, init: ChannelInit) {
     this.stream = stream
     this.init = init
     this.lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-    this.queue = new Queue({ concurrency: init.maxInFlight })
     void this.readAcks()
   }
 
@@ -42,21 +53,20 @@ export class OutboundChannel {
 
   /** Writes an encoded Envelope frame and resolves with the peer's ack status. */
   async send (id: Uint8Array, frame: Uint8Array, signal: AbortSignal): Promise<AckStatus> {
-    return this.queue.add(async (options) => {
-      const jobSignal = options.signal ?? signal
-      const key = idKey(id)
-      const waiter = deferred<AckStatus>()
-      waiter.promise.catch(() => {})
-      const waiters = this.pending.get(key) ?? []
-      waiters.push(waiter)
-      this.pending.set(key, waiters)
-      try {
-        await this.write(frame, jobSignal)
-        return await abortable(waiter.promise, jobSignal)
-      } finally {
-        this.forget(key, waiter)
-      }
-    }, { signal })
+    await this.slot(signal)
+    const key = idKey(id)
+    const waiter = deferred<AckStatus>()
+    waiter.promise.catch(() => {})
+    const waiters = this.pending.get(key) ?? []
+    waiters.push(waiter)
+    this.pending.set(key, waiters)
+    try {
+      await this.write(frame, signal)
+      return await abortable(waiter.promise, signal)
+    } finally {
+      this.forget(key, waiter)
+      this.release()
+    }
   }
 
   /** Writes a frame that expects no answer (a receipt). */
@@ -68,16 +78,62 @@ export class OutboundChannel {
     this.fail(err)
   }
 
+  /** Waits for one of the maxInFlight slots, behind every send that asked before. */
+  private async slot (signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted()
+    if (this.error != null) throw this.error
+    if (this.inFlight < this.init.maxInFlight && this.waiting.length === 0) {
+      this.inFlight++
+      return
+    }
+    const turn: Turn = { granted: false, ...deferred<void>() }
+    this.waiting.push(turn)
+    try {
+      // release() hands its slot over: inFlight stays counted for us
+      await abortable(turn.promise, signal)
+    } catch (err) {
+      const at = this.waiting.indexOf(turn)
+      if (at >= 0) this.waiting.splice(at, 1)
+      else if (turn.granted) this.release()
+      throw err
+    }
+  }
+
+  private release (): void {
+    const next = this.waiting.shift()
+    if (next == null) { this.inFlight--; return }
+    next.granted = true
+    next.resolve()
+  }
+
+  /** Queues the frame for the write that goes out once the current microtask run is over. */
   private async write (frame: Uint8Array, signal: AbortSignal): Promise<void> {
     if (this.error != null) throw this.error
+    this.frames.push(frame)
+    let written = this.written
+    if (written == null) {
+      written = this.written = deferred<void>()
+      written.promise.catch(() => {})
+      queueMicrotask(() => { this.flush() })
+    }
     try {
-      await this.lp.write(frame, { signal })
+      await abortable(written.promise, signal)
     } catch (err: any) {
       if (signal.aborted) throw err
       this.init.log('write failed - %e', err)
       this.fail(new ChannelClosedError())
       throw this.error ?? err
     }
+  }
+
+  private flush (): void {
+    const frames = this.frames
+    const written = this.written
+    this.frames = []
+    this.written = undefined
+    if (written == null || frames.length === 0) return
+    if (this.error != null) { written.reject(this.error); return }
+    this.lp.writeV(frames).then(() => { written.resolve() }, err => { written.reject(err) })
   }
 
   private async readAcks (): Promise<void> {
@@ -134,6 +190,7 @@ export class OutboundChannel {
       for (const waiter of waiters) waiter.reject(err)
     }
     this.pending.clear()
+    for (const turn of this.waiting.splice(0)) turn.reject(err)
     this.init.onClose()
     if (this.stream.status === 'open') {
       // the peer reads our close as "no more envelopes" and closes its side in turn

@@ -129,6 +129,36 @@ describe('dm protocol between two nodes', () => {
     }
   })
 
+  it('keeps at most maxInFlight envelopes unacked, in order, and never writes a send aborted while it waits its turn', async () => {
+    let a: DmNode | undefined
+    let b: DmNode | undefined
+    try {
+      [a, b] = await Promise.all([createDmNode({ maxInFlight: 2 }), createDmNode()])
+      const calls: string[][] = []
+      let release = (): void => {}
+      const held = new Promise<void>(resolve => { release = resolve })
+      b.dm.onMessages = async (_from, messages) => {
+        calls.push(messages.map(m => m.message.body))
+        await held
+        return messages.map(() => AckStatus.STORED)
+      }
+      await connect(a, b)
+      const envelopes = await Promise.all(Array.from({ length: 10 }, async (_, i) => seal(a!, b!, `m${i}`, BigInt(i + 1))))
+      const controller = new AbortController()
+      const sends = envelopes.map(async (e, i) => a!.dm.send(b!.libp2p.peerId, e, i === 5 ? { signal: controller.signal } : {}))
+      await until(() => calls.length === 1, 'the first batch')
+      controller.abort()
+      await assert.rejects(sends[5], { name: 'AbortError' })
+      release()
+      const statuses = await Promise.allSettled(sends)
+      assert.deepEqual(statuses.map(s => s.status === 'fulfilled' ? s.value : 'rejected'), envelopes.map((_, i) => i === 5 ? 'rejected' : AckStatus.STORED))
+      assert.deepEqual(calls.flat(), envelopes.map((_, i) => `m${i}`).filter(body => body !== 'm5'), 'in order, and the aborted one never written')
+      assert.ok(calls.every(c => c.length <= 2), `never more than 2 unacked: ${JSON.stringify(calls.map(c => c.length))}`)
+    } finally {
+      await stopAll(a, b)
+    }
+  })
+
   it('delivers read receipts, split into frames of at most MAX_RECEIPT_IDS', async () => {
     let a: DmNode | undefined
     let b: DmNode | undefined
