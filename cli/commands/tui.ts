@@ -1,5 +1,8 @@
 import { identityExists, isIdentityEncrypted } from '../../node/identity.ts'
+import { socketPath } from '../../node/config.ts'
 import { createMessenger } from '../../node/index.ts'
+import { daemonRunning } from '../rpc/client.ts'
+import { RemoteMessenger } from '../rpc/remote-messenger.ts'
 import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
 import { dataDirOf, nodeInitOf } from '../open-node.ts'
 import type { OpenInit } from '../tui/components/Launcher.tsx'
@@ -11,7 +14,9 @@ export const TUI_HELP = `usage: hyphae [tui] [--listen MA...] [--bootstrap MA...
 
 The terminal UI: your conversations, message requests and the node's status in one screen.
 On first run it creates your identity (a nickname and an optional passphrase). Press ? in
-it for every key and command; Ctrl+C stops the node and quits (the outbox is kept).
+it for every key and command; Ctrl+C stops the node and quits (the outbox is kept). When a
+\`hyphae daemon\` already runs the profile, it attaches to that node instead, and Ctrl+C
+detaches (the daemon keeps running).
 
   --listen MA        listen multiaddr (repeatable or comma-separated);
                      default TCP and WebSockets on every interface, same ports as last run
@@ -38,13 +43,22 @@ export async function tuiCommand (args: string[], io: Io): Promise<number> {
   const envPassphrase = env != null && env !== '' ? env : undefined
 
   // the UI's modules load only when the UI runs: every other command starts as fast as before
-  const [{ createElement }, { render }, { Launcher }] = await Promise.all([import('react'), import('ink'), import('../tui/components/Launcher.tsx')])
-  let messenger: Messenger | undefined
+  const [{ createElement }, { render }, { Launcher }, { App }] = await Promise.all([import('react'), import('ink'), import('../tui/components/Launcher.tsx'), import('../tui/app.tsx')])
+  // a daemon already runs this profile (for a bot, a script): attach to it rather than fail on its lock
+  const socket = socketPath(dataDir)
+  const remote = exists && await daemonRunning(socket) ? await RemoteMessenger.attach(socket) : undefined
+  if (remote != null && ['listen', 'bootstrap', 'no-mdns'].some(flag => parsed.values[flag] != null)) {
+    io.err('a hyphae daemon already runs this profile: attaching to it (its own --listen, --bootstrap and --no-mdns apply)')
+  }
+  let messenger: Messenger | undefined = remote
   const open = async (o: OpenInit): Promise<Messenger> => {
     messenger = await createMessenger({ ...init, dataDir, passphrase: o.passphrase, nickname: o.nickname, create: o.create })
     return messenger
   }
-  const instance = render(createElement(Launcher, { profile: { dataDir, exists, encrypted }, envPassphrase, open }), {
+  const tree = remote != null
+    ? createElement(App, { messenger: remote })
+    : createElement(Launcher, { profile: { dataDir, exists, encrypted }, envPassphrase, open })
+  const instance = render(tree, {
     exitOnCtrlC: false, // the app stops the node first
     alternateScreen: true,
     interactive: true,
@@ -57,6 +71,8 @@ export async function tuiCommand (args: string[], io: Io): Promise<number> {
   // a terminal that went away fails every write (EIO, EPIPE): stop the node rather than crash
   const onWriteError = (): void => { instance.unmount() }
   process.stdout.on('error', onWriteError)
+  let daemonGone = false
+  if (remote != null) remote.onDetach = () => { daemonGone = true; instance.unmount() }
   let result: QuitResult | undefined
   try {
     result = await instance.waitUntilExit() as QuitResult | undefined
@@ -66,6 +82,10 @@ export async function tuiCommand (args: string[], io: Io): Promise<number> {
     if (result == null) outbox = await messenger?.outboxSize().catch(() => undefined)
     await messenger?.stop().catch(() => {})
     result ??= outbox != null ? { outbox } : undefined
+  }
+  if (remote != null) {
+    io.out(daemonGone ? 'the hyphae daemon stopped: detached' : 'detached; the hyphae daemon keeps running')
+    return daemonGone ? 1 : 0
   }
   if (result != null && result.outbox > 0) io.out(`${result.outbox} message${result.outbox === 1 ? '' : 's'} wait in the outbox; they go out the next time hyphae runs`)
   return 0

@@ -27,6 +27,10 @@ export function createRpcMethods (messenger: Messenger): Record<string, RpcMetho
     doctor: async () => messenger.doctor(),
     'relay.stats': async () => (messenger as { relayStats?: () => Promise<unknown> }).relayStats?.() ?? null,
     status: async () => ({ ...(await messenger.status()), outbox: await messenger.outboxSize() }),
+    'outbox.size': async () => ({ outbox: await messenger.outboxSize() }),
+    'nickname.set': async p => { await messenger.setNickname(str(p, 'nickname')); return {} },
+    'peers.find': async p => ({ addresses: await messenger.findPeer(str(p, 'peerId')) }),
+    'peers.connect': async p => { await messenger.connect(str(p, 'target')); return {} },
     'contacts.add': async p => messenger.addContact(str(p, 'invite'), optStr(p, 'nickname')),
     'contacts.list': async () => messenger.listContacts(),
     'contacts.rename': async p => messenger.renameContact(str(p, 'contact'), str(p, 'nickname')),
@@ -53,22 +57,28 @@ export function createRpcMethods (messenger: Messenger): Record<string, RpcMetho
   }
 }
 
-/** After `subscribe`, this connection gets `message`, `receipt`, `group.message` and `group.receipt` notifications until it closes. */
+/** After `subscribe`, this connection gets `message`, `receipt`, `group.message`, `group.receipt`, `peer.connect` and `peer.disconnect` notifications until it closes. */
 function subscribe (messenger: Messenger, connection: RpcConnection): { subscribed: string[] } {
   const onMessage = (evt: CustomEvent): void => { send('message', evt.detail) }
   const onReceipt = (evt: CustomEvent): void => { send('receipt', evt.detail) }
   const onGroupMessage = (evt: CustomEvent): void => { send('group.message', evt.detail) }
   const onGroupReceipt = (evt: CustomEvent): void => { send('group.receipt', evt.detail) }
+  const onPeerConnect = (evt: CustomEvent): void => { send('peer.connect', { peerId: evt.detail }) }
+  const onPeerDisconnect = (evt: CustomEvent): void => { send('peer.disconnect', { peerId: evt.detail }) }
   const send = (method: string, params: unknown): void => { connection.notify(method, params) }
   messenger.addEventListener('message', onMessage)
   messenger.addEventListener('receipt', onReceipt)
   messenger.addEventListener('group:message', onGroupMessage)
   messenger.addEventListener('group:receipt', onGroupReceipt)
+  messenger.addEventListener('peer:connect', onPeerConnect)
+  messenger.addEventListener('peer:disconnect', onPeerDisconnect)
   connection.onClose(() => {
     messenger.removeEventListener('message', onMessage)
     messenger.removeEventListener('receipt', onReceipt)
     messenger.removeEventListener('group:message', onGroupMessage)
     messenger.removeEventListener('group:receipt', onGroupReceipt)
+    messenger.removeEventListener('peer:connect', onPeerConnect)
+    messenger.removeEventListener('peer:disconnect', onPeerDisconnect)
   })
-  return { subscribed: ['message', 'receipt', 'group.message', 'group.receipt'] }
+  return { subscribed: ['message', 'receipt', 'group.message', 'group.receipt', 'peer.connect', 'peer.disconnect'] }
 }

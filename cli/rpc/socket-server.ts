@@ -42,7 +42,20 @@ export async function serveJsonRpc (path: string, methods: Record<string, RpcMet
   }
 
   await unlink(path).catch(() => {})
-  const server = createServer(socket => { handleConnection(socket, rpc) })
+  const sockets = new Set<Socket>()
+  const server = createServer(socket => {
+    sockets.add(socket)
+    socket.once('close', () => { sockets.delete(socket) })
+    handleConnection(socket, rpc)
+  })
+  // closing the server closes its connections too: a subscribed client (a bot, an attached
+  // terminal UI) never ends its own, and would otherwise hold the daemon's shutdown for ever
+  const closeServer = server.close.bind(server)
+  server.close = (callback?: (err?: Error) => void) => {
+    closeServer(callback)
+    for (const socket of sockets) socket.destroy()
+    return server
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     // umask-free: create the socket, then restrict it before anyone is told it exists
