@@ -2,16 +2,9 @@ import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
 import { cleanup } from 'ink-testing-library'
 import { FakeMessenger, fakeInvite, fakePeerId } from './fake-messenger.ts'
-import { renderApp, type Harness } from './harness.tsx'
+import { enter, line, renderApp } from './harness.tsx'
 import { KEYS, poll } from './poll.ts'
 import { isCommand, parseCommand } from '../../../cli/tui/commands.ts'
-
-const line = (screen: string, text: string): string => screen.split('\n').find(l => l.includes(text)) ?? ''
-
-/** types a composer line and presses Enter */
-function enter (h: Harness, text: string): void {
-  h.press('\u0015', text, KEYS.enter)
-}
 
 describe('tui: the slash-command parser', () => {
   it('parses every command', () => {

@@ -1,3 +1,4 @@
+import { pageOf } from './fake-messenger.ts'
 import type { GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, MessengerEvents } from '../../../node/messenger.ts'
 
 const GROUP_PREFIX = 'hyphae://group/'
@@ -176,14 +177,7 @@ export class FakeGroups {
 
   async listGroupMessages (group: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> {
     this.host.record('listGroupMessages', group, options)
-    const list = this.resolve(group).messages
-    const limit = Math.max(1, Math.min(options.limit ?? 50, 1000))
-    let end = list.length
-    if (options.before != null) {
-      const at = list.findIndex(m => m.id === options.before)
-      if (at >= 0) end = at
-    }
-    return list.slice(Math.max(0, end - limit), end)
+    return pageOf(this.resolve(group).messages, options)
   }
 
   async markGroupRead (group: string): Promise<void> {

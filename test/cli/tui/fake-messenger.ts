@@ -9,6 +9,17 @@ const INVITE_PREFIX = 'hyphae://invite/'
 const RANK: Record<MessageStatus, number> = { queued: 0, sent: 1, failed: 2, delivered: 3, read: 4, received: 0 }
 const EVENTS = ['message', 'receipt', 'group:message', 'group:receipt', 'peer:connect', 'peer:disconnect'] as const
 
+/** What the store's paging does: `limit` (50, at most 1000) messages ending before `before`. */
+export function pageOf<T extends { id: string }> (list: T[], options: { limit?: number, before?: string } = {}): T[] {
+  const limit = Math.max(1, Math.min(options.limit ?? 50, 1000))
+  let end = list.length
+  if (options.before != null) {
+    const at = list.findIndex(m => m.id === options.before)
+    if (at >= 0) end = at
+  }
+  return list.slice(Math.max(0, end - limit), end)
+}
+
 let counter = 0
 /** A peer id that looks like one (the TUI never parses them). */
 export function fakePeerId (tag: string): string {
@@ -297,14 +308,7 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
   async listMessages (ref: string, options: { limit?: number, before?: string } = {}): Promise<MessageRecord[]> {
     this.record('listMessages', ref, options)
     await new Promise(resolve => setTimeout(resolve, this.latency))
-    const list = this.messagesOf(this.resolve(ref).peerId)
-    const limit = Math.max(1, Math.min(options.limit ?? 50, 1000))
-    let end = list.length
-    if (options.before != null) {
-      const at = list.findIndex(m => m.id === options.before)
-      if (at >= 0) end = at
-    }
-    return list.slice(Math.max(0, end - limit), end)
+    return pageOf(this.messagesOf(this.resolve(ref).peerId), options)
   }
 
   async markRead (ref: string): Promise<string[]> {

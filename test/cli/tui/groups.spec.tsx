@@ -3,15 +3,8 @@ import { afterEach, describe, it } from 'node:test'
 import { cleanup } from 'ink-testing-library'
 import { fakeGroupInvite } from './fake-groups.ts'
 import { FakeMessenger, fakePeerId } from './fake-messenger.ts'
-import { renderApp, type Harness } from './harness.tsx'
+import { enter, line, renderApp } from './harness.tsx'
 import { KEYS, poll } from './poll.ts'
-
-const line = (screen: string, text: string): string => screen.split('\n').find(l => l.includes(text)) ?? ''
-
-/** types a composer line and presses Enter */
-function enter (h: Harness, text: string): void {
-  h.press('\u0015', text, KEYS.enter)
-}
 
 /** a node with a contact bob (online) and a group "book club" carol runs, with bob and carol in it */
 function withGroup (): { fake: FakeMessenger, bob: string, carol: string, group: string } {

@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library'
 import { App } from '../../../cli/tui/app.tsx'
-import { screen, waitForScreen } from './poll.ts'
+import { KEYS, screen, waitForScreen } from './poll.ts'
 import type { Messenger } from '../../../node/messenger.ts'
 
 export type Harness = ReturnType<typeof render> & {
@@ -34,4 +34,14 @@ export function harness (tree: React.ReactElement, size: { columns?: number, row
 /** `<App messenger={fake}/>` in a 100x24 terminal unless told otherwise. */
 export function renderApp (messenger: Messenger, options: { columns?: number, rows?: number, welcome?: boolean, bell?: boolean } = {}): Harness {
   return harness(<App messenger={messenger} welcome={options.welcome} bell={options.bell} />, options)
+}
+
+/** The first line of a screen that contains `text` ('' when none does). */
+export function line (screen: string, text: string): string {
+  return screen.split('\n').find(l => l.includes(text)) ?? ''
+}
+
+/** Clears the composer, types a line and presses Enter. */
+export function enter (h: Harness, text: string): void {
+  h.press('\u0015', text, KEYS.enter)
 }

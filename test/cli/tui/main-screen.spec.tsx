@@ -3,12 +3,11 @@ import { afterEach, describe, it } from 'node:test'
 import { cleanup } from 'ink-testing-library'
 import stringWidth from 'string-width'
 import { FakeMessenger, fakePeerId } from './fake-messenger.ts'
-import { renderApp } from './harness.tsx'
+import { line, renderApp } from './harness.tsx'
 import { KEYS, poll } from './poll.ts'
 import { COMMAND_HELP } from '../../../cli/tui/commands.ts'
 import { KEYS as HELP_KEYS } from '../../../cli/tui/components/HelpOverlay.tsx'
 
-const line = (screen: string, text: string): string => screen.split('\n').find(l => l.includes(text)) ?? ''
 const at = (y: number, m: number, d: number, h: number, min: number): number => new Date(y, m - 1, d, h, min).getTime()
 
 describe('tui: the main screen', () => {
