@@ -39,8 +39,7 @@ export function createInbox (components: InboxComponents): Inbox {
       if (contact?.state === 'blocked') return messages.map(() => AckStatus.REFUSED_BLOCKED)
       const statuses: AckStatus[] = messages.map(() => AckStatus.UNAVAILABLE)
       const ids = messages.map(({ message }) => hex(message.id))
-      // the dedupe check for all of them in one read
-      const known = await components.messages.byId.getMany(ids)
+      const known = ids.map(id => components.messages.hasSync(id))
       const seen = new Set<string>()
       let clock = await components.messages.clock(peer)
       let ops: BatchOp[] = []
@@ -74,7 +73,7 @@ export function createInbox (components: InboxComponents): Inbox {
           continue
         }
         const id = ids[i]
-        if (known[i] != null || seen.has(id)) { statuses[i] = AckStatus.DUPLICATE; continue }
+        if (known[i] || seen.has(id)) { statuses[i] = AckStatus.DUPLICATE; continue }
         seen.add(id)
         const lamport = Number(message.lamport)
         clock = Math.max(clock, lamport)

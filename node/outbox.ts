@@ -163,7 +163,7 @@ export class Outbox {
       while (this.settled.length > 0) {
         const batch = this.settled.splice(0, this.settled.length)
         try {
-          const found = await this.c.messages.statusOpsByKey(batch.map(s => ({ key: messageKey(s.conversation, s.lamport, s.id), status: s.status })))
+          const found = this.c.messages.statusOpsByKey(batch.map(s => ({ key: messageKey(s.conversation, s.lamport, s.id), status: s.status })))
           const changes = await Promise.all(batch.map(async (s, i) => found[i] ?? this.c.messages.statusOps(s.id, s.status)))
           await this.c.messages.batch([...changes.flat(), ...batch.map(s => this.c.store.deleteOp(s.entry))])
           batch.forEach((s, i) => {

@@ -60,6 +60,15 @@ export class MessagesStore {
     return (await this.byId.get(id)) != null
   }
 
+  /**
+   * has(), answered on this thread: a new id is a miss that LevelDB's bloom filters settle from
+   * memory, which costs far less than a trip through the thread pool (every message received
+   * asks this once).
+   */
+  hasSync (id: string): boolean {
+    return this.byId.getSync(id) != null
+  }
+
   async get (id: string): Promise<MessageRecord | undefined> {
     const key = await this.byId.get(id)
     return key == null ? undefined : this.messages.get(key)
@@ -113,14 +122,14 @@ export class MessagesStore {
   }
 
   /**
-   * statusOps for many messages at once, found by their keys in `messages` (see messageKey):
-   * one read for all of them. One list per message (empty when it is already past `status`),
-   * or undefined when there is no message at that key.
+   * statusOps for messages found by their keys in `messages` (see messageKey), read on this
+   * thread: records written moments ago, still in LevelDB's memtable or block cache (the
+   * outbox asks this for every message acked). One list per message (empty when it is already
+   * past `status`), or undefined when there is no message at that key.
    */
-  async statusOpsByKey (changes: Array<{ key: string, status: MessageStatus }>): Promise<Array<BatchOp[] | undefined>> {
-    const records = await this.messages.getMany(changes.map(c => c.key))
-    return changes.map(({ key, status }, i) => {
-      const record = records[i]
+  statusOpsByKey (changes: Array<{ key: string, status: MessageStatus }>): Array<BatchOp[] | undefined> {
+    return changes.map(({ key, status }) => {
+      const record = this.messages.getSync(key)
       if (record == null) return undefined
       if (STATUS_RANK[record.status] >= STATUS_RANK[status]) return []
       return [{ type: 'put', sublevel: this.messages, key, value: { ...record, status } }]
