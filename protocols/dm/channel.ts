@@ -57,11 +57,13 @@ export class OutboundChannel {
     const key = idKey(id)
     const waiter = deferred<AckStatus>()
     waiter.promise.catch(() => {})
-    const waiters = this.pending.get(key) ?? []
-    waiters.push(waiter)
-    this.pending.set(key, waiters)
     try {
-      await this.write(frame, signal)
+      if (this.error != null) throw this.error
+      const waiters = this.pending.get(key) ?? []
+      waiters.push(waiter)
+      this.pending.set(key, waiters)
+      // a failed write fails the channel, which rejects the waiter: one wait covers both
+      void this.queue(frame)
       return await abortable(waiter.promise, signal)
     } finally {
       this.forget(key, waiter)
@@ -71,7 +73,8 @@ export class OutboundChannel {
 
   /** Writes a frame that expects no answer (a receipt). */
   async post (frame: Uint8Array, signal: AbortSignal): Promise<void> {
-    await this.write(frame, signal)
+    if (this.error != null) throw this.error
+    await abortable(this.queue(frame), signal)
   }
 
   close (err: Error): void {
@@ -106,9 +109,11 @@ export class OutboundChannel {
     next.resolve()
   }
 
-  /** Queues the frame for the write that goes out once the current microtask run is over. */
-  private async write (frame: Uint8Array, signal: AbortSignal): Promise<void> {
-    if (this.error != null) throw this.error
+  /**
+   * Adds the frame to the write that goes out once the current run of microtasks is over, and
+   * resolves once that write has been handed to the stream. A failed write fails the channel.
+   */
+  private queue (frame: Uint8Array): Promise<void> {
     this.frames.push(frame)
     let written = this.written
     if (written == null) {
@@ -116,14 +121,7 @@ export class OutboundChannel {
       written.promise.catch(() => {})
       queueMicrotask(() => { this.flush() })
     }
-    try {
-      await abortable(written.promise, signal)
-    } catch (err: any) {
-      if (signal.aborted) throw err
-      this.init.log('write failed - %e', err)
-      this.fail(new ChannelClosedError())
-      throw this.error ?? err
-    }
+    return written.promise
   }
 
   private flush (): void {
@@ -133,7 +131,11 @@ export class OutboundChannel {
     this.written = undefined
     if (written == null || frames.length === 0) return
     if (this.error != null) { written.reject(this.error); return }
-    this.lp.writeV(frames).then(() => { written.resolve() }, err => { written.reject(err) })
+    this.lp.writeV(frames).then(() => { written.resolve() }, err => {
+      this.init.log('write failed - %e', err)
+      this.fail(new ChannelClosedError())
+      written.reject(this.error ?? err)
+    })
   }
 
   private async readAcks (): Promise<void> {

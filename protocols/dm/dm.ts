@@ -31,6 +31,8 @@ export class DirectMessagesService implements Startable, DirectMessages {
   private readonly maxStrikes: number
   private readonly runOnLimitedConnection: boolean
   private readonly channels = new Map<string, Promise<OutboundChannel>>()
+  /** the channels of `channels` that have opened, for sends that need not wait on anything */
+  private readonly ready = new Map<string, OutboundChannel>()
   private readonly inbound = new Set<Stream>()
   private readonly strikeCounts = new Map<string, number>()
   private readonly inboundContext: InboundContext
@@ -79,6 +81,7 @@ export class DirectMessagesService implements Startable, DirectMessages {
       opening.then(channel => { channel.close(err) }, () => {})
     }
     this.channels.clear()
+    this.ready.clear()
     for (const stream of this.inbound) {
       stream.close({ signal: AbortSignal.timeout(this.timeout) }).catch(e => { stream.abort(e) })
     }
@@ -193,6 +196,8 @@ export class DirectMessagesService implements Startable, DirectMessages {
   private async channel (peer: PeerId, signal: AbortSignal): Promise<OutboundChannel> {
     if (!this.started) throw new ServiceStoppedError()
     const key = peer.toString()
+    const ready = this.ready.get(key)
+    if (ready?.isOpen === true) return ready
     let opening = this.channels.get(key)
     if (opening != null) {
       const existing = await abortable(opening, signal).catch(err => {
@@ -228,9 +233,11 @@ export class DirectMessagesService implements Startable, DirectMessages {
       log: this.log,
       onStrike: reason => { this.strike(peer, reason) },
       onClose: () => {
+        if (this.ready.get(key) === channel) this.ready.delete(key)
         void this.channels.get(key)?.then(c => { if (c === channel) this.channels.delete(key) }, () => {})
       }
     })
+    this.ready.set(key, channel)
     return channel
   }
 
