@@ -5,26 +5,28 @@
  * time until the last of the other N-1 nodes has it ("time to all") and how many got it.
  * Baseline: one hop, a 1 KiB frame one way on a bare stream (same clock, same process).
  *
- * `gossipFanout()` is exported so that bench/group-fanout.ts can run it as its own baseline.
+ * `gossipFanout()` is exported so that bench/group-fanout.ts can run it as its own baseline, on
+ * the same graph as the group (fanout.ts holds what the two share).
  */
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { waitFor } from '../test/fixtures/index.ts'
 import { createBareNode, stopAll } from './bare.ts'
+import { DIALS_PER_NODE, edgesOf, exemptLoopback, FanoutTally, meshed, randomEdges, type Edge, type TallySummary } from './fanout.ts'
 import { payload, sinkPair } from './pairs.ts'
 import { figure, type Bench, type BenchContext, type BenchResult } from './report.ts'
-import { now, round, summarize, type Summary } from './stats.ts'
+import { now, rounded, summarize, type Summary } from './stats.ts'
 import type { Libp2p } from '@libp2p/interface'
 
 const TOPIC = 'hyphae-bench/fanout'
 /** The options node/libp2p-options.ts gives gossipsub (kept in step by hand: it does not export them). */
 const HYPHAE_GOSSIPSUB = { allowPublishToZeroTopicPeers: true, globalSignaturePolicy: 'StrictSign' as const, maxInboundDataLength: 1024 * 1024 }
-/** how many earlier nodes each new node dials */
-const DIALS_PER_NODE = 3
 
 export interface FanoutOptions {
   nodes: number
   messages: number
+  /** the connections to open (fanout.ts); default: each new node dials DIALS_PER_NODE random earlier ones */
+  edges?: Edge[]
   /**
    * ms to wait for one message to reach every node before publishing the next (default 2000):
    * one at a time, so that a message's time to all is its own and not a queue's
@@ -34,19 +36,19 @@ export interface FanoutOptions {
   grace?: number
   /** ms to wait for every node to have min(4, its connections) mesh peers (default 30000) */
   meshTimeout?: number
+  /** exempt 127.0.0.1 from gossipsub's IP colocation penalty (fanout.ts exemptLoopback); default false */
+  exemptLoopback?: boolean
+  /** ms to leave the network alone once meshed, before the first publication (default 0) */
+  settleMs?: number
+  /** called once the mesh is measured, before the first publication (e.g. to read memory) */
+  onReady?: () => void | Promise<void>
   log?: (message: string) => void
 }
 
-export interface FanoutResult {
+export interface FanoutResult extends TallySummary {
   nodes: number
   messages: number
   connections: number
-  /** ms until every other node had a message, over the messages every node got */
-  timeToAll: Summary | null
-  /** ms until any one node had it (first hop) */
-  firstArrival: Summary | null
-  /** deliveries / (messages x (nodes - 1)) */
-  deliveryRatio: number
   /** ms to start the nodes, connect them and form the mesh */
   setupMs: number
   /** whether every node had min(4, its connections) mesh peers before the first publication */
@@ -65,23 +67,19 @@ function meshSize (node: PubsubNode): number {
 export async function gossipFanout (options: FanoutOptions): Promise<FanoutResult> {
   const log = options.log ?? (() => {})
   const perMessageTimeout = options.perMessageTimeout ?? 2000
-  const grace = options.grace ?? 2000
   const nodes: PubsubNode[] = []
   const t0 = now()
   try {
     for (let i = 0; i < options.nodes; i++) {
       nodes.push(await createBareNode<{ pubsub: GossipSub }>({ identify: identify(), pubsub: gossipsub(HYPHAE_GOSSIPSUB) } as any))
     }
-    // a connected graph: every node dials a few distinct earlier ones
-    for (let i = 1; i < nodes.length; i++) {
-      const targets = new Set<number>()
-      while (targets.size < Math.min(i, DIALS_PER_NODE)) targets.add(Math.floor(Math.random() * i))
-      for (const t of targets) await nodes[i].dial(nodes[t].getMultiaddrs())
-    }
+    if (options.exemptLoopback === true) for (const n of nodes) exemptLoopback(n.services.pubsub)
+    // a connected graph: the later node of each pair dials the earlier one
+    for (const [a, b] of options.edges ?? randomEdges(nodes.length)) await nodes[b].dial(nodes[a].getMultiaddrs())
     for (const n of nodes) n.services.pubsub.subscribe(TOPIC)
     // every node meshed with as many peers as it can get, up to gossipsub's D_lo of 4; a mesh
     // that is not complete by then is measured as it is (the delivery ratio shows the cost)
-    const meshFormed = await waitFor(() => nodes.every(n => meshSize(n) >= Math.min(4, n.getConnections().length)), {
+    const meshFormed = await waitFor(() => meshed(nodes.map(meshSize), nodes.map(n => n.getConnections().length)), {
       timeout: options.meshTimeout ?? 30_000,
       interval: 100,
       message: 'the gossipsub mesh to form'
@@ -89,47 +87,32 @@ export async function gossipFanout (options: FanoutOptions): Promise<FanoutResul
     const meshSizes = nodes.map(meshSize)
     if (!meshFormed) log(`the mesh did not fully form (mesh sizes: ${meshSizes.join(' ')}); measuring it as it is`)
     const setupMs = now() - t0
-    const pairs = new Set(nodes.flatMap(n => n.getConnections().map(c => [n.peerId.toString(), c.remotePeer.toString()].sort().join())))
-    const connections = pairs.size
+    const connections = edgesOf(nodes.map(n => n.peerId.toString()), i => nodes[i].getConnections().map(c => c.remotePeer.toString())).length
     log(`${nodes.length} nodes, ${connections} connections, mesh formed in ${Math.round(setupMs)} ms`)
+    if ((options.settleMs ?? 0) > 0) await new Promise(resolve => setTimeout(resolve, options.settleMs))
+    await options.onReady?.()
 
-    const published: number[] = []
-    const arrivals: number[][] = Array.from({ length: options.messages }, () => [])
+    const tally = new FanoutTally(options.messages, nodes.length)
     const listeners = nodes.map((n, idx) => {
       const onMessage = (evt: CustomEvent<any>): void => {
         if (evt.detail.topic !== TOPIC) return
         const data: Uint8Array = evt.detail.data
-        const k = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0)
-        if (k < options.messages && idx !== k % nodes.length) arrivals[k].push(now())
+        tally.arrive(new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0), idx)
       }
       n.services.pubsub.addEventListener('message', onMessage)
       return () => { n.services.pubsub.removeEventListener('message', onMessage) }
     })
     try {
       const body = payload()
-      const expected = nodes.length - 1
       for (let k = 0; k < options.messages; k++) {
         const data = Uint8Array.from(body)
         new DataView(data.buffer).setUint32(0, k)
-        published[k] = now()
+        tally.publish(k, k % nodes.length)
         await nodes[k % nodes.length].services.pubsub.publish(TOPIC, data)
-        await waitFor(() => arrivals[k].length >= expected, { timeout: perMessageTimeout, interval: 1, message: `message ${k} at every node` }).catch(() => {})
+        await tally.complete(k, perMessageTimeout)
       }
-      await waitFor(() => arrivals.every(a => a.length >= expected), { timeout: grace, interval: 50, message: 'every message at every node' }).catch(() => {})
-      const complete = arrivals.map((a, k) => a.length >= expected ? Math.max(...a) - published[k] : undefined).filter(v => v != null)
-      const first = arrivals.map((a, k) => a.length > 0 ? Math.min(...a) - published[k] : undefined).filter(v => v != null)
-      const delivered = arrivals.reduce((sum, a) => sum + Math.min(a.length, expected), 0)
-      return {
-        nodes: nodes.length,
-        messages: options.messages,
-        connections,
-        timeToAll: complete.length > 0 ? summarize(complete) : null,
-        firstArrival: first.length > 0 ? summarize(first) : null,
-        deliveryRatio: delivered / (options.messages * expected),
-        setupMs,
-        meshFormed,
-        meshSizes
-      }
+      await tally.allComplete(options.grace ?? 2000)
+      return { nodes: nodes.length, messages: options.messages, connections, ...tally.summary(), setupMs, meshFormed, meshSizes }
     } finally {
       for (const off of listeners) off()
     }
@@ -156,9 +139,6 @@ export async function oneHop (samples: number): Promise<Summary> {
   }
 }
 
-const rounded = (s: Summary | null): Record<string, number> | null =>
-  s == null ? null : Object.fromEntries(Object.entries(s).map(([k, v]) => [k, k === 'n' ? v : round(v)]))
-
 export async function run (ctx: BenchContext): Promise<BenchResult> {
   const size = ctx.quick ? 20 : 100
   const messages = ctx.quick ? 30 : 200
@@ -177,6 +157,7 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
       ...result,
       timeToAll: rounded(result.timeToAll),
       firstArrival: rounded(result.firstArrival),
+      perMember: rounded(result.perMember),
       setupMs: Math.round(result.setupMs),
       oneHopMs: rounded(hop),
       messageBytes: 1024,

@@ -66,6 +66,11 @@ export function round (value: number): number {
   return Number(value.toPrecision(3))
 }
 
+/** A summary with its times rounded for a report (n kept whole); null stays null. */
+export function rounded (s: Summary | null): Record<string, number> | null {
+  return s == null ? null : Object.fromEntries(Object.entries(s).map(([k, v]) => [k, k === 'n' ? v : round(v)]))
+}
+
 /** Milliseconds since an arbitrary origin, with sub-millisecond resolution. */
 export function now (): number {
   return performance.now()
