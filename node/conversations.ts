@@ -51,7 +51,7 @@ export class Conversations {
     const replyTo = options.replyTo != null ? unhex(options.replyTo) : undefined
     if (replyTo != null && replyTo.byteLength !== MESSAGE_ID_BYTES) throw new InvalidArgumentError('replyTo must be a message id')
     const peer = contact.peerId
-    const record = await this.c.mutex.run(peer, async () => {
+    const { record, key, bytes } = await this.c.mutex.run(peer, async () => {
       const lamport = (await this.c.messages.clock(peer)) + 1
       const envelope = await sealEnvelope({ senderKey: this.c.key, recipient: publicKeyOf(contact), lamport: BigInt(lamport), body: text, replyTo })
       const record: MessageRecord = {
@@ -66,12 +66,14 @@ export class Conversations {
         status: 'queued'
       }
       const ops = this.c.messages.putOps(record, lamport)
-      ops.push(this.c.outbox.putOp(this.c.outbox.nextKey(peer, record.id), Envelope.encode(envelope)))
+      const key = this.c.outbox.nextKey(peer, record.id)
+      const bytes = Envelope.encode(envelope)
+      ops.push(this.c.outbox.putOp(key, bytes))
       await this.c.messages.batch(ops)
-      return record
+      return { record, key, bytes }
     })
     this.c.onStored(record)
-    this.c.delivery.kick(peer)
+    this.c.delivery.queued(peer, key, bytes)
     return { id: record.id, status: record.status }
   }
 
@@ -82,8 +84,10 @@ export class Conversations {
   async sendControl (peer: string, recipient: PublicKey, control: Uint8Array): Promise<string> {
     const envelope = await sealEnvelope({ senderKey: this.c.key, recipient, lamport: 0n, body: '', control })
     const id = hex(envelope.id)
-    await this.c.messages.batch([this.c.outbox.putOp(this.c.outbox.nextKey(peer, id), Envelope.encode(envelope))])
-    this.c.delivery.kick(peer)
+    const key = this.c.outbox.nextKey(peer, id)
+    const bytes = Envelope.encode(envelope)
+    await this.c.messages.batch([this.c.outbox.putOp(key, bytes)])
+    this.c.delivery.queued(peer, key, bytes)
     return id
   }
 

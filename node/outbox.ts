@@ -40,6 +40,14 @@ export class Outbox {
   private readonly running = new Map<string, Promise<void>>()
   private readonly again = new Set<string>()
   private readonly retries = new Map<string, { attempts: number, timer?: ReturnType<typeof setTimeout> }>()
+  /**
+   * Per peer, entries written since the last read of its queue, when together with what that
+   * read returned they are everything its queue on disk holds: the next round takes them from
+   * here instead of reading them back. Missing: the next round reads the disk.
+   */
+  private readonly fresh = new Map<string, { entries: OutboxEntry[], lastKey: string }>()
+  /** entries handed over while a round reads the peer's queue */
+  private readonly collecting = new Map<string, OutboxEntry[]>()
   /** acked envelopes waiting to be marked and taken off the outbox */
   private readonly settled: Settled[] = []
   private writing = false
@@ -56,6 +64,7 @@ export class Outbox {
   /** Stops new rounds; rounds under way end when libp2p stops (the DM service rejects their sends). */
   stop (): void {
     this.controller.abort()
+    this.fresh.clear()
     this.c.libp2p.removeEventListener('peer:connect', this.onConnect)
     for (const r of this.retries.values()) clearTimeout(r.timer)
   }
@@ -70,6 +79,24 @@ export class Outbox {
     const retry = this.retries.get(peer)
     if (retry == null) return // nothing waiting for this peer
     clearTimeout(retry.timer)
+    this.kick(peer)
+  }
+
+  /** An entry was written to the peer's queue (durably: call after the batch): deliver it. */
+  queued (peer: string, key: string, envelope: Uint8Array): void {
+    const collecting = this.collecting.get(peer)
+    const fresh = this.fresh.get(peer)
+    if (collecting != null) {
+      collecting.push({ key, envelope })
+    } else if (fresh != null) {
+      if (key > fresh.lastKey) {
+        fresh.entries.push({ key, envelope })
+        fresh.lastKey = key
+      } else {
+        // written out of order: only the disk knows where it goes
+        this.fresh.delete(peer)
+      }
+    }
     this.kick(peer)
   }
 
@@ -103,8 +130,53 @@ export class Outbox {
 
   /** One round: reach the peer, send every queued envelope in order. False means retry later. */
   private async flushOnce (peer: string): Promise<boolean> {
-    const entries = await this.c.store.forPeer(peer, BATCH)
+    const entries = await this.take(peer)
     if (entries.length === 0) return true
+    let ok = false
+    try {
+      ok = await this.deliverAll(peer, entries)
+    } finally {
+      // what a failed round leaves undelivered is on disk: the next round reads it from there
+      if (!ok) this.fresh.delete(peer)
+    }
+    return ok
+  }
+
+  /**
+   * The next entries of the peer's queue, oldest first: those handed over since the last read
+   * when they are known to be all there is, else read from disk. Rounds run one at a time per
+   * peer and a round ends once each of its entries is acked and gone or has failed, so what the
+   * disk holds then is exactly what was not delivered.
+   */
+  private async take (peer: string): Promise<OutboxEntry[]> {
+    const fresh = this.fresh.get(peer)
+    if (fresh != null) return fresh.entries.splice(0, BATCH)
+    const collecting: OutboxEntry[] = []
+    this.collecting.set(peer, collecting)
+    let entries: OutboxEntry[]
+    try {
+      entries = await this.c.store.forPeer(peer, BATCH)
+    } finally {
+      this.collecting.delete(peer)
+    }
+    if (entries.length < BATCH) {
+      // the read has the whole queue as it was when the read began; of what was handed over
+      // meanwhile, what it does not have was written later
+      const read = new Set(entries.map(e => e.key))
+      const next = { entries: [] as OutboxEntry[], lastKey: entries.at(-1)?.key ?? '' }
+      let inOrder = true
+      for (const entry of collecting) {
+        if (read.has(entry.key)) continue
+        if (entry.key <= next.lastKey) { inOrder = false; break }
+        next.entries.push(entry)
+        next.lastKey = entry.key
+      }
+      if (inOrder) this.fresh.set(peer, next)
+    }
+    return entries
+  }
+
+  private async deliverAll (peer: string, entries: OutboxEntry[]): Promise<boolean> {
     const peerId = peerIdFromString(peer)
     const contact = await this.c.contacts.get(peer)
     try {
@@ -179,6 +251,11 @@ export class Outbox {
       this.writing = false
     }
   }
+}
+
+interface OutboxEntry {
+  key: string
+  envelope: Uint8Array
 }
 
 interface Settled {
