@@ -1,7 +1,7 @@
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { MAX_FRAME_BYTES, TIMEOUT } from './constants.ts'
 import { ChannelClosedError } from './errors.ts'
-import { decodeFrame, isOversized } from './frame.ts'
+import { decodeFrame, isOversized, writeFrames } from './frame.ts'
 import { abortable, deferred, idKey, type Deferred } from './utils.ts'
 import type { Ack, AckStatus, Frame } from './pb/dm.ts'
 import type { Logger, Stream } from '@libp2p/interface'
@@ -110,8 +110,8 @@ export class OutboundChannel {
   }
 
   /**
-   * Adds the frame to the write that goes out once the current run of microtasks is over, and
-   * resolves once that write has been handed to the stream. A failed write fails the channel.
+   * Adds the frame to the next write, and resolves once that write has been handed to the
+   * stream. A failed write fails the channel.
    */
   private queue (frame: Uint8Array): Promise<void> {
     this.frames.push(frame)
@@ -119,7 +119,10 @@ export class OutboundChannel {
     if (written == null) {
       written = this.written = deferred<void>()
       written.promise.catch(() => {})
-      queueMicrotask(() => { this.flush() })
+      // with envelopes unacked, acks are on their way and each frees a turn: wait for the event
+      // loop to deliver them all, so the envelopes they let through share one write
+      if (this.inFlight > this.frames.length) setImmediate(() => { this.flush() })
+      else queueMicrotask(() => { this.flush() })
     }
     return written.promise
   }
@@ -131,7 +134,7 @@ export class OutboundChannel {
     this.written = undefined
     if (written == null || frames.length === 0) return
     if (this.error != null) { written.reject(this.error); return }
-    this.lp.writeV(frames).then(() => { written.resolve() }, err => {
+    writeFrames(this.stream, frames).then(() => { written.resolve() }, err => {
       this.init.log('write failed - %e', err)
       this.fail(new ChannelClosedError())
       written.reject(this.error ?? err)

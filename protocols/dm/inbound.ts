@@ -1,6 +1,6 @@
-import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import { lpStream } from '@libp2p/utils'
 import { MAX_FRAME_BYTES, MAX_IN_FLIGHT } from './constants.ts'
-import { decodeFrame, encodeFrame, isOversized } from './frame.ts'
+import { decodeFrame, encodeFrame, isOversized, writeFrames } from './frame.ts'
 import { deferred, type Deferred } from './utils.ts'
 import type { AckStatus, Envelope, Frame } from './pb/dm.ts'
 import type { Logger, PeerId, Stream } from '@libp2p/interface'
@@ -84,7 +84,7 @@ export async function serveInbound (stream: Stream, from: PeerId, ctx: InboundCo
     const batch = frames.splice(0, frames.length)
     taken?.resolve()
     try {
-      await handle(batch, lp, from, ctx)
+      await handle(batch, stream, from, ctx)
     } catch (err: any) {
       ctx.log('inbound stream from %p failed - %e', from, err)
       stream.abort(err)
@@ -102,7 +102,7 @@ export async function serveInbound (stream: Stream, from: PeerId, ctx: InboundCo
 }
 
 /** Handles frames in order: each run of envelopes in one call to receive(), its acks in one write. */
-async function handle (batch: Frame[], lp: LengthPrefixedStream<Stream>, from: PeerId, ctx: InboundContext): Promise<void> {
+async function handle (batch: Frame[], stream: Stream, from: PeerId, ctx: InboundContext): Promise<void> {
   let i = 0
   while (i < batch.length) {
     const frame = batch[i]
@@ -111,7 +111,7 @@ async function handle (batch: Frame[], lp: LengthPrefixedStream<Stream>, from: P
       while (i < batch.length && batch[i].envelope != null) envelopes.push(batch[i++].envelope as Envelope)
       const statuses = await ctx.receive(from, envelopes)
       const acks = envelopes.map((envelope, j) => encodeFrame({ ack: { id: envelope.id, status: statuses[j] } }))
-      await lp.writeV(acks, { signal: AbortSignal.timeout(ctx.timeout) })
+      await writeFrames(stream, acks, { signal: AbortSignal.timeout(ctx.timeout) })
       continue
     }
     i++
