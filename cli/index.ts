@@ -1,18 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { UsageError } from './args.ts'
-import { daemonCommand } from './commands/daemon.ts'
-import { idCommand } from './commands/id.ts'
-import { initCommand } from './commands/init.ts'
-import { rpcCommand } from './commands/rpc.ts'
-import { contactsCommand } from './commands/contacts.ts'
-import { groupCommand } from './commands/group.ts'
-import { inviteCommand } from './commands/invite.ts'
-import { messagesCommand, sendCommand } from './commands/messages.ts'
-import { requestsCommand } from './commands/requests.ts'
-import { isTerminal, tuiCommand } from './commands/tui.ts'
-import { relayCommand } from './commands/relay.ts'
-import { doctorCommand } from './commands/doctor.ts'
 import { processIo, type Io } from './io.ts'
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
@@ -47,34 +35,50 @@ environment:
   HYPHAE_HOME        the profile directory
   HYPHAE_PASSPHRASE  the passphrase of an encrypted identity key`
 
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
-  init: initCommand,
-  id: idCommand,
-  rpc: rpcCommand,
-  invite: inviteCommand,
-  contacts: contactsCommand,
-  group: groupCommand,
-  requests: requestsCommand,
-  send: sendCommand,
-  messages: messagesCommand,
-  tui: tuiCommand,
-  relay: relayCommand,
-  doctor: doctorCommand,
-  daemon: async (args, io) => daemonCommand(args, io, 'daemon'),
-  start: async (args, io) => daemonCommand(args, io, 'start')
+type Command = (args: string[], io: Io) => Promise<number>
+
+/**
+ * Each command's module is loaded when it runs, not at start: a daemon then loads neither the
+ * terminal UI, nor the QR code encoder, nor the relay's Prometheus metrics.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  init: async () => (await import('./commands/init.ts')).initCommand,
+  id: async () => (await import('./commands/id.ts')).idCommand,
+  rpc: async () => (await import('./commands/rpc.ts')).rpcCommand,
+  invite: async () => (await import('./commands/invite.ts')).inviteCommand,
+  contacts: async () => (await import('./commands/contacts.ts')).contactsCommand,
+  group: async () => (await import('./commands/group.ts')).groupCommand,
+  requests: async () => (await import('./commands/requests.ts')).requestsCommand,
+  send: async () => (await import('./commands/messages.ts')).sendCommand,
+  messages: async () => (await import('./commands/messages.ts')).messagesCommand,
+  tui: async () => (await import('./commands/tui.ts')).tuiCommand,
+  relay: async () => (await import('./commands/relay.ts')).relayCommand,
+  doctor: async () => (await import('./commands/doctor.ts')).doctorCommand,
+  daemon: async () => {
+    const { daemonCommand } = await import('./commands/daemon.ts')
+    return async (args, io) => daemonCommand(args, io, 'daemon')
+  },
+  start: async () => {
+    const { daemonCommand } = await import('./commands/daemon.ts')
+    return async (args, io) => daemonCommand(args, io, 'start')
+  }
 }
 
 /** Runs one command; returns the exit code. Every failure is one clear line on stderr. */
 export async function main (argv: string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv
   try {
-    if (command === '--help' || command === '-h' || command === 'help' || (command == null && !isTerminal())) { io.out(HELP); return 0 }
+    if (command === '--help' || command === '-h' || command === 'help') { io.out(HELP); return 0 }
     if (command === '--version' || command === '-v') { io.out(VERSION); return 0 }
     // no command, or only flags: the terminal UI
-    if (command == null || command.startsWith('-')) return await tuiCommand(argv, io)
-    const run = COMMANDS[command]
-    if (run == null) throw new UsageError(`unknown command ${JSON.stringify(command)}`)
-    return await run(rest, io)
+    if (command == null || command.startsWith('-')) {
+      const { isTerminal, tuiCommand } = await import('./commands/tui.ts')
+      if (command == null && !isTerminal()) { io.out(HELP); return 0 }
+      return await tuiCommand(argv, io)
+    }
+    const load = COMMANDS[command]
+    if (load == null) throw new UsageError(`unknown command ${JSON.stringify(command)}`)
+    return await (await load())(rest, io)
   } catch (err: any) {
     if (err instanceof UsageError) {
       io.err(`hyphae: ${err.message} (see hyphae --help)`)

@@ -65,6 +65,10 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
     const saved = await profile.meta.lastListen()
     const mailboxStore = init.relay != null ? new LevelMailboxStore(profile.db) : undefined
     const templates = init.listen ?? DEFAULT_LISTEN
+    // prom-client and its dependencies are ~90 modules: loaded only by the node that serves them
+    const metrics = init.metrics === true
+      ? (await import('@libp2p/prometheus-metrics')).prometheusMetrics({ collectDefaultMetrics: true, preserveExistingMetrics: true })
+      : undefined
     const build = (listen: string[]): ReturnType<typeof buildLibp2pOptions> => buildLibp2pOptions({
       privateKey: profile.key,
       datastore,
@@ -77,7 +81,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
       // every node takes a slot on relays it meets (bootstrap list, invites, mDNS, the DHT): that
       // is where its mailbox is; it searches for one only while it is not publicly reachable
       relayClient: init.relayClient ?? true,
-      metrics: init.metrics,
+      metrics,
       relay: init.relay != null && mailboxStore != null ? { ...init.relay, mailboxStore } : undefined
     })
     const startNode = async (listen: string[]): Promise<HyphaeMessenger> => {

@@ -8,7 +8,6 @@ import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
-import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
@@ -42,8 +41,8 @@ export interface NodeOptions {
   relayClient?: boolean
   /** serve as a relay: circuit-relay-v2 server, DHT server, mailboxes */
   relay?: RelayServerOptions
-  /** collect libp2p's metrics in prom-client's default registry */
-  metrics?: boolean
+  /** libp2p's metrics (a relay passes @libp2p/prometheus-metrics, which nothing else loads) */
+  metrics?: Libp2pOptions['metrics']
 }
 
 export interface RelayServerOptions {
@@ -65,7 +64,7 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
     privateKey: opts.privateKey,
     datastore: opts.datastore,
     logger: opts.logger,
-    metrics: opts.metrics === true ? prometheusMetrics({ collectDefaultMetrics: true, preserveExistingMetrics: true }) : undefined,
+    metrics: opts.metrics,
     addresses: {
       // each '/p2p-circuit' asks the relay transport for a slot on a relay it finds: two, so
       // that losing one relay (seized, blocked) leaves contacts a path and a mailbox
