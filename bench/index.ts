@@ -30,8 +30,7 @@ export const BENCHES: Entry[] = [
   { name: 'dm-rtt', tags: ['dm'], file: './dm-rtt.ts' },
   { name: 'dm-throughput', tags: ['dm'], file: './dm-throughput.ts' },
   { name: 'gossip-baseline', tags: ['gossip', 'group'], file: './gossip-baseline.ts' },
-  // built next to groups (node/groups, protocols/group); runs once the file exists
-  { name: 'group-fanout', tags: ['gossip', 'group'], file: './group-fanout.ts', optional: true },
+  { name: 'group-fanout', tags: ['gossip', 'group'], file: './group-fanout.ts' },
   { name: 'dht', tags: ['network'], file: './dht.ts' },
   { name: 'cold-start', tags: ['process'], file: './cold-start.ts' },
   { name: 'idle-memory', tags: ['memory', 'process'], file: './idle-memory.ts' },
