@@ -123,12 +123,13 @@ export class FanoutTally {
     return true
   }
 
-  summary (): TallySummary {
+  /** Over messages `from` (e.g. past a warm-up) to the last published. */
+  summary (from = 0): TallySummary {
     const tta: number[] = []
     const first: number[] = []
     const each: number[] = []
     let delivered = 0
-    for (let k = 0; k < this.published.length; k++) {
+    for (let k = from; k < this.published.length; k++) {
       const times = [...this.arrivals[k].values()].map(at => at - this.published[k])
       if (times.length === 0) continue
       delivered += times.length
@@ -141,7 +142,7 @@ export class FanoutTally {
       timeToAll: summary(tta),
       firstArrival: summary(first),
       perMember: summary(each),
-      deliveryRatio: this.expected === 0 ? 1 : delivered / (this.messages * this.expected),
+      deliveryRatio: this.expected === 0 ? 1 : delivered / ((this.messages - from) * this.expected),
       complete: tta.length
     }
   }

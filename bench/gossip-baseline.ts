@@ -38,6 +38,8 @@ export interface FanoutOptions {
   meshTimeout?: number
   /** exempt 127.0.0.1 from gossipsub's IP colocation penalty (fanout.ts exemptLoopback); default false */
   exemptLoopback?: boolean
+  /** messages published first and left out of the figures (default 0) */
+  warmup?: number
   /** ms to leave the network alone once meshed, before the first publication (default 0) */
   settleMs?: number
   /** called once the mesh is measured, before the first publication (e.g. to read memory) */
@@ -92,7 +94,9 @@ export async function gossipFanout (options: FanoutOptions): Promise<FanoutResul
     if ((options.settleMs ?? 0) > 0) await new Promise(resolve => setTimeout(resolve, options.settleMs))
     await options.onReady?.()
 
-    const tally = new FanoutTally(options.messages, nodes.length)
+    const warmup = options.warmup ?? 0
+    const total = warmup + options.messages
+    const tally = new FanoutTally(total, nodes.length)
     const listeners = nodes.map((n, idx) => {
       const onMessage = (evt: CustomEvent<any>): void => {
         if (evt.detail.topic !== TOPIC) return
@@ -104,7 +108,7 @@ export async function gossipFanout (options: FanoutOptions): Promise<FanoutResul
     })
     try {
       const body = payload()
-      for (let k = 0; k < options.messages; k++) {
+      for (let k = 0; k < total; k++) {
         const data = Uint8Array.from(body)
         new DataView(data.buffer).setUint32(0, k)
         tally.publish(k, k % nodes.length)
@@ -112,7 +116,7 @@ export async function gossipFanout (options: FanoutOptions): Promise<FanoutResul
         await tally.complete(k, perMessageTimeout)
       }
       await tally.allComplete(options.grace ?? 2000)
-      return { nodes: nodes.length, messages: options.messages, connections, ...tally.summary(), setupMs, meshFormed, meshSizes }
+      return { nodes: nodes.length, messages: options.messages, connections, ...tally.summary(warmup), setupMs, meshFormed, meshSizes }
     } finally {
       for (const off of listeners) off()
     }

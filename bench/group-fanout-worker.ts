@@ -14,8 +14,7 @@
  *          --members N --messages M --graph FILE [--form-timeout MS] [--mesh-timeout MS]
  *          [--per-message-timeout MS] [--grace MS] [--profile FILE]
  *
- * --profile FILE writes a CPU profile of the sending phase alone (hyphae side), for
- * profile-summary.ts.
+ * --profile FILE writes a CPU profile of the sending phase alone, for profile-summary.ts.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
@@ -46,6 +45,8 @@ const messages = Number(values.messages)
 const perMessageTimeout = Number(values['per-message-timeout'])
 const grace = Number(values.grace)
 const meshTimeout = Number(values['mesh-timeout'])
+/** messages sent first on both sides and left out of the figures */
+const WARMUP = 5
 const print = (line: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(line) + '\n') }
 const log = (message: string): void => { print({ event: 'log', message }) }
 
@@ -74,6 +75,12 @@ async function startProfile (): Promise<Session> {
   return session
 }
 
+async function stopProfile (session: Session, file: string): Promise<void> {
+  const { profile } = await session.post('Profiler.stop')
+  session.disconnect()
+  await writeFile(file, JSON.stringify(profile))
+}
+
 async function hyphae (): Promise<void> {
   let network: Network | undefined
   try {
@@ -87,12 +94,8 @@ async function hyphae (): Promise<void> {
     const t0 = now()
     const closedBefore = net.closedEnds()
     const session = values.profile != null ? await startProfile() : undefined
-    const run = await groupFanout(net, messages, perMessageTimeout, grace)
-    if (session != null && values.profile != null) {
-      const { profile } = await session.post('Profiler.stop')
-      session.disconnect()
-      await writeFile(values.profile, JSON.stringify(profile))
-    }
+    const run = await groupFanout(net, messages, perMessageTimeout, grace, WARMUP)
+    if (session != null && values.profile != null) await stopProfile(session, values.profile)
     const { nodes: _, network: __, closedEnds, ...about } = net
     print({
       event: 'result', side: 'hyphae', members, messages, connections: net.edges.length, sendMs: now() - t0, ...about, edges: undefined, ...run,
@@ -108,10 +111,17 @@ async function hyphae (): Promise<void> {
 async function bare (): Promise<void> {
   const edges: Edge[] = values.graph != null ? JSON.parse(await readFile(values.graph, 'utf8')) : randomEdges(members)
   let setupLag: Record<string, number> | undefined
+  let session: Session | undefined
   const result = await gossipFanout({
-    nodes: members, messages, edges, exemptLoopback: true, settleMs: QUIET_MS, meshTimeout, perMessageTimeout, grace, log,
-    onReady: () => { setupLag = lagMs(); memory('ready') }
+    nodes: members, messages, edges, warmup: WARMUP, exemptLoopback: true, settleMs: QUIET_MS, meshTimeout, perMessageTimeout, grace, log,
+    onReady: async () => {
+      setupLag = lagMs()
+      memory('ready')
+      if (values.profile != null) session = await startProfile()
+    }
   })
+  // (this profile also has the nodes stopping: gossipFanout stops them before it returns)
+  if (session != null && values.profile != null) await stopProfile(session, values.profile)
   print({ event: 'result', side: 'bare', members, ...result, eventLoopDelayMs: { setup: setupLag, sending: lagMs() } })
 }
 

@@ -52,7 +52,7 @@ interface Side {
 async function runSide (side: 'hyphae' | 'bare', s: Settings, graph: string | undefined, log: (m: string) => void): Promise<Side> {
   const started = performance.now()
   // joining, settling and settling again after the redials are each bounded by formTimeout
-  const deadline = 3 * s.formTimeout + s.meshTimeout + s.messages * s.perMessageTimeout + s.grace + s.members * 500 + 120_000
+  const deadline = 3 * s.formTimeout + s.meshTimeout + (s.messages + 10) * s.perMessageTimeout + s.grace + s.members * 500 + 120_000
   const child = new JsonLineChild(process.execPath, [
     '--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', join(ROOT, 'bench', 'group-fanout-worker.ts'),
     '--side', side, '--members', String(s.members), '--messages', String(s.messages), ...(graph != null ? ['--graph', graph] : []),

@@ -18,13 +18,15 @@ export interface GroupFanoutRun extends TallySummary {
 }
 
 /**
- * Sends `messages` texts of 1 KiB one at a time from a rotating member; per message, when each
- * other member emitted it as a 'group:message' (stored). The next is sent once every member has
- * the previous one, or after `perMessageTimeout`; then stragglers get `grace` ms.
+ * Sends `warmup` + `messages` texts of 1 KiB one at a time from a rotating member; per message,
+ * when each other member emitted it as a 'group:message' (stored). The next is sent once every
+ * member has the previous one, or after `perMessageTimeout`; then stragglers get `grace` ms. The
+ * first `warmup` are left out of the figures.
  */
-export async function groupFanout (net: GroupNetwork, messages: number, perMessageTimeout: number, grace: number): Promise<GroupFanoutRun> {
+export async function groupFanout (net: GroupNetwork, messages: number, perMessageTimeout: number, grace: number, warmup = 0): Promise<GroupFanoutRun> {
   const { nodes, group } = net
-  const tally = new FanoutTally(messages, nodes.length)
+  const total = warmup + messages
+  const tally = new FanoutTally(total, nodes.length)
   const listeners = nodes.map((node, i) => {
     const onMessage = (evt: CustomEvent<GroupMessageRecord>): void => {
       const m = evt.detail
@@ -35,12 +37,12 @@ export async function groupFanout (net: GroupNetwork, messages: number, perMessa
   })
   const sendReturned: number[] = []
   try {
-    for (let k = 0; k < messages; k++) {
+    for (let k = 0; k < total; k++) {
       const publisher = k % nodes.length
       const t0 = now()
       tally.publish(k, publisher, t0)
       await nodes[publisher].sendGroupMessage(group, messageText(k))
-      sendReturned.push(now() - t0)
+      if (k >= warmup) sendReturned.push(now() - t0)
       await tally.complete(k, perMessageTimeout)
     }
     await tally.allComplete(grace)
@@ -55,5 +57,5 @@ export async function groupFanout (net: GroupNetwork, messages: number, perMessa
     validation.rejected += s.rejected
     for (const [why, count] of Object.entries(s.reasons)) validation.reasons[why] = (validation.reasons[why] ?? 0) + count
   }
-  return { ...tally.summary(), sendReturned, validation }
+  return { ...tally.summary(warmup), sendReturned, validation }
 }
