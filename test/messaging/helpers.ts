@@ -2,20 +2,28 @@ import { createServer } from 'node:net'
 import type { HyphaeMessenger } from '../../node/hyphae-messenger.ts'
 import type { MessageRecord, ReceiptEvent } from '../../node/messenger.ts'
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, read, released). */
-export async function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** below Linux's ephemeral range (32768-60999): a port there can be taken at any moment as the
+ * source port of some outgoing connection (even a dial to the dead node itself, on loopback) */
+const STABLE_PORTS = { from: 20_000, to: 32_000 }
+
+async function canListen (port: number): Promise<boolean> {
+  return new Promise(resolve => {
     const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address != null ? address.port : 0
-      server.close(() => {
-        if (port > 0) resolve(port)
-        else reject(new Error('no port'))
-      })
-    })
+    server.once('error', () => { resolve(false) })
+    server.listen(port, '127.0.0.1', () => { server.close(() => { resolve(true) }) })
   })
+}
+
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago, outside the ephemeral range: a node that
+ * is killed and restarted on it (its invite names it) finds it free again.
+ */
+export async function freePort (): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const port = STABLE_PORTS.from + Math.floor(Math.random() * (STABLE_PORTS.to - STABLE_PORTS.from))
+    if (await canListen(port)) return port
+  }
+  throw new Error(`no free port between ${STABLE_PORTS.from} and ${STABLE_PORTS.to} after 100 tries`)
 }
 
 /** `n` distinct free ports. */

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { BIN, runCli } from '../run-cli.ts'
+import { freePort } from '../../messaging/helpers.ts'
 import { poll } from './poll.ts'
 
 const exec = promisify(execFile)
@@ -15,15 +15,6 @@ const SOCKET = `hyphae-tui-test-${process.pid}`
 const tmux = async (...args: string[]): Promise<string> => (await exec('tmux', ['-u', '-L', SOCKET, ...args])).stdout
 const tmuxVersion = await exec('tmux', ['-V']).then(r => r.stdout.trim(), () => undefined)
 if (tmuxVersion == null) console.log('# skipping the tmux end-to-end test: tmux is not installed (apt-get install tmux)')
-
-/** a TCP port nobody listens on now, kept by the profile so its invite stays valid */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 
