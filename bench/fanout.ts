@@ -56,6 +56,16 @@ export function edgesOf (ids: string[], remotes: (index: number) => string[]): E
   return [...pairs.values()].sort((x, y) => x[0] - y[0] || x[1] - y[1])
 }
 
+/** The sizes of the connected pieces of a graph of `nodes` nodes, largest first (one piece: connected). */
+export function pieces (nodes: number, edges: Edge[]): number[] {
+  const parent = Array.from({ length: nodes }, (_, i) => i)
+  const root = (i: number): number => { while (parent[i] !== i) { parent[i] = parent[parent[i]]; i = parent[i] } return i }
+  for (const [a, b] of edges) parent[root(a)] = root(b)
+  const sizes = new Map<number, number>()
+  for (let i = 0; i < nodes; i++) sizes.set(root(i), (sizes.get(root(i)) ?? 0) + 1)
+  return [...sizes.values()].sort((x, y) => y - x)
+}
+
 /** Whether every node has min(MESH_WANTED, its connections) mesh peers. */
 export function meshed (meshSizes: number[], connections: number[]): boolean {
   return meshSizes.every((m, i) => m >= Math.min(MESH_WANTED, connections[i]))

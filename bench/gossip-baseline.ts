@@ -148,8 +148,8 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
   const messages = ctx.quick ? 30 : 200
   ctx.log(`bare one-hop latency, then gossipsub fan-out over ${size} nodes, ${messages} messages`)
   const hop = await oneHop(ctx.quick ? 200 : 1000)
-  // a node left with an empty mesh stays so for gossipsub's 60 s prune backoff: waiting longer does not help
-  const result = await gossipFanout({ nodes: size, messages, log: ctx.log, meshTimeout: ctx.quick ? 5_000 : 20_000, perMessageTimeout: ctx.quick ? 1_000 : 2_000 })
+  // every node here is 127.0.0.1: without the exemption the best-connected ones are meshless or deaf (fanout.ts)
+  const result = await gossipFanout({ nodes: size, messages, exemptLoopback: true, log: ctx.log, meshTimeout: ctx.quick ? 5_000 : 20_000, perMessageTimeout: ctx.quick ? 1_000 : 2_000 })
   const tta = result.timeToAll
   return {
     figures: [

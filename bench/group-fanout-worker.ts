@@ -20,7 +20,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { randomEdges, type Edge } from './fanout.ts'
+import { pieces, randomEdges, type Edge } from './fanout.ts'
 import { gossipFanout } from './gossip-baseline.ts'
 import { formGroupNetwork, QUIET_MS } from './group-network.ts'
 import { groupFanout } from './group-send.ts'
@@ -99,7 +99,7 @@ async function hyphae (): Promise<void> {
     const { nodes: _, network: __, closedEnds, ...about } = net
     print({
       event: 'result', side: 'hyphae', members, messages, connections: net.edges.length, sendMs: now() - t0, ...about, edges: undefined, ...run,
-      closedSending: closedEnds() - closedBefore, eventLoopDelayMs: { setup: setupLag, sending: lagMs() }
+      closedSending: closedEnds() - closedBefore, pieces: pieces(members, net.edges), eventLoopDelayMs: { setup: setupLag, sending: lagMs() }
     })
   } finally {
     const t = now()

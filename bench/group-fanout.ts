@@ -34,7 +34,7 @@ function settings (members: number, quick: boolean): Settings {
     messages: quick ? 20 : members >= 500 ? 30 : 100,
     // joining and settling cost O(members²) deliveries and history items, all on one thread
     formTimeout: 60_000 + members * (quick ? 1_000 : 3_000),
-    // a node whose mesh peers all pruned it stays meshless for the 60 s prune backoff: waiting longer does not help
+    // a mesh not formed by then is measured as it is (a note says so)
     meshTimeout: quick ? 5_000 : 20_000,
     perMessageTimeout: Math.max(2_000, members * 10),
     grace: quick ? 3_000 : 5_000
@@ -132,6 +132,7 @@ function detail (side: Side, members: number): Record<string, unknown> {
     membersMissingJoins: r.membersMissingJoins,
     validation: r.validation,
     dialFailures: r.dialFailures,
+    pieces: Array.isArray(r.pieces) ? { count: r.pieces.length, largest: r.pieces[0], alone: r.pieces.filter((p: number) => p === 1).length } : undefined,
     connectionEndsClosed: r.closedForming != null ? { forming: r.closedForming, sending: r.closedSending } : undefined,
     redialled: r.redialled,
     eventLoopDelayMs: r.eventLoopDelayMs,
@@ -167,6 +168,10 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
       if (h != null && h.settled !== true) out.notes!.push(`${n} members: the joins had not settled when sending started`)
       if (h != null && h.closedForming > 0) {
         out.notes!.push(`${n} members: ${h.closedForming} connection ends closed while the group formed (libp2p's connection monitor, pings over 5 s), ${h.redialled} connections of the starting graph dialled again, ${h.closedSending} ends closed while sending; ${round(100 * h.joinsHeld)}% of the joins held by then`)
+      }
+      const split = (h?.pieces ?? []) as number[]
+      if (split.length > 1) {
+        out.notes!.push(`${n} members: the group's graph had fallen into ${split.length} pieces by the time sending started (the largest ${split[0]} members, ${split.filter(p => p === 1).length} members alone): no message can reach every member, on either side; at this size these figures describe what one process holds together, not fan-out`)
       }
       if (hyphae.result?.meshFormed === false || bare.result?.meshFormed === false) out.notes!.push(`${n} members: a mesh was not fully formed when sending started (hyphae ${hyphae.result?.meshFormed}, bare ${bare.result?.meshFormed})`)
     }
