@@ -167,7 +167,7 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
       const h = hyphae.result
       if (h != null && h.settled !== true) out.notes!.push(`${n} members: the joins had not settled when sending started`)
       if (h != null && h.closedForming > 0) {
-        out.notes!.push(`${n} members: ${h.closedForming} connection ends closed while the group formed (libp2p's connection monitor, pings over 5 s), ${h.redialled} connections of the starting graph dialled again, ${h.closedSending} ends closed while sending; ${round(100 * h.joinsHeld)}% of the joins held by then`)
+        out.notes!.push(`${n} members: ${h.closedForming} connection ends closed while the group formed (under this load, mostly libp2p's connection monitor aborting connections whose pings took over 5 s), ${h.redialled} connections of the starting graph dialled again, ${h.closedSending} ends closed while sending; ${round(100 * h.joinsHeld)}% of the joins held by then`)
       }
       const split = (h?.pieces ?? []) as number[]
       if (split.length > 1) {
