@@ -12,7 +12,7 @@ export interface Conversation {
   /** a contact is connected (groups: always false) */
   online: boolean
   unread: number
-  /** the newest message's time, for ordering; when added, for a silent contact */
+  /** requests: the newest message's time, for ordering (contacts: when added) */
   lastAt: number
   /** contacts and requests */
   contact?: ContactInfo
@@ -60,10 +60,9 @@ export function useConversations (messenger: Messenger, activeId: string | undef
     const mine = ++generation.current
     try {
       const [contacts, requests, groups] = await Promise.all([messenger.listContacts(), messenger.listRequests(), messenger.listGroups()])
-      const direct = await Promise.all(contacts.filter(c => c.state === 'contact').map(async (c): Promise<Conversation> => {
-        // the newest message: for ordering only; the unread count is the node's own
-        const [last] = await messenger.listMessages(c.peerId, { limit: 1 }).catch(() => [])
-        return { id: c.peerId, kind: 'contact', title: c.nickname, online: c.online, unread: c.unread ?? 0, lastAt: last?.sentAt ?? c.addedAt, contact: c }
+      // contacts are listed by name, so their newest message is not read here; the unread count is the node's own
+      const direct = contacts.filter(c => c.state === 'contact').map((c): Conversation => ({
+        id: c.peerId, kind: 'contact', title: c.nickname, online: c.online, unread: c.unread, lastAt: c.addedAt, contact: c
       }))
       const pending = requests.filter(r => r.state === 'request').map((r): Conversation => ({
         id: r.peerId, kind: 'request', title: r.nickname, online: r.online, unread: r.messages, lastAt: r.last?.sentAt ?? r.addedAt, contact: r
