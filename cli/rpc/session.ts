@@ -66,7 +66,14 @@ export class RpcSession {
       const line = this.buffer.slice(0, nl)
       this.buffer = this.buffer.slice(nl + 1)
       if (line.trim() === '') continue
-      const msg = JSON.parse(line)
+      let msg: any
+      try {
+        msg = JSON.parse(line)
+      } catch {
+        // not JSON: nothing to answer or to dispatch; the calls waiting keep waiting (their timeout bounds them)
+        continue
+      }
+      if (msg == null || typeof msg !== 'object') continue
       if (msg.id == null && typeof msg.method === 'string') {
         this.onNotification(msg.method, msg.params)
         continue
