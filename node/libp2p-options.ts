@@ -102,7 +102,13 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
         allowPublishToZeroTopicPeers: true,
         globalSignaturePolicy: 'StrictSign',
         // a group message is at most 64 KiB of text plus its envelope: 4 MiB RPCs only help a flooder
-        maxInboundDataLength: 1024 * 1024
+        maxInboundDataLength: 1024 * 1024,
+        // P6 (IP colocation) off, the rest of the peer score as it was: every member reached
+        // through one circuit relay (a relayed connection's address is the relay's) or behind
+        // one NAT shares an IP, and past 10 of them gossipsub would prune them all from the mesh,
+        // past 15 drop everything they send. A group's Sybil defence is its membership instead:
+        // only messages signed by members, sealed with the epoch key, are accepted or relayed.
+        scoreParams: { IPColocationFactorWeight: 0 }
       }),
       autoNAT: autoNAT({ protocolPrefix: 'hyphae' }),
       dcutr: dcutr(),
