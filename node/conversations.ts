@@ -25,10 +25,18 @@ export interface ConversationsComponents {
   onStatus: (event: ReceiptEvent) => void
 }
 
+/** Decoded keys of recent recipients: decoding one costs more than sealing a short message's header. */
+const publicKeys = new Map<string, PublicKey>()
+
 function publicKeyOf (contact: ContactRecord): PublicKey {
-  if (contact.publicKey != null) return publicKeyFromProtobuf(base64url.baseDecode(contact.publicKey))
-  const key = peerIdFromString(contact.peerId).publicKey
-  if (key == null) throw new InvalidArgumentError(`no public key known for ${contact.peerId}`)
+  const id = contact.publicKey ?? contact.peerId
+  let key = publicKeys.get(id)
+  if (key == null) {
+    key = contact.publicKey != null ? publicKeyFromProtobuf(base64url.baseDecode(contact.publicKey)) : peerIdFromString(contact.peerId).publicKey
+    if (key == null) throw new InvalidArgumentError(`no public key known for ${contact.peerId}`)
+    if (publicKeys.size >= 1024) publicKeys.delete(publicKeys.keys().next().value as string)
+    publicKeys.set(id, key)
+  }
   return key
 }
 
@@ -51,7 +59,9 @@ export class Conversations {
     const replyTo = options.replyTo != null ? unhex(options.replyTo) : undefined
     if (replyTo != null && replyTo.byteLength !== MESSAGE_ID_BYTES) throw new InvalidArgumentError('replyTo must be a message id')
     const peer = contact.peerId
-    const { record, key, bytes } = await this.c.mutex.run(peer, async () => {
+    // the conversation's lock covers the clock and the seal; the write is only queued under it
+    // (batches are written in the order asked), so sends pipelined by a caller share writes
+    const { record, key, bytes, written } = await this.c.mutex.run(peer, async () => {
       const lamport = (await this.c.messages.clock(peer)) + 1
       const envelope = await sealEnvelope({ senderKey: this.c.key, recipient: publicKeyOf(contact), lamport: BigInt(lamport), body: text, replyTo })
       const record: MessageRecord = {
@@ -69,9 +79,9 @@ export class Conversations {
       const key = this.c.outbox.nextKey(peer, record.id)
       const bytes = Envelope.encode(envelope)
       ops.push(this.c.outbox.putOp(key, bytes))
-      await this.c.messages.batch(ops)
-      return { record, key, bytes }
+      return { record, key, bytes, written: this.c.messages.batch(ops) }
     })
+    await written
     this.c.onStored(record)
     this.c.delivery.queued(peer, key, bytes)
     return { id: record.id, status: record.status }
@@ -97,8 +107,10 @@ export class Conversations {
     const ids = await this.c.messages.unreadIds(peer)
     if (ids.length === 0) return []
     const now = Date.now()
-    const ops = (await Promise.all(ids.map(async id => this.c.messages.statusOps(id, 'read', { readAt: now })))).flat()
-    await this.c.messages.batch([...ops, ...ids.map(id => this.c.messages.readOp(peer, id))])
+    await this.c.messages.changeStatus(async () => {
+      const ops = (await Promise.all(ids.map(async id => this.c.messages.statusOps(id, 'read', { readAt: now })))).flat()
+      await this.c.messages.batch([...ops, ...ids.map(id => this.c.messages.readOp(peer, id))])
+    })
     if (await this.c.readReceipts()) {
       const peerId = peerIdFromString(peer)
       for (let i = 0; i < ids.length; i += 256) {
@@ -116,10 +128,7 @@ export class Conversations {
       const id = hex(raw)
       const record = await this.c.messages.get(id)
       if (record == null || record.conversation !== peer || record.direction !== 'out') continue
-      const ops = await this.c.messages.statusOps(id, 'read', { readAt: Date.now() })
-      if (ops.length === 0) continue
-      await this.c.messages.batch(ops)
-      this.c.onStatus({ id, conversation: peer, status: 'read' })
+      if (await this.c.messages.setStatus(id, 'read', { readAt: Date.now() })) this.c.onStatus({ id, conversation: peer, status: 'read' })
     }
   }
 }

@@ -104,7 +104,12 @@ export class Outbox {
   kick (peer: string): void {
     if (this.controller.signal.aborted) return
     if (this.running.has(peer)) { this.again.add(peer); return }
-    const run = this.flush(peer).catch(err => { this.c.log.error('outbox flush to %s failed - %e', peer, err) })
+    const run = this.flush(peer).catch(err => {
+      // a round that threw (a read of the queue failed...) is retried like one that failed
+      this.c.log.error('outbox flush to %s failed - %e', peer, err)
+      this.fresh.delete(peer)
+      this.scheduleRetry(peer)
+    })
       .finally(() => { this.running.delete(peer) })
     this.running.set(peer, run)
   }
@@ -200,9 +205,7 @@ export class Outbox {
       const byId = entries.map(e => ({ id: hex(Envelope.decode(e.envelope).id), envelope: e.envelope }))
       const taken = await this.c.deposit(peer, byId, this.controller.signal)
       for (const id of taken) {
-        const ops = await this.c.messages.statusOps(id, 'sent')
-        if (ops.length === 0) continue
-        await this.c.messages.batch(ops)
+        if (!(await this.c.messages.setStatus(id, 'sent'))) continue
         this.c.onStatus({ id, conversation: peer.toString(), status: 'sent' })
       }
     } catch (err) {
@@ -235,9 +238,12 @@ export class Outbox {
       while (this.settled.length > 0) {
         const batch = this.settled.splice(0, this.settled.length)
         try {
-          const found = this.c.messages.statusOpsByKey(batch.map(s => ({ key: messageKey(s.conversation, s.lamport, s.id), status: s.status })))
-          const changes = await Promise.all(batch.map(async (s, i) => found[i] ?? this.c.messages.statusOps(s.id, s.status)))
-          await this.c.messages.batch([...changes.flat(), ...batch.map(s => this.c.store.deleteOp(s.entry))])
+          const changes = await this.c.messages.changeStatus(async () => {
+            const found = this.c.messages.statusOpsByKey(batch.map(s => ({ key: messageKey(s.conversation, s.lamport, s.id), status: s.status })))
+            const changes = await Promise.all(batch.map(async (s, i) => found[i] ?? this.c.messages.statusOps(s.id, s.status)))
+            await this.c.messages.batch([...changes.flat(), ...batch.map(s => this.c.store.deleteOp(s.entry))])
+            return changes
+          })
           batch.forEach((s, i) => {
             // control payloads have no message record, and nobody to tell
             if (changes[i].length > 0) this.c.onStatus({ id: s.id, conversation: s.conversation, status: s.status })

@@ -1,3 +1,4 @@
+import { BatchQueue } from './batch-queue.ts'
 import type { Database } from './database.ts'
 import type { JsonSublevel } from './contacts-store.ts'
 
@@ -38,9 +39,14 @@ export class MessagesStore {
   private readonly db: Database
   /** clocks read or written so far: every write goes through here, so memory is authoritative */
   private readonly clockCache = new Map<string, number>()
+  /** every batch of this store goes through here: concurrent batches share one write */
+  private readonly writes: BatchQueue<BatchOp>
+  /** status changes read a record and write it back: one at a time, so none is lost */
+  private statusTail: Promise<unknown> = Promise.resolve()
 
   constructor (db: Database) {
     this.db = db
+    this.writes = new BatchQueue<BatchOp>(async ops => { await this.db.batch(ops as any) })
     this.messages = db.sublevel<string, MessageRecord>('messages', { valueEncoding: 'json' })
     this.byId = db.sublevel<string, string>('message-ids', { valueEncoding: 'json' })
     this.clocks = db.sublevel<string, number>('clocks', { valueEncoding: 'json' })
@@ -105,8 +111,20 @@ export class MessagesStore {
     return { type: 'del', sublevel: this.unread, key: `${conversation}!${id}` }
   }
 
+  /** Writes `ops` atomically; resolves once they are on disk (see BatchQueue). */
   async batch (ops: BatchOp[]): Promise<void> {
-    await this.db.batch(ops as any)
+    await this.writes.batch(ops)
+  }
+
+  /**
+   * Runs a status change (read the records, write them back) after every earlier one has been
+   * written. A read receipt and the ack that marks the same message delivered would otherwise
+   * both read it before either writes, and the later write could undo "read".
+   */
+  async changeStatus <T> (task: () => Promise<T>): Promise<T> {
+    const result = this.statusTail.then(task, task)
+    this.statusTail = result.catch(() => {})
+    return result
   }
 
   /**
@@ -119,6 +137,15 @@ export class MessagesStore {
     const record = await this.messages.get(key)
     if (record == null || STATUS_RANK[record.status] >= STATUS_RANK[status]) return []
     return [{ type: 'put', sublevel: this.messages, key, value: { ...record, ...change, status } }]
+  }
+
+  /** Moves one message to `status` (never backwards); true if it changed. */
+  async setStatus (id: string, status: MessageStatus, change: Partial<MessageRecord> = {}): Promise<boolean> {
+    return this.changeStatus(async () => {
+      const ops = await this.statusOps(id, status, change)
+      if (ops.length > 0) await this.batch(ops)
+      return ops.length > 0
+    })
   }
 
   /**

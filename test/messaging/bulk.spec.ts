@@ -72,4 +72,23 @@ describe(`${COUNT} messages from one contact to another`, () => {
     assert.deepEqual(mine.filter(m => m.status !== 'delivered').map(m => `${m.body}: ${m.status}`), [], 'every message is delivered at A')
     assert.equal(await a.outboxSize(), 0)
   })
+
+  it('sent without waiting for each other (a script pipelining), they keep the order of the calls', { timeout: 300_000 }, async () => {
+    const PIPELINED = 2000
+    const before = logB.messages.length
+    // every call is made before any has returned: their writes share batches on disk
+    const sent = await Promise.all(Array.from({ length: PIPELINED }, async (_, i) => a.sendMessage(b.peerId, body('pipelined', i))))
+    const ids = sent.map(s => s.id)
+    assert.equal(new Set(ids).size, PIPELINED)
+    await waitFor(() => logB.messages.length - before >= PIPELINED, {
+      timeout: 240_000,
+      interval: 100,
+      message: () => `all ${PIPELINED} stored at B (${logB.messages.length - before} so far)`
+    })
+    const arrivals = logB.messages.slice(before)
+    assert.deepEqual(arrivals.map(m => m.body), ids.map((_, i) => body('pipelined', i)), 'stored at B in the order of the calls')
+    const listed = (await wholeConversation(b, a.peerId)).slice(-PIPELINED)
+    assert.deepEqual(listed.map(m => m.id), ids, 'and listed in that order')
+    await waitFor(async () => (await a.outboxSize()) === 0, { timeout: 60_000, interval: 100, message: 'the outbox empties' })
+  })
 })
