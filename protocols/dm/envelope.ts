@@ -19,7 +19,6 @@
  */
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concat } from 'uint8arrays/concat'
@@ -29,8 +28,9 @@ import {
   DecryptionFailedError, EmptyMessageError, InvalidSignatureError, MalformedEnvelopeError,
   MessageTooLargeError, UnexpectedSenderError, UnsupportedKeyError, WrongRecipientError
 } from './errors.ts'
-import { ed25519Sign, ed25519Verify, montgomeryOf, receiverShared, senderEphemeral } from './key-cache.ts'
+import { ed25519Sign, ed25519Verify, montgomeryOf, receiverKey, senderEphemeral } from './key-cache.ts'
 import { Payload, type Envelope } from './pb/dm.ts'
+import { xchachaOpen, xchachaSeal } from './xchacha.ts'
 import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
 
 const AAD_DOMAIN = new TextEncoder().encode('hyphae-dm/1 aad')
@@ -102,7 +102,7 @@ export async function sealEnvelope (init: SealInit): Promise<Envelope> {
   if (!Number.isSafeInteger(sentAt) || sentAt < 0) throw new MalformedEnvelopeError('sentAt out of range')
   if (init.senderKey.type !== 'Ed25519') throw new UnsupportedKeyError(init.senderKey.type)
   const recipientX = montgomeryPublic(init.recipient)
-  const ephemeral = senderEphemeral(init.senderKey.publicKey.raw, recipientX)
+  const ephemeral = senderEphemeral(init.senderKey.publicKey.raw, recipientX, (shared, ephemeralPublic) => messageKey(shared, ephemeralPublic, recipientX))
   const envelope: Envelope = {
     version: ENVELOPE_VERSION,
     id: Uint8Array.from(id),
@@ -115,14 +115,12 @@ export async function sealEnvelope (init: SealInit): Promise<Envelope> {
     ciphertext: new Uint8Array(0),
     signature: new Uint8Array(0)
   }
-  const key = messageKey(ephemeral.shared, envelope.ephemeralKey, recipientX)
   const plaintext = Payload.encode({
     body: init.body,
     replyTo: init.replyTo == null ? undefined : Uint8Array.from(init.replyTo),
     control: init.control == null ? undefined : Uint8Array.from(init.control)
   })
-  envelope.ciphertext = xchacha20poly1305(key, envelope.nonce, associatedData(envelope)).encrypt(plaintext) as Uint8Array<ArrayBuffer>
-  key.fill(0)
+  envelope.ciphertext = xchachaSeal(ephemeral.key, envelope.nonce, associatedData(envelope), plaintext)
   envelope.signature = ed25519Sign(init.senderKey, signedBytes(envelope))
   return envelope
 }
@@ -133,22 +131,26 @@ export async function sealEnvelope (init: SealInit): Promise<Envelope> {
  */
 export async function verifyEnvelope (envelope: Envelope): Promise<PublicKey> {
   const { sender } = checkShape(envelope)
-  if (!ed25519Verify(sender.raw, signedBytes(envelope), envelope.signature)) throw new InvalidSignatureError()
+  checkSignature(envelope, sender)
   return sender
 }
 
+function checkSignature (envelope: Envelope, sender: PublicKey): void {
+  if (!ed25519Verify(sender.raw, signedBytes(envelope), envelope.signature)) throw new InvalidSignatureError()
+}
+
 export async function openEnvelope (envelope: Envelope, recipientKey: PrivateKey, expectedSender?: PublicKey): Promise<OpenedEnvelope> {
-  const { recipient } = checkShape(envelope)
+  const { sender, recipient } = checkShape(envelope)
   if (!recipient.equals(recipientKey.publicKey)) throw new WrongRecipientError()
-  const sender = await verifyEnvelope(envelope)
+  checkSignature(envelope, sender)
   if (expectedSender != null && !sender.equals(expectedSender)) throw new UnexpectedSenderError()
 
   const seed = ed25519Seed(recipientKey)
   let plaintext: Uint8Array
   try {
-    const shared = receiverShared(seed, recipientKey.publicKey.raw, envelope.ephemeralKey)
-    const key = messageKey(shared, envelope.ephemeralKey, montgomeryPublic(recipientKey.publicKey))
-    plaintext = xchacha20poly1305(key, envelope.nonce, associatedData(envelope)).decrypt(envelope.ciphertext)
+    const recipientX = montgomeryPublic(recipientKey.publicKey)
+    const key = receiverKey(seed, recipientKey.publicKey.raw, envelope.ephemeralKey, (shared, ephemeralPublic) => messageKey(shared, ephemeralPublic, recipientX))
+    plaintext = xchachaOpen(key, envelope.nonce, associatedData(envelope), envelope.ciphertext)
   } catch {
     throw new DecryptionFailedError()
   } finally {

@@ -35,10 +35,13 @@ const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byt
 export const ROTATE_MS = 10 * 60_000
 export const ROTATE_COUNT = 1000
 
-interface SenderKey { secret: Uint8Array, publicKey: Uint8Array, shared: Uint8Array, created: number, uses: number }
+interface SenderKey { secret: Uint8Array, publicKey: Uint8Array, key: Uint8Array, created: number, uses: number }
+
+/** Turns an ECDH secret and the ephemeral public key into the window's message key. */
+export type DeriveKey = (shared: Uint8Array, ephemeralPublic: Uint8Array) => Uint8Array
 
 const senderKeys = new Lru<SenderKey>(1024)
-const receiverSecrets = new Lru<Uint8Array>(4096)
+const receiverKeys = new Lru<Uint8Array>(4096)
 const montgomery = new Lru<Uint8Array>(4096)
 
 /** The X25519 public key of an Ed25519 public key (cached: a field inversion each). */
@@ -52,31 +55,41 @@ export function montgomeryOf (ed25519Public: Uint8Array): Uint8Array {
   return x
 }
 
-/** The ephemeral key and shared secret to seal from `senderPublic` to `recipientX`. */
-export function senderEphemeral (senderPublic: Uint8Array, recipientX: Uint8Array, now = Date.now()): { publicKey: Uint8Array, shared: Uint8Array } {
-  const key = hexOf(senderPublic) + hexOf(recipientX)
-  let entry = senderKeys.get(key)
+/**
+ * The ephemeral public key and message key to seal from `senderPublic` to `recipientX`. The
+ * key is derived once per window (it depends only on the ECDH secret and the two public keys;
+ * the nonce is what changes per message), and the raw ECDH secret is not kept.
+ */
+export function senderEphemeral (senderPublic: Uint8Array, recipientX: Uint8Array, derive: DeriveKey, now = Date.now()): { publicKey: Uint8Array, key: Uint8Array } {
+  const id = hexOf(senderPublic) + hexOf(recipientX)
+  let entry = senderKeys.get(id)
   if (entry == null || entry.uses >= ROTATE_COUNT || now - entry.created >= ROTATE_MS) {
     entry?.secret.fill(0)
+    entry?.key.fill(0)
     const secret = x25519.utils.randomSecretKey()
-    entry = { secret, publicKey: x25519.getPublicKey(secret), shared: x25519.getSharedSecret(secret, recipientX), created: now, uses: 0 }
-    senderKeys.set(key, entry)
+    const publicKey = x25519.getPublicKey(secret)
+    const shared = x25519.getSharedSecret(secret, recipientX)
+    entry = { secret, publicKey, key: derive(shared, publicKey), created: now, uses: 0 }
+    shared.fill(0)
+    senderKeys.set(id, entry)
   }
   entry.uses++
-  return { publicKey: entry.publicKey, shared: entry.shared }
+  return { publicKey: entry.publicKey, key: entry.key }
 }
 
-/** The recipient's side of the ECDH, cached per (recipient, ephemeral key). */
-export function receiverShared (recipientSeed: Uint8Array, recipientPublic: Uint8Array, ephemeralPublic: Uint8Array): Uint8Array {
-  const key = hexOf(recipientPublic) + hexOf(ephemeralPublic)
-  let shared = receiverSecrets.get(key)
-  if (shared == null) {
+/** The recipient's side: the message key of (recipient, ephemeral key), cached per pair. */
+export function receiverKey (recipientSeed: Uint8Array, recipientPublic: Uint8Array, ephemeralPublic: Uint8Array, derive: DeriveKey): Uint8Array {
+  const id = hexOf(recipientPublic) + hexOf(ephemeralPublic)
+  let key = receiverKeys.get(id)
+  if (key == null) {
     const secret = ed25519.utils.toMontgomerySecret(recipientSeed)
-    shared = x25519.getSharedSecret(secret, ephemeralPublic)
+    const shared = x25519.getSharedSecret(secret, ephemeralPublic)
     secret.fill(0)
-    receiverSecrets.set(key, shared)
+    key = derive(shared, ephemeralPublic)
+    shared.fill(0)
+    receiverKeys.set(id, key)
   }
-  return shared
+  return key
 }
 
 /**
@@ -117,7 +130,7 @@ export function ed25519Verify (publicKey: Uint8Array, data: Uint8Array, signatur
 /** Forgets every cached key (tests, and a node that stops). */
 export function clearKeyCaches (): void {
   senderKeys.clear()
-  receiverSecrets.clear()
+  receiverKeys.clear()
   montgomery.clear()
   verifyingKeys.clear()
 }
