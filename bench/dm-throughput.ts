@@ -47,6 +47,31 @@ async function messengerPersisted (pair: MessengerPair, count: number): Promise<
   return { ms: last - t0, queueMs }
 }
 
+/** How many sendMessage() calls the pipelined caller keeps in flight (a script over RPC, a bot). */
+const IN_FLIGHT = 64
+
+/**
+ * The same messages from a caller that does not wait for each send before the next: up to
+ * IN_FLIGHT sendMessage() calls at once, in order (the messenger keeps the order of the calls).
+ */
+async function messengerPipelined (pair: MessengerPair, count: number): Promise<{ ms: number, queueMs: number }> {
+  pair.watch.forget()
+  const ids: string[] = new Array(count)
+  const t0 = now()
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++
+      ids[i] = (await pair.sender.sendMessage(pair.receiver.peerId, messageText(i))).id
+    }
+  }
+  await Promise.all(Array.from({ length: IN_FLIGHT }, lane))
+  const queueMs = now() - t0
+  let last = 0
+  for (const id of ids) last = Math.max(last, await pair.watch.deliveredAt(id, PHASE_TIMEOUT))
+  return { ms: last - t0, queueMs }
+}
+
 /** Seal and open in one process: the crypto floor of the protocol. */
 async function cryptoOnly (count: number): Promise<{ sealMs: number, openMs: number }> {
   const [a, b] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')])
@@ -89,6 +114,9 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
     const dmMs = await dmProtocol(dm, messages, warmup + 1)
     ctx.log(`messenger, relay client off: ${messages} messages, persisted and acked`)
     const quiet = await messengerPersisted(pair, messages)
+    ctx.log(`messenger, relay client off, ${IN_FLIGHT} sends in flight: ${messages} messages`)
+    await messengerPipelined(pair, warmup)
+    const pipelined = await messengerPipelined(pair, messages)
     ctx.log(`seal + open in process: ${messages} envelopes`)
     const crypto = await cryptoOnly(messages)
     await dm.stop()
@@ -110,6 +138,7 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
     return {
       figures: [
         figure({ name: 'messenger persisted (relay client off)', unit: 'msg/s', value: rate(messages, quiet.ms), baseline: 'bare stream one-way', baselineValue: bare, better: 'higher', n: messages, goal }),
+        figure({ name: `messenger persisted, ${IN_FLIGHT} sends in flight (relay client off)`, unit: 'msg/s', value: rate(messages, pipelined.ms), baseline: 'bare stream one-way', baselineValue: bare, better: 'higher', n: messages, goal }),
         figure({ name: 'DM protocol alone (no storage)', unit: 'msg/s', value: protocol, baseline: 'bare stream one-way', baselineValue: bare, better: 'higher', n: messages }),
         figure({ name: 'messenger persisted (relay client off)', unit: 'msg/s', value: rate(messages, quiet.ms), baseline: 'DM protocol alone', baselineValue: protocol, better: 'higher', n: messages }),
         figure({ name: 'messenger persisted (default settings)', unit: 'msg/s', value: rate(messages, loud.ms), baseline: 'bare stream one-way, same phase', baselineValue: bareLoud, better: 'higher', n: messages, goal })
@@ -124,6 +153,8 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
           messengerMs: round(quiet.ms),
           /** the sendMessage() loop alone (seal, queue on disk), while deliveries run beside it */
           messengerQueueRate: round(rate(messages, quiet.queueMs)),
+          pipelinedMs: round(pipelined.ms),
+          pipelinedQueueRate: round(rate(messages, pipelined.queueMs)),
           cryptoSealRate: round(rate(messages, crypto.sealMs)),
           cryptoOpenRate: round(rate(messages, crypto.openMs))
         },

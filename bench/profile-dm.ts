@@ -4,7 +4,8 @@
  * (started after a warm-up, stopped once every message is delivered). Writes the .cpuprofile and
  * prints the rate and the profile summary (bench/profile-summary.ts).
  *
- * usage: node --import tsx bench/profile-dm.ts [--messages 2000] [--out FILE.cpuprofile]
+ * usage: node --import tsx bench/profile-dm.ts [--messages 2000] [--in-flight 1] [--out FILE.cpuprofile]
+ * (--in-flight N: N sendMessage() calls at a time, as a pipelining caller does)
  */
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
@@ -12,8 +13,9 @@ import { parseArgs } from 'node:util'
 import { messageText, messengerPair } from './pairs.ts'
 import { markdownSummary, summarizeProfile } from './profile-summary.ts'
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '2000' }, out: { type: 'string', default: 'dm-persisted.cpuprofile' } } })
+const { values } = parseArgs({ options: { messages: { type: 'string', default: '2000' }, 'in-flight': { type: 'string', default: '1' }, out: { type: 'string', default: 'dm-persisted.cpuprofile' } } })
 const count = Number(values.messages)
+const inFlight = Math.max(1, Number(values['in-flight']))
 const pair = await messengerPair({ relayClient: false })
 try {
   for (let i = 0; i < 100; i++) await pair.watch.deliveredAt((await pair.sender.sendMessage(pair.receiver.peerId, messageText(i))).id)
@@ -24,8 +26,15 @@ try {
   await session.post('Profiler.setSamplingInterval', { interval: 200 })
   await session.post('Profiler.start')
   const t0 = performance.now()
-  const ids: string[] = []
-  for (let i = 0; i < count; i++) ids.push((await pair.sender.sendMessage(to, messageText(i))).id)
+  const ids: string[] = new Array(count)
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++
+      ids[i] = (await pair.sender.sendMessage(to, messageText(i))).id
+    }
+  }
+  await Promise.all(Array.from({ length: inFlight }, lane))
   const queued = performance.now()
   for (const id of ids) await pair.watch.deliveredAt(id, 600_000)
   const done = performance.now()
