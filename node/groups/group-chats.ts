@@ -90,7 +90,7 @@ interface ActiveTopic {
 }
 
 /** How a message reached us: live on an epoch's topic, from a member's history, or our own. */
-type Via = { epoch: number, source: PeerId } | { sync: true } | { own: true }
+type Via = { epoch: number, source: PeerId } | { sync: true, source: PeerId } | { own: true }
 
 /**
  * Group chats over gossipsub. One topic per group and epoch, derived from the epoch secret;
@@ -118,6 +118,8 @@ export class GroupChats {
   private readonly resume = new Map<string, number>()
   private readonly syncs = new Map<string, Promise<void>>()
   private readonly lastSync = new Map<string, number>()
+  /** group!peer: peers whose whole history of the group we have asked for (see syncGroup) */
+  private readonly fullSyncs = new Set<string>()
   private readonly pendingGaps = new Map<string, number>()
   private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly limiter = new TokenBuckets({ burst: RATE_BURST, perSecond: RATE_PER_SECOND, maxKeys: MAX_TRACKED_PEERS })
@@ -201,8 +203,9 @@ export class GroupChats {
     }
     const nickname = await this.c.nickname()
     const join = await this.mutex.run(record.id, async () => {
-      // not queued: there is nobody yet, and every joiner gets it from history
-      const { rec, ops } = await this.author(record, { kind: Kind.JOIN, body: nickname.slice(0, MAX_NAME_LENGTH) }, false)
+      // queued like any join: published once the first members listen, not only served as
+      // history (a joiner whose first syncs reach members without it would never get it)
+      const { rec, ops } = await this.author(record, { kind: Kind.JOIN, body: nickname.slice(0, MAX_NAME_LENGTH) }, true)
       await this.store.batch([this.store.groupOp(record), ...ops])
       return rec
     })
@@ -753,7 +756,15 @@ export class GroupChats {
   private async syncGroup (group: string, peer: PeerId, since?: number): Promise<number> {
     const record = active(await this.store.group(group))
     const keys = this.keysOf(record)
-    const from = since ?? this.resume.get(group) ?? await this.store.clock(group)
+    let from = since ?? this.resume.get(group) ?? await this.store.clock(group)
+    const full = `${group}!${peer.toString()}`
+    // a member we know of (from an invite or a new key) whose join we never got, most often one
+    // signed early with a low clock: ask this peer once for the whole history, where it would be
+    if (since == null && from > 0 && !this.fullSyncs.has(full) && await this.missingJoins(group)) from = 0
+    if (from === 0) {
+      if (this.fullSyncs.size >= MAX_TRACKED_PEERS * 4) this.fullSyncs.clear()
+      this.fullSyncs.add(full)
+    }
     const clockBefore = await this.store.clock(group)
     let cursor: Uint8Array = new Uint8Array(0)
     let stored = 0
@@ -779,7 +790,9 @@ export class GroupChats {
           this.count('history: wrong group')
           continue
         }
-        if ((await this.receive(group, signed, { sync: true })) === 'stored') stored++
+        // a message whose author's previous one we lack (a join below where we resumed) asks the
+        // same peer for that gap once this sync is over
+        if ((await this.receive(group, signed, { sync: true, source: peer })) === 'stored') stored++
       }
       if (page.cursor == null) break
       cursor = page.cursor
@@ -787,6 +800,11 @@ export class GroupChats {
     // later syncs need not go back further than this, save for concurrent messages
     if (since == null) this.resume.set(group, Math.max(this.resume.get(group) ?? 0, clockBefore - SYNC_OVERLAP))
     return stored
+  }
+
+  /** Whether a member we list has no join of theirs stored (it was named to us, not seen). */
+  private async missingJoins (group: string): Promise<boolean> {
+    return (await this.store.listMembers(group)).some(m => m.state === 'member' && m.at === 0 && m.peerId !== this.me)
   }
 
   /** Only a current member (proof of the current epoch secret, not removed) reads history. */
