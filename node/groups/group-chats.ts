@@ -14,7 +14,7 @@ import {
   AmbiguousGroupError, GroupMessageTooLargeError, GroupNotActiveError, InvalidGroupInviteError, NotGroupAdminError,
   UnknownGroupError, UnknownGroupMemberError
 } from './errors.ts'
-import { createGroupInvite, parseGroupInvite } from './invite.ts'
+import { createGroupInvite, inviteOrder, parseGroupInvite } from './invite.ts'
 import { GroupOutbox } from './outbox.ts'
 import { TokenBuckets } from './rate-limit.ts'
 import { GroupControl, GroupMessageKind as Kind } from './pb/group.ts'
@@ -219,9 +219,7 @@ export class GroupChats {
   async invite (ref: string): Promise<string> {
     const record = active(await this.resolve(ref))
     const members = await this.store.listMembers(record.id)
-    const others = members.filter(m => m.state === 'member' && m.peerId !== this.me)
-    // members we are connected to first: their addresses are the freshest we have
-    others.sort((a, b) => Number(this.online(b.peerId)) - Number(this.online(a.peerId)))
+    const others = inviteOrder(members.filter(m => m.state === 'member' && m.peerId !== this.me), m => this.online(m.peerId))
     const listed: Array<{ peerId: string, addrs: Multiaddr[] }> = [{ peerId: this.me, addrs: this.c.addresses() }]
     for (const m of others) {
       if (listed.length >= MAX_INVITE_MEMBERS) break

@@ -27,6 +27,24 @@ export interface GroupInvite {
   members: Array<{ peerId: string, addrs: Multiaddr[] }>
 }
 
+/**
+ * The order in which an inviter offers other members to dial: those online first (their
+ * addresses are the freshest), each part shuffled, so that joiners spread their dials over the
+ * group instead of all taking the same few members.
+ */
+export function inviteOrder<T> (candidates: T[], online: (candidate: T) => boolean, random: () => number = Math.random): T[] {
+  const shuffle = (list: T[]): T[] => {
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1))
+      const picked = list[j]
+      list[j] = list[i]
+      list[i] = picked
+    }
+    return list
+  }
+  return [...shuffle(candidates.filter(online)), ...shuffle(candidates.filter(c => !online(c)))]
+}
+
 function checksumOf (pb: GroupInvitePb): Uint8Array {
   return sha256(concat([CHECKSUM_DOMAIN, GroupInvitePb.encode({ ...pb, checksum: new Uint8Array(0) })])).subarray(0, CHECKSUM_BYTES)
 }

@@ -4,7 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { base64url } from 'multiformats/bases/base64'
 import { concat } from 'uint8arrays/concat'
-import { createGroupInvite, GROUP_INVITE_PREFIX, parseGroupInvite } from '../../node/groups/invite.ts'
+import { createGroupInvite, GROUP_INVITE_PREFIX, inviteOrder, parseGroupInvite } from '../../node/groups/invite.ts'
 import { GroupInvite } from '../../node/groups/pb/group.ts'
 import { createNetwork, type Network } from '../fixtures/index.ts'
 
@@ -63,6 +63,21 @@ describe('group invites', () => {
     assert.throws(() => parseGroupInvite('hello'), bad(/it must start with hyphae:\/\/group\//))
     assert.throws(() => parseGroupInvite(GROUP_INVITE_PREFIX), bad(/wrong length/))
     assert.throws(() => parseGroupInvite(GROUP_INVITE_PREFIX + '!!!'), bad(/it is truncated or not a group invite/))
+  })
+
+  it('offers members online first, in a random order, so joiners do not all dial the same few', () => {
+    const online = Array.from({ length: 12 }, (_, i) => `on${i}`)
+    const offline = ['off0', 'off1', 'off2']
+    const isOnline = (m: string): boolean => m.startsWith('on')
+    const firstThree = new Set<string>()
+    for (let round = 0; round < 50 && firstThree.size < 2; round++) {
+      const order = inviteOrder([...offline, ...online], isOnline)
+      assert.deepEqual([...order].sort(), [...offline, ...online].sort(), 'every member once')
+      assert.ok(order.slice(0, online.length).every(isOnline), `online members first: ${order.join(' ')}`)
+      firstThree.add(order.slice(0, 3).join(' '))
+    }
+    // 50 rounds agreeing by chance on 3 of 12 would happen about once in 10^140 runs
+    assert.ok(firstThree.size >= 2, 'two invites list different members')
   })
 
   describe('joining with a bad invite', () => {
