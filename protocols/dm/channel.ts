@@ -1,5 +1,5 @@
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
-import { MAX_FRAME_BYTES, TIMEOUT } from './constants.ts'
+import { MAX_FRAME_BYTES, MAX_IN_FLIGHT_BYTES, TIMEOUT } from './constants.ts'
 import { ChannelClosedError } from './errors.ts'
 import { decodeFrame, isOversized, writeFrames } from './frame.ts'
 import { abortable, deferred, idKey, type Deferred } from './utils.ts'
@@ -8,6 +8,8 @@ import type { Logger, Stream } from '@libp2p/interface'
 
 export interface ChannelInit {
   maxInFlight: number
+  /** unacked bytes at most (default MAX_IN_FLIGHT_BYTES); one envelope always may go */
+  maxInFlightBytes?: number
   log: Logger
   /** the peer broke the protocol on our stream */
   onStrike(reason: string): void
@@ -16,13 +18,15 @@ export interface ChannelInit {
 }
 
 interface Turn extends Deferred<void> {
+  /** the size of the frame it will write */
+  bytes: number
   /** release() gave this send a slot */
   granted: boolean
 }
 
 /**
  * Our one long-lived outbound stream to a peer. Envelopes are written in the order send() was
- * called, up to maxInFlight unacked at once; the peer answers each with an Ack carrying its id,
+ * called, up to maxInFlight (and maxInFlightBytes) unacked at once; the peer answers each with an Ack carrying its id,
  * which settles every send waiting on that id. Frames handed over together (a round of the
  * outbox) go out in one write.
  */
@@ -32,8 +36,10 @@ export class OutboundChannel {
   private readonly pending = new Map<string, Array<Deferred<AckStatus>>>()
   private readonly init: ChannelInit
   private error?: Error
-  /** sends holding a slot (written or about to be, not yet settled) */
+  /** sends holding a slot (written or about to be, not yet settled), and their frames' bytes */
   private inFlight = 0
+  private inFlightBytes = 0
+  private readonly maxInFlightBytes: number
   /** sends waiting for a slot, first come first served */
   private readonly waiting: Turn[] = []
   /** frames for the next write, and what that write settles */
@@ -43,6 +49,7 @@ export class OutboundChannel {
   constructor (stream: Stream, init: ChannelInit) {
     this.stream = stream
     this.init = init
+    this.maxInFlightBytes = init.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES
     this.lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
     void this.readAcks()
   }
@@ -53,7 +60,8 @@ export class OutboundChannel {
 
   /** Writes an encoded Envelope frame and resolves with the peer's ack status. */
   async send (id: Uint8Array, frame: Uint8Array, signal: AbortSignal): Promise<AckStatus> {
-    await this.slot(signal)
+    const bytes = frame.byteLength
+    await this.slot(signal, bytes)
     const key = idKey(id)
     const waiter = deferred<AckStatus>()
     waiter.promise.catch(() => {})
@@ -67,7 +75,7 @@ export class OutboundChannel {
       return await abortable(waiter.promise, signal)
     } finally {
       this.forget(key, waiter)
-      this.release()
+      this.release(bytes)
     }
   }
 
@@ -81,32 +89,43 @@ export class OutboundChannel {
     this.fail(err)
   }
 
-  /** Waits for one of the maxInFlight slots, behind every send that asked before. */
-  private async slot (signal: AbortSignal): Promise<void> {
+  /** Whether a send of `bytes` may go now: always when nothing is in flight. */
+  private fits (bytes: number): boolean {
+    return this.inFlight === 0 || (this.inFlight < this.init.maxInFlight && this.inFlightBytes + bytes <= this.maxInFlightBytes)
+  }
+
+  /** Waits for a slot (and room for `bytes`), behind every send that asked before. */
+  private async slot (signal: AbortSignal, bytes: number): Promise<void> {
     signal.throwIfAborted()
     if (this.error != null) throw this.error
-    if (this.inFlight < this.init.maxInFlight && this.waiting.length === 0) {
+    if (this.waiting.length === 0 && this.fits(bytes)) {
       this.inFlight++
+      this.inFlightBytes += bytes
       return
     }
-    const turn: Turn = { granted: false, ...deferred<void>() }
+    const turn: Turn = { bytes, granted: false, ...deferred<void>() }
     this.waiting.push(turn)
     try {
-      // release() hands its slot over: inFlight stays counted for us
+      // release() grants the slot: inFlight and inFlightBytes already count us then
       await abortable(turn.promise, signal)
     } catch (err) {
       const at = this.waiting.indexOf(turn)
       if (at >= 0) this.waiting.splice(at, 1)
-      else if (turn.granted) this.release()
+      else if (turn.granted) this.release(bytes)
       throw err
     }
   }
 
-  private release (): void {
-    const next = this.waiting.shift()
-    if (next == null) { this.inFlight--; return }
-    next.granted = true
-    next.resolve()
+  private release (bytes: number): void {
+    this.inFlight--
+    this.inFlightBytes -= bytes
+    while (this.waiting.length > 0 && this.fits(this.waiting[0].bytes)) {
+      const next = this.waiting.shift() as Turn
+      this.inFlight++
+      this.inFlightBytes += next.bytes
+      next.granted = true
+      next.resolve()
+    }
   }
 
   /**

@@ -25,11 +25,15 @@ export const TIMEOUT = 10_000
 export const HANDLER_TIMEOUT = 10_000
 
 /**
- * Envelopes in flight (written, not yet acked) per peer. The recipient buffers up to 4 MiB of
- * unread bytes on a stream before aborting it (@libp2p/utils byteStream's default), and
- * 32 * 80 KiB stays well under that even when every message is full size.
+ * Envelopes in flight (written, not yet acked) per peer, by count and by bytes. The recipient
+ * buffers up to 4 MiB of unread bytes on a stream before aborting it (@libp2p/utils
+ * byteStream's default): the byte limit keeps a sender of full-size messages at half that. The
+ * count is what lets short messages stream: with 32 a pipelining sender sat idle while the
+ * recipient stored each batch (measured: 1.4k -> 2.3k msg/s with 128, sender and recipient in
+ * two processes).
  */
-export const MAX_IN_FLIGHT = 32
+export const MAX_IN_FLIGHT = 128
+export const MAX_IN_FLIGHT_BYTES = 2 * 1024 * 1024
 
 /**
  * Each side keeps one long-lived outbound stream per peer; the slack covers a new stream

@@ -1,5 +1,5 @@
 import { lpStream } from '@libp2p/utils'
-import { MAX_FRAME_BYTES, MAX_IN_FLIGHT } from './constants.ts'
+import { MAX_FRAME_BYTES, MAX_IN_FLIGHT, MAX_IN_FLIGHT_BYTES } from './constants.ts'
 import { decodeFrame, encodeFrame, isOversized, writeFrames } from './frame.ts'
 import { deferred, type Deferred } from './utils.ts'
 import type { AckStatus, Envelope, Frame } from './pb/dm.ts'
@@ -19,11 +19,12 @@ export interface InboundContext {
 }
 
 /**
- * Frames read ahead of the one being handled. An honest sender has at most MAX_IN_FLIGHT
- * envelopes unacked; past this the stream is left unread, and the stream's own buffer limit
- * deals with a peer that keeps writing.
+ * Frames (and their bytes) read ahead of the one being handled. An honest sender has at most
+ * MAX_IN_FLIGHT envelopes and MAX_IN_FLIGHT_BYTES unacked; past either limit here the stream is
+ * left unread, and the stream's own buffer limit deals with a peer that keeps writing.
  */
 const READ_AHEAD = 2 * MAX_IN_FLIGHT
+const READ_AHEAD_BYTES = 2 * MAX_IN_FLIGHT_BYTES
 
 /**
  * Serves one stream a peer opened to us, strictly in order. Frames are read while earlier
@@ -35,6 +36,8 @@ const READ_AHEAD = 2 * MAX_IN_FLIGHT
 export async function serveInbound (stream: Stream, from: PeerId, ctx: InboundContext): Promise<void> {
   const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
   const frames: Frame[] = []
+  /** the encoded size of what `frames` holds */
+  let framesBytes = 0
   /** the reader has stopped: the peer closed its side, or the stream failed */
   let ended = false
   let arrived: Deferred<void> | undefined
@@ -43,14 +46,17 @@ export async function serveInbound (stream: Stream, from: PeerId, ctx: InboundCo
   const readAll = async (): Promise<void> => {
     try {
       while (true) {
-        if (frames.length >= READ_AHEAD) {
+        if (frames.length >= READ_AHEAD || framesBytes >= READ_AHEAD_BYTES) {
           taken = deferred()
           await taken.promise
           continue
         }
         let frame: Frame
+        let size = 0
         try {
-          frame = decodeFrame(await lp.read())
+          const bytes = await lp.read()
+          size = bytes.byteLength
+          frame = decodeFrame(bytes)
         } catch (err: any) {
           if (err?.name === 'MalformedFrameError') {
             // the length prefix framed it, so the stream is still in step: drop just this frame
@@ -65,6 +71,7 @@ export async function serveInbound (stream: Stream, from: PeerId, ctx: InboundCo
           return
         }
         frames.push(frame)
+        framesBytes += size
         arrived?.resolve()
       }
     } finally {
@@ -82,6 +89,7 @@ export async function serveInbound (stream: Stream, from: PeerId, ctx: InboundCo
       continue
     }
     const batch = frames.splice(0, frames.length)
+    framesBytes = 0
     taken?.resolve()
     try {
       await handle(batch, stream, from, ctx)
@@ -89,6 +97,7 @@ export async function serveInbound (stream: Stream, from: PeerId, ctx: InboundCo
       ctx.log('inbound stream from %p failed - %e', from, err)
       stream.abort(err)
       frames.length = 0
+      framesBytes = 0
       taken?.resolve()
       await reading
       return
