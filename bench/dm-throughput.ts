@@ -12,7 +12,8 @@
 import { openEnvelope, sealEnvelope } from '../protocols/dm/index.ts'
 import { clearKeyCaches } from '../protocols/dm/key-cache.ts'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { dmPair, messageText, messengerPair, payload, sinkPair, type DmPair, type MessengerPair, type SinkPair } from './pairs.ts'
+import { dmPair, messageText, messengerPair, payload, sinkPair, splitMessengerPair, type DeliveryWatch, type DmPair, type MessengerPair, type SinkPair, type SplitMessengerPair } from './pairs.ts'
+import type { HyphaeMessenger } from '../node/hyphae-messenger.ts'
 import { figure, type Bench, type BenchContext, type BenchResult } from './report.ts'
 import { now, round } from './stats.ts'
 
@@ -36,11 +37,17 @@ async function dmProtocol (pair: DmPair, count: number, firstLamport: number): P
   return now() - t0
 }
 
-async function messengerPersisted (pair: MessengerPair, count: number): Promise<{ ms: number, queueMs: number }> {
+/** A sending messenger, the receiver's peer id, and the sender's delivery receipts. */
+interface Sending { sender: HyphaeMessenger, to: string, watch: DeliveryWatch }
+
+const sending = (pair: MessengerPair | SplitMessengerPair): Sending =>
+  ({ sender: pair.sender, to: typeof pair.receiver === 'string' ? pair.receiver : pair.receiver.peerId, watch: pair.watch })
+
+async function messengerPersisted (pair: Sending, count: number): Promise<{ ms: number, queueMs: number }> {
   pair.watch.forget()
   const ids: string[] = []
   const t0 = now()
-  for (let i = 0; i < count; i++) ids.push((await pair.sender.sendMessage(pair.receiver.peerId, messageText(i))).id)
+  for (let i = 0; i < count; i++) ids.push((await pair.sender.sendMessage(pair.to, messageText(i))).id)
   const queueMs = now() - t0
   let last = 0
   for (const id of ids) last = Math.max(last, await pair.watch.deliveredAt(id, PHASE_TIMEOUT))
@@ -54,7 +61,7 @@ const IN_FLIGHT = 64
  * The same messages from a caller that does not wait for each send before the next: up to
  * IN_FLIGHT sendMessage() calls at once, in order (the messenger keeps the order of the calls).
  */
-async function messengerPipelined (pair: MessengerPair, count: number): Promise<{ ms: number, queueMs: number }> {
+async function messengerPipelined (pair: Sending, count: number): Promise<{ ms: number, queueMs: number }> {
   pair.watch.forget()
   const ids: string[] = new Array(count)
   const t0 = now()
@@ -62,7 +69,7 @@ async function messengerPipelined (pair: MessengerPair, count: number): Promise<
   const lane = async (): Promise<void> => {
     while (next < count) {
       const i = next++
-      ids[i] = (await pair.sender.sendMessage(pair.receiver.peerId, messageText(i))).id
+      ids[i] = (await pair.sender.sendMessage(pair.to, messageText(i))).id
     }
   }
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane))
@@ -93,6 +100,7 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
   let sink: SinkPair | undefined
   let dm: DmPair | undefined
   let pair: MessengerPair | undefined
+  let split: SplitMessengerPair | undefined
   let frames = 0
   const oneWay = async (count: number): Promise<number> => {
     const ms = await bareOneWay(sink!, count, frames)
@@ -107,29 +115,38 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
     dm = await dmPair()
     pair = await messengerPair({ relayClient: false })
     await dmProtocol(dm, warmup, 1)
-    await messengerPersisted(pair, warmup)
+    await messengerPersisted(sending(pair), warmup)
     ctx.log(`bare stream: ${bareMessages} frames one way`)
     const bareMs = await oneWay(bareMessages)
     ctx.log(`DM protocol alone: ${messages} envelopes`)
     const dmMs = await dmProtocol(dm, messages, warmup + 1)
     ctx.log(`messenger, relay client off: ${messages} messages, persisted and acked`)
-    const quiet = await messengerPersisted(pair, messages)
+    const quiet = await messengerPersisted(sending(pair), messages)
     ctx.log(`messenger, relay client off, ${IN_FLIGHT} sends in flight: ${messages} messages`)
-    await messengerPipelined(pair, warmup)
-    const pipelined = await messengerPipelined(pair, messages)
+    await messengerPipelined(sending(pair), warmup)
+    const pipelined = await messengerPipelined(sending(pair), messages)
     ctx.log(`seal + open in process: ${messages} envelopes`)
     const crypto = await cryptoOnly(messages)
     await dm.stop()
     dm = undefined
     await pair.stop()
 
+    // phase 3: the receiver in a process of its own, as on another machine
+    ctx.log('phase 3: messengers in two processes (relay client off)')
+    split = await splitMessengerPair()
+    await messengerPipelined(sending(split), warmup)
+    const splitOne = await messengerPersisted(sending(split), messages)
+    const splitPipelined = await messengerPipelined(sending(split), messages)
+    await split.stop()
+    split = undefined
+
     // phase 2: the default settings, whose relay search loads the whole process
     ctx.log('phase 2: bare stream, messengers with the default settings')
     pair = await messengerPair()
-    await messengerPersisted(pair, warmup)
+    await messengerPersisted(sending(pair), warmup)
     const bareLoudMs = await oneWay(bareMessages)
     ctx.log(`messenger, default settings: ${messages} messages`)
-    const loud = await messengerPersisted(pair, messages)
+    const loud = await messengerPersisted(sending(pair), messages)
 
     const bare = rate(bareMessages, bareMs)
     const bareLoud = rate(bareMessages, bareLoudMs)
@@ -139,6 +156,8 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
       figures: [
         figure({ name: 'messenger persisted (relay client off)', unit: 'msg/s', value: rate(messages, quiet.ms), baseline: 'bare stream one-way', baselineValue: bare, better: 'higher', n: messages, goal }),
         figure({ name: `messenger persisted, ${IN_FLIGHT} sends in flight (relay client off)`, unit: 'msg/s', value: rate(messages, pipelined.ms), baseline: 'bare stream one-way', baselineValue: bare, better: 'higher', n: messages, goal }),
+        figure({ name: 'messenger persisted, receiver in another process', unit: 'msg/s', value: rate(messages, splitOne.ms), baseline: 'bare stream one-way', baselineValue: bare, better: 'higher', n: messages, goal }),
+        figure({ name: `messenger persisted, receiver in another process, ${IN_FLIGHT} sends in flight`, unit: 'msg/s', value: rate(messages, splitPipelined.ms), baseline: 'bare stream one-way', baselineValue: bare, better: 'higher', n: messages, goal }),
         figure({ name: 'DM protocol alone (no storage)', unit: 'msg/s', value: protocol, baseline: 'bare stream one-way', baselineValue: bare, better: 'higher', n: messages }),
         figure({ name: 'messenger persisted (relay client off)', unit: 'msg/s', value: rate(messages, quiet.ms), baseline: 'DM protocol alone', baselineValue: protocol, better: 'higher', n: messages }),
         figure({ name: 'messenger persisted (default settings)', unit: 'msg/s', value: rate(messages, loud.ms), baseline: 'bare stream one-way, same phase', baselineValue: bareLoud, better: 'higher', n: messages, goal })
@@ -158,6 +177,11 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
           cryptoSealRate: round(rate(messages, crypto.sealMs)),
           cryptoOpenRate: round(rate(messages, crypto.openMs))
         },
+        phase3: {
+          oneAtATimeMs: round(splitOne.ms),
+          pipelinedMs: round(splitPipelined.ms),
+          pipelinedQueueRate: round(rate(messages, splitPipelined.queueMs))
+        },
         phase2: {
           bareMs: round(bareLoudMs),
           messengerMs: round(loud.ms),
@@ -170,6 +194,7 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
     }
   } finally {
     await pair?.stop().catch(() => {})
+    await split?.stop().catch(() => {})
     await dm?.stop()
     await sink?.stop()
   }

@@ -8,6 +8,7 @@ import { identify } from '@libp2p/identify'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { AckStatus, directMessages, sealEnvelope, type DirectMessages } from '../protocols/dm/index.ts'
 import { addressOf, createNetwork, type Network, type NodeInit } from '../test/fixtures/index.ts'
+import { JsonLineChild } from './child.ts'
 import { createBareNode, ECHO_PROTOCOL, handleEcho, handleSink, MAX_BENCH_FRAME, SINK_PROTOCOL, stopAll } from './bare.ts'
 import type { HyphaeMessenger } from '../node/hyphae-messenger.ts'
 import type { ReceiptEvent } from '../node/messenger.ts'
@@ -200,5 +201,49 @@ export async function messengerPair (init: NodeInit = {}): Promise<MessengerPair
       watch.detach()
       await network.stop()
     }
+  }
+}
+
+export interface SplitMessengerPair {
+  sender: HyphaeMessenger
+  /** the receiver's peer id: it runs in another process */
+  receiver: string
+  watch: DeliveryWatch
+  stop(): Promise<void>
+}
+
+/**
+ * A messenger pair with the receiver in a process of its own (bench/dm-receiver.ts), as two
+ * users on two machines are: each end has its own thread (and, here, its own core).
+ */
+export async function splitMessengerPair (init: NodeInit = { relayClient: false }): Promise<SplitMessengerPair> {
+  const child = new JsonLineChild(process.execPath, ['--import', 'tsx', 'bench/dm-receiver.ts'])
+  let network: Network | undefined
+  try {
+    const ready = (await child.next(v => v.event === 'ready')).value
+    network = await createNetwork(1, { init })
+    const sender = network.nodes[0]
+    await sender.addContact(ready.invite, 'receiver')
+    child.process.stdin!.write(JSON.stringify({ invite: (await sender.id()).invite }) + '\n')
+    await child.next(v => v.event === 'added' || v.event === 'error')
+    if (child.values().some(v => v.event === 'error')) throw new Error(`the receiver could not add the sender: ${JSON.stringify(child.values())}`)
+    await sender.connect(ready.addr)
+    const watch = new DeliveryWatch(sender)
+    const net = network
+    return {
+      sender,
+      receiver: (await sender.listContacts())[0].peerId,
+      watch,
+      stop: async () => {
+        watch.detach()
+        await net.stop()
+        child.process.stdin!.end()
+        await child.stop()
+      }
+    }
+  } catch (err) {
+    await network?.stop().catch(() => {})
+    await child.stop()
+    throw err
   }
 }

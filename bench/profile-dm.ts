@@ -4,22 +4,23 @@
  * (started after a warm-up, stopped once every message is delivered). Writes the .cpuprofile and
  * prints the rate and the profile summary (bench/profile-summary.ts).
  *
- * usage: node --import tsx bench/profile-dm.ts [--messages 2000] [--in-flight 1] [--out FILE.cpuprofile]
+ * usage: node --import tsx bench/profile-dm.ts [--messages 2000] [--in-flight 1] [--split] [--out FILE.cpuprofile]
  * (--in-flight N: N sendMessage() calls at a time, as a pipelining caller does)
  */
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import { parseArgs } from 'node:util'
-import { messageText, messengerPair } from './pairs.ts'
+import { messageText, messengerPair, splitMessengerPair } from './pairs.ts'
 import { markdownSummary, summarizeProfile } from './profile-summary.ts'
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '2000' }, 'in-flight': { type: 'string', default: '1' }, out: { type: 'string', default: 'dm-persisted.cpuprofile' } } })
+const { values } = parseArgs({ options: { messages: { type: 'string', default: '2000' }, 'in-flight': { type: 'string', default: '1' }, split: { type: 'boolean', default: false }, out: { type: 'string', default: 'dm-persisted.cpuprofile' } } })
 const count = Number(values.messages)
 const inFlight = Math.max(1, Number(values['in-flight']))
-const pair = await messengerPair({ relayClient: false })
+// --split: the receiver in a process of its own; the profile is then the sender's alone
+const pair = values.split ? await splitMessengerPair() : await messengerPair({ relayClient: false })
+const to = typeof pair.receiver === 'string' ? pair.receiver : pair.receiver.peerId
 try {
-  for (let i = 0; i < 100; i++) await pair.watch.deliveredAt((await pair.sender.sendMessage(pair.receiver.peerId, messageText(i))).id)
-  const to = pair.receiver.peerId
+  for (let i = 0; i < 100; i++) await pair.watch.deliveredAt((await pair.sender.sendMessage(to, messageText(i))).id)
   const session = new Session()
   session.connect()
   await session.post('Profiler.enable')
