@@ -31,6 +31,8 @@ export async function serveUntilStopped (messenger: HyphaeMessenger, path: strin
     throw err
   }
   const id = await messenger.id()
+  // before "started": whoever reads that line may signal at once
+  const stopped = io.waitForStop()
   const json = mode !== 'start'
   const log = json ? io.err : io.out
   if (mode === 'start') {
@@ -48,7 +50,7 @@ export async function serveUntilStopped (messenger: HyphaeMessenger, path: strin
   messenger.addEventListener('peer:connect', onConnect)
   messenger.addEventListener('peer:disconnect', onDisconnect)
 
-  const signal = await io.waitForStop()
+  const signal = await stopped
   log(json ? JSON.stringify({ event: 'stopping', signal }) : `stopping (${signal})...`)
   messenger.removeEventListener('peer:connect', onConnect)
   messenger.removeEventListener('peer:disconnect', onDisconnect)
