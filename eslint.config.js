@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '**/pb/*.ts'] },
+  { ignores: ['node_modules/', '**/pb/*.ts', 'dist/', '.tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
