@@ -26,7 +26,7 @@ async function setup (maxInFlight: number, maxInFlightBytes: number) {
   return { channel, received, ack, stop: () => { channel.close(new Error('done')) } }
 }
 
-const id = (i: number): Uint8Array => { const b = new Uint8Array(16); b[0] = i; return b }
+const id = (i: number): Uint8Array<ArrayBuffer> => { const b = new Uint8Array(16); b[0] = i; return b }
 const frame = (i: number, bytes: number): Uint8Array => { const f = new Uint8Array(bytes); f.set(id(i)); return f }
 
 describe('the DM channel\'s in-flight limits', () => {
