@@ -53,6 +53,10 @@ export async function build ({ root = ROOT, outfile = BUNDLE, stamp = STAMP } = 
     target: 'node22',
     external: EXTERNAL,
     plugins: [stubDevtools],
+    // 4.6 MiB to 2.9: ~10% less time to "listening" (node reads, hashes and compiles all of it);
+    // identifiers are kept, so stack traces still name functions
+    minifyWhitespace: true,
+    minifySyntax: true,
     // React's production build, as a shipped program runs it
     define: { 'process.env.NODE_ENV': '"production"' },
     // CommonJS dependencies call require() for node's builtins; an ESM file has none
