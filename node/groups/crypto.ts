@@ -17,13 +17,14 @@
  */
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { equalBytes } from '@noble/ciphers/utils.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concat } from 'uint8arrays/concat'
 import { equals } from 'uint8arrays/equals'
+import { ed25519Sign, ed25519Verify } from '../../protocols/dm/key-cache.ts'
+import { xchachaOpen, xchachaSeal } from '../../protocols/dm/xchacha.ts'
 import { hex } from '../hex.ts'
 import { InvalidGroupMessageError } from './errors.ts'
 import { GroupEnvelope, GroupMessage, GroupMessageKind, Rekey } from './pb/group.ts'
@@ -76,8 +77,8 @@ export function epochKeys (group: Uint8Array, secret: Uint8Array): EpochKeys {
 /** Encrypts an encoded GroupMessage for the epoch; the result is what goes on the topic. */
 export function sealGroupEnvelope (keys: EpochKeys, message: Uint8Array): Uint8Array {
   const nonce = randomBytes(NONCE_BYTES)
-  const ciphertext = xchacha20poly1305(keys.messageKey, nonce, enc.encode(keys.topic)).encrypt(message)
-  return GroupEnvelope.encode({ version: ENVELOPE_VERSION, nonce, ciphertext: ciphertext as Uint8Array<ArrayBuffer> })
+  const ciphertext = xchachaSeal(keys.messageKey, nonce, enc.encode(keys.topic), message)
+  return GroupEnvelope.encode({ version: ENVELOPE_VERSION, nonce, ciphertext })
 }
 
 /** Decrypts what was published on the epoch's topic; anything else is an InvalidGroupMessageError. */
@@ -92,7 +93,7 @@ export function openGroupEnvelope (keys: EpochKeys, data: Uint8Array): Uint8Arra
   if (envelope.version !== ENVELOPE_VERSION) throw new InvalidGroupMessageError('unknown version', String(envelope.version))
   if (envelope.nonce.byteLength !== NONCE_BYTES) throw new InvalidGroupMessageError('undecodable', 'bad nonce')
   try {
-    return xchacha20poly1305(keys.messageKey, envelope.nonce, enc.encode(keys.topic)).decrypt(envelope.ciphertext)
+    return xchachaOpen(keys.messageKey, envelope.nonce, enc.encode(keys.topic), envelope.ciphertext)
   } catch {
     throw new InvalidGroupMessageError('undecryptable')
   }
@@ -142,7 +143,8 @@ export async function signGroupMessage (init: GroupMessageInit): Promise<SignedG
     signature: new Uint8Array(0)
   }
   checkFields(message)
-  message.signature = await init.key.sign(signedBytes(message)) as Uint8Array<ArrayBuffer>
+  // node's Ed25519 with a KeyObject kept per key (as the DM envelope does): same signature bytes
+  message.signature = init.key.type === 'Ed25519' ? ed25519Sign(init.key, signedBytes(message)) : await init.key.sign(signedBytes(message)) as Uint8Array<ArrayBuffer>
   const bytes = GroupMessage.encode(message)
   return { message, bytes, hash: sha256(bytes), from: peerIdFromPublicKey(init.key.publicKey) }
 }
@@ -167,11 +169,7 @@ export async function verifyGroupMessage (bytes: Uint8Array): Promise<SignedGrou
     throw new InvalidGroupMessageError('bad author key')
   }
   if (author.type !== 'Ed25519') throw new InvalidGroupMessageError('bad author key', author.type)
-  let valid = false
-  try {
-    valid = await author.verify(signedBytes(message), message.signature)
-  } catch {}
-  if (!valid) throw new InvalidGroupMessageError('bad signature')
+  if (!ed25519Verify(author.raw, signedBytes(message), message.signature)) throw new InvalidGroupMessageError('bad signature')
   return { message, bytes, hash: sha256(bytes), from: peerIdFromPublicKey(author) }
 }
 
