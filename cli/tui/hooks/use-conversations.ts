@@ -53,11 +53,16 @@ export function useConversations (messenger: Messenger, activeId: string | undef
   const [conversations, setConversations] = useState<Conversation[]>([])
   const [loaded, setLoaded] = useState(false)
   const generation = useRef(0)
+  /** reloads under way: what they read may predate an event that arrives meanwhile */
+  const reloading = useRef(0)
+  const open = useRef(activeId)
+  open.current = activeId
   // connection events seen so far: newer than what a list read before them says
   const onlineNow = useRef(new Map<string, boolean>())
 
   const reload = useCallback(async () => {
     const mine = ++generation.current
+    reloading.current++
     try {
       const [contacts, requests, groups] = await Promise.all([messenger.listContacts(), messenger.listRequests(), messenger.listGroups()])
       // contacts are listed by name, so their newest message is not read here; the unread count is the node's own
@@ -72,10 +77,16 @@ export function useConversations (messenger: Messenger, activeId: string | undef
       }))
       if (mine !== generation.current) return
       const online = onlineNow.current
-      setConversations(sorted([...direct, ...rooms, ...pending].map(c => c.kind !== 'group' && online.has(c.id) ? { ...c, online: online.get(c.id) === true } : c)))
+      setConversations(sorted([...direct, ...rooms, ...pending].map(c => {
+        // the open conversation counts nothing, even before the node has been told it was read
+        const seen = c.id === open.current && c.unread > 0 ? { ...c, unread: 0 } : c
+        return seen.kind !== 'group' && online.has(seen.id) ? { ...seen, online: online.get(seen.id) === true } : seen
+      })))
       setLoaded(true)
     } catch {
       // stopping, most likely; the next event or command reloads
+    } finally {
+      reloading.current--
     }
   }, [messenger])
 
@@ -87,7 +98,9 @@ export function useConversations (messenger: Messenger, activeId: string | undef
 
   /** a message stored in conversation `id`: count it unless it is open, reload for a stranger */
   const arrived = (id: string, sentAt: number, counts: boolean): void => {
-    if (!conversations.some(c => c.id === id)) { void reload(); return }
+    // a reload under way may have read the counts before this message was stored, and would
+    // overwrite the count added here: read again instead (the node's counts include it)
+    if (reloading.current > 0 || !conversations.some(c => c.id === id)) { void reload(); return }
     setConversations(list => sorted(list.map(c => c.id !== id
       ? c
       : { ...c, lastAt: Math.max(c.lastAt, sentAt), unread: counts && id !== activeId ? c.unread + 1 : c.unread })))

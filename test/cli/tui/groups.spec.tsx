@@ -69,6 +69,27 @@ describe('tui: groups', () => {
     assert.equal(bells(), 2, 'a bell for the second text only')
   })
 
+  it('a message that arrives while the list is being read again still counts', async () => {
+    const { fake, bob, group } = withGroup()
+    const h = renderApp(fake)
+    await h.waitFor('message bob')
+    // the list read that a join starts answers with what the node held then, but late
+    let release!: () => void
+    const gate = new Promise<void>(resolve => { release = resolve })
+    const listGroups = fake.listGroups.bind(fake)
+    fake.listGroups = async () => {
+      const read = await listGroups()
+      await gate
+      return read
+    }
+    fake.groups.memberJoins(group, fakePeerId('Dan'), 'dan')
+    fake.groups.receive(group, bob, 'who brings snacks')
+    release()
+    await h.waitFor(x => /# book club +1│/.test(line(x, 'book club')))
+    fake.groups.receive(group, bob, 'and drinks')
+    await h.waitFor(x => /# book club +2│/.test(line(x, 'book club')))
+  })
+
   it('/group new creates and opens a group; /group invite shows the invite or sends it to a contact', async () => {
     const fake = new FakeMessenger({ nickname: 'alice' })
     const bob = fake.addFake('bob')
