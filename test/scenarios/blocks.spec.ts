@@ -46,7 +46,9 @@ describe('getting through blocks (real processes in network namespaces)', { skip
       assert.ok(path.every((p: any) => p.address.includes('/p2p-circuit')), `carol reaches bob through the relay: ${JSON.stringify(path)}`)
     })
 
-    it('messages flow both ways through the relay, and move to a direct path when the block lifts', { timeout: 240_000 }, async () => {
+    // a first reach can time out (30 s) and leave the message in the relay mailbox, which the
+    // recipient reads on its next round (every 60 s) while the outbox retries: up to ~100 s
+    it('messages flow both ways through the relay, and move to a direct path when the block lifts', { timeout: 480_000 }, async () => {
       await lab.block('alice', 'bob')
       const relayAddr = await addressOf(lab, 'relay')
       await startNode(lab, 'alice', ['--listen', lab.listen('alice'), '--bootstrap', relayAddr, '--no-mdns'])
@@ -55,9 +57,9 @@ describe('getting through blocks (real processes in network namespaces)', { skip
       await lab.rpc('bob', 'contacts.add', { invite: aliceInvite, nickname: 'alice' })
 
       const hello = await lab.rpc('alice', 'messages.send', { contact: 'bob', text: 'hello through the relay' })
-      await waitFor(async () => (await messages(lab, 'bob', 'alice')).some(m => m.id === hello.id), { message: 'bob got alice\'s message', timeout: 90_000, interval: 500 })
+      await waitFor(async () => (await messages(lab, 'bob', 'alice')).some(m => m.id === hello.id), { message: 'bob got alice\'s message', timeout: 150_000, interval: 500 })
       const reply = await lab.rpc('bob', 'messages.send', { contact: 'alice', text: 'and back' })
-      await waitFor(async () => (await messages(lab, 'alice', 'bob')).some(m => m.id === reply.id), { message: 'alice got bob\'s reply', timeout: 90_000, interval: 500 })
+      await waitFor(async () => (await messages(lab, 'alice', 'bob')).some(m => m.id === reply.id), { message: 'alice got bob\'s reply', timeout: 150_000, interval: 500 })
       await waitFor(async () => (await messages(lab, 'alice', 'bob')).find(m => m.id === hello.id)?.status === 'delivered', { message: 'alice sees delivered', timeout: 30_000, interval: 500 })
       const bobId = (await lab.rpc('bob', 'id')).peerId
       const viaRelay = (await lab.rpc('alice', 'status')).peers.filter((p: any) => p.peerId === bobId)
