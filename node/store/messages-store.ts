@@ -1,3 +1,4 @@
+import { KeyedMutex } from '../keyed-mutex.ts'
 import { BatchQueue } from './batch-queue.ts'
 import type { Database } from './database.ts'
 import type { JsonSublevel } from './contacts-store.ts'
@@ -42,7 +43,7 @@ export class MessagesStore {
   /** every batch of this store goes through here: concurrent batches share one write */
   private readonly writes: BatchQueue<BatchOp>
   /** status changes read a record and write it back: one at a time, so none is lost */
-  private statusTail: Promise<unknown> = Promise.resolve()
+  private readonly statusLock = new KeyedMutex()
 
   constructor (db: Database) {
     this.db = db
@@ -122,9 +123,7 @@ export class MessagesStore {
    * both read it before either writes, and the later write could undo "read".
    */
   async changeStatus <T> (task: () => Promise<T>): Promise<T> {
-    const result = this.statusTail.then(task, task)
-    this.statusTail = result.catch(() => {})
-    return result
+    return this.statusLock.run('status', task)
   }
 
   /**
