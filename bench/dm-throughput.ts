@@ -1,13 +1,15 @@
 /**
  * Persisted DM throughput for one pair: M messages of 1 KiB handed to messenger.sendMessage()
  * one after the other (each returns once sealed and queued on disk), timed until the sender has
- * been told every one is delivered (stored on the receiver, acked, marked delivered). Next to
- * it: the DM protocol alone (seal, send with up to 32 in flight, open, in-memory ack: no
- * storage), a bare stream's one-way throughput of 1 KiB frames, and seal + open in one process
- * with no network at all, which splits the cost into crypto, protocol and storage.
- * Two phases, as in dm-rtt.ts: first everything with the messengers' relay client off, then a
- * messenger pair with the default settings next to the bare stream again (the default relay
- * search keeps a relay-less network's DHT busy and slows the whole process).
+ * been told every one is delivered (stored on the receiver, acked, marked delivered); then the
+ * same with 64 calls in flight (a pipelining caller). Next to it: the DM protocol alone (seal,
+ * send all at once within the protocol's in-flight limit, open, in-memory ack: no storage), a
+ * bare stream's one-way throughput of 1 KiB frames, and seal + open in one process with no
+ * network at all, which splits the cost into crypto, protocol and storage.
+ * Three phases: first everything with the messengers' relay client off; then (phase 3) both
+ * ways again with the receiver in a process of its own (bench/dm-receiver.ts), as two users on
+ * two machines; then (phase 2, as in dm-rtt.ts) a messenger pair with the default settings next
+ * to the bare stream again.
  */
 import { openEnvelope, sealEnvelope } from '../protocols/dm/index.ts'
 import { clearKeyCaches } from '../protocols/dm/key-cache.ts'
