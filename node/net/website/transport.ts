@@ -1,0 +1,171 @@
+import { timingSafeEqual } from 'node:crypto'
+import net from 'node:net'
+import tls from 'node:tls'
+import { ConnectionFailedError, serviceCapabilities, transportSymbol } from '@libp2p/interface'
+import { WebSocket } from 'ws'
+import { parseWebsiteAddress, type WebsiteAddress } from './address.ts'
+import { websocketToConnection } from './connection.ts'
+import { WebsiteListener, type WebsiteSite } from './listener.ts'
+import { createHash } from 'node:crypto'
+import type { ComponentLogger, Connection, CreateListenerOptions, DialTransportOptions, Listener, Logger, Transport } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+/** What a browser on a desktop sends; the WebSocket handshake is inside TLS, but a website relay's logs see it. */
+const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'
+/** A libp2p frame is at most yamux's 256 KiB window; anything far above it is hostile. */
+const MAX_WEBSOCKET_MESSAGE = 16 * 1024 * 1024
+
+export interface WebsiteTransportInit {
+  /** certificate and key (PEM) for listeners on `/tls/.../ws/http-path/...` addresses */
+  certificate?: { cert: string, key: string }
+  /** what everyone who is not on the secret path gets (default: nginx's 404 for everything) */
+  site?: WebsiteSite
+}
+
+export interface WebsiteTransportComponents {
+  logger: ComponentLogger
+}
+
+export class PinnedCertificateError extends Error {
+  static name = 'PinnedCertificateError'
+  name = 'PinnedCertificateError'
+}
+
+/**
+ * WebSockets the way a censored network has to see them: TLS first with the SNI the address
+ * names, the certificate pinned by its hash when the address carries one, libp2p only on the
+ * address's HTTP path. Listening, the same port serves a website to everyone else.
+ */
+export class WebsiteTransport implements Transport {
+  readonly [transportSymbol] = true
+  readonly [Symbol.toStringTag] = 'hyphae:website'
+  readonly [serviceCapabilities] = ['@libp2p/transport']
+  private readonly log: Logger
+
+  constructor (private readonly components: WebsiteTransportComponents, private readonly init: WebsiteTransportInit = {}) {
+    this.log = components.logger.forComponent('hyphae:website')
+  }
+
+  async dial (ma: Multiaddr, options: DialTransportOptions): Promise<Connection> {
+    const address = parseWebsiteAddress(ma)
+    if (address == null) throw new ConnectionFailedError(`not a WebSocket address: ${ma.toString()}`)
+    const socket = await connect(address, options.signal)
+    let websocket: WebSocket
+    try {
+      websocket = await openWebSocket(address, socket, options.signal)
+    } catch (err) {
+      socket.destroy()
+      throw err
+    }
+    this.log('connected to %a', ma)
+    const maConn = websocketToConnection({
+      websocket,
+      remoteAddr: ma,
+      direction: 'outbound',
+      log: this.components.logger.forComponent('hyphae:website:connection')
+    })
+    try {
+      return await options.upgrader.upgradeOutbound(maConn, options)
+    } catch (err: any) {
+      maConn.abort(err)
+      throw err
+    }
+  }
+
+  createListener (options: CreateListenerOptions): Listener {
+    return new WebsiteListener({
+      upgrader: options.upgrader,
+      logger: this.components.logger,
+      certificate: this.init.certificate,
+      site: this.init.site
+    })
+  }
+
+  /** Listens only where a secret path keeps libp2p away from everyone else; TLS only with a certificate. */
+  listenFilter (addrs: Multiaddr[]): Multiaddr[] {
+    return addrs.filter(ma => {
+      const a = parseWebsiteAddress(ma)
+      return a != null && a.path !== '/' && (!a.tls || this.init.certificate != null)
+    })
+  }
+
+  /** Claims every TLS WebSocket address (stock @libp2p/websockets can set neither SNI nor a pin) and every one with a path. */
+  dialFilter (addrs: Multiaddr[]): Multiaddr[] {
+    return addrs.filter(ma => {
+      const a = parseWebsiteAddress(ma)
+      return a != null && (a.tls || a.path !== '/')
+    })
+  }
+}
+
+export function websiteTransport (init: WebsiteTransportInit = {}): (components: WebsiteTransportComponents) => Transport {
+  return (components) => new WebsiteTransport(components, init)
+}
+
+async function connect (a: WebsiteAddress, signal: AbortSignal): Promise<net.Socket> {
+  signal.throwIfAborted()
+  const host = a.family === 6 ? a.host.replace(/^\[|\]$/g, '') : a.host
+  const socket = a.tls
+    ? tls.connect({
+      host,
+      port: a.port,
+      // an IP literal is never sent as SNI (RFC 6066); a name is, unless the address names another
+      servername: a.sni ?? (a.family === 'dns' ? host : ''),
+      ALPNProtocols: ['http/1.1'],
+      // a pinned certificate is checked below, by its hash, instead of by a CA
+      rejectUnauthorized: a.certhash == null,
+      minVersion: 'TLSv1.2'
+    })
+    : net.connect({ host, port: a.port })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => { reject(signal.reason ?? new Error('aborted')) }
+      const cleanup = (): void => { signal.removeEventListener('abort', onAbort); socket.off('error', reject) }
+      signal.addEventListener('abort', onAbort, { once: true })
+      socket.once('error', reject)
+      socket.once(a.tls ? 'secureConnect' : 'connect', () => { cleanup(); resolve() })
+    })
+    if (a.certhash != null) checkPin(socket as tls.TLSSocket, a.certhash)
+  } catch (err: any) {
+    socket.destroy()
+    if (err instanceof PinnedCertificateError) throw err
+    throw new ConnectionFailedError(`could not connect to ${a.host}:${a.port}: ${err?.message ?? err}`)
+  }
+  return socket
+}
+
+function checkPin (socket: tls.TLSSocket, expected: Uint8Array): void {
+  const der = socket.getPeerX509Certificate()?.raw
+  const actual = der == null ? undefined : createHash('sha256').update(der).digest()
+  if (actual == null || actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+    throw new PinnedCertificateError('the relay\'s TLS certificate is not the one its address pins')
+  }
+}
+
+async function openWebSocket (a: WebsiteAddress, socket: net.Socket, signal: AbortSignal): Promise<WebSocket> {
+  const hostHeader = a.sni ?? (a.family === 6 ? `[${a.host}]` : a.host)
+  const port = (a.tls && a.port === 443) || (!a.tls && a.port === 80) ? '' : `:${a.port}`
+  const websocket = new WebSocket(`${a.tls ? 'wss' : 'ws'}://${hostHeader}${port}${a.path}`, {
+    createConnection: () => socket,
+    perMessageDeflate: false,
+    maxPayload: MAX_WEBSOCKET_MESSAGE,
+    headers: { 'User-Agent': USER_AGENT }
+  })
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => { websocket.terminate(); reject(signal.reason ?? new Error('aborted')) }
+    const cleanup = (): void => { signal.removeEventListener('abort', onAbort); websocket.off('error', onError); websocket.off('unexpected-response', onResponse) }
+    const onError = (err: Error): void => { cleanup(); reject(new ConnectionFailedError(`WebSocket to ${a.host}:${a.port}${a.path} failed: ${err.message}`)) }
+    const onResponse = (req: { destroy: () => void }, res: { statusCode?: number }): void => {
+      cleanup()
+      // errors after this one (the aborted request) have nobody left to tell
+      websocket.on('error', () => {})
+      req.destroy()
+      reject(new ConnectionFailedError(`${a.host}:${a.port}${a.path} answered HTTP ${res.statusCode ?? '?'}: wrong path, or not a hyphae relay`))
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    websocket.once('error', onError)
+    websocket.once('unexpected-response', onResponse)
+    websocket.once('open', () => { cleanup(); resolve() })
+  })
+  return websocket
+}
