@@ -18,7 +18,8 @@ export const NODE_OPTIONS: Options = {
   ...PROFILE_OPTIONS,
   listen: { type: 'string', multiple: true },
   bootstrap: { type: 'string', multiple: true },
-  'no-mdns': { type: 'boolean' }
+  'no-mdns': { type: 'boolean' },
+  censored: { type: 'boolean' }
 }
 
 export interface Parsed {

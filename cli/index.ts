@@ -18,6 +18,7 @@ commands:
   daemon             run the node headless with a JSON-RPC socket
   rpc METHOD [JSON]  call the running daemon
   relay              run a relay for others: circuit relay, DHT, bootstrap, mailboxes
+  relays add|list|remove   relays and bridges given to you by hand (hyphae relays --help)
   doctor [--json]    can others reach you? and what to try next
   invite [--no-qr]   your invite string and its QR code
   contacts add|list|rename|remove|block   manage contacts (hyphae contacts --help)
@@ -53,6 +54,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   messages: async () => (await import('./commands/messages.ts')).messagesCommand,
   tui: async () => (await import('./commands/tui.ts')).tuiCommand,
   relay: async () => (await import('./commands/relay.ts')).relayCommand,
+  relays: async () => (await import('./commands/relays.ts')).relaysCommand,
   doctor: async () => (await import('./commands/doctor.ts')).doctorCommand,
   daemon: async () => {
     const { daemonCommand } = await import('./commands/daemon.ts')

@@ -19,7 +19,7 @@ export function nodeInitOf (parsed: Parsed): Omit<MessengerInit, 'dataDir'> {
   } catch (err: any) {
     throw new UsageError(err.message)
   }
-  return { listen, bootstrap, mdns: parsed.values['no-mdns'] !== true }
+  return { listen, bootstrap, mdns: parsed.values['no-mdns'] !== true, ...(parsed.values.censored === true ? { censored: true } : {}) }
 }
 
 export async function openNode (parsed: Parsed, extra: Partial<MessengerInit> = {}): Promise<HyphaeMessenger> {

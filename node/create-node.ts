@@ -11,6 +11,8 @@ import { openDatabase, type Database } from './store/database.ts'
 import { MetaStore } from './store/meta-store.ts'
 import { NotInitializedError } from './errors.ts'
 import { LevelMailboxStore } from './store/mailbox-store.ts'
+import { RelayList } from './net/relay-list.ts'
+import type { WebsiteTransportInit } from './net/website/transport.ts'
 import type { MailboxInit } from '../protocols/mailbox/index.ts'
 import type { ComponentLogger, PrivateKey } from '@libp2p/interface'
 
@@ -36,6 +38,12 @@ export interface MessengerInit {
   relay?: RelayInit
   /** collect libp2p metrics for Prometheus */
   metrics?: boolean
+  /** the network reads the traffic: TLS-first dials only (default: the profile's setting) */
+  censored?: boolean
+  /** addresses to announce instead of the listen addresses (a relay behind nginx) */
+  announce?: string[]
+  /** certificate and site for website listen addresses */
+  website?: WebsiteTransportInit
 }
 
 export interface RelayInit {
@@ -44,6 +52,8 @@ export interface RelayInit {
   durationLimitMs: number
   dataLimitBytes: bigint
   mailbox?: Omit<MailboxInit, 'store' | 'protocol'>
+  /** handed out privately: not a DHT server */
+  bridge?: boolean
 }
 
 export interface CreateOptions {
@@ -55,6 +65,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
   // validate everything the user typed before touching the disk
   parseMultiaddrs(init.listen)
   parseMultiaddrs(init.bootstrap)
+  parseMultiaddrs(init.announce)
   if (init.create === false && !(await identityExists(init.dataDir))) throw new NotInitializedError(init.dataDir)
   await mkdir(init.dataDir, { recursive: true, mode: 0o700 })
   const profile = await openProfile(init.dataDir, init)
@@ -65,6 +76,10 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
     const saved = await profile.meta.lastListen()
     const mailboxStore = init.relay != null ? new LevelMailboxStore(profile.db) : undefined
     const templates = init.listen ?? DEFAULT_LISTEN
+    // the relays (bridges) added by hand are dialled at start like a bootstrap list
+    const relays = (await new RelayList(profile.meta).addresses()).map(a => a.toString())
+    const bootstrap = [...new Set([...(init.bootstrap ?? []), ...relays])]
+    const censored = init.censored ?? (await profile.meta.getJSON<{ censored?: boolean }>('settings'))?.censored === true
     // prom-client and its dependencies are ~90 modules: loaded only by the node that serves them
     const metrics = init.metrics === true
       ? (await import('@libp2p/prometheus-metrics')).prometheusMetrics({ collectDefaultMetrics: true, preserveExistingMetrics: true })
@@ -73,7 +88,10 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
       privateKey: profile.key,
       datastore,
       listen,
-      bootstrap: init.bootstrap ?? [],
+      announce: init.announce,
+      bootstrap,
+      censored,
+      website: init.website,
       mdns: init.mdns ?? true,
       mdnsInterval: init.mdnsInterval,
       dhtServer: init.dhtServer,
@@ -87,7 +105,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
     const startNode = async (listen: string[]): Promise<HyphaeMessenger> => {
       const libp2p = await createLibp2p({ ...build(listen), start: false })
       // wire the message handlers before the node accepts its first stream
-      const messenger = new HyphaeMessenger({ libp2p, key: profile.key, db: profile.db, meta: profile.meta, datastore, mailboxStore, bootstrap: init.bootstrap, mdns: init.mdns ?? true })
+      const messenger = new HyphaeMessenger({ libp2p, key: profile.key, db: profile.db, meta: profile.meta, datastore, mailboxStore, bootstrap, mdns: init.mdns ?? true, censored })
       try {
         await libp2p.start()
       } catch (err) {

@@ -1,5 +1,7 @@
 import { isPrivateIp } from '@libp2p/utils'
 import { relaysOf } from './relay-addresses.ts'
+import { isTlsFirst } from './net/website/address.ts'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { DoctorReport, NodeStatus } from './messenger.ts'
 import type { Libp2p } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -9,8 +11,9 @@ function host (ma: Multiaddr): string | undefined {
 }
 
 /** What stands between this node and its contacts, and what to try next, in plain words. */
-export function diagnose (libp2p: Libp2p<any>, status: NodeStatus, config: { bootstrap: string[], mdns: boolean }, outbox: number): DoctorReport {
+export function diagnose (libp2p: Libp2p<any>, status: NodeStatus, config: { bootstrap: string[], mdns: boolean, censored?: boolean }, outbox: number): DoctorReport {
   const { bootstrap, mdns } = config
+  const censored = config.censored === true
   const addrs = libp2p.getMultiaddrs()
   const direct = addrs.filter(a => !a.getComponents().some(c => c.name === 'p2p-circuit'))
   const publicAddrs = direct.filter(a => { const h = host(a); return h != null && isPrivateIp(h) === false })
@@ -36,6 +39,15 @@ export function diagnose (libp2p: Libp2p<any>, status: NodeStatus, config: { boo
   }
   if (status.dht.routingTableSize === 0 && status.connections > 0) advice.push('the DHT knows no peers yet: finding contacts by peer id alone will fail until it does')
   if (bootstrapPeers.length > 0 && bootstrapReached.length === 0 && status.connections > 0) advice.push('no bootstrap peer is connected: you are running on peers remembered from before, which is fine')
+  // a censor that reads the traffic lets TLS through and drops plain libp2p (or marks its destination)
+  const tlsConnections = libp2p.getConnections().filter(c => isTlsFirst(c.remoteAddr)).length
+  const plainBootstrapDown = bootstrap.filter(b => !isTlsFirst(safeMultiaddr(b)) && !connected.has(/\/p2p\/([^/]+)$/.exec(b)?.[1] ?? '')).length
+  if (!censored && tlsConnections > 0 && plainBootstrapDown > 0) {
+    advice.push('plain connections fail while TLS ones work: the network may be reading the traffic. Run with --censored (or settings.set {"censored": true}) so this node dials only TLS relays and bridges')
+  }
+  if (censored && bootstrap.filter(b => isTlsFirst(safeMultiaddr(b))).length === 0) {
+    advice.push('censored mode dials only TLS relays: add one with hyphae relays add hyphae://relay/... (a bridge line from someone who runs one)')
+  }
   if (outbox > 0) advice.push(`${outbox} message(s) wait in the outbox for contacts who are not reachable; they go out when they are`)
 
   return {
@@ -47,8 +59,13 @@ export function diagnose (libp2p: Libp2p<any>, status: NodeStatus, config: { boo
     dhtRoutingTableSize: status.dht.routingTableSize,
     bootstrap: { configured: bootstrapPeers.length, connected: bootstrapReached.length },
     mdns,
+    censored,
     outbox,
     verdict,
     advice
   }
+}
+
+function safeMultiaddr (text: string): Multiaddr {
+  try { return multiaddr(text) } catch { return multiaddr('/') }
 }

@@ -19,12 +19,13 @@ import { OutboxStore } from './store/outbox-store.ts'
 import type { LevelMailboxStore } from './store/mailbox-store.ts'
 import type { DirectMessages } from '../protocols/dm/index.ts'
 import { diagnose } from './doctor.ts'
-import type { DoctorReport } from './messenger.ts'
+import { RelayList, type RelayEntry } from './net/relay-list.ts'
+import type { DoctorReport, RelayInfo } from './messenger.ts'
 import type { ContactInfo, ContactSummary, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, ReceiptEvent, SendResult, Settings } from './messenger.ts'
 import type { Database } from './store/database.ts'
 import type { MetaStore } from './store/meta-store.ts'
 import type { AbortOptions, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
-import type { Multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
 
 export interface HyphaeMessengerComponents {
@@ -38,6 +39,8 @@ export interface HyphaeMessengerComponents {
   mdns?: boolean
   /** set when this node keeps mailboxes for others (a relay) */
   mailboxStore?: LevelMailboxStore
+  /** dials only TLS-first addresses */
+  censored?: boolean
 }
 
 export interface RelayStats {
@@ -61,6 +64,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   private readonly warmup: PeerWarmup
   private readonly control = new ControlRouter()
   private readonly mailbox: MailboxClient
+  private readonly relayList: RelayList
   readonly groups: GroupChats
   private stopped = false
 
@@ -78,6 +82,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.messages = new MessagesStore(components.db)
     this.outbox = new OutboxStore(components.db)
     this.contacts = new ContactBook(this.contactsStore, this.libp2p)
+    this.relayList = new RelayList(components.meta)
     const onStored = (record: MessageRecord): void => { this.safeDispatchEvent('message', { detail: record }) }
     const onStatus = (event: ReceiptEvent): void => { this.safeDispatchEvent('receipt', { detail: event }) }
     const { receive, receiveMany } = createInbox({
@@ -296,7 +301,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   }
 
   async doctor (): Promise<DoctorReport> {
-    return diagnose(this.libp2p, await this.status(), { bootstrap: this.components.bootstrap ?? [], mdns: this.components.mdns ?? true }, await this.outboxSize())
+    return diagnose(this.libp2p, await this.status(), { bootstrap: this.components.bootstrap ?? [], mdns: this.components.mdns ?? true, censored: this.components.censored }, await this.outboxSize())
   }
 
   async createGroup (name: string): Promise<GroupInfo> { return this.groups.create(name) }
@@ -315,14 +320,35 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   }
 
   async settings (): Promise<Settings> {
-    return { readReceipts: false, ...(await this.components.meta.getJSON<Partial<Settings>>('settings')) }
+    return { readReceipts: false, censored: false, ...(await this.components.meta.getJSON<Partial<Settings>>('settings')) }
   }
 
   async updateSettings (change: Partial<Settings>): Promise<Settings> {
-    if (change.readReceipts != null && typeof change.readReceipts !== 'boolean') throw new InvalidArgumentError('readReceipts is true or false')
-    const next = { ...(await this.settings()), ...(change.readReceipts != null ? { readReceipts: change.readReceipts } : {}) }
+    for (const name of ['readReceipts', 'censored'] as const) {
+      if (change[name] != null && typeof change[name] !== 'boolean') throw new InvalidArgumentError(`${name} is true or false`)
+    }
+    const next = { ...(await this.settings()), ...(change.readReceipts != null ? { readReceipts: change.readReceipts } : {}), ...(change.censored != null ? { censored: change.censored } : {}) }
     await this.components.meta.putJSON('settings', next)
     return next
+  }
+
+  /** Keeps the relay in the profile and dials it now (a failed dial keeps it: the next start tries again). */
+  async addRelay (line: string): Promise<RelayInfo> {
+    const entry = await this.relayList.add(line)
+    await this.libp2p.dial(multiaddr(entry.address), { signal: AbortSignal.timeout(DEFAULT_TIMEOUT) }).catch(() => {})
+    return this.relayInfo(entry)
+  }
+
+  async listRelays (): Promise<RelayInfo[]> {
+    return (await this.relayList.list()).map(e => this.relayInfo(e))
+  }
+
+  async removeRelay (which: string): Promise<RelayInfo[]> {
+    return (await this.relayList.remove(which)).map(e => this.relayInfo(e))
+  }
+
+  private relayInfo (entry: RelayEntry): RelayInfo {
+    return { ...entry, connected: this.libp2p.getConnections(peerIdFromString(entry.peerId)).length > 0 }
   }
 
   async stop (): Promise<void> {

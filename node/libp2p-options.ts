@@ -12,11 +12,14 @@ import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { pacedRandomWalk } from './relay-search.ts'
+import { censoredAnnounceFilter, censoredDialAllowed } from './net/censored.ts'
+import { acceptWebsiteRelays, websiteTransport, type WebsiteTransportInit } from './net/website/transport.ts'
 import { directMessages } from '../protocols/dm/index.ts'
 import { mailbox, type MailboxInit, type MailboxStore } from '../protocols/mailbox/index.ts'
 import type { Datastore } from 'interface-datastore'
 import type { PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 export const DHT_PROTOCOL = '/hyphae/kad/1.0.0'
 /** Our own mDNS service tag keeps hyphae nodes from dialling every IPFS node on the LAN. */
@@ -39,10 +42,17 @@ export interface NodeOptions {
   logger?: ComponentLogger
   /** reserve a slot on a relay and advertise /p2p-circuit addresses (default true; not for relays) */
   relayClient?: boolean
-  /** serve as a relay: circuit-relay-v2 server, DHT server, mailboxes */
+  /** serve as a relay: circuit-relay-v2 server, DHT server (unless a bridge), mailboxes */
   relay?: RelayServerOptions
   /** libp2p's metrics (a relay passes @libp2p/prometheus-metrics, which nothing else loads) */
   metrics?: Libp2pOptions['metrics']
+  /**
+   * The network reads the traffic: dial only TLS-first addresses (and addresses on our own
+   * links), announce only relayed and TLS addresses, no DHT server, AutoNAT or hole punching.
+   */
+  censored?: boolean
+  /** certificate and site for listeners on website addresses (`.../ws/http-path/SECRET`) */
+  website?: WebsiteTransportInit
 }
 
 export interface RelayServerOptions {
@@ -53,9 +63,12 @@ export interface RelayServerOptions {
   dataLimitBytes: bigint
   mailboxStore: MailboxStore
   mailbox?: Omit<MailboxInit, 'store' | 'protocol'>
+  /** a bridge is handed out privately: never a DHT server, so no crawl lists it */
+  bridge?: boolean
 }
 
 export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
+  const censored = opts.censored === true
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   if (opts.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: opts.bootstrap, timeout: 0 }))
   if (opts.mdns) peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: opts.mdnsInterval ?? 10_000 }))
@@ -69,10 +82,14 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       // each '/p2p-circuit' asks the relay transport for a slot on a relay it finds: two, so
       // that losing one relay (seized, blocked) leaves contacts a path and a mailbox
       listen: opts.relay == null && (opts.relayClient ?? true) ? [...opts.listen, '/p2p-circuit', '/p2p-circuit'] : opts.listen,
-      announce: opts.announce ?? []
+      announce: opts.announce ?? [],
+      ...(censored ? { announceFilter: censoredAnnounceFilter } : {})
     },
-    // the relay transport looks for relays through a paced walk of ours (see relay-search.ts)
-    transports: [tcp(), webSockets(), (components: any) => circuitRelayTransport()(withPacedRelaySearch(components))],
+    // the website transport comes first: it dials every TLS WebSocket address (stock
+    // @libp2p/websockets can set neither SNI nor a pin); the relay transport looks for relays
+    // through a paced walk of ours (see relay-search.ts)
+    transports: [websiteTransport(opts.website), tcp(), webSockets(), (components: any) => acceptWebsiteRelays(circuitRelayTransport()(withPacedRelaySearch(components)))],
+    ...(censored ? { connectionGater: { denyDialMultiaddr: (ma: Multiaddr) => !censoredDialAllowed(ma) } } : {}),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
@@ -94,7 +111,7 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       ping: ping({ maxOutboundStreams: 4 }),
       dht: kadDHT({
         protocol: DHT_PROTOCOL,
-        clientMode: opts.relay != null ? false : !(opts.dhtServer ?? true),
+        clientMode: opts.relay != null ? opts.relay.bridge === true : censored || !(opts.dhtServer ?? true),
         // keep LAN addresses: during an internet cut the LAN is all there is
         peerInfoMapper: passthroughMapper
       }),
@@ -111,8 +128,8 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
         scoreParams: { IPColocationFactorWeight: 0 },
         fastMsgIdFn: fastMessageId
       }),
-      autoNAT: autoNAT({ protocolPrefix: 'hyphae' }),
-      dcutr: dcutr(),
+      // a censored node's direct addresses are neither announced nor dialable across the censor
+      ...(censored ? {} : { autoNAT: autoNAT({ protocolPrefix: 'hyphae' }), dcutr: dcutr() }),
       // hyphae relays grant chat-sized limits, so a relayed connection is a real path for chat
       dm: directMessages({ runOnLimitedConnection: true }),
       mailbox: mailbox(opts.relay != null ? { ...opts.relay.mailbox, store: opts.relay.mailboxStore } : {}),

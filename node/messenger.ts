@@ -53,6 +53,8 @@ export interface DoctorReport {
   dhtRoutingTableSize: number
   bootstrap: { configured: number, connected: number }
   mdns: boolean
+  /** dials only TLS-first addresses (see Settings.censored) */
+  censored: boolean
   outbox: number
   /** one sentence: where this node stands */
   verdict: string
@@ -63,6 +65,18 @@ export interface DoctorReport {
 export interface Settings {
   /** send read receipts when you open a conversation (off unless you opt in) */
   readReceipts: boolean
+  /** the network reads the traffic: dial only TLS relays and bridges (from the next start) */
+  censored: boolean
+}
+
+/** A relay the user added by hand (a bridge): see RelayList */
+export interface RelayInfo {
+  /** the `hyphae://relay/...` line to hand on */
+  line: string
+  address: string
+  peerId: string
+  tls: boolean
+  connected: boolean
 }
 
 export type Reachability = 'direct' | 'via-relay' | 'lan-only' | 'offline'
@@ -175,6 +189,11 @@ export interface Messenger extends TypedEventTarget<MessengerEvents> {
   doctor (): Promise<DoctorReport>
   settings (): Promise<Settings>
   updateSettings (change: Partial<Settings>): Promise<Settings>
+
+  /** relays and bridges added by hand: kept in the profile, dialled at every start */
+  addRelay (line: string): Promise<RelayInfo>
+  listRelays (): Promise<RelayInfo[]>
+  removeRelay (which: string): Promise<RelayInfo[]>
 
   /** groups: `group` is a group id (or a unique prefix of it, 4+ digits) or a unique name */
   createGroup (name: string): Promise<GroupInfo>

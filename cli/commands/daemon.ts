@@ -66,6 +66,9 @@ const NODE_FLAGS = `  --listen MA        listen multiaddr (repeatable or comma-s
                      default TCP and WebSockets on every interface, same ports as last run
   --bootstrap MA     a peer to join the network through (repeatable)
   --no-mdns          do not look for peers on the local network
+  --censored         the network reads the traffic: dial only TLS relays and bridges
+                     (hyphae relays add), announce only relayed addresses (also a
+                     setting: hyphae rpc settings.set '{"censored":true}')
   --data-dir DIR     the profile (default $HYPHAE_HOME or ~/.local/share/hyphae)`
 
 const HELP = {

@@ -1,16 +1,35 @@
 import { socketPath } from '../../node/config.ts'
-import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
+import { NODE_OPTIONS, parseCommand, stringList, UsageError } from '../args.ts'
 import { parseHostPort, relayMetrics, serveMetrics } from '../metrics-server.ts'
 import { dataDirOf, openNode } from '../open-node.ts'
 import { serveUntilStopped } from './daemon.ts'
+import { prepareRelayWebsite, parseHostPort as parseWebsiteAt, type RelayWebsite } from '../../node/net/website/relay-website.ts'
+import { formatRelayLine } from '../../node/net/relay-list.ts'
+import { nginxSiteConfig } from '../../node/net/website/nginx-config.ts'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { Io } from '../io.ts'
 import type { Server } from 'node:http'
 
 const HELP = `usage: hyphae relay [--listen MA...] [--bootstrap MA...] [--metrics HOST:PORT] [limits]
+       hyphae relay --website HOST:PORT [website flags] [--bridge]
 
 Runs a relay for others, headless: a circuit-relay-v2 server for peers behind NAT or a block, a
 DHT server and bootstrap node, and mailboxes that keep sealed messages for offline peers (it
 can read none of them). Logs one JSON line per event; SIGTERM stops it and keeps the mailboxes.
+
+a relay that is a website (for users behind a censor that reads the traffic):
+  --website HOST:PORT       serve HTTPS here: a website to everyone, libp2p only on a secret
+                            path; with no --listen, nothing else listens
+  --tls-cert FILE --tls-key FILE   your certificate (PEM); without them a self-signed one is
+                            made, kept in the profile and pinned by its hash in the relay line
+  --tls-name NAME           the name clients send as SNI (and the self-signed certificate's)
+  --site DIR                the website everyone else sees [a small stock page]
+  --secret-path P           [made at random once and kept in the profile]
+  --behind-proxy            nginx or caddy holds the certificate and forwards the secret path:
+                            --website is then plain HTTP on loopback (see --nginx-config)
+  --public-address NAME:PORT  where clients reach the website (the proxy, or a NAT's address)
+  --bridge                  never a DHT server: hand the printed relay line out privately
+  --nginx-config            print an nginx server block for --behind-proxy and exit
 
 limits (defaults in brackets):
   --max-reservations N      peers that may hold a slot at once [128]
@@ -33,8 +52,46 @@ const LIMITS = {
   'mailbox-quota': { type: 'string' },
   'mailbox-quota-mib': { type: 'string' },
   'sender-rate': { type: 'string' },
-  metrics: { type: 'string' }
+  metrics: { type: 'string' },
+  website: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-name': { type: 'string' },
+  site: { type: 'string' },
+  'secret-path': { type: 'string' },
+  'behind-proxy': { type: 'boolean' },
+  'public-address': { type: 'string' },
+  bridge: { type: 'boolean' },
+  'nginx-config': { type: 'boolean' }
 } as const
+
+async function websiteOf (v: Record<string, unknown>, dataDir: string): Promise<RelayWebsite | undefined> {
+  if (v.website == null) {
+    for (const flag of ['tls-cert', 'tls-key', 'tls-name', 'site', 'secret-path', 'behind-proxy', 'public-address', 'nginx-config']) {
+      if (v[flag] != null) throw new UsageError(`relay: --${flag} goes with --website HOST:PORT`)
+    }
+    return undefined
+  }
+  try {
+    const at = parseWebsiteAt(v.website as string)
+    const { decoySite } = await import('../../node/net/website/site.ts')
+    return await prepareRelayWebsite({
+      dataDir,
+      host: at.host,
+      port: at.port,
+      behindProxy: v['behind-proxy'] === true,
+      certFile: v['tls-cert'] as string | undefined,
+      keyFile: v['tls-key'] as string | undefined,
+      name: v['tls-name'] as string | undefined,
+      publicAddress: v['public-address'] as string | undefined,
+      secretPath: v['secret-path'] as string | undefined,
+      site: await decoySite(v.site as string | undefined)
+    })
+  } catch (err: any) {
+    if (err.name === 'InvalidArgumentError') throw new UsageError(`relay: ${err.message as string}`)
+    throw err
+  }
+}
 
 function positive (values: Record<string, unknown>, name: string, fallback: number, max: number): number {
   const raw = values[name]
@@ -49,12 +106,27 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
   if (parsed.values.help === true) { io.out(HELP); return 0 }
   const v = parsed.values
   const metricsAt = v.metrics != null ? parseHostPort(v.metrics as string) : undefined
+  const website = await websiteOf(v, dataDirOf(parsed))
+  if (v['nginx-config'] === true) {
+    if (website == null || v['behind-proxy'] !== true) throw new UsageError('relay: --nginx-config goes with --website HOST:PORT --behind-proxy')
+    io.out(nginxSiteConfig({ serverName: (v['tls-name'] as string | undefined) ?? parseWebsiteAt(v['public-address'] as string, 443).host, secretPath: website.secretPath, upstream: v.website as string, root: (v.site as string | undefined) ?? '/var/www/html' }))
+    return 0
+  }
   const minute = 60_000
   const log = (event: string, detail: Record<string, unknown> = {}): void => { io.err(JSON.stringify({ event, ...detail })) }
   let counters: ReturnType<typeof relayMetrics> | undefined
   const messenger = await openNode(parsed, {
     metrics: metricsAt != null,
+    ...(website != null
+      ? {
+          // a website relay answers nothing else unless told to: every other port would tell a prober what it is
+          listen: parsed.values.listen != null ? [...(stringList(parsed.values.listen) ?? []), website.listen] : [website.listen],
+          announce: website.announce != null ? [website.announce] : undefined,
+          website: website.transport
+        }
+      : {}),
     relay: {
+      bridge: v.bridge === true,
       maxReservations: positive(v, 'max-reservations', 128, 100_000),
       reservationTtlMs: positive(v, 'reservation-ttl', 60, 24 * 60) * minute,
       durationLimitMs: positive(v, 'relay-duration', 60, 7 * 24 * 60) * minute,
@@ -73,6 +145,13 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
     }
   })
   messenger.addEventListener('relay:reservation', evt => { log('relay:reservation', { addr: evt.detail }) })
+  if (website != null) {
+    // the line users paste into `hyphae relays add`: one per address a client may reach
+    const id = await messenger.id()
+    for (const address of id.addresses.filter(a => a.includes('/http-path/'))) {
+      log(v.bridge === true ? 'bridge' : 'relay-line', { line: formatRelayLine(multiaddr(address)), address })
+    }
+  }
   let metricsServer: Server | undefined
   try {
     if (metricsAt != null) {

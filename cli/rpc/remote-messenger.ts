@@ -2,7 +2,7 @@ import { TypedEventEmitter } from 'main-event'
 import { RpcSession } from './session.ts'
 import type {
   ContactInfo, ContactSummary, DoctorReport, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo,
-  MessageRecord, MessageRequest, Messenger, MessengerEvents, NodeStatus, SendResult, Settings
+  MessageRecord, MessageRequest, Messenger, MessengerEvents, NodeStatus, RelayInfo, SendResult, Settings
 } from '../../node/messenger.ts'
 
 /** JSON-RPC notifications, as Messenger events */
@@ -84,6 +84,9 @@ export class RemoteMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async doctor (): Promise<DoctorReport> { return this.call('doctor') }
   async settings (): Promise<Settings> { return this.call('settings.get') }
   async updateSettings (change: Partial<Settings>): Promise<Settings> { return this.call('settings.set', change) }
+  async addRelay (line: string): Promise<RelayInfo> { return this.call('relays.add', { line }) }
+  async listRelays (): Promise<RelayInfo[]> { return this.call('relays.list') }
+  async removeRelay (which: string): Promise<RelayInfo[]> { return this.call('relays.remove', { relay: which }) }
 
   async createGroup (name: string): Promise<GroupInfo> { return this.call('groups.create', { name }) }
   async groupInvite (group: string): Promise<string> { return (await this.call<{ invite: string }>('groups.invite', { group })).invite }

@@ -9,11 +9,22 @@ import { runCli, startCli, type CliProcess, type CliResult } from '../cli/run-cl
 
 const exec = promisify(execFile)
 
-/** Why network-namespace scenarios cannot run here, or undefined when they can. */
-export async function labUnavailable (): Promise<string | undefined> {
+/**
+ * Why network-namespace scenarios cannot run here, or undefined when they can. Under CI (root,
+ * CI=true) a scenario that cannot run is a failure, never a skip.
+ */
+export async function labUnavailable (tools: string[] = []): Promise<string | undefined> {
+  const reason = await missing(['ip', 'iptables', ...tools])
+  if (reason != null && process.env.CI != null && process.env.CI !== '' && process.env.CI !== 'false') {
+    throw new Error(`network-namespace scenarios cannot run under CI: ${reason}`)
+  }
+  return reason
+}
+
+async function missing (tools: string[]): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'needs root for ip netns and iptables'
-  for (const tool of ['ip', 'iptables']) {
-    try { await exec('which', [tool]) } catch { return `${tool} is not installed (apt-get install iproute2 iptables)` }
+  for (const tool of tools) {
+    try { await exec('which', [tool]) } catch { return `${tool} is not installed (.ci/run installs it; apt-get install ${tool})` }
   }
   return undefined
 }
@@ -28,6 +39,8 @@ export interface Host {
   ns: string
   ip: string
   dataDir: string
+  /** routed labs: the router's interface toward this host */
+  link?: string
 }
 
 export type Proc = CliProcess
@@ -36,6 +49,10 @@ export type Proc = CliProcess
  * Hosts in their own network namespaces, joined by a bridge in a switch namespace, on a
  * private subnet that exists only inside this lab. Traffic between hosts is cut with iptables
  * inside the hosts' namespaces. `destroy()` removes every namespace and process.
+ *
+ * Routed (`{ routed: true }`): each host has a link of its own to a router namespace instead,
+ * so every packet between two hosts crosses the router's FORWARD chain, where a censor sits
+ * (`router()` runs a command there).
  */
 export class Lab {
   readonly hosts = new Map<string, Host>()
@@ -51,10 +68,11 @@ export class Lab {
     this.sw = `hysw${this.id}`
   }
 
-  static async create (names: string[]): Promise<Lab> {
+  static async create (names: string[], options: { routed?: boolean } = {}): Promise<Lab> {
     const lab = new Lab()
     try {
-      await lab.setup(names)
+      if (options.routed === true) await lab.setupRouted(names)
+      else await lab.setup(names)
     } catch (err) {
       await lab.destroy()
       throw err
@@ -87,6 +105,44 @@ export class Lab {
       await sh('ip', 'netns', 'exec', ns, 'ip', 'route', 'add', '224.0.0.0/4', 'dev', 'eth0')
       this.hosts.set(name, { name, ns, ip, dataDir: join(this.root, name) })
     }
+  }
+
+  private async setupRouted (names: string[]): Promise<void> {
+    this.root = await mkdtemp(join(tmpdir(), 'hyphae-lab-'))
+    await sh('ip', 'netns', 'add', this.sw)
+    this.namespaces.push(this.sw)
+    await sh('ip', 'netns', 'exec', this.sw, 'sysctl', '-qw', 'net.ipv4.ip_forward=1')
+    await sh('ip', 'netns', 'exec', this.sw, 'ip', 'link', 'set', 'lo', 'up')
+    for (const [i, name] of names.entries()) {
+      const ns = `hy${this.id}${name}`
+      const outer = `hr${this.id}x${i}`
+      await sh('ip', 'netns', 'add', ns)
+      this.namespaces.push(ns)
+      await sh('ip', 'link', 'add', outer, 'type', 'veth', 'peer', 'name', `${outer}i`)
+      await sh('ip', 'link', 'set', outer, 'netns', this.sw)
+      await sh('ip', 'link', 'set', `${outer}i`, 'netns', ns)
+      // a /30 per host: the router is .1, the host .2, nothing else is on the host's link
+      const gateway = `10.79.${this.id}.${4 * i + 1}`
+      const ip = `10.79.${this.id}.${4 * i + 2}`
+      await sh('ip', 'netns', 'exec', this.sw, 'ip', 'addr', 'add', `${gateway}/30`, 'dev', outer)
+      await sh('ip', 'netns', 'exec', this.sw, 'ip', 'link', 'set', outer, 'up')
+      await sh('ip', 'netns', 'exec', ns, 'ip', 'link', 'set', `${outer}i`, 'name', 'eth0')
+      await sh('ip', 'netns', 'exec', ns, 'ip', 'addr', 'add', `${ip}/30`, 'dev', 'eth0')
+      await sh('ip', 'netns', 'exec', ns, 'ip', 'link', 'set', 'eth0', 'up')
+      await sh('ip', 'netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up')
+      await sh('ip', 'netns', 'exec', ns, 'ip', 'route', 'add', 'default', 'via', gateway)
+      this.hosts.set(name, { name, ns, ip, dataDir: join(this.root, name), link: outer })
+    }
+  }
+
+  /** Runs a command in the router's namespace (routed labs): iptables there is the censor. */
+  async router (...args: string[]): Promise<string> {
+    return sh('ip', 'netns', 'exec', this.sw, ...args)
+  }
+
+  /** Runs a command in a host's namespace. */
+  async inHost (name: string, ...args: string[]): Promise<string> {
+    return sh('ip', 'netns', 'exec', this.host(name).ns, ...args)
   }
 
   host (name: string): Host {

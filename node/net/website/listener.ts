@@ -23,6 +23,7 @@ export interface WebsiteListenerInit {
   logger: ComponentLogger
   certificate?: { cert: string, key: string }
   site?: WebsiteSite
+  announceTls?: string
 }
 
 /** Until a site is given: the status line nginx sends for a path it does not have. */
@@ -98,7 +99,8 @@ export class WebsiteListener extends TypedEventEmitter<ListenerEvents> implement
     if (bound == null || typeof bound === 'string') throw new Error('the website listener has no TCP address')
     const parts = ma.getComponents()
     this.listenAddr = multiaddr(parts.slice(0, 2)).decapsulate('/tcp').encapsulate(`/tcp/${bound.port}`)
-    this.suffix = multiaddr(parts.slice(2).filter(c => c.name !== 'p2p'))
+    const tls = this.init.announceTls != null ? multiaddr(this.init.announceTls).getComponents() : [{ name: 'tls', code: 448 }]
+    this.suffix = multiaddr(parts.slice(2).flatMap(c => c.name === 'tls' ? tls : c.name === 'p2p' ? [] : [c]) as any)
     this.safeDispatchEvent('listening')
   }
 

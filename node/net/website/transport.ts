@@ -3,7 +3,7 @@ import net from 'node:net'
 import tls from 'node:tls'
 import { ConnectionFailedError, serviceCapabilities, transportSymbol } from '@libp2p/interface'
 import { WebSocket } from 'ws'
-import { parseWebsiteAddress, type WebsiteAddress } from './address.ts'
+import { networkPart, parseWebsiteAddress, type WebsiteAddress } from './address.ts'
 import { websocketToConnection } from './connection.ts'
 import { WebsiteListener, type WebsiteSite } from './listener.ts'
 import { createHash } from 'node:crypto'
@@ -20,6 +20,8 @@ export interface WebsiteTransportInit {
   certificate?: { cert: string, key: string }
   /** what everyone who is not on the secret path gets (default: nginx's 404 for everything) */
   site?: WebsiteSite
+  /** what listeners advertise in place of `/tls`: the SNI clients send, the pinned hash (`/tls/sni/NAME/certhash/HASH`) */
+  announceTls?: string
 }
 
 export interface WebsiteTransportComponents {
@@ -77,7 +79,8 @@ export class WebsiteTransport implements Transport {
       upgrader: options.upgrader,
       logger: this.components.logger,
       certificate: this.init.certificate,
-      site: this.init.site
+      site: this.init.site,
+      announceTls: this.init.announceTls
     })
   }
 
@@ -168,4 +171,21 @@ async function openWebSocket (a: WebsiteAddress, socket: net.Socket, signal: Abo
     websocket.once('open', () => { cleanup(); resolve() })
   })
   return websocket
+}
+
+/**
+ * circuit-relay-v2 dials any relay address but its dialFilter knows only stock ones: this lets
+ * it take `WEBSITE-ADDRESS/p2p/RELAY/p2p-circuit/p2p/PEER` too (the relay part is dialled
+ * through the connection manager, so through this transport).
+ */
+export function acceptWebsiteRelays (transport: Transport): Transport {
+  const stock = transport.dialFilter.bind(transport)
+  transport.dialFilter = (addrs) => addrs.filter(ma => {
+    if (stock([ma]).length > 0) return true
+    const parts = ma.getComponents()
+    const circuit = parts.findIndex(c => c.name === 'p2p-circuit')
+    return circuit > 0 && parts[circuit - 1].name === 'p2p' && parts.at(-1)?.name === 'p2p' && circuit === parts.length - 2 &&
+      parseWebsiteAddress(networkPart(ma)) != null
+  })
+  return transport
 }

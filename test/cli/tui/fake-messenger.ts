@@ -2,7 +2,7 @@ import { TypedEventEmitter } from 'main-event'
 import { FakeGroups } from './fake-groups.ts'
 import type {
   ContactInfo, ContactSummary, DoctorReport, IdentityInfo, Messenger, MessengerEvents, MessageRecord, MessageRequest, MessageStatus,
-  NodeStatus, Reachability, SendResult, Settings
+  NodeStatus, Reachability, RelayInfo, SendResult, Settings
 } from '../../../node/messenger.ts'
 
 const INVITE_PREFIX = 'hyphae://invite/'
@@ -54,7 +54,7 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
   readonly outbox = new Set<string>()
   readonly online = new Set<string>()
   readonly calls: Array<{ method: string, args: unknown[] }> = []
-  settingsValue: Settings = { readReceipts: false }
+  settingsValue: Settings = { readReceipts: false, censored: false }
   stopped = false
   /** ms each listContacts and listMessages call takes (0: next tick) */
   latency = 0
@@ -341,6 +341,7 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
       dhtRoutingTableSize: s.dht.routingTableSize,
       bootstrap: { configured: 0, connected: 0 },
       mdns: true,
+      censored: this.settingsValue.censored,
       outbox: this.outbox.size,
       verdict: s.connections === 0 ? 'offline: no peer is connected' : 'connected, but others cannot dial you (no public address, no relay slot)',
       advice: s.connections === 0 ? [] : ['connect to a relay so contacts can reach you']
@@ -355,6 +356,23 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
     this.record('updateSettings', change)
     this.settingsValue = { ...this.settingsValue, ...change }
     return { ...this.settingsValue }
+  }
+
+  relays: RelayInfo[] = []
+
+  async addRelay (line: string): Promise<RelayInfo> {
+    this.record('addRelay', line)
+    const relay = { line, address: line, peerId: line, tls: true, connected: false }
+    this.relays.push(relay)
+    return relay
+  }
+
+  async listRelays (): Promise<RelayInfo[]> { return [...this.relays] }
+
+  async removeRelay (which: string): Promise<RelayInfo[]> {
+    const gone = this.relays.filter(r => r.line === which || r.peerId === which)
+    this.relays = this.relays.filter(r => !gone.includes(r))
+    return gone
   }
 
   async stop (): Promise<void> {
