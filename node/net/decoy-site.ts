@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import http from 'node:http'
 import https from 'node:https'
+import net from 'node:net'
 import { extname, join, posix } from 'node:path'
 import type { Stats } from 'node:fs'
 import type { Duplex } from 'node:stream'
@@ -255,6 +256,52 @@ export function attachDecoySite (server: http.Server | https.Server, init: Decoy
     createReadStream(file).on('error', () => socket.destroy()).pipe(socket)
   }
 
+  /**
+   * nginx reads plain HTTP on its TLS port: a first byte that opens no TLS (or SSLv2) record
+   * gets an HTTP answer (497, shown as 400, or 400 for junk), not a failed handshake. Node's
+   * TLS server would only close, so the first bytes are looked at before TLS sees them.
+   */
+  function answerPlainOnTlsPort (tlsServer: https.Server): () => void {
+    const plain = http.createServer()
+    ;(plain as any).requireHostHeader = false
+    plain.keepAliveTimeout = DECOY_KEEPALIVE_TIMEOUT_MS
+    plain.requestTimeout = 0
+    plain.headersTimeout = DECOY_CLIENT_HEADER_TIMEOUT_MS
+    plain.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      keepAliveFor(req, req.socket, requestCounts)
+      const noHost = req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host == null
+      sendError(req, res, noHost || req.method === 'TRACE' ? (noHost ? 400 : 405) : NGINX_TO_HTTPS, false)
+    })
+    plain.on('clientError', handleClientError)
+    const tlsListeners = tlsServer.listeners('connection') as Array<(socket: net.Socket) => void>
+    tlsServer.removeAllListeners('connection')
+    const onConnection = (socket: net.Socket): void => {
+      const onEarlyError = (): void => { socket.destroy() }
+      socket.on('error', onEarlyError)
+      // nginx's client_header_timeout covers the wait for the first byte too.
+      socket.setTimeout(DECOY_CLIENT_HEADER_TIMEOUT_MS, () => socket.destroy())
+      socket.once('data', (first: Buffer) => {
+        socket.pause()
+        socket.setTimeout(0)
+        socket.off('error', onEarlyError)
+        if (first[0] === 0x16 || (first[0] & 0x80) !== 0) {
+          // TLSSocket feeds itself what is already buffered before reading the handle.
+          socket.unshift(first)
+          for (const listener of tlsListeners) listener.call(tlsServer, socket)
+        } else {
+          plain.emit('connection', socket)
+          socket.emit('data', first)
+          socket.resume()
+        }
+      })
+    }
+    tlsServer.on('connection', onConnection)
+    return () => {
+      tlsServer.off('connection', onConnection)
+      for (const listener of tlsListeners) tlsServer.on('connection', listener)
+    }
+  }
+
   const handleUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     // Answer through a fresh ServerResponse on the same socket, then give the socket back to
     // the server's HTTP parser so later keep-alive requests are answered too.
@@ -269,10 +316,9 @@ export function attachDecoySite (server: http.Server | https.Server, init: Decoy
     handleRequest(req, res)
   }
 
-  const shouldUpgrade = (): boolean => false
-
   server.on('request', handleRequest)
   server.on('clientError', handleClientError)
+  const restoreTlsPort = isTls ? answerPlainOnTlsPort(server) : () => {}
 
   return {
     handleRequest,
@@ -285,7 +331,7 @@ export function attachDecoySite (server: http.Server | https.Server, init: Decoy
       server.keepAliveTimeout = saved.keepAliveTimeout
       server.headersTimeout = saved.headersTimeout
       server.requestTimeout = saved.requestTimeout
-      void shouldUpgrade
+      restoreTlsPort()
     }
   }
 }
