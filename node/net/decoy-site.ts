@@ -148,14 +148,13 @@ export function attachDecoySite (server: http.Server | https.Server, init: Decoy
   }
 
   async function serve (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    let keepAlive = keepAliveFor(req, req.socket, requestCounts)
+    const keepAlive = keepAliveFor(req, req.socket, requestCounts)
     if (req.method === 'TRACE') { sendError(req, res, 405, false); return }
     if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host == null) { sendError(req, res, 400, false); return }
     const uri = normalizeUri(req.url ?? '/')
     if ('bad' in uri) { sendError(req, res, 400, false); return }
     const method = req.method ?? 'GET'
     const readable = method === 'GET' || method === 'HEAD'
-    if (method === 'POST' && req.headers['content-length'] == null && req.headers['transfer-encoding'] == null) keepAlive = keepAlive && true
 
     let path = uri.path
     let fileStat: Stats | null = null
@@ -243,7 +242,7 @@ export function attachDecoySite (server: http.Server | https.Server, init: Decoy
     const uri = normalizeUri(target)
     let file: string | null = null
     if (!('bad' in uri)) {
-      const path = uri.path.endsWith('/') ? uri.path : uri.path
+      const path = uri.path
       if (path.endsWith('/')) {
         for (const index of DECOY_INDEX_FILES) {
           if ((await statOrNull(join(root, path, index)))?.isFile() === true) { file = join(root, path, index); break }

@@ -5,6 +5,7 @@ import http from 'node:http'
 import https from 'node:https'
 import net from 'node:net'
 import { userInfo } from 'node:os'
+import type { Duplex } from 'node:stream'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { attachDecoySite, decoyTlsOptions } from '../../node/net/decoy-site.ts'
@@ -12,6 +13,8 @@ import { DECOY_SERVER_TOKEN, DEFAULT_DECOY_ROOT, decoyNginxConfig } from '../../
 import { compareTranscripts, probeServer, probeValues, type ProbeTarget } from '../fixtures/prober.ts'
 import { removeDir, tempDir } from '../fixtures/temp-dir.ts'
 import { waitFor } from '../fixtures/wait-for.ts'
+
+const SECRET_PATH = '/a-secret-path-no-probe-guesses'
 
 const nginxVersion = spawnSync('nginx', ['-v'], { encoding: 'utf8' })
 const nginxMissing = nginxVersion.error != null
@@ -85,9 +88,15 @@ describe('the decoy site answers probes exactly as a stock nginx does', { skip }
     })
 
     decoyHttp = http.createServer()
-    attachDecoySite(decoyHttp, { root })
     decoyHttps = https.createServer({ ...decoyTlsOptions(), key, cert })
-    attachDecoySite(decoyHttps, { root })
+    for (const server of [decoyHttp, decoyHttps]) {
+      const site = attachDecoySite(server, { root })
+      // As the relay's transport does: its own upgrades on the secret path, the rest to the decoy.
+      server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (req.url === SECRET_PATH) socket.destroy()
+        else site.handleUpgrade(req, socket, head)
+      })
+    }
     await listen(decoyHttp)
     await listen(decoyHttps)
   })
