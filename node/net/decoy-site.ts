@@ -47,10 +47,14 @@ const KEEPALIVE_REQUESTS = 1000
 
 /**
  * TLS options that make an https.Server look like Debian's nginx from outside: spread into
- * `https.createServer({ ...decoyTlsOptions(), key, cert })`.
+ * `https.createServer({ ...decoyTlsOptions(), key, cert })`. ALPN http/1.1 only (nginx 1.22
+ * without `http2` picks it and refuses h2 alone), nginx's cipher list and order, and its
+ * `ssl_session_timeout 5m` as the ticket lifetime hint. Still different: a TLS 1.0/1.1
+ * ClientHello gets alert 70 (protocol_version) here, 80 (internal_error) from Debian's nginx;
+ * nginx sends two TLS 1.3 session tickets, Node none.
  */
-export function decoyTlsOptions (): Pick<https.ServerOptions, 'ALPNProtocols' | 'ciphers' | 'honorCipherOrder' | 'minVersion'> {
-  return { ALPNProtocols: ['http/1.1'], ciphers: DECOY_TLS_CIPHERS, honorCipherOrder: true, minVersion: 'TLSv1.2' }
+export function decoyTlsOptions (): Pick<https.ServerOptions, 'ALPNProtocols' | 'ciphers' | 'honorCipherOrder' | 'minVersion' | 'sessionTimeout'> {
+  return { ALPNProtocols: ['http/1.1'], ciphers: DECOY_TLS_CIPHERS + ':@SECLEVEL=2', honorCipherOrder: true, minVersion: 'TLSv1.2', sessionTimeout: 300 }
 }
 
 const mimeByExtension = new Map<string, string>()
