@@ -16,7 +16,8 @@ export const NGINX_REASONS: Record<number, string> = {
   414: 'Request-URI Too Large',
   416: 'Requested Range Not Satisfiable',
   500: 'Internal Server Error',
-  501: 'Not Implemented'
+  501: 'Not Implemented',
+  505: 'HTTP Version Not Supported'
 }
 
 /** nginx's own code for "plain HTTP sent to an HTTPS port", answered as a 400. */

@@ -32,8 +32,9 @@ export interface DecoySite {
   /**
    * For an `upgrade` event that is not the secret path: answers as nginx answers a
    * WebSocket upgrade to a static location (an ordinary response) and gives the socket back
-   * to the server's HTTP parser for keep-alive. Prefer `shouldUpgrade` when the server
-   * supports `shouldUpgradeCallback` (Node >= 24.9): Node then routes it here by itself.
+   * to the server's HTTP parser for keep-alive. Alternatively set the server's
+   * `shouldUpgradeCallback` (Node >= 24.9) to accept only the secret path: Node then hands
+   * every other upgrade to the `request` handler by itself.
    */
   handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void
   /** The `clientError` handler attachDecoySite installed. */
