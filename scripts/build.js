@@ -7,7 +7,7 @@
 //   --outfile FILE  build FILE instead (no stamp, so bin/hyphae.js never runs it); it must be
 //                   one directory below the root, like dist/, for ../package.json and node_modules
 // Runs on `npm install` (prepare) and before `npm start` (prestart, --if-stale).
-import { rename, rm, stat, writeFile, mkdir } from 'node:fs/promises'
+import { cp, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
@@ -69,6 +69,8 @@ export async function build ({ root = ROOT, outfile = BUNDLE, stamp = STAMP } = 
   const [output] = result.outputFiles
   await writeFile(`${outfile}.${process.pid}.tmp`, output.contents)
   await rename(`${outfile}.${process.pid}.tmp`, outfile)
+  // the relay's stock website is read from beside the module (node/net/decoy/), so beside the bundle too
+  await cp(join(root, 'node/net/decoy'), join(dirname(outfile), 'decoy'), { recursive: true })
 
   const own = Object.keys(result.metafile.inputs).filter(f => !f.startsWith('node_modules/') && !f.includes(':'))
   if (stamp != null) {

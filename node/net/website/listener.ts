@@ -10,12 +10,17 @@ import { websocketToConnection } from './connection.ts'
 import type { ComponentLogger, Listener, ListenerEvents, Logger, Upgrader } from '@libp2p/interface'
 import type { Duplex } from 'node:stream'
 
+type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void
+
 /** Everything a listener answers that is not libp2p on the secret path: a website. */
 export interface WebsiteSite {
-  /** installs the server's `request` and `clientError` handlers and its timeouts */
-  attach: (server: http.Server) => void
-  /** a WebSocket upgrade (or any upgrade) that is not libp2p's */
-  upgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void
+  /**
+   * Installs the server's `request` and `clientError` handlers and its timeouts; returns the
+   * handler for upgrades that are not libp2p's.
+   */
+  attach: (server: http.Server) => UpgradeHandler
+  /** what the TLS server offers (ALPN, ciphers), to look like the web server the site imitates */
+  tlsOptions?: https.ServerOptions
 }
 
 export interface WebsiteListenerInit {
@@ -30,8 +35,9 @@ export interface WebsiteListenerInit {
 const NOT_FOUND_SITE: WebsiteSite = {
   attach: (server) => {
     server.on('request', (_req, res) => { res.statusCode = 404; res.end() })
+    return (_req, socket) => { socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n') }
   },
-  upgrade: (_req, socket) => { socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n') }
+  tlsOptions: { ALPNProtocols: ['http/1.1'] }
 }
 
 /**
@@ -47,14 +53,16 @@ export class WebsiteListener extends TypedEventEmitter<ListenerEvents> implement
   private listenAddr?: Multiaddr
   private suffix?: Multiaddr
   private readonly shutdown = new AbortController()
+  private readonly siteUpgrade: UpgradeHandler
 
   constructor (private readonly init: WebsiteListenerInit) {
     super()
     this.log = init.logger.forComponent('hyphae:website:listener')
+    const site = init.site ?? NOT_FOUND_SITE
     this.server = init.certificate != null
-      ? https.createServer({ cert: init.certificate.cert, key: init.certificate.key, ALPNProtocols: ['http/1.1'] })
+      ? https.createServer({ ...site.tlsOptions, cert: init.certificate.cert, key: init.certificate.key })
       : http.createServer()
-    ;(init.site ?? NOT_FOUND_SITE).attach(this.server)
+    this.siteUpgrade = site.attach(this.server)
     this.server.on('upgrade', (req, socket, head) => { this.onUpgrade(req, socket, head) })
     // a TLS handshake that fails (a scanner, a wrong SNI) closes quietly, as nginx's does
     this.server.on('tlsClientError', (_err: Error, socket: Duplex) => { socket.destroy() })
@@ -64,7 +72,7 @@ export class WebsiteListener extends TypedEventEmitter<ListenerEvents> implement
     const path = Buffer.from((req.url ?? '').split('?')[0])
     const onPath = path.length === this.secret.length && timingSafeEqual(path, this.secret)
     if (!onPath || req.headers.upgrade?.toLowerCase() !== 'websocket') {
-      (this.init.site ?? NOT_FOUND_SITE).upgrade(req, socket, head)
+      this.siteUpgrade(req, socket, head)
       return
     }
     this.wsServer.handleUpgrade(req, socket, head, websocket => {
