@@ -26,7 +26,8 @@ a relay that is a website (for users behind a censor that reads the traffic):
   --site DIR                the website everyone else sees [a small stock page]
   --secret-path P           [made at random once and kept in the profile]
   --behind-proxy            nginx or caddy holds the certificate and forwards the secret path:
-                            --website is then plain HTTP on loopback (see --nginx-config)
+                            --website is then plain HTTP on loopback (see --nginx-config);
+                            --tls-cert alone pins the proxy's self-signed certificate
   --public-address NAME:PORT  where clients reach the website (the proxy, or a NAT's address)
   --bridge                  never a DHT server: hand the printed relay line out privately
   --nginx-config            print an nginx server block for --behind-proxy and exit
@@ -145,10 +146,10 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
     }
   })
   messenger.addEventListener('relay:reservation', evt => { log('relay:reservation', { addr: evt.detail }) })
-  if (website != null) {
+  if (website != null || v.bridge === true) {
     // the line users paste into `hyphae relays add`: one per address a client may reach
     const id = await messenger.id()
-    for (const address of id.addresses.filter(a => a.includes('/http-path/'))) {
+    for (const address of id.addresses.filter(a => website == null || a.includes('/http-path/'))) {
       log(v.bridge === true ? 'bridge' : 'relay-line', { line: formatRelayLine(multiaddr(address)), address })
     }
   }

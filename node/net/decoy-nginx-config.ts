@@ -47,6 +47,8 @@ export interface DecoyNginxConfigInit {
   user?: string
   /** Defaults to stderr. */
   errorLog?: string
+  /** more `location` blocks for the server (a relay's secret path) */
+  extraLocations?: string
 }
 
 /**
@@ -100,7 +102,7 @@ ${needsTls ? `    ssl_certificate ${init.certFile};\n    ssl_certificate_key ${i
     location / {
       try_files $uri $uri/ =404;
     }
-  }
+${init.extraLocations ?? ''}  }
 }
 `
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { cp, writeFile } from 'node:fs/promises'
+import { spawnSync } from 'node:child_process'
+import { cp } from 'node:fs/promises'
 import http from 'node:http'
 import https from 'node:https'
 import net from 'node:net'
@@ -12,45 +12,21 @@ import { attachDecoySite, decoyTlsOptions } from '../../node/net/decoy-site.ts'
 import { DECOY_SERVER_TOKEN, DEFAULT_DECOY_ROOT, decoyNginxConfig } from '../../node/net/decoy-nginx-config.ts'
 import { compareTranscripts, probeServer, probeValues, type ProbeTarget } from '../fixtures/prober.ts'
 import { removeDir, tempDir } from '../fixtures/temp-dir.ts'
-import { waitFor } from '../fixtures/wait-for.ts'
+import { freeLowPort, nginxUnavailable, nginxVersionLine, startNginx, type Nginx } from '../fixtures/nginx.ts'
 
 const SECRET_PATH = '/a-secret-path-no-probe-guesses'
 
-const nginxVersion = spawnSync('nginx', ['-v'], { encoding: 'utf8' })
-const nginxMissing = nginxVersion.error != null
-if (nginxMissing && process.env.CI != null) {
-  throw new Error('nginx is not installed (apt-get install -y nginx): the decoy spec needs the reference server in CI')
-}
-const skip = nginxMissing ? 'nginx is not installed (apt-get install -y nginx); the decoy is not compared' : false
+const skip = nginxUnavailable() ?? false
 if (skip !== false) console.log(`# skipped: ${skip}`)
-
-/** A free port below 32768 (nginx is run on those); loopback, so a race is unlikely. */
-async function freeLowPort (): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const port = 20000 + Math.floor(Math.random() * 12000)
-    const ok = await new Promise<boolean>(resolve => {
-      const s = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
-    })
-    if (ok) return port
-  }
-  throw new Error('no free port below 32768')
-}
 
 async function listen (server: net.Server): Promise<number> {
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   return (server.address() as net.AddressInfo).port
 }
 
-async function connects (port: number): Promise<boolean> {
-  return await new Promise(resolve => {
-    const s = net.connect(port, '127.0.0.1').once('connect', () => { s.destroy(); resolve(true) }).once('error', () => resolve(false))
-  })
-}
-
 describe('the decoy site answers probes exactly as a stock nginx does', { skip }, () => {
   let dir: string
-  let nginx: ChildProcess | undefined
-  let nginxLog = ''
+  let nginx: Nginx | undefined
   let nginxHttp: number
   let nginxHttps: number
   let decoyHttp: http.Server
@@ -72,20 +48,14 @@ describe('the decoy site answers probes exactly as a stock nginx does', { skip }
 
     nginxHttp = await freeLowPort()
     nginxHttps = await freeLowPort()
-    const conf = join(dir, 'nginx.conf')
-    await writeFile(conf, decoyNginxConfig({
+    nginx = await startNginx(dir, decoyNginxConfig({
       root,
       listen: [{ host: '127.0.0.1', port: nginxHttp }, { host: '127.0.0.1', port: nginxHttps, tls: true }],
       certFile: join(dir, 'cert.pem'),
       keyFile: join(dir, 'key.pem'),
       tempDir: dir,
       user: process.getuid?.() === 0 ? userInfo().username : undefined
-    }))
-    nginx = spawn('nginx', ['-c', conf, '-p', dir, '-g', `daemon off; pid ${join(dir, 'nginx.pid')};`], { stdio: ['ignore', 'ignore', 'pipe'] })
-    nginx.stderr?.on('data', (d: Buffer) => { nginxLog += d.toString() })
-    await waitFor(async () => nginx?.exitCode == null && await connects(nginxHttp) && await connects(nginxHttps), {
-      message: () => `nginx listening (log: ${nginxLog})`
-    })
+    }), [nginxHttp, nginxHttps])
 
     decoyHttp = http.createServer()
     decoyHttps = https.createServer({ ...decoyTlsOptions(), key, cert })
@@ -102,12 +72,7 @@ describe('the decoy site answers probes exactly as a stock nginx does', { skip }
   })
 
   after(async () => {
-    if (nginx != null && nginx.exitCode == null) {
-      const exited = new Promise(resolve => nginx?.once('exit', resolve))
-      nginx.kill('SIGTERM')
-      await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 5_000))])
-      if (nginx.exitCode == null) nginx.kill('SIGKILL')
-    }
+    await nginx?.stop()
     decoyHttp?.closeAllConnections()
     decoyHttps?.closeAllConnections()
     await Promise.all([decoyHttp, decoyHttps].map(async s => await new Promise(resolve => s == null ? resolve(null) : s.close(resolve))))
@@ -115,11 +80,13 @@ describe('the decoy site answers probes exactly as a stock nginx does', { skip }
   })
 
   it('the reference is the nginx the decoy imitates', () => {
-    assert.match(nginxVersion.stderr, new RegExp(DECOY_SERVER_TOKEN.replace('.', '\\.')))
+    assert.match(nginxVersionLine(), new RegExp(DECOY_SERVER_TOKEN.replace('.', '\\.')))
   })
 
   it('gives the same transcript over plain HTTP and over TLS, probe by probe', async () => {
-    const values = probeValues(Number(process.env.PROBE_SEED ?? Date.now() % 1_000_000))
+    // a fixed seed, so a run can be replayed; PROBE_SEED tries others (9, 23 and 226 start the
+    // random bytes with 'H', a TLS record byte and CR: edge cases for a parser)
+    const values = probeValues(Number(process.env.PROBE_SEED ?? 23))
     const port = (s: net.Server): number => (s.address() as net.AddressInfo).port
     const tls = { servername: 'example.com' }
     const targets: ProbeTarget[] = [

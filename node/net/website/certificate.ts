@@ -87,3 +87,12 @@ async function generate (name: string): Promise<{ cert: string, key: string }> {
   const key = `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END PRIVATE KEY-----\n`
   return { cert: cert.toString('pem') + '\n', key }
 }
+
+/** The `/certhash/` of a PEM certificate file (a proxy's, to pin). */
+export async function certhashOfFile (certFile: string): Promise<string> {
+  try {
+    return certhashOf(new X509Certificate(await readFile(certFile)).raw)
+  } catch (err: any) {
+    throw new CertificateError(`cannot read the TLS certificate ${certFile}: ${err.message}`)
+  }
+}

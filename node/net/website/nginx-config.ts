@@ -34,11 +34,17 @@ export function nginxSiteConfig (init: NginxSiteInit): string {
         try_files $uri $uri/ =404;
     }
 
-    location = /${init.secretPath} {
+${secretLocation(init.secretPath, init.upstream)}}
+`
+}
+
+/** The location block that hands the relay its WebSocket upgrades and nothing else. */
+export function secretLocation (secretPath: string, upstream: string): string {
+  return `    location = /${secretPath} {
         if ($http_upgrade != "websocket") {
             return 404;
         }
-        proxy_pass http://${init.upstream};
+        proxy_pass http://${upstream};
         proxy_http_version 1.1;
         proxy_set_header Upgrade $http_upgrade;
         proxy_set_header Connection "upgrade";
@@ -48,6 +54,5 @@ export function nginxSiteConfig (init: NginxSiteInit): string {
         proxy_read_timeout 1h;
         proxy_send_timeout 1h;
     }
-}
 `
 }

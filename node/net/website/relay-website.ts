@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
 import { InvalidArgumentError } from '../../errors.ts'
-import { loadCertificate, selfSignedCertificate, type TlsCertificate } from './certificate.ts'
+import { certhashOfFile, loadCertificate, selfSignedCertificate, type TlsCertificate } from './certificate.ts'
 import type { WebsiteSite } from './listener.ts'
 import type { WebsiteTransportInit } from './transport.ts'
 
@@ -42,7 +42,7 @@ export async function prepareRelayWebsite (init: RelayWebsiteInit): Promise<Rela
   const dir = join(init.dataDir, 'website')
   const secretPath = init.secretPath ?? await keptSecretPath(dir)
   if (!PATH_CHARS.test(secretPath)) throw new InvalidArgumentError('the secret path is 8 to 128 letters, digits, - or _')
-  if ((init.certFile == null) !== (init.keyFile == null)) throw new InvalidArgumentError('--tls-cert and --tls-key go together')
+  if (init.behindProxy !== true && (init.certFile == null) !== (init.keyFile == null)) throw new InvalidArgumentError('--tls-cert and --tls-key go together')
   const family = isIP(init.host)
   if (family === 0) throw new InvalidArgumentError(`the website listens on an IP address, not ${JSON.stringify(init.host)}`)
   const ip = `/ip${family}/${init.host}/tcp/${init.port}`
@@ -51,9 +51,12 @@ export async function prepareRelayWebsite (init: RelayWebsiteInit): Promise<Rela
 
   if (init.behindProxy === true) {
     if (publicAt == null) throw new InvalidArgumentError('behind a proxy, say where clients reach it: --public-address NAME:443')
+    if (init.keyFile != null) throw new InvalidArgumentError('behind a proxy the proxy holds the key: give --tls-cert alone, to pin a self-signed certificate')
+    // the proxy's own self-signed certificate, when it has no CA's, is pinned like ours
+    const pin = init.certFile != null ? `/certhash/${await certhashOfFile(init.certFile)}` : ''
     return {
       listen: `${ip}/ws/http-path/${secretPath}`,
-      announce: `${hostPart(publicAt.host)}/tcp/${publicAt.port}/tls${name != null ? `/sni/${name}` : ''}/ws/http-path/${secretPath}`,
+      announce: `${hostPart(publicAt.host)}/tcp/${publicAt.port}/tls${name != null ? `/sni/${name}` : ''}${pin}/ws/http-path/${secretPath}`,
       transport: { site: init.site },
       secretPath
     }
