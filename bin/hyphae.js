@@ -27,4 +27,11 @@ if (bundle != null) {
   register()
   ;({ main } = await import('../cli/index.ts'))
 }
-process.exit(await main(process.argv.slice(2)))
+const code = await main(process.argv.slice(2))
+// a pipe that reads slowly (| less, | (sleep 1; wc -c)) still gets everything: exit once the
+// writes queued on stdout and stderr are out, or the reader went away
+await Promise.all([process.stdout, process.stderr].map(async stream => {
+  if (stream.writableLength === 0) return
+  await new Promise(resolve => { stream.once('drain', resolve); stream.once('error', resolve); stream.once('close', resolve) })
+}))
+process.exit(code)

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { UsageError } from './args.ts'
-import { processIo, type Io } from './io.ts'
+import { flushed, processIo, type Io } from './io.ts'
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 
@@ -93,5 +93,7 @@ export async function main (argv: string[], io: Io = processIo): Promise<number>
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.exit(await main(process.argv.slice(2)))
+  const code = await main(process.argv.slice(2))
+  await flushed()
+  process.exit(code)
 }

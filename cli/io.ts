@@ -6,6 +6,14 @@ export interface Io {
   waitForStop: () => Promise<string>
 }
 
+/** Resolves once what was written to stdout and stderr is out (or their reader went away): process.exit drops the rest. */
+export async function flushed (): Promise<void> {
+  await Promise.all([process.stdout, process.stderr].map(async stream => {
+    if (stream.writableLength === 0) return
+    await new Promise(resolve => { stream.once('drain', resolve); stream.once('error', resolve); stream.once('close', resolve) })
+  }))
+}
+
 export const processIo: Io = {
   out: line => { process.stdout.write(line + '\n') },
   err: line => { process.stderr.write(line + '\n') },

@@ -11,8 +11,8 @@ export function parseHostPort (value: string): { host: string, port: number } {
 }
 
 export interface RelayGauges {
-  reservations: () => number
-  connections: () => number
+  reservations: () => Promise<number>
+  connections: () => Promise<number>
   mailbox: () => Promise<{ messages: number, bytes: number }>
 }
 

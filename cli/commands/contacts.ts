@@ -1,5 +1,5 @@
 import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
-import { withNode } from '../node-call.ts'
+import { withMessenger } from '../connect.ts'
 import type { ContactInfo } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
@@ -27,12 +27,12 @@ export async function contactsCommand (args: string[], io: Io): Promise<number> 
   switch (verb) {
     case 'add': {
       const target = need(a, 'INVITE or PEER-ID')
-      const c = await withNode(parsed, async n => n.call('contacts.add', { invite: target, nickname: parsed.values.name }))
+      const c = await withMessenger(parsed, async m => m.addContact(target, parsed.values.name as string | undefined))
       io.out(`added ${formatContact(c)}`)
       return 0
     }
     case 'list': case undefined: {
-      const list: ContactInfo[] = await withNode(parsed, async n => n.call('contacts.list'))
+      const list: ContactInfo[] = await withMessenger(parsed, async m => m.listContacts())
       if (parsed.values.json === true) io.out(JSON.stringify(list, null, 2))
       else if (list.length === 0) io.out('no contacts yet: hyphae contacts add INVITE')
       else for (const c of list) io.out(formatContact(c))
@@ -40,13 +40,13 @@ export async function contactsCommand (args: string[], io: Io): Promise<number> 
     }
     case 'rename': {
       const [contact, nickname] = [need(a, 'CONTACT'), need(b, 'NICK')]
-      const c = await withNode(parsed, async n => n.call('contacts.rename', { contact, nickname }))
+      const c = await withMessenger(parsed, async m => m.renameContact(contact, nickname))
       io.out(`renamed ${formatContact(c)}`)
       return 0
     }
     case 'remove': case 'block': {
       const contact = need(a, 'CONTACT')
-      const c = await withNode(parsed, async n => n.call(`contacts.${verb}`, { contact }))
+      const c = await withMessenger(parsed, async m => verb === 'remove' ? m.removeContact(contact) : m.blockContact(contact))
       io.out(`${verb === 'remove' ? 'removed' : 'blocked'} ${c.nickname} (${c.peerId})`)
       return 0
     }

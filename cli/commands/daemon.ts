@@ -1,9 +1,8 @@
-import { unlink } from 'node:fs/promises'
 import { socketPath } from '../../node/config.ts'
 import { NODE_OPTIONS, parseCommand } from '../args.ts'
 import { dataDirOf, openNode } from '../open-node.ts'
 import { createRpcMethods } from '../rpc/methods.ts'
-import { serveJsonRpc } from '../rpc/socket-server.ts'
+import { serveJsonRpc, stopServing } from '../rpc/socket-server.ts'
 import type { Io } from '../io.ts'
 import type { HyphaeMessenger } from '../../node/hyphae-messenger.ts'
 
@@ -55,8 +54,7 @@ export async function serveUntilStopped (messenger: HyphaeMessenger, path: strin
   messenger.removeEventListener('peer:connect', onConnect)
   messenger.removeEventListener('peer:disconnect', onDisconnect)
   await onStop?.()
-  await new Promise<void>(resolve => { server.close(() => { resolve() }) })
-  await unlink(path).catch(() => {})
+  await stopServing(server, path)
   await messenger.stop()
   log(json ? JSON.stringify({ event: 'stopped' }) : 'stopped')
   return 0

@@ -1,5 +1,5 @@
 import { NODE_OPTIONS, parseCommand } from '../args.ts'
-import { withNode } from '../node-call.ts'
+import { withMessenger } from '../connect.ts'
 import type { DoctorReport } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
@@ -13,17 +13,17 @@ export async function doctorCommand (args: string[], io: Io): Promise<number> {
   const parsed = parseCommand('doctor', args, { ...NODE_OPTIONS, json: { type: 'boolean' }, wait: { type: 'string' } })
   if (parsed.values.help === true) { io.out(HELP); return 0 }
   const wait = Math.min(Math.max(Number(parsed.values.wait ?? 10), 0), 120)
-  const report: DoctorReport = await withNode(parsed, async node => {
-    if (!node.viaDaemon) {
+  const report: DoctorReport = await withMessenger(parsed, async (messenger, viaDaemon) => {
+    if (!viaDaemon) {
       // a fresh node needs a moment to connect, reserve a relay, fill its DHT table
       const deadline = Date.now() + wait * 1000
       while (Date.now() < deadline) {
-        const r: DoctorReport = await node.call('doctor')
+        const r = await messenger.doctor()
         if (r.connections > 0 && (r.relays.length > 0 || r.publicAddresses.length > 0)) break
         await new Promise(resolve => setTimeout(resolve, 500))
       }
     }
-    return node.call('doctor')
+    return messenger.doctor()
   })
   if (parsed.values.json === true) { io.out(JSON.stringify(report, null, 2)); return 0 }
   io.out(`verdict:      ${report.verdict}`)

@@ -1,7 +1,8 @@
 import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
-import { withNode, type NodeCall } from '../node-call.ts'
+import { withMessenger } from '../connect.ts'
+import { EventQueue } from '../events.ts'
 import { parseGroupInvite } from '../../node/groups/invite.ts'
-import type { GroupInfo, GroupMemberInfo, GroupMessageRecord } from '../../node/messenger.ts'
+import type { GroupInfo, GroupMemberInfo, GroupMessageRecord, Messenger, MessengerEvents } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
 const HELP = `usage: hyphae group create NAME
@@ -23,7 +24,6 @@ Without a running daemon the node runs only for the command: what cannot go out 
 in the group outbox until hyphae runs again (keep \`hyphae daemon\` running to deliver and
 receive).`
 
-const POLL_MS = 200
 const VERBS = 'create, invite, join, leave, remove, list, members, send, messages'
 
 export function formatGroup (g: GroupInfo): string {
@@ -59,18 +59,21 @@ function waitSeconds (value: unknown, verb: string): number {
   return wait
 }
 
-/** Polls until the group's outbox is empty or `seconds` pass; the same through the daemon or locally. */
-async function waitForOutbox (node: NodeCall, group: string, seconds: number): Promise<GroupInfo | undefined> {
+/**
+ * Waits until the group's outbox is empty or `seconds` pass, looking again at each of the
+ * group's receipts (`receipts` listened since before the join); the same through the daemon or locally.
+ */
+async function waitForOutbox (messenger: Messenger, receipts: EventQueue<MessengerEvents, 'group:receipt'>, group: string, seconds: number): Promise<GroupInfo | undefined> {
   const deadline = Date.now() + seconds * 1000
   while (true) {
-    const info = (await node.call('groups.list') as GroupInfo[]).find(g => g.id === group)
+    const info = (await messenger.listGroups()).find(g => g.id === group)
     if (info == null || info.queued === 0 || Date.now() >= deadline) return info
-    await new Promise(resolve => setTimeout(resolve, POLL_MS))
+    await receipts.next(r => r.group === group, deadline - Date.now())
   }
 }
 
-function queuedNote (node: NodeCall): string {
-  return node.viaDaemon ? 'the daemon keeps trying' : 'it goes out when hyphae runs again (keep `hyphae daemon` running to retry)'
+function queuedNote (viaDaemon: boolean): string {
+  return viaDaemon ? 'the daemon keeps trying' : 'it goes out when hyphae runs again (keep `hyphae daemon` running to retry)'
 }
 
 export async function groupCommand (args: string[], io: Io): Promise<number> {
@@ -86,14 +89,14 @@ export async function groupCommand (args: string[], io: Io): Promise<number> {
   switch (verb) {
     case 'create': {
       const name = need(a, 'NAME')
-      const g: GroupInfo = await withNode(parsed, async n => n.call('groups.create', { name }))
+      const g = await withMessenger(parsed, async m => m.createGroup(name))
       io.out(`created ${formatGroup(g)}`)
       io.out(`invite people with: hyphae group invite ${g.id.slice(0, 8)}`)
       return 0
     }
     case 'invite': {
       const group = need(a, 'GROUP')
-      const { invite } = await withNode(parsed, async n => n.call('groups.invite', { group }))
+      const invite = await withMessenger(parsed, async m => m.groupInvite(group))
       io.out(invite)
       return 0
     }
@@ -102,28 +105,33 @@ export async function groupCommand (args: string[], io: Io): Promise<number> {
       // a mistyped invite fails here, before a node starts
       parseGroupInvite(invite)
       const wait = waitSeconds(parsed.values.wait, verb)
-      return withNode(parsed, async n => {
-        const g: GroupInfo = await n.call('groups.join', { invite })
-        const after = await waitForOutbox(n, g.id, wait)
-        io.out(`joined ${formatGroup(after ?? g)}`)
-        if ((after?.queued ?? 0) > 0) io.out(`no member is reachable yet: your join waits in the group outbox; ${queuedNote(n)}`)
-        return 0
+      return withMessenger(parsed, async (m, viaDaemon) => {
+        const receipts = new EventQueue<MessengerEvents, 'group:receipt'>(m, 'group:receipt')
+        try {
+          const g = await m.joinGroup(invite)
+          const after = await waitForOutbox(m, receipts, g.id, wait)
+          io.out(`joined ${formatGroup(after ?? g)}`)
+          if ((after?.queued ?? 0) > 0) io.out(`no member is reachable yet: your join waits in the group outbox; ${queuedNote(viaDaemon)}`)
+          return 0
+        } finally {
+          receipts.stop()
+        }
       })
     }
     case 'leave': {
       const group = need(a, 'GROUP')
-      const g: GroupInfo = await withNode(parsed, async n => n.call('groups.leave', { group }))
+      const g = await withMessenger(parsed, async m => m.leaveGroup(group))
       io.out(`left ${g.name} (${g.id})`)
       return 0
     }
     case 'remove': {
       const [group, member] = [need(a, 'GROUP'), need(b, 'PEER-ID')]
-      const g: GroupInfo = await withNode(parsed, async n => n.call('groups.remove', { group, member }))
+      const g = await withMessenger(parsed, async m => m.removeGroupMember(group, member))
       io.out(`removed ${member} from ${g.name}: the ${g.members - 1} other member${g.members === 2 ? '' : 's'} move${g.members === 2 ? 's' : ''} to epoch ${g.epoch}, a key the removed member never gets`)
       return 0
     }
     case 'list': case undefined: {
-      const list: GroupInfo[] = await withNode(parsed, async n => n.call('groups.list'))
+      const list = await withMessenger(parsed, async m => m.listGroups())
       if (parsed.values.json === true) io.out(JSON.stringify(list, null, 2))
       else if (list.length === 0) io.out('no groups yet: hyphae group create NAME, or hyphae group join INVITE')
       else for (const g of list) io.out(formatGroup(g))
@@ -131,7 +139,7 @@ export async function groupCommand (args: string[], io: Io): Promise<number> {
     }
     case 'members': {
       const group = need(a, 'GROUP')
-      const members: GroupMemberInfo[] = await withNode(parsed, async n => n.call('groups.members', { group }))
+      const members = await withMessenger(parsed, async m => m.groupMembers(group))
       if (parsed.values.json === true) io.out(JSON.stringify(members, null, 2))
       else for (const m of members) io.out(formatMember(m))
       return 0
@@ -140,31 +148,31 @@ export async function groupCommand (args: string[], io: Io): Promise<number> {
       const group = need(a, 'GROUP')
       if (b == null || b.trim() === '') throw new UsageError('group send: the message is empty')
       const wait = waitSeconds(parsed.values.wait, verb)
-      return withNode(parsed, async n => {
-        const sent = await n.call('groups.send', { group, text: b })
-        const deadline = Date.now() + wait * 1000
-        let status: string = sent.status
-        // bounded wait for a member to take it: polls the stored status
-        while (status === 'queued' && Date.now() < deadline) {
-          await new Promise(resolve => setTimeout(resolve, POLL_MS))
-          const page: GroupMessageRecord[] = await n.call('groups.messages', { group, limit: 1000 })
-          status = page.find(m => m.id === sent.id)?.status ?? status
+      return withMessenger(parsed, async (m, viaDaemon) => {
+        // listening starts before the send: a member faster than the send's answer is not missed
+        const receipts = new EventQueue<MessengerEvents, 'group:receipt'>(m, 'group:receipt')
+        try {
+          const sent = await m.sendGroupMessage(group, b)
+          let status: string = sent.status
+          if (status === 'queued') status = (await receipts.next(r => r.id === sent.id, wait * 1000))?.status ?? status
+          io.out(status === 'queued' ? `${sent.id} queued: no member is reachable now; ${queuedNote(viaDaemon)}` : `${sent.id} ${status}`)
+          return 0
+        } finally {
+          receipts.stop()
         }
-        io.out(status === 'queued' ? `${sent.id} queued: no member is reachable now; ${queuedNote(n)}` : `${sent.id} ${status}`)
-        return 0
       })
     }
     case 'messages': {
       const group = need(a, 'GROUP')
       const limit = parsed.values.limit != null ? Number(parsed.values.limit) : 50
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('group messages: --limit takes 1 to 1000')
-      return withNode(parsed, async n => {
-        const page: GroupMessageRecord[] = await n.call('groups.messages', { group, limit, before: parsed.values.before })
+      return withMessenger(parsed, async m => {
+        const page = await m.listGroupMessages(group, { limit, before: parsed.values.before as string | undefined })
         if (parsed.values.json === true) { io.out(JSON.stringify(page, null, 2)); return 0 }
         if (page.length === 0) { io.out('no messages yet'); return 0 }
-        const members: GroupMemberInfo[] = await n.call('groups.members', { group })
-        const names = new Map(members.filter(m => m.nickname !== '').map(m => [m.peerId, m.nickname]))
-        for (const m of page) io.out(formatMessage(m, names))
+        const members = await m.groupMembers(group)
+        const names = new Map(members.filter(x => x.nickname !== '').map(x => [x.peerId, x.nickname]))
+        for (const message of page) io.out(formatMessage(message, names))
         return 0
       })
     }

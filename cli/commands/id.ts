@@ -1,30 +1,16 @@
-import { socketPath } from '../../node/config.ts'
 import { PROFILE_OPTIONS, parseCommand } from '../args.ts'
-import { dataDirOf, openNode } from '../open-node.ts'
-import { callRpc, daemonRunning } from '../rpc/client.ts'
-import type { IdentityInfo } from '../../node/messenger.ts'
+import { withMessenger } from '../connect.ts'
 import type { Io } from '../io.ts'
 
 const HELP = `usage: hyphae id [--json] [--data-dir DIR]
 
 Prints your peer id, nickname, addresses and an invite another user can paste. Asks the running
-daemon when there is one; otherwise starts the node briefly (same ports as last time).`
+daemon (or terminal UI) when there is one; otherwise starts the node briefly (same ports as last time).`
 
 export async function idCommand (args: string[], io: Io): Promise<number> {
   const parsed = parseCommand('id', args, { ...PROFILE_OPTIONS, json: { type: 'boolean' } })
   if (parsed.values.help === true) { io.out(HELP); return 0 }
-  const path = socketPath(dataDirOf(parsed))
-  let info: IdentityInfo
-  if (await daemonRunning(path)) {
-    info = await callRpc(path, 'id')
-  } else {
-    const messenger = await openNode(parsed, { create: false, mdns: false, reconnect: false })
-    try {
-      info = await messenger.id()
-    } finally {
-      await messenger.stop()
-    }
-  }
+  const info = await withMessenger(parsed, async m => m.id(), { create: false, mdns: false, reconnect: false })
   if (parsed.values.json === true) {
     io.out(JSON.stringify(info, null, 2))
   } else {

@@ -1,6 +1,6 @@
 import QRCode from 'qrcode'
 import { NODE_OPTIONS, parseCommand } from '../args.ts'
-import { withNode } from '../node-call.ts'
+import { withMessenger } from '../connect.ts'
 import type { Io } from '../io.ts'
 
 const HELP = `usage: hyphae invite [--no-qr]
@@ -11,7 +11,7 @@ addresses) and its QR code. Whoever adds it can reach you.`
 export async function inviteCommand (args: string[], io: Io): Promise<number> {
   const parsed = parseCommand('invite', args, { ...NODE_OPTIONS, 'no-qr': { type: 'boolean' } })
   if (parsed.values.help === true) { io.out(HELP); return 0 }
-  const id = await withNode(parsed, async n => n.call('id'))
+  const id = await withMessenger(parsed, async m => m.id())
   if (parsed.values['no-qr'] !== true) io.out(await QRCode.toString(id.invite, { type: 'terminal', small: true, errorCorrectionLevel: 'L' }))
   io.out(id.invite)
   io.out(`\nthey add it with: hyphae contacts add '${id.invite.slice(0, 24)}...'`)

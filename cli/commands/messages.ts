@@ -1,6 +1,7 @@
 import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
-import { withNode } from '../node-call.ts'
-import type { MessageRecord } from '../../node/messenger.ts'
+import { withMessenger } from '../connect.ts'
+import { EventQueue } from '../events.ts'
+import type { MessageRecord, MessengerEvents } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
 const SEND_HELP = `usage: hyphae send CONTACT TEXT [--reply-to MESSAGE-ID] [--wait SECONDS]
@@ -13,8 +14,6 @@ const MESSAGES_HELP = `usage: hyphae messages CONTACT [--limit N] [--before MESS
 
 Prints a conversation, oldest first.`
 
-const POLL_MS = 200
-
 export async function sendCommand (args: string[], io: Io): Promise<number> {
   const parsed = parseCommand('send', args, { ...NODE_OPTIONS, 'reply-to': { type: 'string' }, wait: { type: 'string' } }, 2)
   if (parsed.values.help === true) { io.out(SEND_HELP); return 0 }
@@ -23,20 +22,23 @@ export async function sendCommand (args: string[], io: Io): Promise<number> {
   if (text == null || text.trim() === '') throw new UsageError('send: the message is empty')
   const wait = Number(parsed.values.wait ?? 10)
   if (!Number.isFinite(wait) || wait < 0 || wait > 3600) throw new UsageError('send: --wait takes 0 to 3600 seconds')
-  return withNode(parsed, async node => {
-    const sent = await node.call('messages.send', { contact, text, replyTo: parsed.values['reply-to'] })
-    let status: string = sent.status
-    // bounded wait for the ack: polls the stored status, the same through the daemon or locally
-    const deadline = Date.now() + wait * 1000
-    while (status === 'queued' && Date.now() < deadline) {
-      await new Promise(resolve => setTimeout(resolve, POLL_MS))
-      const page: MessageRecord[] = await node.call('messages.list', { contact, limit: 200 })
-      status = page.find(m => m.id === sent.id)?.status ?? status
+  return withMessenger(parsed, async (messenger, viaDaemon) => {
+    // listening starts before the send: a receipt faster than the send's answer is kept
+    const receipts = new EventQueue<MessengerEvents, 'receipt'>(messenger, 'receipt')
+    let status: string
+    let id: string
+    try {
+      const sent = await messenger.sendMessage(contact, text, { replyTo: parsed.values['reply-to'] as string | undefined })
+      id = sent.id
+      status = sent.status
+      if (status === 'queued') status = (await receipts.next(r => r.id === sent.id && r.status !== 'queued', wait * 1000))?.status ?? status
+    } finally {
+      receipts.stop()
     }
     if (status === 'queued') {
-      io.out(`${sent.id} queued: ${contact} is not reachable now; the message waits in the outbox${node.viaDaemon ? ' and the daemon keeps trying' : ' until hyphae runs again (keep `hyphae daemon` running to retry)'}`)
+      io.out(`${id} queued: ${contact} is not reachable now; the message waits in the outbox${viaDaemon ? ' and the daemon keeps trying' : ' until hyphae runs again (keep `hyphae daemon` running to retry)'}`)
     } else {
-      io.out(`${sent.id} ${status}`)
+      io.out(`${id} ${status}`)
     }
     return status === 'failed' ? 1 : 0
   })
@@ -56,8 +58,8 @@ export async function messagesCommand (args: string[], io: Io): Promise<number> 
   if (contact == null) throw new UsageError('messages: missing CONTACT')
   const limit = parsed.values.limit != null ? Number(parsed.values.limit) : 50
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('messages: --limit takes 1 to 1000')
-  return withNode(parsed, async node => {
-    const page: MessageRecord[] = await node.call('messages.list', { contact, limit, before: parsed.values.before })
+  return withMessenger(parsed, async messenger => {
+    const page = await messenger.listMessages(contact, { limit, before: parsed.values.before as string | undefined })
     if (parsed.values.json === true) { io.out(JSON.stringify(page, null, 2)); return 0 }
     if (page.length === 0) { io.out('no messages yet'); return 0 }
     for (const m of page) io.out(formatMessage(m, { me: 'me', them: contact }))

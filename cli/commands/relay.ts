@@ -156,10 +156,16 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
   let metricsServer: Server | undefined
   try {
     if (metricsAt != null) {
+      // the gauges of one scrape share one read (the mailbox totals walk every mailbox)
+      let reading: ReturnType<typeof messenger.relayStats> | undefined
+      const stats = async (): ReturnType<typeof messenger.relayStats> => {
+        reading ??= messenger.relayStats().finally(() => { reading = undefined })
+        return reading
+      }
       counters = relayMetrics({
-        reservations: () => messenger.libp2p.services.relay?.reservations?.size ?? 0,
-        connections: () => messenger.libp2p.getConnections().length,
-        mailbox: async () => (await messenger.relayStats())?.mailbox ?? { messages: 0, bytes: 0 }
+        reservations: async () => (await stats())?.reservations ?? 0,
+        connections: async () => (await stats())?.connections ?? 0,
+        mailbox: async () => (await stats())?.mailbox ?? { messages: 0, bytes: 0 }
       })
       metricsServer = await serveMetrics(metricsAt.host, metricsAt.port)
       log('metrics', { url: `http://${metricsAt.host}:${metricsAt.port}/metrics` })

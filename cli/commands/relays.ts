@@ -1,5 +1,5 @@
 import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
-import { withNode } from '../node-call.ts'
+import { withMessenger } from '../connect.ts'
 import type { RelayInfo } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
@@ -23,14 +23,14 @@ export async function relaysCommand (args: string[], io: Io): Promise<number> {
   const [verb, arg] = parsed.positionals
   if (verb === 'add' || verb === 'remove') {
     if (arg == null) throw new UsageError(`relays ${verb}: missing ${verb === 'add' ? 'LINE' : 'LINE or PEER-ID'}`)
-    const result: RelayInfo | RelayInfo[] = await withNode(parsed, async n => n.call(`relays.${verb}`, verb === 'add' ? { line: arg } : { relay: arg }))
+    const result: RelayInfo | RelayInfo[] = await withMessenger(parsed, async m => verb === 'add' ? m.addRelay(arg) : m.removeRelay(arg))
     if (parsed.values.json === true) io.out(JSON.stringify(result, null, 2))
     else if (verb === 'add') io.out(`added relay ${describe(result as RelayInfo)}`)
     else for (const r of result as RelayInfo[]) io.out(`removed relay ${r.peerId}`)
     return 0
   }
   if (verb != null && verb !== 'list') throw new UsageError(`relays: unknown action ${JSON.stringify(verb)} (add, list, remove)`)
-  const list: RelayInfo[] = await withNode(parsed, async n => n.call('relays.list'))
+  const list: RelayInfo[] = await withMessenger(parsed, async m => m.listRelays())
   if (parsed.values.json === true) io.out(JSON.stringify(list, null, 2))
   else if (list.length === 0) io.out('no relays added by hand (hyphae relays add LINE)')
   else for (const r of list) io.out(describe(r))

@@ -1,5 +1,5 @@
 import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
-import { withNode } from '../node-call.ts'
+import { withMessenger } from '../connect.ts'
 import type { MessageRequest } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
@@ -15,12 +15,12 @@ export async function requestsCommand (args: string[], io: Io): Promise<number> 
   const [verb, contact] = parsed.positionals
   if (verb === 'accept') {
     if (contact == null) throw new UsageError('requests accept: missing PEER-ID')
-    const c = await withNode(parsed, async n => n.call('requests.accept', { contact }))
+    const c = await withMessenger(parsed, async m => m.acceptRequest(contact))
     io.out(`accepted ${c.peerId}: now a contact as ${c.nickname} (rename: hyphae contacts rename ${c.peerId} NICK)`)
     return 0
   }
   if (verb != null && verb !== 'list') throw new UsageError(`requests: unknown action ${JSON.stringify(verb)} (list, accept)`)
-  const list: MessageRequest[] = await withNode(parsed, async n => n.call('requests.list'))
+  const list: MessageRequest[] = await withMessenger(parsed, async m => m.listRequests())
   if (parsed.values.json === true) io.out(JSON.stringify(list, null, 2))
   else if (list.length === 0) io.out('no message requests')
   else for (const r of list) io.out(`${r.peerId}  ${r.messages} message(s)${r.last != null ? `, last: ${JSON.stringify(r.last.body.slice(0, 60))}` : ''}`)

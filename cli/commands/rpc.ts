@@ -1,12 +1,13 @@
 import { socketPath } from '../../node/config.ts'
 import { PROFILE_OPTIONS, parseCommand, UsageError } from '../args.ts'
 import { dataDirOf } from '../open-node.ts'
-import { callRpc } from '../rpc/client.ts'
+import { RpcSession } from '../rpc/session.ts'
 import type { Io } from '../io.ts'
 
 const HELP = `usage: hyphae rpc METHOD [JSON-PARAMS] [--data-dir DIR]
 
-Calls a JSON-RPC method on the running daemon and prints the result as JSON.
+Calls a JSON-RPC method on the running daemon (or terminal UI) and prints the result as JSON.
+\`hyphae rpc subscribe\` then prints each notification on one line until interrupted.
 Example: hyphae rpc status`
 
 export async function rpcCommand (args: string[], io: Io): Promise<number> {
@@ -22,7 +23,22 @@ export async function rpcCommand (args: string[], io: Io): Promise<number> {
       throw new UsageError(`rpc: the params are not valid JSON: ${json}`)
     }
   }
-  const result = await callRpc(socketPath(dataDirOf(parsed)), method, params)
-  io.out(JSON.stringify(result, null, 2))
-  return 0
+  const session = await RpcSession.open(socketPath(dataDirOf(parsed)))
+  try {
+    if (method !== 'subscribe') {
+      io.out(JSON.stringify(await session.call(method, params), null, 2))
+      return 0
+    }
+    // a stream of JSON lines: the answer, then each notification as the socket carries it
+    const stopped = io.waitForStop()
+    const gone = new Promise<void>(resolve => { session.addCloseListener(resolve) })
+    session.onNotification = (name, p) => { io.out(JSON.stringify({ jsonrpc: '2.0', method: name, params: p })) }
+    io.out(JSON.stringify(await session.call(method, params)))
+    const why = await Promise.race([stopped, gone])
+    if (why != null) return 0
+    io.err('hyphae: the daemon stopped')
+    return 1
+  } finally {
+    session.close()
+  }
 }

@@ -2,13 +2,16 @@ import { identityExists, isIdentityEncrypted } from '../../node/identity.ts'
 import { socketPath } from '../../node/config.ts'
 import { createMessenger } from '../../node/index.ts'
 import { daemonRunning } from '../rpc/client.ts'
+import { createRpcMethods } from '../rpc/methods.ts'
 import { RemoteMessenger } from '../rpc/remote-messenger.ts'
+import { serveJsonRpc, stopServing } from '../rpc/socket-server.ts'
 import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
 import { dataDirOf, nodeInitOf } from '../open-node.ts'
 import type { OpenInit } from '../tui/components/Launcher.tsx'
 import type { QuitResult } from '../tui/app.tsx'
 import type { Messenger } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
+import type { Server } from 'node:net'
 
 export const TUI_HELP = `usage: hyphae [tui] [--listen MA...] [--bootstrap MA...] [--no-mdns] [--data-dir DIR]
 
@@ -16,7 +19,8 @@ The terminal UI: your conversations, message requests and the node's status in o
 On first run it creates your identity (a nickname and an optional passphrase). Press ? in
 it for every key and command; Ctrl+C stops the node and quits (the outbox is kept). When a
 \`hyphae daemon\` already runs the profile, it attaches to that node instead, and Ctrl+C
-detaches (the daemon keeps running).
+detaches (the daemon keeps running). While it runs it serves the profile's JSON-RPC socket as
+the daemon does, so \`hyphae send\`, \`hyphae id\` and \`hyphae rpc\` work beside it.
 
   --listen MA        listen multiaddr (repeatable or comma-separated);
                      default TCP and WebSockets on every interface, same ports as last run
@@ -51,9 +55,13 @@ export async function tuiCommand (args: string[], io: Io): Promise<number> {
     io.err('a hyphae daemon already runs this profile: attaching to it (its own --listen, --bootstrap and --no-mdns apply)')
   }
   let messenger: Messenger | undefined = remote
+  let server: Server | undefined
   const open = async (o: OpenInit): Promise<Messenger> => {
-    messenger = await createMessenger({ ...init, dataDir, passphrase: o.passphrase, nickname: o.nickname, create: o.create })
-    return messenger
+    const opened = await createMessenger({ ...init, dataDir, passphrase: o.passphrase, nickname: o.nickname, create: o.create })
+    // the profile's socket, as a daemon serves it: `hyphae send`, `id`, `rpc` work beside the UI
+    server = await serveJsonRpc(socket, createRpcMethods(opened)).catch(async err => { await opened.stop().catch(() => {}); throw err })
+    messenger = opened
+    return opened
   }
   const tree = remote != null
     ? createElement(App, { messenger: remote })
@@ -80,6 +88,7 @@ export async function tuiCommand (args: string[], io: Io): Promise<number> {
     for (const s of signals) process.off(s, onSignal)
     let outbox: number | undefined
     if (result == null) outbox = await messenger?.outboxSize().catch(() => undefined)
+    if (server != null) await stopServing(server, socket)
     await messenger?.stop().catch(() => {})
     result ??= outbox != null ? { outbox } : undefined
   }

@@ -1,6 +1,10 @@
 import { InvalidArgumentError } from '../../node/errors.ts'
-import type { Messenger } from '../../node/messenger.ts'
-import type { RpcConnection, RpcMethod } from './socket-server.ts'
+import type { TypedEventTarget } from '@libp2p/interface'
+import type { Messenger, MessengerEvents } from '../../node/messenger.ts'
+import type { RpcMethod } from './socket-server.ts'
+import type { RpcSession } from './session.ts'
+
+type Check = (params: any, name: string) => unknown
 
 function str (params: any, name: string): string {
   const value = params?.[name]
@@ -19,69 +23,133 @@ function optInt (params: any, name: string): number | undefined {
   return value
 }
 
-/** The daemon's JSON-RPC methods; each one is documented in the README. */
-export function createRpcMethods (messenger: Messenger): Record<string, RpcMethod> {
-  return {
-    ping: () => 'pong',
-    id: async () => messenger.id(),
-    doctor: async () => messenger.doctor(),
-    'relay.stats': async () => (messenger as { relayStats?: () => Promise<unknown> }).relayStats?.() ?? null,
-    status: async () => ({ ...(await messenger.status()), outbox: await messenger.outboxSize() }),
-    'outbox.size': async () => ({ outbox: await messenger.outboxSize() }),
-    'nickname.set': async p => { await messenger.setNickname(str(p, 'nickname')); return {} },
-    'peers.find': async p => ({ addresses: await messenger.findPeer(str(p, 'peerId')) }),
-    'peers.connect': async p => { await messenger.connect(str(p, 'target')); return {} },
-    'contacts.add': async p => messenger.addContact(str(p, 'invite'), optStr(p, 'nickname')),
-    'contacts.list': async () => messenger.listContacts(),
-    'contacts.rename': async p => messenger.renameContact(str(p, 'contact'), str(p, 'nickname')),
-    'contacts.remove': async p => messenger.removeContact(str(p, 'contact')),
-    'contacts.block': async p => messenger.blockContact(str(p, 'contact')),
-    'requests.list': async () => messenger.listRequests(),
-    'requests.accept': async p => messenger.acceptRequest(str(p, 'contact')),
-    'messages.send': async p => messenger.sendMessage(str(p, 'contact'), str(p, 'text'), { replyTo: optStr(p, 'replyTo') }),
-    'messages.list': async p => messenger.listMessages(str(p, 'contact'), { limit: optInt(p, 'limit'), before: optStr(p, 'before') }),
-    'messages.read': async p => ({ read: await messenger.markRead(str(p, 'contact')) }),
-    'settings.get': async () => messenger.settings(),
-    'settings.set': async p => messenger.updateSettings(p ?? {}),
-    'relays.add': async p => messenger.addRelay(str(p, 'line')),
-    'relays.list': async () => messenger.listRelays(),
-    'relays.remove': async p => messenger.removeRelay(str(p, 'relay')),
-    'groups.create': async p => messenger.createGroup(str(p, 'name')),
-    'groups.invite': async p => ({ invite: await messenger.groupInvite(str(p, 'group')) }),
-    'groups.join': async p => messenger.joinGroup(str(p, 'invite')),
-    'groups.leave': async p => messenger.leaveGroup(str(p, 'group')),
-    'groups.remove': async p => messenger.removeGroupMember(str(p, 'group'), str(p, 'member')),
-    'groups.list': async () => messenger.listGroups(),
-    'groups.members': async p => messenger.groupMembers(str(p, 'group')),
-    'groups.send': async p => messenger.sendGroupMessage(str(p, 'group'), str(p, 'text')),
-    'groups.read': async p => { await messenger.markGroupRead(str(p, 'group')); return {} },
-    'groups.messages': async p => messenger.listGroupMessages(str(p, 'group'), { limit: optInt(p, 'limit'), before: optStr(p, 'before') }),
-    subscribe: (_p, connection) => subscribe(messenger, connection)
-  }
+/** One argument of a Messenger method on the wire: a named param, an options object of named params, or all the params. */
+type Arg = { param: string, check: Check } | { options: Record<string, Check> } | 'all'
+
+const param = (name: string, check: Check = str): Arg => ({ param: name, check })
+const options = (checks: Record<string, Check>): Arg => ({ options: checks })
+
+export interface CallSpec {
+  /** the JSON-RPC method */
+  rpc: string
+  /** the Messenger method's arguments, in order */
+  args?: Arg[]
+  /** the wire wraps the result in `{ [wrap]: result }`; `null`: the method returns nothing and the wire says `{}` */
+  wrap?: string | null
+  /** the daemon answers with this instead of the Messenger method's result */
+  serve?: (messenger: Messenger) => Promise<unknown>
 }
 
-/** After `subscribe`, this connection gets `message`, `receipt`, `group.message`, `group.receipt`, `peer.connect` and `peer.disconnect` notifications until it closes. */
-function subscribe (messenger: Messenger, connection: RpcConnection): { subscribed: string[] } {
-  const onMessage = (evt: CustomEvent): void => { send('message', evt.detail) }
-  const onReceipt = (evt: CustomEvent): void => { send('receipt', evt.detail) }
-  const onGroupMessage = (evt: CustomEvent): void => { send('group.message', evt.detail) }
-  const onGroupReceipt = (evt: CustomEvent): void => { send('group.receipt', evt.detail) }
-  const onPeerConnect = (evt: CustomEvent): void => { send('peer.connect', { peerId: evt.detail }) }
-  const onPeerDisconnect = (evt: CustomEvent): void => { send('peer.disconnect', { peerId: evt.detail }) }
-  const send = (method: string, params: unknown): void => { connection.notify(method, params) }
-  messenger.addEventListener('message', onMessage)
-  messenger.addEventListener('receipt', onReceipt)
-  messenger.addEventListener('group:message', onGroupMessage)
-  messenger.addEventListener('group:receipt', onGroupReceipt)
-  messenger.addEventListener('peer:connect', onPeerConnect)
-  messenger.addEventListener('peer:disconnect', onPeerDisconnect)
-  connection.onClose(() => {
-    messenger.removeEventListener('message', onMessage)
-    messenger.removeEventListener('receipt', onReceipt)
-    messenger.removeEventListener('group:message', onGroupMessage)
-    messenger.removeEventListener('group:receipt', onGroupReceipt)
-    messenger.removeEventListener('peer:connect', onPeerConnect)
-    messenger.removeEventListener('peer:disconnect', onPeerDisconnect)
+/** The Messenger methods a client calls over the socket (everything but its events, peerId and stop). */
+export type CallName = Exclude<keyof Messenger, keyof TypedEventTarget<MessengerEvents> | 'peerId' | 'stop'>
+
+/**
+ * The one method table: every Messenger method and its JSON-RPC method, params and result.
+ * The daemon serves it (createRpcMethods) and RemoteMessenger calls it, so the two cannot drift;
+ * each method is documented in the README.
+ */
+export const CALLS: Record<CallName, CallSpec> = {
+  id: { rpc: 'id' },
+  status: { rpc: 'status', serve: async m => ({ ...(await m.status()), outbox: await m.outboxSize() }) },
+  outboxSize: { rpc: 'outbox.size', wrap: 'outbox' },
+  setNickname: { rpc: 'nickname.set', args: [param('nickname')], wrap: null },
+  findPeer: { rpc: 'peers.find', args: [param('peerId')], wrap: 'addresses' },
+  connect: { rpc: 'peers.connect', args: [param('target')], wrap: null },
+  doctor: { rpc: 'doctor' },
+  addContact: { rpc: 'contacts.add', args: [param('invite'), param('nickname', optStr)] },
+  listContacts: { rpc: 'contacts.list' },
+  renameContact: { rpc: 'contacts.rename', args: [param('contact'), param('nickname')] },
+  removeContact: { rpc: 'contacts.remove', args: [param('contact')] },
+  blockContact: { rpc: 'contacts.block', args: [param('contact')] },
+  listRequests: { rpc: 'requests.list' },
+  acceptRequest: { rpc: 'requests.accept', args: [param('contact')] },
+  sendMessage: { rpc: 'messages.send', args: [param('contact'), param('text'), options({ replyTo: optStr })] },
+  listMessages: { rpc: 'messages.list', args: [param('contact'), options({ limit: optInt, before: optStr })] },
+  markRead: { rpc: 'messages.read', args: [param('contact')], wrap: 'read' },
+  settings: { rpc: 'settings.get' },
+  updateSettings: { rpc: 'settings.set', args: ['all'] },
+  addRelay: { rpc: 'relays.add', args: [param('line')] },
+  listRelays: { rpc: 'relays.list' },
+  removeRelay: { rpc: 'relays.remove', args: [param('relay')] },
+  createGroup: { rpc: 'groups.create', args: [param('name')] },
+  groupInvite: { rpc: 'groups.invite', args: [param('group')], wrap: 'invite' },
+  joinGroup: { rpc: 'groups.join', args: [param('invite')] },
+  leaveGroup: { rpc: 'groups.leave', args: [param('group')] },
+  removeGroupMember: { rpc: 'groups.remove', args: [param('group'), param('member')] },
+  listGroups: { rpc: 'groups.list' },
+  groupMembers: { rpc: 'groups.members', args: [param('group')] },
+  sendGroupMessage: { rpc: 'groups.send', args: [param('group'), param('text')] },
+  listGroupMessages: { rpc: 'groups.messages', args: [param('group'), options({ limit: optInt, before: optStr })] },
+  markGroupRead: { rpc: 'groups.read', args: [param('group')], wrap: null }
+}
+
+/** The Messenger method's arguments from the params of a request, checked. */
+function argsOf (spec: CallSpec, params: any): unknown[] {
+  return (spec.args ?? []).map(arg => {
+    if (arg === 'all') return params ?? {}
+    if ('param' in arg) return arg.check(params, arg.param)
+    return Object.fromEntries(Object.entries(arg.options).map(([name, check]) => [name, check(params, name)]))
   })
-  return { subscribed: ['message', 'receipt', 'group.message', 'group.receipt', 'peer.connect', 'peer.disconnect'] }
+}
+
+/** The params of a request from the Messenger method's arguments (the client side of argsOf). */
+export function paramsOf (spec: CallSpec, args: unknown[]): Record<string, unknown> {
+  const params: Record<string, unknown> = {}
+  ;(spec.args ?? []).forEach((arg, i) => {
+    const value: any = args[i]
+    if (arg === 'all') Object.assign(params, value)
+    else if ('param' in arg) params[arg.param] = value
+    else for (const name of Object.keys(arg.options)) params[name] = value?.[name]
+  })
+  return params
+}
+
+/** What the Messenger method returns, from the result on the wire (the client side of the wrapping). */
+export function resultOf (spec: CallSpec, result: any): unknown {
+  if (spec.wrap === null) return undefined
+  return spec.wrap != null ? result?.[spec.wrap] : result
+}
+
+/**
+ * Notifications after `subscribe`, and the Messenger events they carry: `wrap` names the one
+ * field the event's detail travels in.
+ */
+export const NOTIFICATIONS: Record<string, { event: keyof MessengerEvents, wrap?: string }> = {
+  message: { event: 'message' },
+  receipt: { event: 'receipt' },
+  'group.message': { event: 'group:message' },
+  'group.receipt': { event: 'group:receipt' },
+  'peer.connect': { event: 'peer:connect', wrap: 'peerId' },
+  'peer.disconnect': { event: 'peer:disconnect', wrap: 'peerId' }
+}
+
+/** The daemon's JSON-RPC methods: the table above on `messenger`, and ping, relay.stats, subscribe. */
+export function createRpcMethods (messenger: Messenger): Record<string, RpcMethod> {
+  const methods: Record<string, RpcMethod> = {
+    ping: () => 'pong',
+    'relay.stats': async () => (await (messenger as { relayStats?: () => Promise<unknown> }).relayStats?.()) ?? null,
+    subscribe: (_p, session) => subscribe(messenger, session)
+  }
+  for (const [name, spec] of Object.entries(CALLS) as Array<[CallName, CallSpec]>) {
+    methods[spec.rpc] = async params => {
+      if (spec.serve != null) return spec.serve(messenger)
+      const result = await (messenger[name] as (...args: unknown[]) => Promise<unknown>).call(messenger, ...argsOf(spec, params))
+      if (spec.wrap === null) return {}
+      return spec.wrap != null ? { [spec.wrap]: result } : result
+    }
+  }
+  return methods
+}
+
+/** After `subscribe`, this session gets every notification in NOTIFICATIONS until it closes. */
+function subscribe (messenger: Messenger, session: RpcSession): { subscribed: string[] } {
+  const listeners = Object.entries(NOTIFICATIONS).map(([method, { event, wrap }]) => {
+    const listener = (evt: CustomEvent): void => { session.notify(method, wrap != null ? { [wrap]: evt.detail } : evt.detail) }
+    messenger.addEventListener(event, listener as any)
+    return { event, listener }
+  })
+  session.addCloseListener(() => {
+    for (const { event, listener } of listeners) messenger.removeEventListener(event, listener as any)
+  })
+  return { subscribed: Object.keys(NOTIFICATIONS) }
 }

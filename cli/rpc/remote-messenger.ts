@@ -1,48 +1,52 @@
-import { TypedEventEmitter } from 'main-event'
+import { TypedEventEmitter, type EventHandler } from 'main-event'
+import { CALLS, NOTIFICATIONS, paramsOf, resultOf, type CallName } from './methods.ts'
 import { RpcSession } from './session.ts'
-import type {
-  ContactInfo, ContactSummary, DoctorReport, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo,
-  MessageRecord, MessageRequest, Messenger, MessengerEvents, NodeStatus, RelayInfo, SendResult, Settings
-} from '../../node/messenger.ts'
+import type { Messenger, MessengerEvents } from '../../node/messenger.ts'
 
-/** JSON-RPC notifications, as Messenger events */
-const EVENTS: Record<string, (params: any) => [keyof MessengerEvents, unknown]> = {
-  message: p => ['message', p],
-  receipt: p => ['receipt', p],
-  'group.message': p => ['group:message', p],
-  'group.receipt': p => ['group:receipt', p],
-  'peer.connect': p => ['peer:connect', p.peerId],
-  'peer.disconnect': p => ['peer:disconnect', p.peerId]
+export interface AttachOptions {
+  /** subscribe to the daemon's events at once (the terminal UI); otherwise on the first listener */
+  subscribe?: boolean
+  /** ms the daemon has to answer the first call (default 30 s) */
+  timeout?: number
 }
 
+// its Messenger methods are made from the method table, below the class
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface RemoteMessenger extends Pick<Messenger, CallName> {}
+
 /**
- * The Messenger of a running `hyphae daemon`, over its JSON-RPC socket: what lets the terminal
- * UI attach to the node a bot or a script is already driving. `stop()` detaches; the daemon
- * keeps running.
+ * The Messenger of a running `hyphae daemon` (or of a terminal UI serving its profile), over
+ * its JSON-RPC socket: what the commands and an attached terminal UI talk to. `stop()`
+ * detaches; the node keeps running.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class RemoteMessenger extends TypedEventEmitter<MessengerEvents> implements Messenger {
   readonly peerId: string
   private readonly session: RpcSession
+  private subscribed?: Promise<unknown>
+  private detachListener?: () => void
+  private stopping = false
 
   private constructor (session: RpcSession, peerId: string) {
     super()
     this.session = session
     this.peerId = peerId
     session.onNotification = (method, params) => {
-      const map = EVENTS[method]
-      if (map == null) return
-      const [type, detail] = map(params)
-      this.safeDispatchEvent(type, { detail } as any)
+      const notification = NOTIFICATIONS[method]
+      if (notification == null) return
+      const detail = notification.wrap != null ? params?.[notification.wrap] : params
+      this.safeDispatchEvent(notification.event, { detail } as any)
     }
+    session.addCloseListener(() => { if (!this.stopping) this.detachListener?.() })
   }
 
-  /** Connects to the daemon on `path` and subscribes to its events. */
-  static async attach (path: string): Promise<RemoteMessenger> {
+  /** Connects to the node serving `path`; DaemonNotRunningError when none does. */
+  static async attach (path: string, options: AttachOptions = {}): Promise<RemoteMessenger> {
     const session = await RpcSession.open(path)
     try {
-      const id = await session.call('id')
+      const id = await session.call('id', {}, options.timeout)
       const messenger = new RemoteMessenger(session, id.peerId)
-      await session.call('subscribe')
+      if (options.subscribe !== false) await messenger.subscribe()
       return messenger
     } catch (err) {
       session.close()
@@ -50,57 +54,45 @@ export class RemoteMessenger extends TypedEventEmitter<MessengerEvents> implemen
     }
   }
 
-  /** true once the daemon went away (or after stop) */
+  /** Asks the node for its events (once); listeners added before it answers miss nothing sent after. */
+  async subscribe (): Promise<void> {
+    this.subscribed ??= this.session.call('subscribe')
+    await this.subscribed
+  }
+
+  addEventListener<K extends keyof MessengerEvents>(type: K, listener: EventHandler<MessengerEvents[K]> | null, options?: boolean | AddEventListenerOptions): void {
+    super.addEventListener(type, listener, options)
+    if (this.subscribed == null && !this.session.isClosed) this.subscribe().catch(() => {})
+  }
+
+  /** true once the node went away (or after stop) */
   get detached (): boolean {
     return this.session.isClosed
   }
 
+  /** called once when the node goes away (not after stop) */
   set onDetach (fn: () => void) {
-    this.session.onClose = fn
+    this.detachListener = fn
   }
 
-  private async call<T> (method: string, params: Record<string, unknown> = {}): Promise<T> {
-    return this.session.call(method, params)
+  /** Calls a JSON-RPC method as it is (`hyphae rpc`). */
+  async call (method: string, params: unknown = {}, timeout?: number): Promise<any> {
+    return this.session.call(method, params, timeout)
   }
 
-  async id (): Promise<IdentityInfo> { return this.call('id') }
-  async status (): Promise<NodeStatus> { return this.call('status') }
-  async setNickname (nickname: string): Promise<void> { await this.call('nickname.set', { nickname }) }
-  async findPeer (peerId: string): Promise<string[]> { return (await this.call<{ addresses: string[] }>('peers.find', { peerId })).addresses }
-  async connect (target: string): Promise<void> { await this.call('peers.connect', { target }) }
-
-  async addContact (invite: string, nickname?: string): Promise<ContactInfo> { return this.call('contacts.add', { invite, nickname }) }
-  async renameContact (contact: string, nickname: string): Promise<ContactInfo> { return this.call('contacts.rename', { contact, nickname }) }
-  async removeContact (contact: string): Promise<ContactInfo> { return this.call('contacts.remove', { contact }) }
-  async blockContact (contact: string): Promise<ContactInfo> { return this.call('contacts.block', { contact }) }
-  async listContacts (): Promise<ContactSummary[]> { return this.call('contacts.list') }
-  async listRequests (): Promise<MessageRequest[]> { return this.call('requests.list') }
-  async acceptRequest (contact: string): Promise<ContactInfo> { return this.call('requests.accept', { contact }) }
-
-  async sendMessage (contact: string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> { return this.call('messages.send', { contact, text, replyTo: options.replyTo }) }
-  async listMessages (contact: string, options: { limit?: number, before?: string } = {}): Promise<MessageRecord[]> { return this.call('messages.list', { contact, ...options }) }
-  async markRead (contact: string): Promise<string[]> { return (await this.call<{ read: string[] }>('messages.read', { contact })).read }
-  async outboxSize (): Promise<number> { return (await this.call<{ outbox: number }>('outbox.size')).outbox }
-  async doctor (): Promise<DoctorReport> { return this.call('doctor') }
-  async settings (): Promise<Settings> { return this.call('settings.get') }
-  async updateSettings (change: Partial<Settings>): Promise<Settings> { return this.call('settings.set', change) }
-  async addRelay (line: string): Promise<RelayInfo> { return this.call('relays.add', { line }) }
-  async listRelays (): Promise<RelayInfo[]> { return this.call('relays.list') }
-  async removeRelay (which: string): Promise<RelayInfo[]> { return this.call('relays.remove', { relay: which }) }
-
-  async createGroup (name: string): Promise<GroupInfo> { return this.call('groups.create', { name }) }
-  async groupInvite (group: string): Promise<string> { return (await this.call<{ invite: string }>('groups.invite', { group })).invite }
-  async joinGroup (invite: string): Promise<GroupInfo> { return this.call('groups.join', { invite }) }
-  async leaveGroup (group: string): Promise<GroupInfo> { return this.call('groups.leave', { group }) }
-  async removeGroupMember (group: string, member: string): Promise<GroupInfo> { return this.call('groups.remove', { group, member }) }
-  async listGroups (): Promise<GroupInfo[]> { return this.call('groups.list') }
-  async groupMembers (group: string): Promise<GroupMemberInfo[]> { return this.call('groups.members', { group }) }
-  async sendGroupMessage (group: string, text: string): Promise<GroupSendResult> { return this.call('groups.send', { group, text }) }
-  async listGroupMessages (group: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> { return this.call('groups.messages', { group, ...options }) }
-  async markGroupRead (group: string): Promise<void> { await this.call('groups.read', { group }) }
-
-  /** Detaches from the daemon, which keeps running. */
+  /** Detaches from the node, which keeps running. */
   async stop (): Promise<void> {
+    this.stopping = true
     this.session.close()
   }
+}
+
+for (const [name, spec] of Object.entries(CALLS) as Array<[CallName, typeof CALLS[CallName]]>) {
+  Object.defineProperty(RemoteMessenger.prototype, name, {
+    value: async function (this: RemoteMessenger, ...args: unknown[]): Promise<unknown> {
+      return resultOf(spec, await this.call(spec.rpc, paramsOf(spec, args)))
+    },
+    writable: true,
+    configurable: true
+  })
 }

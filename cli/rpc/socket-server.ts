@@ -1,33 +1,19 @@
 import { chmod, unlink } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
-import { JSONRPCErrorException, JSONRPCServer, type JSONRPCResponse } from 'json-rpc-2.0'
+import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0'
+import { RPC_ERRORS, RpcSession } from './session.ts'
 
-/** JSON-RPC 2.0 error codes; -32000 and below are ours. */
-export const RPC_ERRORS = {
-  PARSE: -32700,
-  INVALID_PARAMS: -32602,
-  APP: -32000
-}
+export { RPC_ERRORS }
 
-export interface RpcConnection {
-  /** sends a JSON-RPC notification to this client */
-  notify (method: string, params: unknown): void
-  onClose (fn: () => void): void
-  readonly closed: boolean
-}
-
-export type RpcMethod = (params: any, connection: RpcConnection) => unknown
+/** A method of the daemon: its params, and the session that called it (to send notifications to). */
+export type RpcMethod = (params: any, session: RpcSession) => unknown
 
 /** The longest request line accepted, so a client cannot grow the daemon's memory without bound. */
 const MAX_LINE = 1024 * 1024
 
-/**
- * Serves newline-delimited JSON-RPC 2.0 on a Unix socket with mode 0600 (only this user may
- * drive the node). The caller holds the profile lock, so a socket file left behind by a killed
- * daemon is stale and is replaced.
- */
-export async function serveJsonRpc (path: string, methods: Record<string, RpcMethod>): Promise<Server> {
-  const rpc = new JSONRPCServer<RpcConnection>({ errorListener: () => {} })
+/** The method table as a json-rpc-2.0 server: errors carry the error class's name in `data.name`. */
+export function createRpcServer (methods: Record<string, RpcMethod>): JSONRPCServer<RpcSession> {
+  const rpc = new JSONRPCServer<RpcSession>({ errorListener: () => {} })
   rpc.mapErrorToJSONRPCErrorResponse = (id, error: any) => ({
     jsonrpc: '2.0',
     id,
@@ -38,15 +24,24 @@ export async function serveJsonRpc (path: string, methods: Record<string, RpcMet
         : { code: RPC_ERRORS.APP, message: error?.message ?? String(error), data: { name: error?.name ?? 'Error' } }
   })
   for (const [name, fn] of Object.entries(methods)) {
-    rpc.addMethod(name, async (params, connection) => fn(params ?? {}, connection))
+    rpc.addMethod(name, async (params, session) => fn(params ?? {}, session))
   }
+  return rpc
+}
 
+/**
+ * Serves newline-delimited JSON-RPC 2.0 on a Unix socket with mode 0600 (only this user may
+ * drive the node). The caller holds the profile lock, so a socket file left behind by a killed
+ * daemon is stale and is replaced.
+ */
+export async function serveJsonRpc (path: string, methods: Record<string, RpcMethod>): Promise<Server> {
+  const rpc = createRpcServer(methods)
   await unlink(path).catch(() => {})
   const sockets = new Set<Socket>()
   const server = createServer(socket => {
     sockets.add(socket)
     socket.once('close', () => { sockets.delete(socket) })
-    handleConnection(socket, rpc)
+    new RpcSession(socket, { server: rpc, maxLine: MAX_LINE })
   })
   // closing the server closes its connections too: a subscribed client (a bot, an attached
   // terminal UI) never ends its own, and would otherwise hold the daemon's shutdown for ever
@@ -65,47 +60,8 @@ export async function serveJsonRpc (path: string, methods: Record<string, RpcMet
   return server
 }
 
-function handleConnection (socket: Socket, rpc: JSONRPCServer<RpcConnection>): void {
-  let buffer = ''
-  const closeListeners: Array<() => void> = []
-  const connection: RpcConnection & { closed: boolean } = {
-    closed: false,
-    notify (method: string, params: unknown): void {
-      if (!connection.closed) socket.write(JSON.stringify({ jsonrpc: '2.0', method, params }) + '\n')
-    },
-    onClose (fn) { closeListeners.push(fn) }
-  }
-  const reply = (response: JSONRPCResponse | JSONRPCResponse[] | null): void => {
-    if (response != null && !connection.closed) socket.write(JSON.stringify(response) + '\n')
-  }
-  socket.setEncoding('utf8')
-  socket.on('data', (chunk: string) => {
-    buffer += chunk
-    if (buffer.length > MAX_LINE && !buffer.includes('\n')) {
-      reply({ jsonrpc: '2.0', id: null, error: { code: RPC_ERRORS.PARSE, message: 'request too large' } })
-      socket.end()
-      return
-    }
-    let nl: number
-    while ((nl = buffer.indexOf('\n')) !== -1) {
-      const line = buffer.slice(0, nl).trim()
-      buffer = buffer.slice(nl + 1)
-      if (line === '') continue
-      let request: any
-      try {
-        request = JSON.parse(line)
-      } catch {
-        reply({ jsonrpc: '2.0', id: null, error: { code: RPC_ERRORS.PARSE, message: 'parse error: not JSON' } })
-        continue
-      }
-      Promise.resolve(rpc.receive(request, connection)).then(reply, () => {})
-    }
-  })
-  const close = (): void => {
-    if (connection.closed) return
-    connection.closed = true
-    for (const fn of closeListeners.splice(0)) fn()
-  }
-  socket.on('close', close)
-  socket.on('error', close)
+/** Closes the server and every connection on it, and removes the socket file. */
+export async function stopServing (server: Server, path: string): Promise<void> {
+  await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+  await unlink(path).catch(() => {})
 }

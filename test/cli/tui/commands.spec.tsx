@@ -3,7 +3,8 @@ import { afterEach, describe, it } from 'node:test'
 import { cleanup } from 'ink-testing-library'
 import { FakeMessenger, fakeInvite, fakePeerId } from './fake-messenger.ts'
 import { enter, line, renderApp } from './harness.tsx'
-import { KEYS, poll } from './poll.ts'
+import { KEYS, SOON } from './poll.ts'
+import { waitFor } from '../../fixtures/wait-for.ts'
 import { isCommand, parseCommand } from '../../../cli/tui/commands.ts'
 
 describe('tui: the slash-command parser', () => {
@@ -79,7 +80,7 @@ describe('tui: slash commands on the main screen', () => {
     assert.match(s, /Dave D ○ offline/, 'the new contact is open')
     assert.match(s, /○ Dave D/, 'and in the list')
     assert.deepEqual(fake.callsOf('addContact')[0], [fakeInvite(dave, 'dave'), 'Dave D'])
-    await poll(() => fake.callsOf('connect').length === 1, { what: 'a dial' })
+    await waitFor(() => fake.callsOf('connect').length === 1, { message: 'a dial', ...SOON })
 
     enter(h, '/add not-an-invite')
     await h.waitFor('✗ not an invite or a peer id: "not-an-invite"')
@@ -241,7 +242,7 @@ describe('tui: slash commands on the main screen', () => {
     h.press(KEYS.escape)
     await h.waitFor(s => !s.includes('hyphae help'))
     enter(h, '/quit')
-    await poll(() => fake.stopped, { what: 'stop()' })
-    await poll(() => fake.listenerTotal() === 0, { what: 'listeners removed' })
+    await waitFor(() => fake.stopped, { message: 'stop()', ...SOON })
+    await waitFor(() => fake.listenerTotal() === 0, { message: 'listeners removed', ...SOON })
   })
 })

@@ -1,4 +1,4 @@
-import { pageOf } from './fake-messenger.ts'
+import { pageOf } from './fake-ids.ts'
 import type { GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, MessengerEvents } from '../../../node/messenger.ts'
 
 const GROUP_PREFIX = 'hyphae://group/'

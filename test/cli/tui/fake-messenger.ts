@@ -1,36 +1,16 @@
 import { TypedEventEmitter } from 'main-event'
 import { FakeGroups } from './fake-groups.ts'
+import { fakeInvite, fakeIdsMade, fakePeerId, INVITE_PREFIX, pageOf } from './fake-ids.ts'
 import type {
   ContactInfo, ContactSummary, DoctorReport, IdentityInfo, Messenger, MessengerEvents, MessageRecord, MessageRequest, MessageStatus,
   NodeStatus, Reachability, RelayInfo, SendResult, Settings
 } from '../../../node/messenger.ts'
 
-const INVITE_PREFIX = 'hyphae://invite/'
+export { fakeInvite, fakePeerId, pageOf } from './fake-ids.ts'
+
 const RANK: Record<MessageStatus, number> = { queued: 0, sent: 1, failed: 2, delivered: 3, read: 4, received: 0 }
+
 const EVENTS = ['message', 'receipt', 'group:message', 'group:receipt', 'peer:connect', 'peer:disconnect'] as const
-
-/** What the store's paging does: `limit` (50, at most 1000) messages ending before `before`. */
-export function pageOf<T extends { id: string }> (list: T[], options: { limit?: number, before?: string } = {}): T[] {
-  const limit = Math.max(1, Math.min(options.limit ?? 50, 1000))
-  let end = list.length
-  if (options.before != null) {
-    const at = list.findIndex(m => m.id === options.before)
-    if (at >= 0) end = at
-  }
-  return list.slice(Math.max(0, end - limit), end)
-}
-
-let counter = 0
-/** A peer id that looks like one (the TUI never parses them). */
-export function fakePeerId (tag: string): string {
-  // the tail is what the UI shows of a peer id: make it unique
-  return `12D3KooW${tag}${'x'.repeat(44)}`.slice(0, 44) + `P${(++counter).toString().padStart(7, '0')}`
-}
-
-/** A fake invite: `hyphae://invite/<peerId>#<nickname>` */
-export function fakeInvite (peerId: string, nickname: string): string {
-  return `${INVITE_PREFIX}${peerId}#${nickname}`
-}
 
 interface Contact {
   peerId: string
@@ -135,7 +115,7 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
   /** a contact, as if added from their invite */
   addFake (nickname: string, options: { online?: boolean, state?: Contact['state'], peerId?: string, addedAt?: number } = {}): string {
     const peerId = options.peerId ?? fakePeerId(nickname.replace(/[^A-Za-z]/g, '').slice(0, 6))
-    const digits = Array.from({ length: 12 }, (_, i) => ((counter * 7919 + i * 104729) % 100000).toString().padStart(5, '0')).join(' ')
+    const digits = Array.from({ length: 12 }, (_, i) => ((fakeIdsMade() * 7919 + i * 104729) % 100000).toString().padStart(5, '0')).join(' ')
     this.contacts.set(peerId, { peerId, nickname, state: options.state ?? 'contact', addedAt: options.addedAt ?? this.clock, safetyNumber: digits })
     if (options.online === true) this.online.add(peerId)
     return peerId

@@ -4,7 +4,8 @@ import { cleanup } from 'ink-testing-library'
 import { fakeGroupInvite } from './fake-groups.ts'
 import { FakeMessenger, fakePeerId } from './fake-messenger.ts'
 import { enter, line, renderApp } from './harness.tsx'
-import { KEYS, poll } from './poll.ts'
+import { KEYS, SOON } from './poll.ts'
+import { waitFor } from '../../fixtures/wait-for.ts'
 
 /** a node with a contact bob (online) and a group "book club" carol runs, with bob and carol in it */
 function withGroup (): { fake: FakeMessenger, bob: string, carol: string, group: string } {
@@ -32,7 +33,7 @@ describe('tui: groups', () => {
     assert.match(s, /book club · 3 members, 1 online/, 'the header counts members and who is online')
     assert.match(s, /─ bob joined/, 'a join is a line of its own')
     assert.match(line(s, 'chapter three'), /…\w{8}: chapter three tonight\?/, 'a member with no join yet is named by the end of their peer id')
-    await poll(() => fake.callsOf('markGroupRead').length === 1, { what: 'the open group marked read' })
+    await waitFor(() => fake.callsOf('markGroupRead').length === 1, { message: 'the open group marked read', ...SOON })
     await h.waitFor(x => !/# book club +1│/.test(x))
   })
 

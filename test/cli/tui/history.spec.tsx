@@ -3,7 +3,8 @@ import { afterEach, describe, it } from 'node:test'
 import { cleanup } from 'ink-testing-library'
 import { FakeMessenger } from './fake-messenger.ts'
 import { renderApp, type Harness } from './harness.tsx'
-import { KEYS, poll } from './poll.ts'
+import { KEYS, SOON } from './poll.ts'
+import { waitFor } from '../../fixtures/wait-for.ts'
 import { PAGE_SIZE } from '../../../cli/tui/hooks/use-messages.ts'
 
 /** the message numbers on screen, top to bottom */
@@ -13,7 +14,7 @@ const shown = (s: string): number[] => [...s.matchAll(/message number (\d+)\b/g)
 async function timed (h: Harness, action: () => void, expected: (s: string) => boolean): Promise<number> {
   const started = performance.now()
   action()
-  await poll(() => expected(h.screen()), { what: () => `the screen after the key; it shows:\n${h.screen()}`, interval: 0 })
+  await waitFor(() => expected(h.screen()), { message: () => `the screen after the key; it shows:\n${h.screen()}`, ...SOON, interval: 0 })
   return performance.now() - started
 }
 
@@ -39,7 +40,7 @@ describe('tui: long histories', () => {
       .map(([, o]) => o as { limit?: number, before?: string }).filter(o => o.limit === PAGE_SIZE)
     assert.equal(pages()[0].before, undefined)
     // the first page is far from the top of the view: nothing more is loaded yet
-    await poll(() => h.screen().includes('› '), { what: 'composer' })
+    await waitFor(() => h.screen().includes('› '), { message: 'composer', ...SOON })
     assert.equal(pages().length, 1)
 
     // typing: only the composer re-renders

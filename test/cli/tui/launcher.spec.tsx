@@ -3,7 +3,8 @@ import { afterEach, describe, it } from 'node:test'
 import { cleanup } from 'ink-testing-library'
 import { FakeMessenger } from './fake-messenger.ts'
 import { harness } from './harness.tsx'
-import { KEYS, poll } from './poll.ts'
+import { KEYS, SOON } from './poll.ts'
+import { waitFor } from '../../fixtures/wait-for.ts'
 import { Launcher, type OpenInit } from '../../../cli/tui/components/Launcher.tsx'
 
 const DIR = '/tmp/hyphae-profile'
@@ -101,7 +102,7 @@ describe('tui: first run and unlocking', () => {
     const env = opener({ passphrase: 'from-env', contacts: ['carol'] })
     const h2 = harness(<Launcher profile={{ dataDir: DIR, exists: true, encrypted: true }} envPassphrase='from-env' open={env.open} />)
     await h2.waitFor('message carol')
-    await poll(() => env.inits.length === 1, { what: 'one open' })
+    await waitFor(() => env.inits.length === 1, { message: 'one open', ...SOON })
     assert.ok(!h2.frames.some(f => f.includes('Passphrase:')), 'never asked')
   })
 })

@@ -4,7 +4,8 @@ import { cleanup } from 'ink-testing-library'
 import stringWidth from 'string-width'
 import { FakeMessenger, fakePeerId } from './fake-messenger.ts'
 import { line, renderApp } from './harness.tsx'
-import { KEYS, poll } from './poll.ts'
+import { KEYS, SOON } from './poll.ts'
+import { waitFor } from '../../fixtures/wait-for.ts'
 import { COMMAND_HELP } from '../../../cli/tui/commands.ts'
 import { KEYS as HELP_KEYS } from '../../../cli/tui/components/HelpOverlay.tsx'
 
@@ -44,7 +45,7 @@ describe('tui: the main screen', () => {
     const h = renderApp(fake)
     fake.connectPeer(bob)
     await h.waitFor('● bob')
-    await poll(() => fake.callsOf('listMessages').length > 0, { what: 'the list loaded' })
+    await waitFor(() => fake.callsOf('listMessages').length > 0, { message: 'the list loaded', ...SOON })
     assert.match(h.screen(), /bob ● online/)
   })
 
@@ -104,13 +105,13 @@ describe('tui: the main screen', () => {
     fake.receive(stranger, 'buy my stuff')
     const h = renderApp(fake)
     await h.waitFor(s => s.includes('alice ○ offline') && /carol\s+2/.test(s))
-    await poll(() => fake.callsOf('markRead').some(([ref]) => ref === alice), { what: 'alice marked read' })
+    await waitFor(() => fake.callsOf('markRead').some(([ref]) => ref === alice), { message: 'alice marked read', ...SOON })
 
     h.press(KEYS.tab)
     await h.waitFor('bob ○ offline')
     h.press(KEYS.ctrlN)
     await h.waitFor(s => s.includes('carol ○ offline') && s.includes('unread two'))
-    await poll(() => fake.callsOf('markRead').some(([ref]) => ref === carol), { what: 'carol marked read' })
+    await waitFor(() => fake.callsOf('markRead').some(([ref]) => ref === carol), { message: 'carol marked read', ...SOON })
     await h.waitFor(s => !/carol\s+2/.test(s))
     h.press(KEYS.tab)
     await h.waitFor('message request: /accept or /block')
@@ -122,7 +123,7 @@ describe('tui: the main screen', () => {
     await h.waitFor('carol ○ offline')
     h.press(KEYS.shiftTab)
     await h.waitFor('bob ○ offline')
-    await poll(() => fake.callsOf('markRead').some(([ref]) => ref === bob), { what: 'bob marked read' })
+    await waitFor(() => fake.callsOf('markRead').some(([ref]) => ref === bob), { message: 'bob marked read', ...SOON })
     // a stranger is not told that you read their request
     assert.ok(!fake.callsOf('markRead').some(([ref]) => ref === stranger))
   })
@@ -167,7 +168,7 @@ describe('tui: the main screen', () => {
     const bob = fake.addFake('bob')
     const h = renderApp(fake)
     await h.waitFor('alice ○ offline')
-    await poll(() => fake.callsOf('markRead').length === 1, { what: 'alice read on opening' })
+    await waitFor(() => fake.callsOf('markRead').length === 1, { message: 'alice read on opening', ...SOON })
     const bells = (): number => h.frames.filter(f => f === '\u0007').length
 
     fake.receive(bob, 'psst, over here')
@@ -178,7 +179,7 @@ describe('tui: the main screen', () => {
     // in the open conversation: shown and read, no bell
     fake.receive(alice, 'right here')
     await h.waitFor('alice: right here')
-    await poll(() => fake.callsOf('markRead').filter(([ref]) => ref === alice).length >= 2, { what: 'alice read again' })
+    await waitFor(() => fake.callsOf('markRead').filter(([ref]) => ref === alice).length >= 2, { message: 'alice read again', ...SOON })
     assert.equal(bells(), 1)
 
     h.press(KEYS.tab)
@@ -279,8 +280,8 @@ describe('tui: the main screen', () => {
     assert.ok(fake.listenerTotal() > 0)
     h.press('half-typed')
     h.press(KEYS.ctrlC)
-    await poll(() => fake.stopped, { what: 'stop()' })
-    await poll(() => fake.listenerTotal() === 0, { what: () => `listeners removed (${fake.listenerTotal()} left)` })
+    await waitFor(() => fake.stopped, { message: 'stop()', ...SOON })
+    await waitFor(() => fake.listenerTotal() === 0, { message: () => `listeners removed (${fake.listenerTotal()} left)`, ...SOON })
     assert.equal(fake.callsOf('stop').length, 1)
     assert.equal(fake.callsOf('sendMessage').length, 0, 'a half-typed line is not sent')
   })

@@ -1,40 +1,7 @@
-/** Bounded waiting for the TUI specs: poll a condition, never sleep a fixed time. */
+import { waitFor } from '../../fixtures/wait-for.ts'
 
-export class PollTimeoutError extends Error {
-  static name = 'PollTimeoutError'
-  name = 'PollTimeoutError'
-}
-
-export interface PollOptions {
-  /** what is awaited; a function is called at the timeout, to show the last state */
-  what: string | (() => string)
-  /** ms (default 5 s) */
-  timeout?: number
-  /** ms between checks (default 5) */
-  interval?: number
-}
-
-/** Resolves with the first truthy value `check` returns; rejects after `timeout` naming `what`. */
-export async function poll<T> (check: () => T | Promise<T>, options: PollOptions): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
-  const timeout = options.timeout ?? 5_000
-  const interval = options.interval ?? 5
-  const started = Date.now()
-  let lastError: unknown
-  while (true) {
-    try {
-      const value = await check()
-      if (value) return value as Exclude<T, false | null | undefined | 0 | ''>
-      lastError = undefined
-    } catch (err) {
-      lastError = err
-    }
-    if (Date.now() - started >= timeout) {
-      const what = typeof options.what === 'function' ? options.what() : options.what
-      throw new PollTimeoutError(`timed out after ${Date.now() - started} ms waiting for ${what}${lastError != null ? ` (last check threw: ${(lastError as Error).message})` : ''}`)
-    }
-    await new Promise(resolve => setTimeout(resolve, interval))
-  }
-}
+/** What the TUI specs give waitFor: a fake node answers at once, so look often and not for long. */
+export const SOON = { timeout: 5_000, interval: 5 }
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g
@@ -64,8 +31,9 @@ export function screen (r: Rendered): string {
 /** Waits until the screen shows `expected` (text, pattern or predicate) and returns the screen. */
 export async function waitForScreen (r: Rendered, expected: string | RegExp | ((s: string) => boolean), timeout = 5_000): Promise<string> {
   const test = typeof expected === 'function' ? expected : typeof expected === 'string' ? (s: string) => s.includes(expected) : (s: string) => expected.test(s)
-  return poll(() => { const s = screen(r); return test(s) ? s : undefined }, {
-    what: () => `the screen to show ${String(expected)}; it shows:\n${screen(r)}`,
+  return waitFor(() => { const s = screen(r); return test(s) ? s : undefined }, {
+    message: () => `the screen to show ${String(expected)}; it shows:\n${screen(r)}`,
+    ...SOON,
     timeout
   })
 }

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { BIN, runCli } from '../run-cli.ts'
 import { freePort } from '../../messaging/helpers.ts'
-import { poll } from './poll.ts'
+import { waitFor } from '../../fixtures/wait-for.ts'
 
 const exec = promisify(execFile)
 const SOCKET = `hyphae-tui-test-${process.pid}`
@@ -54,8 +54,8 @@ describe('tui: two real hyphae processes in tmux', { skip: tmuxVersion == null ?
     const stderrOf = (name: string): string => { try { return readFileSync(people.find(p => p.name === name)!.log, 'utf8') } catch { return '' } }
     const waitScreen = async (name: string, check: (s: string) => boolean, what: string): Promise<string> => {
       let last = ''
-      return poll(async () => { last = await screen(name); return check(last) ? last : undefined }, {
-        what: () => `${name}'s screen to show ${what}; it shows:\n${last}\nits stderr:\n${stderrOf(name)}`,
+      return waitFor(async () => { last = await screen(name); return check(last) ? last : undefined }, {
+        message: () => `${name}'s screen to show ${what}; it shows:\n${last}\nits stderr:\n${stderrOf(name)}`,
         timeout: 60_000,
         interval: 100
       })
@@ -98,11 +98,11 @@ describe('tui: two real hyphae processes in tmux', { skip: tmuxVersion == null ?
     for (const p of people) {
       await tmux('send-keys', '-t', p.name, 'C-c')
       let last = ''
-      const code = await poll(async () => {
+      const code = await waitFor(async () => {
         last = await screen(p.name)
         return readFile(p.exit, 'utf8').then(text => text.trim(), () => undefined)
       }, {
-        what: () => `${p.name}'s hyphae to exit; it shows:\n${last}\nits stderr:\n${stderrOf(p.name)}`,
+        message: () => `${p.name}'s hyphae to exit; it shows:\n${last}\nits stderr:\n${stderrOf(p.name)}`,
         timeout: 30_000,
         interval: 100
       })
