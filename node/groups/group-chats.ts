@@ -17,7 +17,7 @@ import {
 import { createGroupInvite, inviteOrder, parseGroupInvite } from './invite.ts'
 import { GroupOutbox } from './outbox.ts'
 import { TokenBuckets } from './rate-limit.ts'
-import { GroupControl, GroupMessageKind as Kind } from './pb/group.ts'
+import { GroupControl, GroupMessageKind as Kind } from '../../protocols/group/index.ts'
 import { AppScorePenalties, scoreGroupTopic, type GroupPubSub, type Message } from './pubsub.ts'
 import type { GroupInfo, GroupMemberInfo, GroupSendResult } from '../messenger.ts'
 import type { BatchOp } from '../store/messages-store.ts'
