@@ -13,6 +13,7 @@ import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { pacedRandomWalk } from './relay-search.ts'
 import { directMessages } from '../protocols/dm/index.ts'
+import { groupSync } from '../protocols/group-sync/index.ts'
 import { mailbox, type MailboxInit, type MailboxStore } from '../protocols/mailbox/index.ts'
 import type { Datastore } from 'interface-datastore'
 import type { PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
@@ -115,6 +116,7 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       dcutr: dcutr(),
       // hyphae relays grant chat-sized limits, so a relayed connection is a real path for chat
       dm: directMessages({ runOnLimitedConnection: true }),
+      groupSync: groupSync(),
       mailbox: mailbox(opts.relay != null ? { ...opts.relay.mailbox, store: opts.relay.mailboxStore } : {}),
       ...(opts.relay != null
         ? {

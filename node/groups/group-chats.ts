@@ -1,6 +1,6 @@
 import { TopicValidatorResult, type SubscriptionChangeData } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { GroupSyncService, MAX_PAGE_ITEMS, SyncStatus, type SyncAnswer, type SyncRequest } from '../../protocols/group-sync/index.ts'
+import { MAX_PAGE_ITEMS, SyncStatus, type GroupSync, type SyncAnswer, type SyncRequest } from '../../protocols/group-sync/index.ts'
 import { InvalidArgumentError } from '../errors.ts'
 import { hex, unhex } from '../hex.ts'
 import { KeyedMutex } from '../keyed-mutex.ts'
@@ -55,7 +55,7 @@ const MAX_INVITE_MEMBERS = 4
 const KINDS: Record<Kind, GroupMessageKind> = { [Kind.TEXT]: 'text', [Kind.JOIN]: 'join', [Kind.LEAVE]: 'leave', [Kind.REMOVE]: 'remove' }
 
 export interface GroupChatsComponents {
-  /** its `services.pubsub` is gossipsub; group-sync is registered on it */
+  /** its `services.pubsub` is gossipsub, its `services.groupSync` serves and fetches history */
   libp2p: Libp2p<any>
   key: PrivateKey
   db: Database
@@ -100,7 +100,7 @@ type Via = { epoch: number, source: PeerId } | { sync: true, source: PeerId } | 
  */
 export class GroupChats {
   readonly store: GroupsStore
-  readonly sync: GroupSyncService
+  readonly sync: GroupSync
   readonly stats: GroupStats = { accepted: 0, ignored: 0, rejected: 0, decryptFailures: 0, reasons: {} }
   private readonly c: GroupChatsComponents
   private readonly pubsub: GroupPubSub
@@ -139,14 +139,8 @@ export class GroupChats {
     this.log = libp2p.logger.forComponent('hyphae:groups')
     this.store = new GroupsStore(components.db)
     this.penalties = new AppScorePenalties(this.pubsub, { decayPerSecond: FLOOD_PENALTY_DECAY, maxPeers: MAX_TRACKED_PEERS })
-    this.sync = new GroupSyncService({
-      registrar: {
-        handle: async (protocol, handler, options) => { await libp2p.handle(protocol, handler, options) },
-        unhandle: async (protocol, options) => { await libp2p.unhandle(protocol, options) }
-      },
-      connectionManager: { openStream: async (peer, protocol, options) => libp2p.dialProtocol(peer, protocol, options) },
-      logger: libp2p.logger
-    }, { onRequest: async (from, request) => this.serveHistory(from, request) })
+    this.sync = libp2p.services.groupSync
+    if (this.sync == null) throw new Error('groups need group-sync as services.groupSync')
     this.outbox = new GroupOutbox({
       store: this.store, pubsub: this.pubsub, self: this.me, keys: record => this.keysOf(record), log: this.log,
       pace: new TokenBuckets({ burst: RATE_BURST / 2, perSecond: RATE_PER_SECOND / 2 }),
@@ -156,7 +150,8 @@ export class GroupChats {
 
   /** Call once libp2p runs: serves history, listens on every active group's topic, flushes the outbox. */
   async start (): Promise<void> {
-    await this.sync.start()
+    // libp2p runs the protocol; history is served from here on, until stop()
+    this.sync.onRequest = async (from, request) => this.serveHistory(from, request)
     this.pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
     this.started = true
     for (const record of await this.store.listGroups()) {
@@ -180,7 +175,8 @@ export class GroupChats {
     this.outbox.stop()
     this.penalties.clear()
     for (const timer of this.gapTimers.values()) clearTimeout(timer)
-    await this.sync.stop().catch(err => { this.log('stopping group-sync failed - %e', err) })
+    // answered UNAVAILABLE until libp2p stops the protocol
+    this.sync.onRequest = undefined
   }
 
   async drained (): Promise<void> {
