@@ -4,7 +4,7 @@ import { hex, unhex } from '../hex.ts'
 import { GroupsStore, type GroupMessageRecord, type GroupRecord } from '../store/groups-store.ts'
 import { active, GroupContext, type GroupStats } from './context.ts'
 import { GROUP_ID_BYTES, MAX_BODY_BYTES, MAX_NAME_LENGTH, randomBytes, sealGroupEnvelope, SECRET_BYTES } from './crypto.ts'
-import { AmbiguousGroupError, GroupMessageTooLargeError, InvalidGroupInviteError, UnknownGroupError } from './errors.ts'
+import { GroupMessageTooLargeError, InvalidGroupInviteError } from './errors.ts'
 import { GroupHistory } from './history.ts'
 import { createGroupInvite, inviteOrder, parseGroupInvite } from './invite.ts'
 import { GroupLedger } from './ledger.ts'
@@ -12,6 +12,7 @@ import { acceptInvite, isAdmin, namedMembers } from './membership.ts'
 import { GroupOutbox } from './outbox.ts'
 import { TokenBuckets } from './rate-limit.ts'
 import { GroupRekeying } from './rekey.ts'
+import { checkName, findGroup } from './refs.ts'
 import { GroupTopics, RATE_BURST, RATE_PER_SECOND } from './topics.ts'
 import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
 import type { GroupPubSub } from './pubsub.ts'
@@ -345,28 +346,6 @@ export class GroupChats {
 
   /** A group by id, unique id prefix (4+ hex digits) or unique name. */
   private async resolve (ref: string): Promise<GroupRecord> {
-    if (typeof ref !== 'string' || ref.trim() === '') throw new InvalidArgumentError('name a group by its id or name')
-    const wanted = ref.trim()
-    const all = await this.store.listGroups()
-    const byId = all.find(g => g.id === wanted.toLowerCase())
-    if (byId != null) return byId
-    const byName = all.filter(g => g.name === wanted)
-    const named = byName.filter(g => g.state === 'active').length === 1 ? byName.filter(g => g.state === 'active') : byName
-    if (named.length === 1) return named[0]
-    if (named.length > 1) throw new AmbiguousGroupError(wanted)
-    if (/^[0-9a-f]{4,}$/i.test(wanted)) {
-      const byPrefix = all.filter(g => g.id.startsWith(wanted.toLowerCase()))
-      if (byPrefix.length === 1) return byPrefix[0]
-      if (byPrefix.length > 1) throw new AmbiguousGroupError(wanted)
-    }
-    throw new UnknownGroupError(wanted)
+    return findGroup(await this.store.listGroups(), ref)
   }
-
 }
-
-function checkName (name: string): string {
-  const trimmed = typeof name === 'string' ? name.trim() : ''
-  if (trimmed === '' || trimmed.length > MAX_NAME_LENGTH) throw new InvalidArgumentError(`a group name is 1 to ${MAX_NAME_LENGTH} characters`)
-  return trimmed
-}
-
