@@ -49,7 +49,7 @@ export function admits (member: GroupMemberRecord, lamport: number, via: Via): b
  * Whether a message of `author` is taken into an active group: only the admin removes, and a
  * removed member's messages count only as `admits` says. `member` is the author's record.
  */
-export function mayPost (record: GroupRecord, kind: GroupMessageKind, author: string, member: GroupMemberRecord | undefined, lamport: number, via: Via): boolean {
+export function mayPost (record: Pick<GroupRecord, 'state' | 'admin'>, kind: GroupMessageKind, author: string, member: GroupMemberRecord | undefined, lamport: number, via: Via): boolean {
   if (record.state !== 'active') return false
   if (kind === 'remove' && !isAdmin(record, author)) return false
   return member?.state !== 'removed' || admits(member, lamport, via)

@@ -185,11 +185,10 @@ export class GroupTopics {
     const { group, epoch } = active
     const m = signed.message
     const author = signed.from.toString()
-    const record = await this.ctx.store.group(group)
-    if (record == null || record.state !== 'active') return [Ignore, 'ignored']
     if (await this.c.ledger.holds(group, hex(m.id))) return [Ignore, 'duplicate']
     const via = { epoch, source }
-    if (!mayPost(record, KINDS[m.kind], author, await this.ctx.store.member(group, author), Number(m.lamport), via)) return [Ignore, 'ignored']
+    // a topic is listened on only while its group is active (the write checks again)
+    if (!mayPost({ state: 'active', admin: active.admin }, KINDS[m.kind], author, await this.ctx.store.member(group, author), Number(m.lamport), via)) return [Ignore, 'ignored']
     if (!this.c.ledger.enqueue(group, signed, via)) return [Ignore, 'store busy']
     return [Accept, 'accepted']
   }
