@@ -15,6 +15,7 @@ import { pacedRandomWalk } from './relay-search.ts'
 import { censoredAnnounceFilter, censoredDialAllowed } from './net/censored.ts'
 import { acceptWebsiteRelays, websiteTransport, type WebsiteTransportInit } from './net/website/transport.ts'
 import { directMessages } from '../protocols/dm/index.ts'
+import { groupSync } from '../protocols/group-sync/index.ts'
 import { mailbox, type MailboxInit, type MailboxStore } from '../protocols/mailbox/index.ts'
 import type { Datastore } from 'interface-datastore'
 import type { PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
@@ -132,6 +133,7 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       ...(censored ? {} : { autoNAT: autoNAT({ protocolPrefix: 'hyphae' }), dcutr: dcutr() }),
       // hyphae relays grant chat-sized limits, so a relayed connection is a real path for chat
       dm: directMessages({ runOnLimitedConnection: true }),
+      groupSync: groupSync(),
       mailbox: mailbox(opts.relay != null ? { ...opts.relay.mailbox, store: opts.relay.mailboxStore } : {}),
       ...(opts.relay != null
         ? {

@@ -27,7 +27,7 @@ import { ed25519Sign, ed25519Verify } from '../../protocols/dm/key-cache.ts'
 import { xchachaOpen, xchachaSeal } from '../../protocols/dm/xchacha.ts'
 import { hex } from '../hex.ts'
 import { InvalidGroupMessageError } from './errors.ts'
-import { GroupEnvelope, GroupMessage, GroupMessageKind, Rekey } from './pb/group.ts'
+import { GroupEnvelope, GroupMessage, GroupMessageKind, Rekey } from '../../protocols/group/index.ts'
 import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
 
 export const GROUP_ID_BYTES = 16

@@ -1,4 +1,6 @@
-export { GroupChats, GROUP_CONTROL_APP, type GroupChatsComponents, type GroupStats } from './group-chats.ts'
+export { GroupChats, type GroupChatsComponents } from './group-chats.ts'
+export { GROUP_CONTROL_APP } from './rekey.ts'
+export type { GroupStats } from './context.ts'
 export { createGroupInvite, parseGroupInvite, GROUP_INVITE_PREFIX, type GroupInvite } from './invite.ts'
 export * from './crypto.ts'
 export * from './errors.ts'

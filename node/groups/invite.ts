@@ -7,7 +7,7 @@ import { equals } from 'uint8arrays/equals'
 import { hex, unhex } from '../hex.ts'
 import { GROUP_ID_BYTES, MAX_NAME_LENGTH, SECRET_BYTES } from './crypto.ts'
 import { InvalidGroupInviteError } from './errors.ts'
-import { GroupInvite as GroupInvitePb } from './pb/group.ts'
+import { GroupInvite as GroupInvitePb } from '../../protocols/group/index.ts'
 
 export const GROUP_INVITE_PREFIX = 'hyphae://group/'
 const CHECKSUM_DOMAIN = new TextEncoder().encode('hyphae-group-invite/1')

@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { base64url } from 'multiformats/bases/base64'
 import { concat } from 'uint8arrays/concat'
 import { createGroupInvite, GROUP_INVITE_PREFIX, inviteOrder, parseGroupInvite } from '../../node/groups/invite.ts'
-import { GroupInvite } from '../../node/groups/pb/group.ts'
+import { GroupInvite } from '../../protocols/group/pb/group.ts'
 import { createNetwork, type Network } from '../fixtures/index.ts'
 
 const ADMIN = '12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN'

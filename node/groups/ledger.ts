@@ -1,0 +1,154 @@
+import { hex, unhex } from '../hex.ts'
+import { MAX_NAME_LENGTH, signGroupMessage, type SignedGroupMessage } from './crypto.ts'
+import { applyMessage, mayPost, type MembershipChange, type Via } from './membership.ts'
+import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
+import type { GroupContext } from './context.ts'
+import type { GroupMessageKind, GroupMessageRecord, GroupRecord } from '../store/groups-store.ts'
+import type { BatchOp } from '../store/messages-store.ts'
+import type { PrivateKey } from '@libp2p/interface'
+
+/**
+ * Accepted live messages waiting to be stored. Past it the validator ignores new ones (members
+ * that missed them get them from history): the queue never outgrows what the disk keeps up with.
+ */
+export const MAX_QUEUED = 1024
+
+export const KINDS: Record<Kind, GroupMessageKind> = { [Kind.TEXT]: 'text', [Kind.JOIN]: 'join', [Kind.LEAVE]: 'leave', [Kind.REMOVE]: 'remove' }
+
+export type Outcome = 'stored' | 'duplicate' | 'ignored'
+
+export interface GroupLedgerComponents {
+  key: PrivateKey
+  /**
+   * A received message was stored. `gapSince`: its author's previous message is missing, from
+   * this Lamport clock on.
+   */
+  onStored: (rec: GroupMessageRecord, change: MembershipChange, via: Via, gapSince?: number) => void
+}
+
+/**
+ * Writes a group's messages: those received (live, once validated, or from history) and our
+ * own, each in one batch with what it does to membership. Every write holds the group's lock.
+ */
+export class GroupLedger {
+  private readonly ctx: GroupContext
+  private readonly c: GroupLedgerComponents
+  /** message id -> its write, for messages the validator accepted and not yet stored */
+  private readonly queued = new Map<string, Promise<void>>()
+
+  constructor (ctx: GroupContext, components: GroupLedgerComponents) {
+    this.ctx = ctx
+    this.c = components
+  }
+
+  /** Whether the message is stored or on its way there (the validator's dedupe). */
+  async holds (group: string, id: string): Promise<boolean> {
+    return this.queued.has(id) || await this.ctx.store.has(group, id)
+  }
+
+  /**
+   * Stores a validated live message after the validator has returned. False when the queue is
+   * full: the validator ignores the message rather than accept what it cannot store.
+   */
+  enqueue (group: string, signed: SignedGroupMessage, via: Via): boolean {
+    const id = hex(signed.message.id)
+    if (this.queued.has(id)) return true
+    if (this.queued.size >= MAX_QUEUED) return false
+    const write = this.receive(group, signed, via)
+      .then(outcome => { if (outcome !== 'stored') this.ctx.log('an accepted message of %s was not stored: %s', group, outcome) })
+      .catch(err => {
+        this.ctx.count('not stored')
+        this.ctx.log.error('storing a group message failed - %e', err)
+      })
+      .finally(() => { this.queued.delete(id) })
+    this.queued.set(id, write)
+    this.ctx.track(write)
+    return true
+  }
+
+  /**
+   * Stores a verified message of the group (deduplicated by id) and applies what it says about
+   * membership. The caller has checked its signature, author and group.
+   */
+  async receive (group: string, signed: SignedGroupMessage, via: Via): Promise<Outcome> {
+    const { store, me } = this.ctx
+    const m = signed.message
+    const id = hex(m.id)
+    const author = signed.from.toString()
+    const lamport = Number(m.lamport)
+    let gapSince: number | undefined
+    let stored: { rec: GroupMessageRecord, change: MembershipChange } | undefined
+    const outcome = await this.ctx.mutex.run(group, async (): Promise<Outcome> => {
+      const record = await store.group(group)
+      if (record == null || record.state !== 'active') return 'ignored'
+      if (await store.has(group, id)) return 'duplicate'
+      const member = await store.member(group, author)
+      if (!mayPost(record, KINDS[m.kind], author, member, lamport, via)) return 'ignored'
+      const head = await store.head(group, author)
+      if (m.prev.byteLength > 0 && !(await store.hasHash(group, hex(m.prev)))) gapSince = head?.lamport ?? 0
+      const rec: GroupMessageRecord = {
+        id,
+        group,
+        author,
+        direction: author === me ? 'out' : 'in',
+        kind: KINDS[m.kind],
+        body: m.body,
+        subject: m.subject,
+        lamport,
+        sentAt: Number(m.sentAt),
+        storedAt: Date.now(),
+        status: author === me ? 'sent' : 'received',
+        hash: hex(signed.hash),
+        prev: hex(m.prev)
+      }
+      const ops = store.putMessageOps(rec, signed.bytes, Math.max(await store.clock(group), lamport), head)
+      const change = await this.membership(record, rec, signed, member, via)
+      if (rec.direction === 'in' && rec.kind === 'text') ops.push(store.unreadOp(group, (await store.unreadCount(group)) + 1))
+      await store.batch([...ops, ...this.ops(group, change)])
+      stored = { rec, change }
+      return 'stored'
+    })
+    if (stored != null) this.c.onStored(stored.rec, stored.change, via, gapSince)
+    return outcome
+  }
+
+  /** Signs one of our own messages and returns the operations that store it (and queue it). Hold the group's lock. */
+  async author (record: GroupRecord, init: { kind: Kind, body: string, subject?: string, epoch?: number }, queue: boolean): Promise<{ rec: GroupMessageRecord, signed: SignedGroupMessage, ops: BatchOp[] }> {
+    const { store, me } = this.ctx
+    const group = record.id
+    const lamport = (await store.clock(group)) + 1
+    const head = await store.head(group, me)
+    const signed = await signGroupMessage({ key: this.c.key, group: unhex(group), lamport, prev: head != null ? unhex(head.hash) : undefined, ...init })
+    const rec: GroupMessageRecord = {
+      id: hex(signed.message.id),
+      group,
+      author: me,
+      direction: 'out',
+      kind: KINDS[init.kind],
+      body: init.body,
+      subject: init.subject,
+      lamport,
+      sentAt: Number(signed.message.sentAt),
+      storedAt: Date.now(),
+      status: queue ? 'queued' : 'sent',
+      hash: hex(signed.hash),
+      prev: head?.hash ?? ''
+    }
+    const ops = store.putMessageOps(rec, signed.bytes, lamport, head)
+    const change = await this.membership(record, rec, signed, await store.member(group, me), { own: true })
+    ops.push(...this.ops(group, change))
+    if (queue) ops.push(store.outboxOp(store.outboxKey(group, rec.id), signed.bytes))
+    return { rec, signed, ops }
+  }
+
+  private async membership (record: GroupRecord, rec: GroupMessageRecord, signed: SignedGroupMessage, member: Parameters<typeof applyMessage>[2], via: Via): Promise<MembershipChange> {
+    const target = rec.kind === 'remove' && rec.subject !== rec.author ? await this.ctx.store.member(record.id, rec.subject as string) : member
+    return applyMessage(record, { ...rec, epoch: Number(signed.message.epoch) }, member, target, this.ctx.me, via, MAX_NAME_LENGTH)
+  }
+
+  private ops (group: string, change: MembershipChange): BatchOp[] {
+    const ops = change.members.map(m => this.ctx.store.memberOp(group, m))
+    if (change.group != null) ops.push(this.ctx.store.groupOp(change.group))
+    return ops
+  }
+}

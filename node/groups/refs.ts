@@ -1,0 +1,30 @@
+import { InvalidArgumentError } from '../errors.ts'
+import { MAX_NAME_LENGTH } from './crypto.ts'
+import { AmbiguousGroupError, UnknownGroupError } from './errors.ts'
+import type { GroupRecord } from '../store/groups-store.ts'
+
+/** A group by id, unique id prefix (4+ hex digits) or unique name (an active one first). */
+export function findGroup (all: GroupRecord[], ref: string): GroupRecord {
+  if (typeof ref !== 'string' || ref.trim() === '') throw new InvalidArgumentError('name a group by its id or name')
+  const wanted = ref.trim()
+  const byId = all.find(g => g.id === wanted.toLowerCase())
+  if (byId != null) return byId
+  const byName = all.filter(g => g.name === wanted)
+  const named = byName.filter(g => g.state === 'active').length === 1 ? byName.filter(g => g.state === 'active') : byName
+  if (named.length === 1) return named[0]
+  if (named.length > 1) throw new AmbiguousGroupError(wanted)
+  if (/^[0-9a-f]{4,}$/i.test(wanted)) {
+    const byPrefix = all.filter(g => g.id.startsWith(wanted.toLowerCase()))
+    if (byPrefix.length === 1) return byPrefix[0]
+    if (byPrefix.length > 1) throw new AmbiguousGroupError(wanted)
+  }
+  throw new UnknownGroupError(wanted)
+}
+
+/** A new group's name, trimmed: 1 to MAX_NAME_LENGTH characters. */
+export function checkName (name: string): string {
+  const trimmed = typeof name === 'string' ? name.trim() : ''
+  if (trimmed === '' || trimmed.length > MAX_NAME_LENGTH) throw new InvalidArgumentError(`a group name is 1 to ${MAX_NAME_LENGTH} characters`)
+  return trimmed
+}
+

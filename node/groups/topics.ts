@@ -1,0 +1,195 @@
+import { TopicValidatorResult, type SubscriptionChangeData } from '@libp2p/gossipsub'
+import { hex } from '../hex.ts'
+import { openGroupEnvelope, verifyGroupMessage, type EpochKeys, type SignedGroupMessage } from './crypto.ts'
+import { isForgedRemoval, mayPost } from './membership.ts'
+import { KINDS, type GroupLedger } from './ledger.ts'
+import { TokenBuckets } from './rate-limit.ts'
+import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
+import { AppScorePenalties, scoreGroupTopic, type GroupPubSub, type Message } from './pubsub.ts'
+import type { GroupContext } from './context.ts'
+import type { GroupRecord } from '../store/groups-store.ts'
+import type { PeerId } from '@libp2p/interface'
+
+/**
+ * Messages an author may publish to a group in a burst, and per second after it: far above any
+ * person. Our own outbox keeps to half of it, so a backlog sent after a reconnect is never taken
+ * for a flood.
+ */
+export const RATE_BURST = 100
+export const RATE_PER_SECOND = 20
+/**
+ * What each message over the limit costs its author in gossipsub's P5 (x10 by default: nine over
+ * the limit graylist a peer), forgiven at 1 %/s.
+ */
+const FLOOD_PENALTY = 1
+const FLOOD_PENALTY_DECAY = 0.99
+export const MAX_TRACKED_PEERS = 1024
+
+interface ActiveTopic {
+  group: string
+  epoch: number
+  admin: string
+  keys: EpochKeys
+}
+
+export interface GroupTopicsComponents {
+  pubsub: GroupPubSub
+  ledger: GroupLedger
+  /** a peer announced it listens on one of our topics */
+  onSubscriber: (group: string, peer: PeerId) => void
+  /** a peer was on the topic before we listened: ask it for history */
+  onListening: (group: string, peer: PeerId) => void
+}
+
+/**
+ * The gossipsub side of groups: one topic per group and epoch, derived from the epoch secret,
+ * scored, and validated before anything on it is delivered or forwarded. The validator verifies
+ * and dedupes; what it accepts is stored by the ledger after it has returned.
+ */
+export class GroupTopics {
+  private readonly ctx: GroupContext
+  private readonly c: GroupTopicsComponents
+  /** topic -> the group and epoch it belongs to (only topics we listen on) */
+  private readonly topics = new Map<string, ActiveTopic>()
+  /** group -> its topic we listen on */
+  private readonly current = new Map<string, string>()
+  private readonly limiter = new TokenBuckets({ burst: RATE_BURST, perSecond: RATE_PER_SECOND, maxKeys: MAX_TRACKED_PEERS })
+  private readonly penalties: AppScorePenalties
+  private started = false
+
+  constructor (ctx: GroupContext, components: GroupTopicsComponents) {
+    this.ctx = ctx
+    this.c = components
+    this.penalties = new AppScorePenalties(components.pubsub, { decayPerSecond: FLOOD_PENALTY_DECAY, maxPeers: MAX_TRACKED_PEERS })
+  }
+
+  start (): void {
+    this.c.pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
+    this.started = true
+  }
+
+  stop (): void {
+    this.started = false
+    this.c.pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
+    for (const topic of this.topics.keys()) this.c.pubsub.topicValidators.delete(topic)
+    this.penalties.clear()
+  }
+
+  /**
+   * Listens on the group's current topic (leaving the previous epoch's), scored and validated.
+   * False when not running or the group is not active.
+   */
+  activate (record: GroupRecord): boolean {
+    if (!this.started || record.state !== 'active') return false
+    const pubsub = this.c.pubsub
+    const keys = this.ctx.keysOf(record)
+    const previous = this.current.get(record.id)
+    if (previous !== keys.topic) {
+      if (previous != null) this.unlisten(previous)
+      // scored before the first graft, validated before the first message
+      scoreGroupTopic(pubsub, keys.topic)
+      this.topics.set(keys.topic, { group: record.id, epoch: record.epoch, admin: record.admin, keys })
+      this.current.set(record.id, keys.topic)
+      pubsub.topicValidators.set(keys.topic, async (source, msg) => this.validate(keys.topic, source, msg))
+      pubsub.subscribe(keys.topic)
+      // peers already on the topic announced it before we listened: ask them for history now
+      for (const peer of pubsub.getSubscribers(keys.topic)) this.c.onListening(record.id, peer)
+    }
+    return true
+  }
+
+  deactivate (group: string): void {
+    const topic = this.current.get(group)
+    if (topic == null) return
+    this.unlisten(topic)
+    this.current.delete(group)
+  }
+
+  private unlisten (topic: string): void {
+    this.topics.delete(topic)
+    this.c.pubsub.topicValidators.delete(topic)
+    this.c.pubsub.unsubscribe(topic)
+  }
+
+  private readonly onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
+    for (const s of evt.detail.subscriptions) {
+      if (!s.subscribe) continue
+      const active = this.topics.get(s.topic)
+      if (active != null) this.c.onSubscriber(active.group, evt.detail.peerId)
+    }
+  }
+
+  /**
+   * gossipsub's verdict on a message of one of our topics, before it is delivered or forwarded.
+   *
+   * Reject (P4: the peer that sent it, and any that relays the same message, are penalised) for
+   * what no honest member ever publishes or relays, whatever it knows, since every member checks
+   * the same way: oversized, undecodable, not encrypted with the topic's key, badly signed,
+   * published by someone other than its author (a replay of a captured message), for another
+   * group, a removal not signed by the admin. Ignore (dropped, no P4) for what depends on this
+   * node's own state: a message we already hold (an honest outbox retry), one from a member we
+   * know was removed while the topic's epoch is theirs, one we have no room to store, and an
+   * author over its rate limit (penalised through P5 instead, see AppScorePenalties).
+   */
+  private async validate (topic: string, source: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    const run = this.judge(topic, source, msg)
+    this.ctx.track(run)
+    const [result, reason] = await run
+    const stats = this.ctx.stats
+    if (result === TopicValidatorResult.Accept) {
+      stats.accepted++
+    } else {
+      if (result === TopicValidatorResult.Reject) stats.rejected++
+      else stats.ignored++
+      this.ctx.count(reason)
+      this.ctx.log('%s a message on %s from %p: %s', result, topic.slice(-8), source, reason)
+    }
+    return result
+  }
+
+  private async judge (topic: string, source: PeerId, msg: Message): Promise<[TopicValidatorResult, string]> {
+    const { Ignore, Reject } = TopicValidatorResult
+    const active = this.topics.get(topic)
+    if (active == null || this.ctx.stopped) return [Ignore, 'not listening']
+    if (msg.type !== 'signed') return [Reject, 'unsigned']
+    let signed: SignedGroupMessage
+    try {
+      signed = await verifyGroupMessage(openGroupEnvelope(active.keys, msg.data))
+    } catch (err: any) {
+      if (err?.reason === 'undecryptable') this.ctx.stats.decryptFailures++
+      return [Reject, err?.reason ?? 'invalid']
+    }
+    const m = signed.message
+    const author = signed.from.toString()
+    if (!signed.from.equals(msg.from)) return [Reject, 'not published by its author']
+    if (hex(m.group) !== active.group) return [Reject, 'wrong group']
+    if (m.kind === Kind.REMOVE && isForgedRemoval(active, author, Number(m.epoch), m.subject)) return [Reject, 'forged removal']
+    if (!this.limiter.take(`${active.group}!${msg.from.toString()}`)) {
+      // Ignore, not Reject: gossipsub would blame every peer that relayed the same message, and
+      // members whose own limit had not yet been reached relay it in good faith. The author
+      // alone pays, through the application-specific score, when it sent it to us itself.
+      if (source.equals(msg.from)) this.penalties.add(source.toString(), FLOOD_PENALTY)
+      return [Ignore, 'flooding']
+    }
+    try {
+      return await this.admit(active, signed, source)
+    } catch (err: any) {
+      this.ctx.log.error('reading the group store failed - %e', err)
+      return [Ignore, 'not stored']
+    }
+  }
+
+  /** Dedupes and checks the author against what we know of the group (reads only), then queues the write. */
+  private async admit (active: ActiveTopic, signed: SignedGroupMessage, source: PeerId): Promise<[TopicValidatorResult, string]> {
+    const { Accept, Ignore } = TopicValidatorResult
+    const { group, epoch } = active
+    const m = signed.message
+    const author = signed.from.toString()
+    if (await this.c.ledger.holds(group, hex(m.id))) return [Ignore, 'duplicate']
+    const via = { epoch, source }
+    // a topic is listened on only while its group is active (the write checks again)
+    if (!mayPost({ state: 'active', admin: active.admin }, KINDS[m.kind], author, await this.ctx.store.member(group, author), Number(m.lamport), via)) return [Ignore, 'ignored']
+    if (!this.c.ledger.enqueue(group, signed, via)) return [Ignore, 'store busy']
+    return [Accept, 'accepted']
+  }
+}
