@@ -22,6 +22,8 @@ export type Command =
   | { name: 'leave' }
   | { name: 'remove', member: string }
   | { name: 'members' }
+  | { name: 'relay', line: string }
+  | { name: 'relays' }
 
 export type ParseResult = { command: Command } | { error: string }
 
@@ -43,6 +45,8 @@ export const COMMAND_HELP: CommandHelp[] = [
   { usage: '/rename NAME', what: 'rename this contact' },
   { usage: '/receipts on|off', what: 'send read receipts (off unless you opt in)' },
   { usage: '/doctor', what: 'connections, reachability, outbox, DHT' },
+  { usage: '/relay LINE', what: 'add a relay or bridge someone gave you (hyphae://relay/...)' },
+  { usage: '/relays', what: 'the relays and bridges you added, and whether they are connected' },
   { usage: '/help', what: 'this help' },
   { usage: '/quit', what: 'stop the node and quit (the outbox is kept)' },
   { usage: '/group new NAME', what: 'create a group', group: true },
@@ -80,6 +84,9 @@ export function parseCommand (line: string): ParseResult {
     case 'doctor': return none({ name: 'doctor' })
     case 'leave': return none({ name: 'leave' })
     case 'members': return none({ name: 'members' })
+    case 'relays': return none({ name: 'relays' })
+    // a line pasted from a wrapped box may come in pieces: they are joined
+    case 'relay': return rest !== '' ? { command: { name: 'relay', line: words.join('') } } : { error: usage('/relay') }
     case 'add': {
       if (words.length === 0) return { error: usage('/add') }
       const nickname = words.slice(1).join(' ')

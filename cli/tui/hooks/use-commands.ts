@@ -161,6 +161,16 @@ export function useCommands (ctx: CommandContext): (line: string) => Promise<voi
         case 'doctor':
           open({ kind: 'info', title: 'doctor', lines: await doctorLines(messenger) })
           return
+        case 'relay': {
+          const r = await messenger.addRelay(command.line)
+          notify({ tone: 'info', text: `added relay ${r.peerId.slice(-8)} (${r.tls ? 'TLS' : 'plain, not for a censored network'}${r.connected ? ', connected' : ', not connected yet'})` })
+          return
+        }
+        case 'relays': {
+          const list = await messenger.listRelays()
+          open({ kind: 'info', title: 'relays', lines: list.length === 0 ? ['none added: /relay LINE adds one someone gave you'] : list.map(r => `${r.connected ? '●' : '○'} ${r.tls ? 'tls  ' : 'plain'} ${r.peerId}`) })
+          return
+        }
         case 'receipts': {
           if (command.on == null) {
             const s = await messenger.settings()

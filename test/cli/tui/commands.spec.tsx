@@ -25,6 +25,8 @@ describe('tui: the slash-command parser', () => {
       ['/receipts', { name: 'receipts' }],
       ['/receipts ON', { name: 'receipts', on: true }],
       ['/receipts off', { name: 'receipts', on: false }],
+      ['/relay hyphae://relay/BApP LAIG', { name: 'relay', line: 'hyphae://relay/BApPLAIG' }],
+      ['/relays', { name: 'relays' }],
       ['/group new book club', { name: 'group-new', groupName: 'book club' }],
       ['/group invite bob', { name: 'group-invite', member: 'bob' }],
       ['/group invite', { name: 'group-invite', member: undefined }],
@@ -46,6 +48,8 @@ describe('tui: the slash-command parser', () => {
       ['/rename', /usage: \/rename NAME/],
       ['/nick ' + 'x'.repeat(65), /at most 64 characters/],
       ['/receipts maybe', /usage: \/receipts on\|off/],
+      ['/relay', /usage: \/relay LINE/],
+      ['/relays all', /\/relays takes no arguments/],
       ['/block bob', /\/block takes no arguments/],
       ['/quit now', /\/quit takes no arguments/],
       ['/group', /usage: \/group new NAME/],
@@ -198,6 +202,19 @@ describe('tui: slash commands on the main screen', () => {
     assert.match(s, /• connect to a relay/, 'the advice')
     assert.match(s, new RegExp(`→ ${bob}`))
     assert.equal(fake.callsOf('doctor').length, 1)
+  })
+
+  it('/relay adds a relay line and /relays lists it', async () => {
+    const fake = new FakeMessenger()
+    fake.addFake('bob')
+    const h = renderApp(fake)
+    await h.waitFor('message bob')
+    enter(h, '/relays')
+    await h.waitFor('none added')
+    enter(h, '/relay hyphae://relay/BApPLAIG')
+    await h.waitFor('added relay')
+    assert.deepEqual(fake.callsOf('addRelay')[0], ['hyphae://relay/BApPLAIG'])
+    assert.equal(fake.relays.length, 1)
   })
 
   it('/receipts shows and changes the read-receipt setting', async () => {
