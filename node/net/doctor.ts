@@ -1,6 +1,6 @@
 import { isPrivateIp } from '@libp2p/utils'
 import { relaysOf } from './relay-addresses.ts'
-import type { DoctorReport, NodeStatus } from './messenger.ts'
+import type { DoctorReport, NodeStatus } from '../messenger.ts'
 import type { Libp2p } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 

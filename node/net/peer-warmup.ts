@@ -1,7 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { relaysOf } from './relay-addresses.ts'
-import type { MetaStore } from './store/meta-store.ts'
+import type { MetaStore } from '../store/meta-store.ts'
 import type { IdentifyResult, Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
 
 const LAST_SEEN = 'hyphae/last-seen'

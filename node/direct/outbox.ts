@@ -1,11 +1,11 @@
 import { peerIdFromString } from '@libp2p/peer-id'
-import { AckStatus, Envelope, PeerRefusedError, type DirectMessages } from '../protocols/dm/index.ts'
-import { hex } from './hex.ts'
+import { AckStatus, Envelope, PeerRefusedError, type DirectMessages } from '../../protocols/dm/index.ts'
+import { hex } from '../hex.ts'
 import { reachPeer } from './reach-peer.ts'
-import type { ReceiptEvent } from './messenger.ts'
-import type { ContactsStore } from './store/contacts-store.ts'
-import { messageKey, type MessagesStore } from './store/messages-store.ts'
-import type { OutboxStore } from './store/outbox-store.ts'
+import type { ReceiptEvent } from '../messenger.ts'
+import type { ContactsStore } from '../store/contacts-store.ts'
+import { messageKey, type MessagesStore } from '../store/messages-store.ts'
+import type { OutboxStore } from '../store/outbox-store.ts'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 
 /** entries read and sent per round; the protocol pipelines them on one stream */

@@ -1,11 +1,11 @@
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { base64url } from 'multiformats/bases/base64'
-import { AmbiguousContactError, InvalidArgumentError, UnknownContactError } from './errors.ts'
-import { INVITE_PREFIX, parseInvite } from './invite.ts'
-import { safetyNumber } from './safety-number.ts'
-import type { ContactRecord, ContactsStore } from './store/contacts-store.ts'
-import type { ContactInfo } from './messenger.ts'
+import { AmbiguousContactError, InvalidArgumentError, UnknownContactError } from '../errors.ts'
+import { INVITE_PREFIX, parseInvite } from '../invite.ts'
+import { safetyNumber } from '../safety-number.ts'
+import type { ContactRecord, ContactsStore } from '../store/contacts-store.ts'
+import type { ContactInfo } from '../messenger.ts'
 import type { Libp2p, PeerId, PublicKey } from '@libp2p/interface'
 
 const MAX_NICKNAME = 64

@@ -1,8 +1,8 @@
-import { AckStatus, Envelope, openEnvelope, type OpenedEnvelope } from '../protocols/dm/index.ts'
-import { MailboxRefusedError, PROTOCOL as MAILBOX_PROTOCOL, type Mailbox } from '../protocols/mailbox/index.ts'
-import { hex } from './hex.ts'
-import { relaysOf } from './relay-addresses.ts'
-import type { ContactsStore } from './store/contacts-store.ts'
+import { AckStatus, Envelope, openEnvelope, type OpenedEnvelope } from '../../protocols/dm/index.ts'
+import { MailboxRefusedError, PROTOCOL as MAILBOX_PROTOCOL, type Mailbox } from '../../protocols/mailbox/index.ts'
+import { hex } from '../hex.ts'
+import { relaysOf } from '../net/relay-addresses.ts'
+import type { ContactsStore } from '../store/contacts-store.ts'
 import type { Libp2p, Logger, PeerId, PrivateKey, IdentifyResult } from '@libp2p/interface'
 
 /** statuses after which the envelope is done with: the relay may delete it */
