@@ -15,7 +15,7 @@ import { KeyedMutex } from './keyed-mutex.ts'
 import { Outbox } from './direct/outbox.ts'
 import { ContactsStore } from './store/contacts-store.ts'
 import { MessagesStore, type MessageRecord } from './store/messages-store.ts'
-import { OutboxStore } from './store/outbox-store.ts'
+import { QueueStore } from './store/durable-queue.ts'
 import type { LevelMailboxStore } from './store/mailbox-store.ts'
 import type { DirectMessages } from '../protocols/dm/index.ts'
 import { diagnose } from './net/doctor.ts'
@@ -54,7 +54,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   private readonly components: HyphaeMessengerComponents
   readonly contacts: ContactBook
   readonly messages: MessagesStore
-  readonly outbox: OutboxStore
+  readonly outbox: QueueStore
   private readonly contactsStore: ContactsStore
   private readonly delivery: Outbox
   private readonly conversations: Conversations
@@ -76,7 +76,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     const mutex = new KeyedMutex()
     this.contactsStore = new ContactsStore(components.db)
     this.messages = new MessagesStore(components.db)
-    this.outbox = new OutboxStore(components.db)
+    this.outbox = new QueueStore(components.db, 'outbox')
     this.contacts = new ContactBook(this.contactsStore, this.libp2p)
     const onStored = (record: MessageRecord): void => { this.safeDispatchEvent('message', { detail: record }) }
     const onStatus = (event: ReceiptEvent): void => { this.safeDispatchEvent('receipt', { detail: event }) }

@@ -9,14 +9,14 @@ import type { ReceiptEvent, SendResult } from '../messenger.ts'
 import type { Outbox } from './outbox.ts'
 import type { ContactRecord } from '../store/contacts-store.ts'
 import type { MessageRecord, MessagesStore } from '../store/messages-store.ts'
-import type { OutboxStore } from '../store/outbox-store.ts'
+import type { QueueStore } from '../store/durable-queue.ts'
 import type { Logger, PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
 
 export interface ConversationsComponents {
   key: PrivateKey
   dm: DirectMessages
   messages: MessagesStore
-  outbox: OutboxStore
+  outbox: QueueStore
   delivery: Outbox
   mutex: KeyedMutex
   log: Logger
