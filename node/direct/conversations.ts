@@ -107,10 +107,7 @@ export class Conversations {
     const ids = await this.c.messages.unreadIds(peer)
     if (ids.length === 0) return []
     const now = Date.now()
-    await this.c.messages.changeStatus(async () => {
-      const ops = (await Promise.all(ids.map(async id => this.c.messages.statusOps(id, 'read', { readAt: now })))).flat()
-      await this.c.messages.batch([...ops, ...ids.map(id => this.c.messages.readOp(peer, id))])
-    })
+    await this.c.messages.updateStatus(ids.map(id => ({ id, status: 'read', change: { readAt: now } })), ids.map(id => this.c.messages.readOp(peer, id)))
     if (await this.c.readReceipts()) {
       const peerId = peerIdFromString(peer)
       for (let i = 0; i < ids.length; i += 256) {
@@ -124,11 +121,15 @@ export class Conversations {
   /** A peer read some of our messages. Only that peer's own conversation is touched. */
   async onReceipt (from: PeerId, ids: Uint8Array[]): Promise<void> {
     const peer = from.toString()
+    const mine: string[] = []
     for (const raw of ids) {
       const id = hex(raw)
       const record = await this.c.messages.get(id)
       if (record == null || record.conversation !== peer || record.direction !== 'out') continue
-      if (await this.c.messages.setStatus(id, 'read', { readAt: Date.now() })) this.c.onStatus({ id, conversation: peer, status: 'read' })
+      mine.push(id)
     }
+    const now = Date.now()
+    const moved = await this.c.messages.updateStatus(mine.map(id => ({ id, status: 'read', change: { readAt: now } })))
+    mine.forEach((id, i) => { if (moved[i]) this.c.onStatus({ id, conversation: peer, status: 'read' }) })
   }
 }

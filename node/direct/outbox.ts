@@ -171,10 +171,8 @@ export class Outbox {
     try {
       const byId = entries.map(e => ({ id: hex(Envelope.decode(e.value).id), envelope: e.value }))
       const taken = await this.components.deposit(peer, byId, this.queue.signal)
-      for (const id of taken) {
-        if (!(await this.components.messages.setStatus(id, 'sent'))) continue
-        this.components.onStatus({ id, conversation: peer.toString(), status: 'sent' })
-      }
+      const moved = await this.components.messages.updateStatus(taken.map(id => ({ id, status: 'sent' })))
+      taken.forEach((id, i) => { if (moved[i]) this.components.onStatus({ id, conversation: peer.toString(), status: 'sent' }) })
     } catch (err) {
       this.components.log('mailbox deposit for %p failed - %e', peer, err)
     }
@@ -205,15 +203,13 @@ export class Outbox {
       while (this.settled.length > 0) {
         const batch = this.settled.splice(0, this.settled.length)
         try {
-          const changes = await this.components.messages.changeStatus(async () => {
-            const found = this.components.messages.statusOpsByKey(batch.map(s => ({ key: messageKey(s.conversation, s.lamport, s.id), status: s.status })))
-            const changes = await Promise.all(batch.map(async (s, i) => found[i] ?? this.components.messages.statusOps(s.id, s.status)))
-            await this.components.messages.batch([...changes.flat(), ...batch.map(s => this.components.store.deleteOp(s.entry))])
-            return changes
-          })
+          const moved = await this.components.messages.updateStatus(
+            batch.map(s => ({ id: s.id, status: s.status, key: messageKey(s.conversation, s.lamport, s.id) })),
+            batch.map(s => this.components.store.deleteOp(s.entry))
+          )
           batch.forEach((s, i) => {
             // control payloads have no message record, and nobody to tell
-            if (changes[i].length > 0) this.components.onStatus({ id: s.id, conversation: s.conversation, status: s.status })
+            if (moved[i]) this.components.onStatus({ id: s.id, conversation: s.conversation, status: s.status })
             s.resolve()
           })
         } catch (err: any) {
