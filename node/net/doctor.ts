@@ -1,6 +1,7 @@
 import { isPrivateIp } from '@libp2p/utils'
 import { relaysOf } from './relay-addresses.ts'
 import type { DoctorReport, NodeStatus } from '../messenger.ts'
+import type { HyphaeServices } from './services.ts'
 import type { Libp2p } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -9,7 +10,7 @@ function host (ma: Multiaddr): string | undefined {
 }
 
 /** What stands between this node and its contacts, and what to try next, in plain words. */
-export function diagnose (libp2p: Libp2p<any>, status: NodeStatus, config: { bootstrap: string[], mdns: boolean }, outbox: number): DoctorReport {
+export function diagnose (libp2p: Libp2p<HyphaeServices>, status: NodeStatus, config: { bootstrap: string[], mdns: boolean }, outbox: number): DoctorReport {
   const { bootstrap, mdns } = config
   const addrs = libp2p.getMultiaddrs()
   const direct = addrs.filter(a => !a.getComponents().some(c => c.name === 'p2p-circuit'))
