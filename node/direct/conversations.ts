@@ -1,7 +1,7 @@
 import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { base64url } from 'multiformats/bases/base64'
-import { Envelope, MESSAGE_ID_BYTES, sealEnvelope, type DirectMessages } from '../../protocols/dm/index.ts'
+import { Envelope, Lru, MESSAGE_ID_BYTES, sealEnvelope, type DirectMessages } from '../../protocols/dm/index.ts'
 import { BlockedContactError, InvalidArgumentError } from '../errors.ts'
 import { hex, unhex } from '../hex.ts'
 import type { KeyedMutex } from '../keyed-mutex.ts'
@@ -26,7 +26,7 @@ export interface ConversationsComponents {
 }
 
 /** Decoded keys of recent recipients: decoding one costs more than sealing a short message's header. */
-const publicKeys = new Map<string, PublicKey>()
+const publicKeys = new Lru<PublicKey>(1024)
 
 function publicKeyOf (contact: ContactRecord): PublicKey {
   const id = contact.publicKey ?? contact.peerId
@@ -34,7 +34,6 @@ function publicKeyOf (contact: ContactRecord): PublicKey {
   if (key == null) {
     key = contact.publicKey != null ? publicKeyFromProtobuf(base64url.baseDecode(contact.publicKey)) : peerIdFromString(contact.peerId).publicKey
     if (key == null) throw new InvalidArgumentError(`no public key known for ${contact.peerId}`)
-    if (publicKeys.size >= 1024) publicKeys.delete(publicKeys.keys().next().value as string)
     publicKeys.set(id, key)
   }
   return key
