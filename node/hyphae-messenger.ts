@@ -1,35 +1,27 @@
 import { peerIdFromString } from '@libp2p/peer-id'
-import { isPrivateIp } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
-import { parseMultiaddr } from './config.ts'
-import { createInvite, INVITE_PREFIX, parseInvite } from './invite.ts'
-import { PeerWarmup } from './peer-warmup.ts'
-import { ContactBook } from './contact-book.ts'
-import { Conversations } from './conversations.ts'
+import { createInvite } from './invite.ts'
+import { DirectChats } from './direct/index.ts'
 import { InvalidArgumentError } from './errors.ts'
-import { createInbox } from './inbox.ts'
-import { ControlRouter, type ControlHandler } from './control-messages.ts'
 import { GroupChats, GROUP_CONTROL_APP } from './groups/index.ts'
-import { MailboxClient } from './mailbox-client.ts'
-import { KeyedMutex } from './keyed-mutex.ts'
-import { Outbox } from './outbox.ts'
-import { ContactsStore } from './store/contacts-store.ts'
-import { MessagesStore, type MessageRecord } from './store/messages-store.ts'
-import { OutboxStore } from './store/outbox-store.ts'
-import type { LevelMailboxStore } from './store/mailbox-store.ts'
-import type { DirectMessages } from '../protocols/dm/index.ts'
-import { diagnose } from './doctor.ts'
+import { connect, dialableAddresses, findPeer, reachability } from './net/addresses.ts'
+import { diagnose } from './net/doctor.ts'
+import { PeerWarmup } from './net/peer-warmup.ts'
 import { RelayList, type RelayEntry } from './net/relay-list.ts'
-import type { DoctorReport, RelayInfo } from './messenger.ts'
-import type { ContactInfo, ContactSummary, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, ReceiptEvent, SendResult, Settings } from './messenger.ts'
+import type { ControlHandler } from './direct/index.ts'
+import type { ContactInfo, ContactSummary, DoctorReport, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, RelayInfo, SendResult, Settings } from './messenger.ts'
+import type { HyphaeServices } from './net/services.ts'
 import type { Database } from './store/database.ts'
+import type { LevelMailboxStore } from './store/mailbox-store.ts'
+import type { MessageRecord } from './store/messages-store.ts'
 import type { MetaStore } from './store/meta-store.ts'
 import type { AbortOptions, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
 
 export interface HyphaeMessengerComponents {
-  libp2p: Libp2p<any>
+  libp2p: Libp2p<HyphaeServices>
   key: PrivateKey
   db: Database
   meta: MetaStore
@@ -51,21 +43,18 @@ export interface RelayStats {
 
 const DEFAULT_TIMEOUT = 30_000
 
+/**
+ * The composition root: builds the network helpers, DirectChats and GroupChats over one libp2p
+ * node and one database, and answers the Messenger interface by forwarding to them.
+ */
 export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implements Messenger {
-  readonly libp2p: Libp2p<any>
+  readonly libp2p: Libp2p<HyphaeServices>
   readonly peerId: string
-  private readonly components: HyphaeMessengerComponents
-  readonly contacts: ContactBook
-  readonly messages: MessagesStore
-  readonly outbox: OutboxStore
-  private readonly contactsStore: ContactsStore
-  private readonly delivery: Outbox
-  private readonly conversations: Conversations
-  private readonly warmup: PeerWarmup
-  private readonly control = new ControlRouter()
-  private readonly mailbox: MailboxClient
-  private readonly relayList: RelayList
+  readonly direct: DirectChats
   readonly groups: GroupChats
+  private readonly components: HyphaeMessengerComponents
+  private readonly warmup: PeerWarmup
+  private readonly relayList: RelayList
   private stopped = false
 
   /** Builds every store and wires the DM handlers; call before libp2p starts. */
@@ -75,32 +64,15 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.libp2p = components.libp2p
     this.peerId = this.libp2p.peerId.toString()
     this.warmup = new PeerWarmup(this.libp2p, components.meta)
-    const log = this.libp2p.logger.forComponent('hyphae:messenger')
-    const dm: DirectMessages = this.libp2p.services.dm
-    const mutex = new KeyedMutex()
-    this.contactsStore = new ContactsStore(components.db)
-    this.messages = new MessagesStore(components.db)
-    this.outbox = new OutboxStore(components.db)
-    this.contacts = new ContactBook(this.contactsStore, this.libp2p)
     this.relayList = new RelayList(components.meta)
-    const onStored = (record: MessageRecord): void => { this.safeDispatchEvent('message', { detail: record }) }
-    const onStatus = (event: ReceiptEvent): void => { this.safeDispatchEvent('receipt', { detail: event }) }
-    const { receive, receiveMany } = createInbox({
-      contacts: this.contactsStore, messages: this.messages, mutex, onStored,
-      onControl: async (from, payload) => { await this.control.dispatch(from, payload) }
+    this.direct = new DirectChats({
+      libp2p: this.libp2p, key: components.key, db: components.db,
+      readReceipts: async () => (await this.settings()).readReceipts,
+      // their relays can be ours too (a node with no bootstrap list has no other way to meet one)
+      onContactAdded: addrs => { void this.warmup.meetRelays(addrs).catch(() => {}) }
     })
-    this.mailbox = new MailboxClient({ libp2p: this.libp2p, mailbox: this.libp2p.services.mailbox, key: components.key, contacts: this.contactsStore, log, receive })
-    this.delivery = new Outbox({
-      libp2p: this.libp2p, dm, store: this.outbox, messages: this.messages, contacts: this.contactsStore, log, onStatus,
-      deposit: async (peer, entries, signal) => this.mailbox.deposit(peer, entries, signal)
-    })
-    this.conversations = new Conversations({
-      key: components.key, dm, messages: this.messages, outbox: this.outbox, delivery: this.delivery, mutex, log, onStored, onStatus,
-      readReceipts: async () => (await this.settings()).readReceipts
-    })
-    dm.onMessage = receive
-    dm.onMessages = receiveMany
-    dm.onReceipt = async (from, ids) => { await this.conversations.onReceipt(from, ids) }
+    this.direct.addEventListener('message', evt => { this.safeDispatchEvent('message', { detail: evt.detail }) })
+    this.direct.addEventListener('receipt', evt => { this.safeDispatchEvent('receipt', { detail: evt.detail }) })
     this.groups = new GroupChats({
       libp2p: this.libp2p, key: components.key, db: components.db,
       nickname: async () => await components.meta.nickname() ?? '',
@@ -119,15 +91,22 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.warmup.start({ reconnect: options.reconnect })
     // with no bootstrap list, the relays in contacts' invites are where this node finds a slot
     if ((this.components.bootstrap ?? []).length === 0) {
-      void this.contactsStore.list('contact').then(async list => this.warmup.meetRelays(list.flatMap(c => c.addrs))).catch(() => {})
+      void this.direct.contactAddresses().then(async addrs => this.warmup.meetRelays(addrs)).catch(() => {})
     }
-    this.mailbox.start()
-    await this.delivery.start()
+    await this.direct.start()
     await this.groups.start()
   }
 
   private readonly onReservation = (evt: CustomEvent<{ addr: Multiaddr }>): void => {
     this.safeDispatchEvent('relay:reservation', { detail: evt.detail.addr.toString() })
+  }
+
+  private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
+    this.safeDispatchEvent('peer:connect', { detail: evt.detail.toString() })
+  }
+
+  private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {
+    this.safeDispatchEvent('peer:disconnect', { detail: evt.detail.toString() })
   }
 
   /** What a relay holds for others; undefined on a node that is not a relay. */
@@ -140,22 +119,13 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     }
   }
 
-  private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
-    this.safeDispatchEvent('peer:connect', { detail: evt.detail.toString() })
-  }
-
-  private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {
-    this.safeDispatchEvent('peer:disconnect', { detail: evt.detail.toString() })
-  }
-
   /** Addresses worth handing to another user: not loopback unless that is all there is. */
   dialableAddresses (): Multiaddr[] {
-    const all = this.libp2p.getMultiaddrs()
-    const notLoopback = all.filter(ma => {
-      const host = ma.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')?.value
-      return host == null || !(host.startsWith('127.') || host === '::1')
-    })
-    return notLoopback.length > 0 ? notLoopback : all
+    return dialableAddresses(this.libp2p)
+  }
+
+  reachability (): Reachability {
+    return reachability(this.libp2p)
   }
 
   async id (): Promise<IdentityInfo> {
@@ -184,125 +154,39 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     }
   }
 
-  reachability (): Reachability {
-    const conns = this.libp2p.getConnections()
-    if (conns.length === 0) return 'offline'
-    const addrs = this.libp2p.getMultiaddrs()
-    const isPublic = addrs.some(ma => {
-      if (ma.getComponents().some(c => c.name === 'p2p-circuit')) return false
-      const host = ma.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')?.value
-      return host != null && isPrivateIp(host) === false
-    })
-    if (isPublic) return 'direct'
-    if (addrs.some(ma => ma.getComponents().some(c => c.name === 'p2p-circuit'))) return 'via-relay'
-    return 'lan-only'
-  }
-
   async setNickname (nickname: string): Promise<void> {
     await this.components.meta.setNickname(nickname)
   }
 
   async findPeer (peerId: string, options: AbortOptions = {}): Promise<string[]> {
-    const id = peerIdFromString(peerId)
-    const signal = options.signal ?? AbortSignal.timeout(DEFAULT_TIMEOUT)
-    const info = await this.libp2p.peerRouting.findPeer(id, { signal, useCache: false })
-    return info.multiaddrs.map(a => a.toString())
+    return findPeer(this.libp2p, peerId, options.signal ?? AbortSignal.timeout(DEFAULT_TIMEOUT))
   }
 
   async connect (target: string, options: AbortOptions = {}): Promise<void> {
-    const signal = options.signal ?? AbortSignal.timeout(DEFAULT_TIMEOUT)
-    if (target.startsWith(INVITE_PREFIX)) {
-      const invite = await parseInvite(target)
-      await this.libp2p.peerStore.merge(invite.peerId, { multiaddrs: invite.addrs })
-      await this.libp2p.dial(invite.peerId, { signal })
-      return
-    }
-    if (target.startsWith('/')) {
-      await this.libp2p.dial(parseMultiaddr(target), { signal })
-      return
-    }
-    const id = peerIdFromString(target)
-    if ((await this.libp2p.peerStore.has(id)) && (await this.libp2p.peerStore.get(id)).addresses.length > 0) {
-      try {
-        await this.libp2p.dial(id, { signal })
-        return
-      } catch {}
-    }
-    const info = await this.libp2p.peerRouting.findPeer(id, { signal, useCache: false })
-    await this.libp2p.dial(info.multiaddrs.length > 0 ? info.multiaddrs : id, { signal })
-  }
-
-  async addContact (target: string, nickname?: string): Promise<ContactInfo> {
-    const record = await this.contacts.add(target, nickname)
-    // anything queued for them before (e.g. while they were blocked) can go now
-    this.delivery.kick(record.peerId)
-    // their relays can be ours too (a node with no bootstrap list has no other way to meet one)
-    void this.warmup.meetRelays(record.addrs).catch(() => {})
-    return this.contacts.info(record)
-  }
-
-  async renameContact (ref: string, nickname: string): Promise<ContactInfo> {
-    return this.contacts.info(await this.contacts.rename(ref, nickname))
-  }
-
-  async removeContact (ref: string): Promise<ContactInfo> {
-    return this.contacts.info(await this.contacts.remove(ref))
-  }
-
-  async blockContact (ref: string): Promise<ContactInfo> {
-    return this.contacts.info(await this.contacts.block(ref))
-  }
-
-  async listContacts (): Promise<ContactSummary[]> {
-    const records = await this.contactsStore.list()
-    return Promise.all(records.filter(r => r.state !== 'request').map(async r => ({ ...this.contacts.info(r), unread: await this.messages.unreadCount(r.peerId) })))
-  }
-
-  async listRequests (): Promise<MessageRequest[]> {
-    const requests = await this.contactsStore.list('request')
-    return Promise.all(requests.map(async r => {
-      const page = await this.messages.list(r.peerId, { limit: 1000 })
-      return { ...this.contacts.info(r), messages: page.length, last: page.at(-1) }
-    }))
-  }
-
-  async acceptRequest (ref: string): Promise<ContactInfo> {
-    return this.contacts.info(await this.contacts.accept(ref))
-  }
-
-  async sendMessage (ref: string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> {
-    const contact = await this.contacts.resolve(ref)
-    return this.conversations.send(contact, text, options)
-  }
-
-  async listMessages (ref: string, options: { limit?: number, before?: string } = {}): Promise<MessageRecord[]> {
-    const contact = await this.contacts.resolve(ref)
-    return this.messages.list(contact.peerId, options)
-  }
-
-  async markRead (ref: string): Promise<string[]> {
-    const contact = await this.contacts.resolve(ref)
-    return this.conversations.markRead(contact.peerId)
-  }
-
-  /** Registers the handler of an application's control messages (see sendControl). */
-  handleControl (app: string, handler: ControlHandler): void {
-    this.control.register(app, handler)
-  }
-
-  /**
-   * Sends an application's message to any peer through the durable, acked, end-to-end
-   * encrypted DM path; the peer's handler for `app` receives it. Returns the envelope id.
-   */
-  async sendControl (peerId: string, app: string, data: Uint8Array): Promise<string> {
-    const key = peerIdFromString(peerId).publicKey
-    if (key == null) throw new InvalidArgumentError(`no public key in peer id ${peerId}`)
-    return this.conversations.sendControl(peerId, key, this.control.encode(app, data))
+    await connect(this.libp2p, target, options.signal ?? AbortSignal.timeout(DEFAULT_TIMEOUT))
   }
 
   async doctor (): Promise<DoctorReport> {
     return diagnose(this.libp2p, await this.status(), { bootstrap: this.components.bootstrap ?? [], mdns: this.components.mdns ?? true, censored: this.components.censored }, await this.outboxSize())
   }
+
+  async addContact (target: string, nickname?: string): Promise<ContactInfo> { return this.direct.addContact(target, nickname) }
+  async renameContact (ref: string, nickname: string): Promise<ContactInfo> { return this.direct.renameContact(ref, nickname) }
+  async removeContact (ref: string): Promise<ContactInfo> { return this.direct.removeContact(ref) }
+  async blockContact (ref: string): Promise<ContactInfo> { return this.direct.blockContact(ref) }
+  async listContacts (): Promise<ContactSummary[]> { return this.direct.listContacts() }
+  async listRequests (): Promise<MessageRequest[]> { return this.direct.listRequests() }
+  async acceptRequest (ref: string): Promise<ContactInfo> { return this.direct.acceptRequest(ref) }
+  async sendMessage (ref: string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> { return this.direct.send(ref, text, options) }
+  async listMessages (ref: string, options: { limit?: number, before?: string } = {}): Promise<MessageRecord[]> { return this.direct.list(ref, options) }
+  async markRead (ref: string): Promise<string[]> { return this.direct.markRead(ref) }
+  async outboxSize (): Promise<number> { return this.direct.outboxSize() }
+
+  /** Registers the handler of an application's control messages (see sendControl). */
+  handleControl (app: string, handler: ControlHandler): void { this.direct.handleControl(app, handler) }
+
+  /** Sends an application's message to any peer through the durable DM path (DirectChats.sendControl). */
+  async sendControl (peerId: string, app: string, data: Uint8Array): Promise<string> { return this.direct.sendControl(peerId, app, data) }
 
   async createGroup (name: string): Promise<GroupInfo> { return this.groups.create(name) }
   async groupInvite (group: string): Promise<string> { return this.groups.invite(group) }
@@ -314,10 +198,6 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async sendGroupMessage (group: string, text: string): Promise<GroupSendResult> { return this.groups.send(group, text) }
   async listGroupMessages (group: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> { return this.groups.messages(group, options) }
   async markGroupRead (group: string): Promise<void> { await this.groups.markRead(group) }
-
-  async outboxSize (): Promise<number> {
-    return this.outbox.size()
-  }
 
   async settings (): Promise<Settings> {
     return { readReceipts: false, censored: false, ...(await this.components.meta.getJSON<Partial<Settings>>('settings')) }
@@ -354,15 +234,14 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    this.delivery.stop()
-    this.mailbox.stop()
+    this.direct.stop()
     this.warmup.stop()
     await this.groups.stop()
     this.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     this.libp2p.services.relay?.removeEventListener('relay:reservation', this.onReservation)
     await this.libp2p.stop()
-    await this.delivery.drained()
+    await this.direct.drained()
     await this.groups.drained()
     await this.components.datastore.close()
     await this.components.db.close()

@@ -1,3 +1,4 @@
+import { Lru } from '../../protocols/dm/index.ts'
 import type { Database } from './database.ts'
 import type { BatchOp } from './messages-store.ts'
 import type { AbstractSublevel } from 'abstract-level'
@@ -30,7 +31,7 @@ const CACHED = 10_000
 export class ContactsStore {
   readonly sublevel: JsonSublevel<ContactRecord>
   /** null: known to have no record */
-  private readonly cache = new Map<string, ContactRecord | null>()
+  private readonly cache = new Lru<ContactRecord | null>(CACHED)
   /** bumped by every write, so a read that raced one does not cache what it read */
   private writes = 0
 
@@ -75,8 +76,6 @@ export class ContactsStore {
   }
 
   private remember (peerId: string, record: ContactRecord | null): void {
-    this.cache.delete(peerId)
     this.cache.set(peerId, record)
-    if (this.cache.size > CACHED) this.cache.delete(this.cache.keys().next().value as string)
   }
 }

@@ -1,3 +1,4 @@
+import { QueueStore } from './durable-queue.ts'
 import type { Database } from './database.ts'
 import type { JsonSublevel } from './contacts-store.ts'
 import type { BatchOp } from './messages-store.ts'
@@ -106,14 +107,14 @@ export class GroupsStore {
   readonly heads: JsonSublevel<{ hash: string, lamport: number }>
   readonly members: JsonSublevel<GroupMemberRecord>
   readonly clocks: JsonSublevel<number>
-  readonly outbox: BinarySublevel
+  /** the group outbox's entries (see GroupOutbox) */
+  readonly outbox: QueueStore
   readonly unread: JsonSublevel<number>
   private readonly db: Database
   /** every clock write goes through putMessageOps, under the group's mutex: memory is authoritative */
   private readonly clockCache = new Map<string, number>()
   /** unread counts change only under the group's mutex too */
   private readonly unreadCache = new Map<string, number>()
-  private seq = Date.now() * 1000
 
   constructor (db: Database) {
     this.db = db
@@ -125,7 +126,7 @@ export class GroupsStore {
     this.heads = db.sublevel<string, { hash: string, lamport: number }>('ghead', { valueEncoding: 'json' })
     this.members = db.sublevel<string, GroupMemberRecord>('gmember', { valueEncoding: 'json' })
     this.clocks = db.sublevel<string, number>('gclock', { valueEncoding: 'json' })
-    this.outbox = db.sublevel<string, Uint8Array>('gout', { valueEncoding: 'view' })
+    this.outbox = new QueueStore(db, 'gout')
     this.unread = db.sublevel<string, number>('gunread', { valueEncoding: 'json' })
   }
 
@@ -253,35 +254,16 @@ export class GroupsStore {
     return { type: 'put', sublevel: this.members, key: `${group}!${record.peerId}`, value: record }
   }
 
-  /** A key that sorts after every earlier one, across restarts too (time-based, then counted). */
+  /** A key that sorts after every earlier one, across restarts too (see QueueStore). */
   outboxKey (group: string, id: string): string {
-    this.seq = Math.max(this.seq + 1, Date.now() * 1000)
-    return `${group}!${this.seq.toString().padStart(20, '0')}!${id}`
+    return this.outbox.nextKey(group, id)
   }
 
   outboxOp (key: string, signed: Uint8Array): BatchOp {
-    return { type: 'put', sublevel: this.outbox, key, value: signed }
-  }
-
-  outboxDeleteOp (key: string): BatchOp {
-    return { type: 'del', sublevel: this.outbox, key }
-  }
-
-  async outboxEntries (group: string, limit = 100): Promise<Array<{ key: string, signed: Uint8Array }>> {
-    const entries = await this.outbox.iterator({ gt: `${group}!`, lt: `${group}!~`, limit }).all()
-    return entries.map(([key, signed]) => ({ key, signed }))
-  }
-
-  async outboxGroups (): Promise<string[]> {
-    const groups = new Set<string>()
-    for await (const key of this.outbox.keys()) groups.add(key.slice(0, key.indexOf('!')))
-    return [...groups]
+    return this.outbox.putOp(key, signed)
   }
 
   async outboxSize (group?: string): Promise<number> {
-    let n = 0
-    const range = group == null ? {} : { gt: `${group}!`, lt: `${group}!~` }
-    for await (const _ of this.outbox.keys(range)) n++
-    return n
+    return this.outbox.size(group)
   }
 }

@@ -27,6 +27,15 @@ export function messageKey (conversation: string, lamport: number, id: string): 
   return `${conversation}!${lamport.toString().padStart(16, '0')}!${id}`
 }
 
+export interface StatusChange {
+  id: string
+  status: MessageStatus
+  /** its key in `messages` when the caller knows it (see messageKey): saves a lookup */
+  key?: string
+  /** fields to set with it (readAt) */
+  change?: Partial<MessageRecord>
+}
+
 export type BatchOp = { type: 'put', sublevel: JsonSublevel<any> | any, key: string, value: any } | { type: 'del', sublevel: JsonSublevel<any> | any, key: string }
 
 export class MessagesStore {
@@ -42,7 +51,7 @@ export class MessagesStore {
   private readonly clockCache = new Map<string, number>()
   /** every batch of this store goes through here: concurrent batches share one write */
   private readonly writes: BatchQueue<BatchOp>
-  /** status changes read a record and write it back: one at a time, so none is lost */
+  /** status changes read a record and write it back: one at a time, so none is lost (updateStatus) */
   private readonly statusLock = new KeyedMutex()
 
   constructor (db: Database) {
@@ -118,48 +127,39 @@ export class MessagesStore {
   }
 
   /**
-   * Runs a status change (read the records, write them back) after every earlier one has been
-   * written. A read receipt and the ack that marks the same message delivered would otherwise
-   * both read it before either writes, and the later write could undo "read".
+   * The one way a message's status changes: moves each message to its status, never backwards
+   * (a read receipt may arrive before the ack that marks the same message delivered), and writes
+   * `alsoWrite` (the outbox entries it settles...) in the same batch. Changes run one at a time,
+   * each reading after the previous one is written, so a receipt and an ack racing for the same
+   * message cannot undo each other. Returns, per change, whether the message moved.
    */
-  async changeStatus <T> (task: () => Promise<T>): Promise<T> {
-    return this.statusLock.run('status', task)
+  async updateStatus (changes: StatusChange[], alsoWrite: BatchOp[] = []): Promise<boolean[]> {
+    return this.statusLock.run('status', async () => {
+      const ops = await Promise.all(changes.map(async c => (c.key != null ? this.statusOpsAt(c.key, c) : undefined) ?? this.statusOps(c)))
+      const all = [...ops.flat(), ...alsoWrite]
+      if (all.length > 0) await this.batch(all)
+      return ops.map(o => o.length > 0)
+    })
+  }
+
+  private async statusOps (change: StatusChange): Promise<BatchOp[]> {
+    const key = await this.byId.get(change.id)
+    if (key == null) return []
+    return this.moveOps(key, await this.messages.get(key), change)
   }
 
   /**
-   * The operation that moves a message to `status`, never backwards (a read receipt may arrive
-   * before the write that marks the message delivered).
+   * The record at `key`, read on this thread: when the outbox acks a message it was written
+   * moments ago, and is still in LevelDB's memtable or block cache. Undefined: no record there.
    */
-  async statusOps (id: string, status: MessageStatus, change: Partial<MessageRecord> = {}): Promise<BatchOp[]> {
-    const key = await this.byId.get(id)
-    if (key == null) return []
-    const record = await this.messages.get(key)
+  private statusOpsAt (key: string, change: StatusChange): BatchOp[] | undefined {
+    const record = this.messages.getSync(key)
+    return record == null ? undefined : this.moveOps(key, record, change)
+  }
+
+  private moveOps (key: string, record: MessageRecord | undefined, { status, change }: StatusChange): BatchOp[] {
     if (record == null || STATUS_RANK[record.status] >= STATUS_RANK[status]) return []
     return [{ type: 'put', sublevel: this.messages, key, value: { ...record, ...change, status } }]
-  }
-
-  /** Moves one message to `status` (never backwards); true if it changed. */
-  async setStatus (id: string, status: MessageStatus, change: Partial<MessageRecord> = {}): Promise<boolean> {
-    return this.changeStatus(async () => {
-      const ops = await this.statusOps(id, status, change)
-      if (ops.length > 0) await this.batch(ops)
-      return ops.length > 0
-    })
-  }
-
-  /**
-   * statusOps for messages found by their keys in `messages` (see messageKey), read on this
-   * thread: records written moments ago, still in LevelDB's memtable or block cache (the
-   * outbox asks this for every message acked). One list per message (empty when it is already
-   * past `status`), or undefined when there is no message at that key.
-   */
-  statusOpsByKey (changes: Array<{ key: string, status: MessageStatus }>): Array<BatchOp[] | undefined> {
-    return changes.map(({ key, status }) => {
-      const record = this.messages.getSync(key)
-      if (record == null) return undefined
-      if (STATUS_RANK[record.status] >= STATUS_RANK[status]) return []
-      return [{ type: 'put', sublevel: this.messages, key, value: { ...record, status } }]
-    })
   }
 
   /** A page of a conversation, oldest first, ending before `before` (a message id) when given. */

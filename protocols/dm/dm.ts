@@ -8,6 +8,7 @@ import { openEnvelope } from './envelope.ts'
 import { AckTimeoutError, MalformedEnvelopeError, MessageTooLargeError, PeerRefusedError, ServiceStoppedError } from './errors.ts'
 import { encodeFrame } from './frame.ts'
 import { serveInbound, type InboundContext } from './inbound.ts'
+import { Lru } from './lru.ts'
 import { AckStatus, type Envelope } from './pb/dm.ts'
 import { abortable } from './utils.ts'
 import type { DirectMessages, DirectMessagesComponents, DirectMessagesInit, MessageHandler, MessagesHandler, ReceivedMessage, ReceiptHandler } from './index.ts'
@@ -34,7 +35,7 @@ export class DirectMessagesService implements Startable, DirectMessages {
   /** the channels of `channels` that have opened, for sends that need not wait on anything */
   private readonly ready = new Map<string, OutboundChannel>()
   private readonly inbound = new Set<Stream>()
-  private readonly strikeCounts = new Map<string, number>()
+  private readonly strikeCounts = new Lru<number>(MAX_TRACKED_PEERS)
   private readonly inboundContext: InboundContext
   private started = false
 
@@ -244,9 +245,7 @@ export class DirectMessagesService implements Startable, DirectMessages {
   private strike (peer: PeerId, reason: string): void {
     const key = peer.toString()
     const count = (this.strikeCounts.get(key) ?? 0) + 1
-    this.strikeCounts.delete(key)
     this.strikeCounts.set(key, count)
-    if (this.strikeCounts.size > MAX_TRACKED_PEERS) this.strikeCounts.delete(this.strikeCounts.keys().next().value as string)
     this.log('strike %d/%d for %p: %s', count, this.maxStrikes, peer, reason)
     if (count >= this.maxStrikes) {
       this.log('closing connections to %p after %d strikes', peer, count)

@@ -1,25 +1,7 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
+import { Lru } from './lru.ts'
 import type { PrivateKey } from '@libp2p/interface'
-
-/** A small map that forgets its oldest entry past `max`. */
-class Lru<V> {
-  private readonly map = new Map<string, V>()
-  constructor (private readonly max: number) {}
-  get (key: string): V | undefined {
-    const value = this.map.get(key)
-    if (value !== undefined) { this.map.delete(key); this.map.set(key, value) }
-    return value
-  }
-
-  set (key: string, value: V): void {
-    this.map.delete(key)
-    this.map.set(key, value)
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string)
-  }
-
-  clear (): void { this.map.clear() }
-}
 
 const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 

@@ -1,18 +1,26 @@
-/** Deposits per sender in a sliding minute, for at most `maxSenders` senders at once. */
-export class SenderRateLimit {
-  private readonly hits = new Map<string, number[]>()
-  constructor (private readonly perMinute: number, private readonly maxSenders = 10_000) {}
+import { RateLimiter } from '@libp2p/utils'
 
-  allow (sender: string, now = Date.now()): boolean {
-    const recent = (this.hits.get(sender) ?? []).filter(t => now - t < 60_000)
-    if (recent.length >= this.perMinute) {
-      this.hits.set(sender, recent)
+/**
+ * Deposits per sender per minute (libp2p's RateLimiter: a window from a sender's first deposit),
+ * for at most `maxSenders` senders at once: past that the longest-known one is forgotten.
+ */
+export class SenderRateLimit {
+  private readonly limiter: RateLimiter
+  private readonly maxSenders: number
+
+  constructor (perMinute: number, maxSenders = 10_000) {
+    this.limiter = new RateLimiter({ points: perMinute, duration: 60, keyPrefix: '' })
+    this.maxSenders = maxSenders
+  }
+
+  allow (sender: string): boolean {
+    const senders = this.limiter.memoryStorage.storage
+    if (!senders.has(sender) && senders.size >= this.maxSenders) this.limiter.delete(senders.keys().next().value as string)
+    try {
+      this.limiter.consume(sender)
+      return true
+    } catch {
       return false
     }
-    recent.push(now)
-    this.hits.delete(sender)
-    this.hits.set(sender, recent)
-    if (this.hits.size > this.maxSenders) this.hits.delete(this.hits.keys().next().value as string)
-    return true
   }
 }

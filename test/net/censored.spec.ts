@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { multiaddr } from '@multiformats/multiaddr'
 import { censoredAnnounceFilter, censoredDialAllowed, onLink, type Link } from '../../node/net/censored.ts'
-import { diagnose } from '../../node/doctor.ts'
+import { diagnose } from '../../node/net/doctor.ts'
 import type { NodeStatus } from '../../node/messenger.ts'
 
 const LINKS: Link[] = [

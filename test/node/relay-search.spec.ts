@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { pacedRandomWalk, publiclyReachable, type AddressSource, type RandomWalkLike } from '../../node/relay-search.ts'
+import { pacedRandomWalk, publiclyReachable, type AddressSource, type RandomWalkLike } from '../../node/net/relay-search.ts'
 import { waitFor } from '../fixtures/index.ts'
 import type { PeerInfo } from '@libp2p/interface'
 

@@ -67,7 +67,7 @@ describe('messages store on a real LevelDB', () => {
     for (let i = 0; i < 20; i++) {
       const r = outgoing(3000 + i)
       await store.batch(store.putOps(r, r.lamport))
-      const [read, delivered] = await Promise.all([store.setStatus(r.id, 'read', { readAt: 1 }), store.setStatus(r.id, 'delivered')])
+      const [[read], [delivered]] = await Promise.all([store.updateStatus([{ id: r.id, status: 'read', change: { readAt: 1 } }]), store.updateStatus([{ id: r.id, status: 'delivered' }])])
       assert.equal(read, true)
       assert.equal(delivered, false, 'delivered comes after read: no change')
       assert.equal((await store.get(r.id))?.status, 'read')

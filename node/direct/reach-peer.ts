@@ -1,4 +1,5 @@
 import { multiaddr } from '@multiformats/multiaddr'
+import type { HyphaeServices } from '../net/services.ts'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 
 const DHT_TIMEOUT = 10_000
@@ -7,7 +8,7 @@ const DHT_TIMEOUT = 10_000
  * Connects to a contact who is not connected: the addresses the peer store knows, then the DHT
  * (peer routing by peer id alone), then the addresses from their invite.
  */
-export async function reachPeer (libp2p: Libp2p<any>, peer: PeerId, inviteAddrs: string[], signal: AbortSignal): Promise<void> {
+export async function reachPeer (libp2p: Libp2p<HyphaeServices>, peer: PeerId, inviteAddrs: string[], signal: AbortSignal): Promise<void> {
   if (libp2p.getConnections(peer).length > 0) return
   const errors: string[] = []
   if (await libp2p.peerStore.has(peer) && (await libp2p.peerStore.get(peer)).addresses.length > 0) {

@@ -1,22 +1,22 @@
 import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { base64url } from 'multiformats/bases/base64'
-import { Envelope, MESSAGE_ID_BYTES, sealEnvelope, type DirectMessages } from '../protocols/dm/index.ts'
-import { BlockedContactError, InvalidArgumentError } from './errors.ts'
-import { hex, unhex } from './hex.ts'
-import type { KeyedMutex } from './keyed-mutex.ts'
-import type { ReceiptEvent, SendResult } from './messenger.ts'
+import { Envelope, Lru, MESSAGE_ID_BYTES, sealEnvelope, type DirectMessages } from '../../protocols/dm/index.ts'
+import { BlockedContactError, InvalidArgumentError } from '../errors.ts'
+import { hex, unhex } from '../hex.ts'
+import type { KeyedMutex } from '../keyed-mutex.ts'
+import type { ReceiptEvent, SendResult } from '../messenger.ts'
 import type { Outbox } from './outbox.ts'
-import type { ContactRecord } from './store/contacts-store.ts'
-import type { MessageRecord, MessagesStore } from './store/messages-store.ts'
-import type { OutboxStore } from './store/outbox-store.ts'
+import type { ContactRecord } from '../store/contacts-store.ts'
+import type { MessageRecord, MessagesStore } from '../store/messages-store.ts'
+import type { QueueStore } from '../store/durable-queue.ts'
 import type { Logger, PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
 
 export interface ConversationsComponents {
   key: PrivateKey
   dm: DirectMessages
   messages: MessagesStore
-  outbox: OutboxStore
+  outbox: QueueStore
   delivery: Outbox
   mutex: KeyedMutex
   log: Logger
@@ -26,7 +26,7 @@ export interface ConversationsComponents {
 }
 
 /** Decoded keys of recent recipients: decoding one costs more than sealing a short message's header. */
-const publicKeys = new Map<string, PublicKey>()
+const publicKeys = new Lru<PublicKey>(1024)
 
 function publicKeyOf (contact: ContactRecord): PublicKey {
   const id = contact.publicKey ?? contact.peerId
@@ -34,7 +34,6 @@ function publicKeyOf (contact: ContactRecord): PublicKey {
   if (key == null) {
     key = contact.publicKey != null ? publicKeyFromProtobuf(base64url.baseDecode(contact.publicKey)) : peerIdFromString(contact.peerId).publicKey
     if (key == null) throw new InvalidArgumentError(`no public key known for ${contact.peerId}`)
-    if (publicKeys.size >= 1024) publicKeys.delete(publicKeys.keys().next().value as string)
     publicKeys.set(id, key)
   }
   return key
@@ -42,10 +41,10 @@ function publicKeyOf (contact: ContactRecord): PublicKey {
 
 /** Sending, reading and receipts for direct conversations. */
 export class Conversations {
-  private readonly c: ConversationsComponents
+  private readonly components: ConversationsComponents
 
   constructor (components: ConversationsComponents) {
-    this.c = components
+    this.components = components
   }
 
   /**
@@ -61,9 +60,9 @@ export class Conversations {
     const peer = contact.peerId
     // the conversation's lock covers the clock and the seal; the write is only queued under it
     // (batches are written in the order asked), so sends pipelined by a caller share writes
-    const { record, key, bytes, written } = await this.c.mutex.run(peer, async () => {
-      const lamport = (await this.c.messages.clock(peer)) + 1
-      const envelope = await sealEnvelope({ senderKey: this.c.key, recipient: publicKeyOf(contact), lamport: BigInt(lamport), body: text, replyTo })
+    const { record, key, bytes, written } = await this.components.mutex.run(peer, async () => {
+      const lamport = (await this.components.messages.clock(peer)) + 1
+      const envelope = await sealEnvelope({ senderKey: this.components.key, recipient: publicKeyOf(contact), lamport: BigInt(lamport), body: text, replyTo })
       const record: MessageRecord = {
         id: hex(envelope.id),
         conversation: peer,
@@ -75,15 +74,15 @@ export class Conversations {
         storedAt: Date.now(),
         status: 'queued'
       }
-      const ops = this.c.messages.putOps(record, lamport)
-      const key = this.c.outbox.nextKey(peer, record.id)
+      const ops = this.components.messages.putOps(record, lamport)
+      const key = this.components.outbox.nextKey(peer, record.id)
       const bytes = Envelope.encode(envelope)
-      ops.push(this.c.outbox.putOp(key, bytes))
-      return { record, key, bytes, written: this.c.messages.batch(ops) }
+      ops.push(this.components.outbox.putOp(key, bytes))
+      return { record, key, bytes, written: this.components.messages.batch(ops) }
     })
     await written
-    this.c.onStored(record)
-    this.c.delivery.queued(peer, key, bytes)
+    this.components.onStored(record)
+    this.components.delivery.queued(peer, key, bytes)
     return { id: record.id, status: record.status }
   }
 
@@ -92,30 +91,27 @@ export class Conversations {
    * same durable outbox. It is not part of any conversation.
    */
   async sendControl (peer: string, recipient: PublicKey, control: Uint8Array): Promise<string> {
-    const envelope = await sealEnvelope({ senderKey: this.c.key, recipient, lamport: 0n, body: '', control })
+    const envelope = await sealEnvelope({ senderKey: this.components.key, recipient, lamport: 0n, body: '', control })
     const id = hex(envelope.id)
-    const key = this.c.outbox.nextKey(peer, id)
+    const key = this.components.outbox.nextKey(peer, id)
     const bytes = Envelope.encode(envelope)
-    await this.c.messages.batch([this.c.outbox.putOp(key, bytes)])
-    this.c.delivery.queued(peer, key, bytes)
+    await this.components.messages.batch([this.components.outbox.putOp(key, bytes)])
+    this.components.delivery.queued(peer, key, bytes)
     return id
   }
 
   /** Marks every unread incoming message read; tells the sender if read receipts are on. */
   async markRead (peer: string): Promise<string[]> {
     // the unread index holds exactly these, however far back in the history they are
-    const ids = await this.c.messages.unreadIds(peer)
+    const ids = await this.components.messages.unreadIds(peer)
     if (ids.length === 0) return []
     const now = Date.now()
-    await this.c.messages.changeStatus(async () => {
-      const ops = (await Promise.all(ids.map(async id => this.c.messages.statusOps(id, 'read', { readAt: now })))).flat()
-      await this.c.messages.batch([...ops, ...ids.map(id => this.c.messages.readOp(peer, id))])
-    })
-    if (await this.c.readReceipts()) {
+    await this.components.messages.updateStatus(ids.map(id => ({ id, status: 'read', change: { readAt: now } })), ids.map(id => this.components.messages.readOp(peer, id)))
+    if (await this.components.readReceipts()) {
       const peerId = peerIdFromString(peer)
       for (let i = 0; i < ids.length; i += 256) {
         // best effort: a receipt that cannot go now is not worth a queue
-        await this.c.dm.sendReceipt(peerId, ids.slice(i, i + 256).map(unhex)).catch(err => { this.c.log('read receipt to %s not sent - %e', peer, err) })
+        await this.components.dm.sendReceipt(peerId, ids.slice(i, i + 256).map(unhex)).catch(err => { this.components.log('read receipt to %s not sent - %e', peer, err) })
       }
     }
     return ids
@@ -124,11 +120,15 @@ export class Conversations {
   /** A peer read some of our messages. Only that peer's own conversation is touched. */
   async onReceipt (from: PeerId, ids: Uint8Array[]): Promise<void> {
     const peer = from.toString()
+    const mine: string[] = []
     for (const raw of ids) {
       const id = hex(raw)
-      const record = await this.c.messages.get(id)
+      const record = await this.components.messages.get(id)
       if (record == null || record.conversation !== peer || record.direction !== 'out') continue
-      if (await this.c.messages.setStatus(id, 'read', { readAt: Date.now() })) this.c.onStatus({ id, conversation: peer, status: 'read' })
+      mine.push(id)
     }
+    const now = Date.now()
+    const moved = await this.components.messages.updateStatus(mine.map(id => ({ id, status: 'read', change: { readAt: now } })))
+    mine.forEach((id, i) => { if (moved[i]) this.components.onStatus({ id, conversation: peer, status: 'read' }) })
   }
 }

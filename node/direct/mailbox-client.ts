@@ -1,8 +1,9 @@
-import { AckStatus, Envelope, openEnvelope, type OpenedEnvelope } from '../protocols/dm/index.ts'
-import { MailboxRefusedError, PROTOCOL as MAILBOX_PROTOCOL, type Mailbox } from '../protocols/mailbox/index.ts'
-import { hex } from './hex.ts'
-import { relaysOf } from './relay-addresses.ts'
-import type { ContactsStore } from './store/contacts-store.ts'
+import { AckStatus, Envelope, openEnvelope, type OpenedEnvelope } from '../../protocols/dm/index.ts'
+import { MailboxRefusedError, PROTOCOL as MAILBOX_PROTOCOL, type Mailbox } from '../../protocols/mailbox/index.ts'
+import { hex } from '../hex.ts'
+import { relaysOf } from '../net/relay-addresses.ts'
+import type { ContactsStore } from '../store/contacts-store.ts'
+import type { HyphaeServices } from '../net/services.ts'
 import type { Libp2p, Logger, PeerId, PrivateKey, IdentifyResult } from '@libp2p/interface'
 
 /** statuses after which the envelope is done with: the relay may delete it */
@@ -12,7 +13,7 @@ const FETCH_EVERY_MS = 60_000
 const DEPOSIT_TIMEOUT = 20_000
 
 export interface MailboxClientComponents {
-  libp2p: Libp2p<any>
+  libp2p: Libp2p<HyphaeServices>
   mailbox: Mailbox
   key: PrivateKey
   contacts: ContactsStore
@@ -28,18 +29,18 @@ export interface MailboxClientComponents {
  * recipient acks it directly (a duplicate it then ignores), so a relay that loses it loses nothing.
  */
 export class MailboxClient {
-  private readonly c: MailboxClientComponents
+  private readonly components: MailboxClientComponents
   private readonly deposited = new Set<string>()
   private readonly fetching = new Set<string>()
   private timer?: ReturnType<typeof setInterval>
   private stopped = false
 
   constructor (components: MailboxClientComponents) {
-    this.c = components
+    this.components = components
   }
 
   start (): void {
-    this.c.libp2p.addEventListener('peer:identify', this.onIdentify)
+    this.components.libp2p.addEventListener('peer:identify', this.onIdentify)
     this.timer = setInterval(() => { this.fetchAll() }, FETCH_EVERY_MS)
     this.timer.unref?.()
   }
@@ -47,7 +48,7 @@ export class MailboxClient {
   stop (): void {
     this.stopped = true
     clearInterval(this.timer)
-    this.c.libp2p.removeEventListener('peer:identify', this.onIdentify)
+    this.components.libp2p.removeEventListener('peer:identify', this.onIdentify)
   }
 
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
@@ -56,10 +57,10 @@ export class MailboxClient {
 
   private fetchAll (): void {
     const relays = new Set<string>()
-    for (const conn of this.c.libp2p.getConnections()) {
+    for (const conn of this.components.libp2p.getConnections()) {
       if (relays.has(conn.remotePeer.toString())) continue
       relays.add(conn.remotePeer.toString())
-      void this.c.libp2p.peerStore.get(conn.remotePeer)
+      void this.components.libp2p.peerStore.get(conn.remotePeer)
         .then(p => { if (p.protocols.includes(MAILBOX_PROTOCOL)) return this.fetchFrom(conn.remotePeer) }, () => {})
     }
   }
@@ -72,28 +73,28 @@ export class MailboxClient {
     let total = 0
     try {
       for (let round = 0; round < FETCH_ROUNDS && !this.stopped; round++) {
-        const { envelopes, more } = await this.c.mailbox.fetch(relay)
+        const { envelopes, more } = await this.components.mailbox.fetch(relay)
         const done: string[] = []
         for (const bytes of envelopes) {
           let envelope: Envelope
           try { envelope = Envelope.decode(bytes) } catch { continue }
           const id = hex(envelope.id)
           try {
-            const opened = await openEnvelope(envelope, this.c.key)
-            const status = await this.c.receive(opened.from, envelope, opened)
+            const opened = await openEnvelope(envelope, this.components.key)
+            const status = await this.components.receive(opened.from, envelope, opened)
             if (DONE.has(status)) done.push(id)
           } catch (err) {
             // not for us or not readable: it will never be, let the relay drop it
-            this.c.log('mailbox envelope %s from %p unreadable - %e', id, relay, err)
+            this.components.log('mailbox envelope %s from %p unreadable - %e', id, relay, err)
             done.push(id)
           }
         }
         total += done.length
-        if (done.length > 0) await this.c.mailbox.delete(relay, done)
+        if (done.length > 0) await this.components.mailbox.delete(relay, done)
         if (!more || done.length === 0) break
       }
     } catch (err) {
-      this.c.log('mailbox fetch from %p failed - %e', relay, err)
+      this.components.log('mailbox fetch from %p failed - %e', relay, err)
     } finally {
       this.fetching.delete(key)
     }
@@ -107,25 +108,25 @@ export class MailboxClient {
   async deposit (peer: PeerId, entries: Array<{ id: string, envelope: Uint8Array }>, signal: AbortSignal): Promise<string[]> {
     const fresh = entries.filter(e => !this.deposited.has(e.id))
     if (fresh.length === 0) return []
-    const contact = await this.c.contacts.get(peer.toString())
-    const known = await this.c.libp2p.peerStore.get(peer).then(p => p.addresses.map(a => a.multiaddr), () => [])
+    const contact = await this.components.contacts.get(peer.toString())
+    const known = await this.components.libp2p.peerStore.get(peer).then(p => p.addresses.map(a => a.multiaddr), () => [])
     const relays = relaysOf([...(contact?.addrs ?? []), ...known])
     const taken: string[] = []
     for (const relay of relays) {
       if (signal.aborted || this.stopped) break
       try {
-        await this.c.libp2p.peerStore.merge(relay.peerId, { multiaddrs: [relay.addr] })
+        await this.components.libp2p.peerStore.merge(relay.peerId, { multiaddrs: [relay.addr] })
         const timeout = AbortSignal.any([signal, AbortSignal.timeout(DEPOSIT_TIMEOUT)])
         for (const entry of fresh) {
           if (taken.includes(entry.id)) continue
-          await this.c.mailbox.deposit(relay.peerId, peer, entry.envelope, { signal: timeout })
+          await this.components.mailbox.deposit(relay.peerId, peer, entry.envelope, { signal: timeout })
           taken.push(entry.id)
           this.deposited.add(entry.id)
         }
         if (taken.length === fresh.length) break
       } catch (err) {
-        if (err instanceof MailboxRefusedError) this.c.log('relay %p refused the deposit: %s', relay.peerId, err.status)
-        else this.c.log('deposit on %p failed - %e', relay.peerId, err)
+        if (err instanceof MailboxRefusedError) this.components.log('relay %p refused the deposit: %s', relay.peerId, err.status)
+        else this.components.log('deposit on %p failed - %e', relay.peerId, err)
       }
     }
     return taken

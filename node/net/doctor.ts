@@ -1,8 +1,9 @@
 import { isPrivateIp } from '@libp2p/utils'
 import { relaysOf } from './relay-addresses.ts'
-import { isTlsFirst } from './net/website/address.ts'
+import { isTlsFirst } from './website/address.ts'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { DoctorReport, NodeStatus } from './messenger.ts'
+import type { DoctorReport, NodeStatus } from '../messenger.ts'
+import type { HyphaeServices } from './services.ts'
 import type { Libp2p } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -11,7 +12,7 @@ function host (ma: Multiaddr): string | undefined {
 }
 
 /** What stands between this node and its contacts, and what to try next, in plain words. */
-export function diagnose (libp2p: Libp2p<any>, status: NodeStatus, config: { bootstrap: string[], mdns: boolean, censored?: boolean }, outbox: number): DoctorReport {
+export function diagnose (libp2p: Libp2p<HyphaeServices>, status: NodeStatus, config: { bootstrap: string[], mdns: boolean, censored?: boolean }, outbox: number): DoctorReport {
   const { bootstrap, mdns } = config
   const censored = config.censored === true
   const addrs = libp2p.getMultiaddrs()

@@ -1,10 +1,10 @@
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { base64url } from 'multiformats/bases/base64'
-import { AckStatus, type OpenedEnvelope } from '../protocols/dm/index.ts'
-import { hex } from './hex.ts'
-import type { KeyedMutex } from './keyed-mutex.ts'
-import type { ContactRecord, ContactsStore } from './store/contacts-store.ts'
-import type { BatchOp, MessageRecord, MessagesStore } from './store/messages-store.ts'
+import { AckStatus, type OpenedEnvelope } from '../../protocols/dm/index.ts'
+import { hex } from '../hex.ts'
+import type { KeyedMutex } from '../keyed-mutex.ts'
+import type { ContactRecord, ContactsStore } from '../store/contacts-store.ts'
+import type { BatchOp, MessageRecord, MessagesStore } from '../store/messages-store.ts'
 import type { PeerId } from '@libp2p/interface'
 
 export interface InboxComponents {

@@ -1,7 +1,8 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { relaysOf } from './relay-addresses.ts'
-import type { MetaStore } from './store/meta-store.ts'
+import type { MetaStore } from '../store/meta-store.ts'
+import type { HyphaeServices } from './services.ts'
 import type { IdentifyResult, Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
 
 const LAST_SEEN = 'hyphae/last-seen'
@@ -26,12 +27,12 @@ const DHT_JOIN_TIMEOUT = 30_000
  * connected to, so a node comes back without any bootstrap node.
  */
 export class PeerWarmup {
-  private readonly libp2p: Libp2p<any>
+  private readonly libp2p: Libp2p<HyphaeServices>
   private readonly meta?: MetaStore
   private readonly controller = new AbortController()
   private directTimer?: ReturnType<typeof setInterval>
 
-  constructor (libp2p: Libp2p<any>, meta?: MetaStore) {
+  constructor (libp2p: Libp2p<HyphaeServices>, meta?: MetaStore) {
     this.libp2p = libp2p
     this.meta = meta
   }

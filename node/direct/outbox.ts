@@ -1,25 +1,26 @@
 import { peerIdFromString } from '@libp2p/peer-id'
-import { AckStatus, Envelope, PeerRefusedError, type DirectMessages } from '../protocols/dm/index.ts'
-import { hex } from './hex.ts'
+import { AckStatus, Envelope, PeerRefusedError, type DirectMessages } from '../../protocols/dm/index.ts'
+import { hex } from '../hex.ts'
+import { DurableQueue, type QueueEntry, type QueueStore, type RoundOutcome } from '../store/durable-queue.ts'
+import { messageKey, type MessagesStore } from '../store/messages-store.ts'
 import { reachPeer } from './reach-peer.ts'
-import type { ReceiptEvent } from './messenger.ts'
-import type { ContactsStore } from './store/contacts-store.ts'
-import { messageKey, type MessagesStore } from './store/messages-store.ts'
-import type { OutboxStore } from './store/outbox-store.ts'
+import type { ReceiptEvent } from '../messenger.ts'
+import type { HyphaeServices } from '../net/services.ts'
+import type { ContactsStore } from '../store/contacts-store.ts'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 
 /** entries read and sent per round; the protocol pipelines them on one stream */
 const BATCH = 1000
 const REACH_TIMEOUT = 30_000
-const BACKOFF_MIN = 1_000
-const BACKOFF_MAX = 5 * 60_000
+const BACKOFF = { minMs: 1_000, maxMs: 5 * 60_000 }
 /** refusals that no retry will change */
 const FINAL_REFUSALS = new Set([AckStatus.REFUSED_BLOCKED, AckStatus.REFUSED_TOO_LARGE, AckStatus.MALFORMED, AckStatus.WRONG_PEER])
 
 export interface OutboxComponents {
-  libp2p: Libp2p<any>
+  libp2p: Libp2p<HyphaeServices>
   dm: DirectMessages
-  store: OutboxStore
+  /** sealed envelopes per peer, in the order sent: the same bytes go out on every retry */
+  store: QueueStore
   messages: MessagesStore
   contacts: ContactsStore
   log: Logger
@@ -30,56 +31,50 @@ export interface OutboxComponents {
 
 /**
  * Delivers what the outbox holds: at once when the peer connects or a message is queued, else
- * with exponential backoff. An entry leaves the outbox only in the batch that marks its message
- * delivered (or finally refused), so a crash at any point resends it, and the recipient's
- * dedupe by id makes that harmless.
+ * with exponential backoff (the project's DurableQueue, as the group outbox does). An entry
+ * leaves the outbox only in the batch that marks its message delivered (or finally refused), so
+ * a crash at any point resends it, and the recipient's dedupe by id makes that harmless.
  */
 export class Outbox {
-  private readonly c: OutboxComponents
-  private readonly controller = new AbortController()
-  private readonly running = new Map<string, Promise<void>>()
-  private readonly again = new Set<string>()
-  private readonly retries = new Map<string, { attempts: number, timer?: ReturnType<typeof setTimeout> }>()
+  private readonly components: OutboxComponents
+  private readonly queue: DurableQueue
   /**
    * Per peer, entries written since the last read of its queue, when together with what that
    * read returned they are everything its queue on disk holds: the next round takes them from
    * here instead of reading them back. Missing: the next round reads the disk.
    */
-  private readonly fresh = new Map<string, { entries: OutboxEntry[], lastKey: string }>()
+  private readonly fresh = new Map<string, { entries: QueueEntry[], lastKey: string }>()
   /** entries handed over while a round reads the peer's queue */
-  private readonly collecting = new Map<string, OutboxEntry[]>()
+  private readonly collecting = new Map<string, QueueEntry[]>()
   /** acked envelopes waiting to be marked and taken off the outbox */
   private readonly settled: Settled[] = []
   private writing = false
 
   constructor (components: OutboxComponents) {
-    this.c = components
+    this.components = components
+    this.queue = new DurableQueue({ store: components.store, round: async peer => this.round(peer), backoff: BACKOFF, log: components.log })
   }
 
   async start (): Promise<void> {
-    this.c.libp2p.addEventListener('peer:connect', this.onConnect)
-    for (const peer of await this.c.store.peers()) this.kick(peer)
+    this.components.libp2p.addEventListener('peer:connect', this.onConnect)
+    await this.queue.start()
   }
 
   /** Stops new rounds; rounds under way end when libp2p stops (the DM service rejects their sends). */
   stop (): void {
-    this.controller.abort()
+    this.queue.stop()
     this.fresh.clear()
-    this.c.libp2p.removeEventListener('peer:connect', this.onConnect)
-    for (const r of this.retries.values()) clearTimeout(r.timer)
+    this.components.libp2p.removeEventListener('peer:connect', this.onConnect)
   }
 
   /** Resolves once no round is under way; await before closing the stores. */
   async drained (): Promise<void> {
-    await Promise.allSettled(this.running.values())
+    await this.queue.drained()
   }
 
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
-    const peer = evt.detail.toString()
-    const retry = this.retries.get(peer)
-    if (retry == null) return // nothing waiting for this peer
-    clearTimeout(retry.timer)
-    this.kick(peer)
+    // only a peer with something waiting for a retry
+    this.queue.wake(evt.detail.toString())
   }
 
   /** An entry was written to the peer's queue (durably: call after the batch): deliver it. */
@@ -87,10 +82,10 @@ export class Outbox {
     const collecting = this.collecting.get(peer)
     const fresh = this.fresh.get(peer)
     if (collecting != null) {
-      collecting.push({ key, envelope })
+      collecting.push({ key, value: envelope })
     } else if (fresh != null) {
       if (key > fresh.lastKey) {
-        fresh.entries.push({ key, envelope })
+        fresh.entries.push({ key, value: envelope })
         fresh.lastKey = key
       } else {
         // written out of order: only the disk knows where it goes
@@ -102,49 +97,22 @@ export class Outbox {
 
   /** Starts delivering to `peer` now (or once more after the round under way). */
   kick (peer: string): void {
-    if (this.controller.signal.aborted) return
-    if (this.running.has(peer)) { this.again.add(peer); return }
-    const run = this.flush(peer).catch(err => {
-      // a round that threw (a read of the queue failed...) is retried like one that failed
-      this.c.log.error('outbox flush to %s failed - %e', peer, err)
-      this.fresh.delete(peer)
-      this.scheduleRetry(peer)
-    })
-      .finally(() => { this.running.delete(peer) })
-    this.running.set(peer, run)
+    this.queue.kick(peer)
   }
 
-  private async flush (peer: string): Promise<void> {
-    do {
-      this.again.delete(peer)
-      if (!(await this.flushOnce(peer))) { this.scheduleRetry(peer); return }
-    } while (this.again.has(peer) && !this.controller.signal.aborted)
-    this.retries.delete(peer)
-  }
-
-  private scheduleRetry (peer: string): void {
-    if (this.controller.signal.aborted) return
-    const retry = this.retries.get(peer) ?? { attempts: 0 }
-    retry.attempts++
-    const delay = Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** (retry.attempts - 1)) * (0.75 + Math.random() / 2)
-    clearTimeout(retry.timer)
-    retry.timer = setTimeout(() => { this.kick(peer) }, delay)
-    retry.timer.unref?.()
-    this.retries.set(peer, retry)
-  }
-
-  /** One round: reach the peer, send every queued envelope in order. False means retry later. */
-  private async flushOnce (peer: string): Promise<boolean> {
-    const entries = await this.take(peer)
-    if (entries.length === 0) return true
+  /** One round: reach the peer, send every queued envelope in order. */
+  private async round (peer: string): Promise<RoundOutcome> {
     let ok = false
     try {
+      const entries = await this.take(peer)
+      if (entries.length === 0) { ok = true; return 'done' }
       ok = await this.deliverAll(peer, entries)
+      if (!ok) return 'retry'
+      return entries.length === BATCH ? 'more' : 'done'
     } finally {
       // what a failed round leaves undelivered is on disk: the next round reads it from there
       if (!ok) this.fresh.delete(peer)
     }
-    return ok
   }
 
   /**
@@ -153,14 +121,14 @@ export class Outbox {
    * peer and a round ends once each of its entries is acked and gone or has failed, so what the
    * disk holds then is exactly what was not delivered.
    */
-  private async take (peer: string): Promise<OutboxEntry[]> {
+  private async take (peer: string): Promise<QueueEntry[]> {
     const fresh = this.fresh.get(peer)
     if (fresh != null) return fresh.entries.splice(0, BATCH)
-    const collecting: OutboxEntry[] = []
+    const collecting: QueueEntry[] = []
     this.collecting.set(peer, collecting)
-    let entries: OutboxEntry[]
+    let entries: QueueEntry[]
     try {
-      entries = await this.c.store.forPeer(peer, BATCH)
+      entries = await this.components.store.entries(peer, BATCH)
     } finally {
       this.collecting.delete(peer)
     }
@@ -168,7 +136,7 @@ export class Outbox {
       // the read has the whole queue as it was when the read began; of what was handed over
       // meanwhile, what it does not have was written later
       const read = new Set(entries.map(e => e.key))
-      const next = { entries: [] as OutboxEntry[], lastKey: entries.at(-1)?.key ?? '' }
+      const next = { entries: [] as QueueEntry[], lastKey: entries.at(-1)?.key ?? '' }
       let inOrder = true
       for (const entry of collecting) {
         if (read.has(entry.key)) continue
@@ -181,35 +149,32 @@ export class Outbox {
     return entries
   }
 
-  private async deliverAll (peer: string, entries: OutboxEntry[]): Promise<boolean> {
+  private async deliverAll (peer: string, entries: QueueEntry[]): Promise<boolean> {
     const peerId = peerIdFromString(peer)
-    const contact = await this.c.contacts.get(peer)
+    const contact = await this.components.contacts.get(peer)
     try {
-      const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(REACH_TIMEOUT)])
-      await reachPeer(this.c.libp2p, peerId, contact?.addrs ?? [], signal)
+      const signal = AbortSignal.any([this.queue.signal, AbortSignal.timeout(REACH_TIMEOUT)])
+      await reachPeer(this.components.libp2p, peerId, contact?.addrs ?? [], signal)
     } catch (err) {
-      this.c.log('cannot reach %s yet - %e', peer, err)
+      this.components.log('cannot reach %s yet - %e', peer, err)
       await this.depositOnRelays(peerId, entries)
       return false
     }
-    const results = await Promise.allSettled(entries.map(async entry => this.deliver(peerId, entry.key, entry.envelope)))
+    const results = await Promise.allSettled(entries.map(async entry => this.deliver(peerId, entry.key, entry.value)))
     if (results.some(r => r.status === 'rejected')) return false
-    if (entries.length === BATCH) this.again.add(peer)
     return true
   }
 
   /** The peer is out of reach: leave the envelopes in its mailboxes, mark them 'sent'. */
-  private async depositOnRelays (peer: PeerId, entries: Array<{ key: string, envelope: Uint8Array }>): Promise<void> {
-    if (this.c.deposit == null || this.controller.signal.aborted) return
+  private async depositOnRelays (peer: PeerId, entries: QueueEntry[]): Promise<void> {
+    if (this.components.deposit == null || this.queue.signal.aborted) return
     try {
-      const byId = entries.map(e => ({ id: hex(Envelope.decode(e.envelope).id), envelope: e.envelope }))
-      const taken = await this.c.deposit(peer, byId, this.controller.signal)
-      for (const id of taken) {
-        if (!(await this.c.messages.setStatus(id, 'sent'))) continue
-        this.c.onStatus({ id, conversation: peer.toString(), status: 'sent' })
-      }
+      const byId = entries.map(e => ({ id: hex(Envelope.decode(e.value).id), envelope: e.value }))
+      const taken = await this.components.deposit(peer, byId, this.queue.signal)
+      const moved = await this.components.messages.updateStatus(taken.map(id => ({ id, status: 'sent' })))
+      taken.forEach((id, i) => { if (moved[i]) this.components.onStatus({ id, conversation: peer.toString(), status: 'sent' }) })
     } catch (err) {
-      this.c.log('mailbox deposit for %p failed - %e', peer, err)
+      this.components.log('mailbox deposit for %p failed - %e', peer, err)
     }
   }
 
@@ -217,7 +182,7 @@ export class Outbox {
     const envelope = Envelope.decode(bytes)
     let status: 'delivered' | 'failed' = 'delivered'
     try {
-      await this.c.dm.send(peer, envelope)
+      await this.components.dm.send(peer, envelope)
     } catch (err) {
       if (!(err instanceof PeerRefusedError && FINAL_REFUSALS.has(err.status))) throw err
       status = 'failed'
@@ -238,15 +203,13 @@ export class Outbox {
       while (this.settled.length > 0) {
         const batch = this.settled.splice(0, this.settled.length)
         try {
-          const changes = await this.c.messages.changeStatus(async () => {
-            const found = this.c.messages.statusOpsByKey(batch.map(s => ({ key: messageKey(s.conversation, s.lamport, s.id), status: s.status })))
-            const changes = await Promise.all(batch.map(async (s, i) => found[i] ?? this.c.messages.statusOps(s.id, s.status)))
-            await this.c.messages.batch([...changes.flat(), ...batch.map(s => this.c.store.deleteOp(s.entry))])
-            return changes
-          })
+          const moved = await this.components.messages.updateStatus(
+            batch.map(s => ({ id: s.id, status: s.status, key: messageKey(s.conversation, s.lamport, s.id) })),
+            batch.map(s => this.components.store.deleteOp(s.entry))
+          )
           batch.forEach((s, i) => {
             // control payloads have no message record, and nobody to tell
-            if (changes[i].length > 0) this.c.onStatus({ id: s.id, conversation: s.conversation, status: s.status })
+            if (moved[i]) this.components.onStatus({ id: s.id, conversation: s.conversation, status: s.status })
             s.resolve()
           })
         } catch (err: any) {
@@ -257,11 +220,6 @@ export class Outbox {
       this.writing = false
     }
   }
-}
-
-interface OutboxEntry {
-  key: string
-  envelope: Uint8Array
 }
 
 interface Settled {

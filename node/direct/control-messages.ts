@@ -1,4 +1,4 @@
-import { Control } from './pb/control.ts'
+import { Control } from '../pb/control.ts'
 import type { PeerId } from '@libp2p/interface'
 
 /**

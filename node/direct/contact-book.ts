@@ -1,11 +1,12 @@
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { base64url } from 'multiformats/bases/base64'
-import { AmbiguousContactError, InvalidArgumentError, UnknownContactError } from './errors.ts'
-import { INVITE_PREFIX, parseInvite } from './invite.ts'
-import { safetyNumber } from './safety-number.ts'
-import type { ContactRecord, ContactsStore } from './store/contacts-store.ts'
-import type { ContactInfo } from './messenger.ts'
+import { AmbiguousContactError, InvalidArgumentError, UnknownContactError } from '../errors.ts'
+import { INVITE_PREFIX, parseInvite } from '../invite.ts'
+import { safetyNumber } from '../safety-number.ts'
+import type { ContactRecord, ContactsStore } from '../store/contacts-store.ts'
+import type { ContactInfo } from '../messenger.ts'
+import type { HyphaeServices } from '../net/services.ts'
 import type { Libp2p, PeerId, PublicKey } from '@libp2p/interface'
 
 const MAX_NICKNAME = 64
@@ -22,9 +23,9 @@ export function checkNickname (nickname: string): string {
 /** Contacts, message requests and blocks, on top of the contacts store and libp2p's peer store. */
 export class ContactBook {
   private readonly store: ContactsStore
-  private readonly libp2p: Libp2p<any>
+  private readonly libp2p: Libp2p<HyphaeServices>
 
-  constructor (store: ContactsStore, libp2p: Libp2p<any>) {
+  constructor (store: ContactsStore, libp2p: Libp2p<HyphaeServices>) {
     this.store = store
     this.libp2p = libp2p
   }

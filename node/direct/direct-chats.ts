@@ -1,0 +1,173 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import { TypedEventEmitter } from 'main-event'
+import { InvalidArgumentError } from '../errors.ts'
+import { KeyedMutex } from '../keyed-mutex.ts'
+import { ContactsStore } from '../store/contacts-store.ts'
+import { QueueStore } from '../store/durable-queue.ts'
+import { MessagesStore, type MessageRecord } from '../store/messages-store.ts'
+import { ContactBook } from './contact-book.ts'
+import { ControlRouter, type ControlHandler } from './control-messages.ts'
+import { Conversations } from './conversations.ts'
+import { createInbox } from './inbox.ts'
+import { MailboxClient } from './mailbox-client.ts'
+import { Outbox } from './outbox.ts'
+import type { ContactInfo, ContactSummary, MessageRequest, ReceiptEvent, SendResult } from '../messenger.ts'
+import type { HyphaeServices } from '../net/services.ts'
+import type { Database } from '../store/database.ts'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+
+export interface DirectChatsEvents {
+  /** a message was stored: one of ours queued, or one received */
+  message: CustomEvent<MessageRecord>
+  /** one of ours moved on: sent to a mailbox, delivered, read, failed */
+  receipt: CustomEvent<ReceiptEvent>
+}
+
+export interface DirectChatsComponents {
+  libp2p: Libp2p<HyphaeServices>
+  key: PrivateKey
+  db: Database
+  /** whether the user tells senders what they read (a setting of the profile) */
+  readReceipts: () => Promise<boolean>
+  /** a contact was added: its relays may be worth a slot (see PeerWarmup.meetRelays) */
+  onContactAdded?: (addrs: string[]) => void
+}
+
+/**
+ * Direct messages, the same shape as GroupChats: contacts and message requests, the
+ * conversations, the inbox the DM protocol hands messages to, the durable outbox that reaches
+ * peers (directly, or through their relay mailboxes), and control messages other parts of the
+ * node send through it. Build it before libp2p starts (it sets the DM protocol's handlers).
+ */
+export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
+  readonly contacts: ContactBook
+  readonly messages: MessagesStore
+  /** sealed envelopes waiting for their recipient's ack */
+  readonly outbox: QueueStore
+  private readonly components: DirectChatsComponents
+  private readonly contactsStore: ContactsStore
+  private readonly conversations: Conversations
+  private readonly delivery: Outbox
+  private readonly mailbox: MailboxClient
+  private readonly control = new ControlRouter()
+
+  constructor (components: DirectChatsComponents) {
+    super()
+    this.components = components
+    const { libp2p, key, db } = components
+    const log = libp2p.logger.forComponent('hyphae:direct')
+    const dm = libp2p.services.dm
+    const mutex = new KeyedMutex()
+    this.contactsStore = new ContactsStore(db)
+    this.messages = new MessagesStore(db)
+    this.outbox = new QueueStore(db, 'outbox')
+    this.contacts = new ContactBook(this.contactsStore, libp2p)
+    const onStored = (record: MessageRecord): void => { this.safeDispatchEvent('message', { detail: record }) }
+    const onStatus = (event: ReceiptEvent): void => { this.safeDispatchEvent('receipt', { detail: event }) }
+    const { receive, receiveMany } = createInbox({
+      contacts: this.contactsStore, messages: this.messages, mutex, onStored,
+      onControl: async (from, payload) => { await this.control.dispatch(from, payload) }
+    })
+    this.mailbox = new MailboxClient({ libp2p, mailbox: libp2p.services.mailbox, key, contacts: this.contactsStore, log, receive })
+    this.delivery = new Outbox({
+      libp2p, dm, store: this.outbox, messages: this.messages, contacts: this.contactsStore, log, onStatus,
+      deposit: async (peer, entries, signal) => this.mailbox.deposit(peer, entries, signal)
+    })
+    this.conversations = new Conversations({
+      key, dm, messages: this.messages, outbox: this.outbox, delivery: this.delivery, mutex, log, onStored, onStatus,
+      readReceipts: components.readReceipts
+    })
+    dm.onMessage = receive
+    dm.onMessages = receiveMany
+    dm.onReceipt = async (from, ids) => { await this.conversations.onReceipt(from, ids) }
+  }
+
+  /** Call once libp2p runs: collects mailboxes, delivers what the outbox holds. */
+  async start (): Promise<void> {
+    this.mailbox.start()
+    await this.delivery.start()
+  }
+
+  /** Stops new work; call before libp2p stops, then `drained()` before the stores close. */
+  stop (): void {
+    this.delivery.stop()
+    this.mailbox.stop()
+  }
+
+  async drained (): Promise<void> {
+    await this.delivery.drained()
+  }
+
+  /** The addresses in every contact's invite (where their relays are). */
+  async contactAddresses (): Promise<string[]> {
+    return (await this.contactsStore.list('contact')).flatMap(c => c.addrs)
+  }
+
+  async addContact (target: string, nickname?: string): Promise<ContactInfo> {
+    const record = await this.contacts.add(target, nickname)
+    // anything queued for them before (e.g. while they were blocked) can go now
+    this.delivery.kick(record.peerId)
+    this.components.onContactAdded?.(record.addrs)
+    return this.contacts.info(record)
+  }
+
+  async renameContact (ref: string, nickname: string): Promise<ContactInfo> {
+    return this.contacts.info(await this.contacts.rename(ref, nickname))
+  }
+
+  async removeContact (ref: string): Promise<ContactInfo> {
+    return this.contacts.info(await this.contacts.remove(ref))
+  }
+
+  async blockContact (ref: string): Promise<ContactInfo> {
+    return this.contacts.info(await this.contacts.block(ref))
+  }
+
+  async listContacts (): Promise<ContactSummary[]> {
+    const records = await this.contactsStore.list()
+    return Promise.all(records.filter(r => r.state !== 'request').map(async r => ({ ...this.contacts.info(r), unread: await this.messages.unreadCount(r.peerId) })))
+  }
+
+  async listRequests (): Promise<MessageRequest[]> {
+    const requests = await this.contactsStore.list('request')
+    return Promise.all(requests.map(async r => {
+      const page = await this.messages.list(r.peerId, { limit: 1000 })
+      return { ...this.contacts.info(r), messages: page.length, last: page.at(-1) }
+    }))
+  }
+
+  async acceptRequest (ref: string): Promise<ContactInfo> {
+    return this.contacts.info(await this.contacts.accept(ref))
+  }
+
+  async send (ref: string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> {
+    return this.conversations.send(await this.contacts.resolve(ref), text, options)
+  }
+
+  async list (ref: string, options: { limit?: number, before?: string } = {}): Promise<MessageRecord[]> {
+    return this.messages.list((await this.contacts.resolve(ref)).peerId, options)
+  }
+
+  async markRead (ref: string): Promise<string[]> {
+    return this.conversations.markRead((await this.contacts.resolve(ref)).peerId)
+  }
+
+  /** Registers the handler of an application's control messages (see sendControl). */
+  handleControl (app: string, handler: ControlHandler): void {
+    this.control.register(app, handler)
+  }
+
+  /**
+   * Sends an application's message to any peer through the durable, acked, end-to-end
+   * encrypted DM path; the peer's handler for `app` receives it. Returns the envelope id.
+   */
+  async sendControl (peerId: string, app: string, data: Uint8Array): Promise<string> {
+    const key = peerIdFromString(peerId).publicKey
+    if (key == null) throw new InvalidArgumentError(`no public key in peer id ${peerId}`)
+    return this.conversations.sendControl(peerId, key, this.control.encode(app, data))
+  }
+
+  async outboxSize (): Promise<number> {
+    return this.outbox.size()
+  }
+}
