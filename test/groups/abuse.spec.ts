@@ -83,6 +83,11 @@ describe('defences of a group topic', { timeout: 180_000 }, () => {
     assert.ok(a.groups.stats.decryptFailures >= 1)
     await waitFor(() => (a.groups.stats.reasons.duplicate ?? 0) >= 1 && (c.groups.stats.reasons.duplicate ?? 0) >= 1, { message: 'the author\'s own replay to be ignored as a duplicate' })
 
+    // a member forwards a valid message before its write lands (the validator only reads)
+    await waitFor(async () => {
+      for (const node of honest) if (!(await node.listGroupMessages(group, { limit: 1000 })).some(m => m.id === original.id)) return false
+      return true
+    }, { message: 'every honest member to store the real message' })
     for (const node of honest) {
       const stored = await node.listGroupMessages(group, { limit: 1000 })
       assert.equal(stored.filter(m => forgedIds.includes(m.id)).length, 0, 'no forgery stored')
