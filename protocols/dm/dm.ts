@@ -74,15 +74,24 @@ export class DirectMessagesService implements Startable, DirectMessages {
     this.started = true
   }
 
-  async stop (): Promise<void> {
+  /**
+   * Pending sends learn that this node stops before its connections close under them (libp2p
+   * stops every component at once; on a fast transport the stream's close would win).
+   */
+  beforeStop (): void {
     this.started = false
-    await this.components.registrar.unhandle(this.protocol)
     const err = new ServiceStoppedError()
+    for (const channel of this.ready.values()) channel.close(err)
     for (const opening of this.channels.values()) {
       opening.then(channel => { channel.close(err) }, () => {})
     }
     this.channels.clear()
     this.ready.clear()
+  }
+
+  async stop (): Promise<void> {
+    this.beforeStop()
+    await this.components.registrar.unhandle(this.protocol)
     for (const stream of this.inbound) {
       stream.close({ signal: AbortSignal.timeout(this.timeout) }).catch(e => { stream.abort(e) })
     }

@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { identify, type Identify } from '@libp2p/identify'
-import { tcp } from '@libp2p/tcp'
+import { memory } from '@libp2p/memory'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { directMessages, PROTOCOL, sealEnvelope, type DirectMessages, type DirectMessagesInit, type Envelope } from '../../../protocols/dm/index.ts'
+import { waitFor } from '../../fixtures/wait-for.ts'
 import type { Connection, PrivateKey, Stream } from '@libp2p/interface'
 
 export interface DmNode {
@@ -13,13 +15,13 @@ export interface DmNode {
   dm: DirectMessages
 }
 
-/** A real node on TCP loopback with noise, yamux, identify and the dm service. */
+/** A real node on @libp2p/memory (in-process, no sockets) with noise, yamux, identify and the dm service. */
 export async function createDmNode (init: DirectMessagesInit = {}): Promise<DmNode> {
   const key = await generateKeyPair('Ed25519')
   const libp2p = await createLibp2p({
     privateKey: key,
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
+    addresses: { listen: [`/memory/${randomUUID()}`] },
+    transports: [memory()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services: { identify: identify(), dm: directMessages(init) }
@@ -52,11 +54,7 @@ export function dmStreams (connection: Connection): Connection['streams'] {
 
 /** Resolves as soon as `condition()` holds (polled every few ms), or fails after `timeout`. */
 export async function until (condition: () => boolean, what: string, timeout = 10_000): Promise<void> {
-  const deadline = Date.now() + timeout
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 5))
-  }
+  await waitFor(condition, { message: what, timeout, interval: 5 })
 }
 
 /** Collects unhandled rejections while `fn` runs. */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { noise } from '@chainsafe/libp2p-noise'
-import { tcp } from '@libp2p/tcp'
+import { memory } from '@libp2p/memory'
 import { lpStream } from '@libp2p/utils'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p, type Libp2p } from 'libp2p'
@@ -11,8 +12,8 @@ type SyncNode = Libp2p<{ groupSync: GroupSync }>
 
 async function createNode (): Promise<SyncNode> {
   return createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
+    addresses: { listen: [`/memory/${randomUUID()}`] },
+    transports: [memory()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services: { groupSync: groupSync({ timeout: 5_000 }) }
