@@ -110,6 +110,12 @@ describe('website transport', () => {
     }
   })
 
+  it('dials a host name (the address of a relay behind a proxy names its domain)', async () => {
+    const ma = multiaddr(`/dns4/localhost/tcp/${port}/tls/sni/www.example.org/certhash/${cert.certhash}/ws/http-path/${secret}/p2p/${server.peerId.toString()}`)
+    assert.ok(await client.services.ping.ping(ma) >= 0)
+    await client.hangUp(server.peerId)
+  })
+
   it('refuses a relay whose certificate is not the pinned one', async () => {
     const other = await selfSignedCertificate(dir + '/other', 'www.example.org')
     assert.notEqual(other.certhash, cert.certhash)
