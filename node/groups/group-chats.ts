@@ -19,6 +19,7 @@ import type { GroupPubSub } from './pubsub.ts'
 import type { GroupSync } from '../../protocols/group-sync/index.ts'
 import type { GroupInfo, GroupMemberInfo, GroupSendResult } from '../messenger.ts'
 import type { Database } from '../store/database.ts'
+import type { HyphaeServices } from '../net/services.ts'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -27,7 +28,7 @@ const MAX_INVITE_MEMBERS = 4
 
 export interface GroupChatsComponents {
   /** its `services.pubsub` is gossipsub, its `services.groupSync` serves and fetches history */
-  libp2p: Libp2p<any>
+  libp2p: Libp2p<HyphaeServices>
   key: PrivateKey
   db: Database
   /** announced in this node's joins */
@@ -54,7 +55,7 @@ export class GroupChats {
   readonly store: GroupsStore
   readonly sync: GroupSync
   readonly stats: GroupStats
-  private readonly c: GroupChatsComponents
+  private readonly components: GroupChatsComponents
   private readonly ctx: GroupContext
   private readonly pubsub: GroupPubSub
   private readonly me: string
@@ -66,7 +67,7 @@ export class GroupChats {
   private stopped = false
 
   constructor (components: GroupChatsComponents) {
-    this.c = components
+    this.components = components
     const libp2p = components.libp2p
     this.pubsub = libp2p.services.pubsub
     if (this.pubsub == null) throw new Error('groups need gossipsub as services.pubsub')
@@ -79,7 +80,7 @@ export class GroupChats {
     this.ledger = new GroupLedger(ctx, {
       key: components.key,
       onStored: (rec, change, via, gapSince) => {
-        this.c.onMessage(rec)
+        this.components.onMessage(rec)
         if (change.removedMe) this.topics.deactivate(rec.group)
         if (change.newMember) this.outbox.kick(rec.group)
         if (gapSince != null && 'source' in via) this.history.schedule(rec.group, via.source as PeerId, { since: gapSince, gap: true })
@@ -99,7 +100,7 @@ export class GroupChats {
     this.outbox = new GroupOutbox({
       store: this.store, pubsub: this.pubsub, self: this.me, keys: record => ctx.keysOf(record), log: ctx.log,
       pace: new TokenBuckets({ burst: RATE_BURST / 2, perSecond: RATE_PER_SECOND / 2 }),
-      onSent: (group, id) => { this.c.onSent?.(group, id) }
+      onSent: (group, id) => { this.components.onSent?.(group, id) }
     })
   }
 
@@ -145,7 +146,7 @@ export class GroupChats {
       createdAt: now,
       joinedAt: now
     }
-    const nickname = await this.c.nickname()
+    const nickname = await this.components.nickname()
     const join = await this.ctx.mutex.run(record.id, async () => {
       // queued like any join: published once the first members listen, not only served as
       // history (a joiner whose first syncs reach members without it would never get it)
@@ -155,7 +156,7 @@ export class GroupChats {
     })
     this.history.resume(record.id, 0, true)
     this.activate(record)
-    this.c.onMessage(join)
+    this.components.onMessage(join)
     return this.info(record)
   }
 
@@ -164,10 +165,10 @@ export class GroupChats {
     const record = active(await this.resolve(ref))
     const members = await this.store.listMembers(record.id)
     const others = inviteOrder(members.filter(m => m.state === 'member' && m.peerId !== this.me), m => this.online(m.peerId))
-    const listed: Array<{ peerId: string, addrs: Multiaddr[] }> = [{ peerId: this.me, addrs: this.c.addresses() }]
+    const listed: Array<{ peerId: string, addrs: Multiaddr[] }> = [{ peerId: this.me, addrs: this.components.addresses() }]
     for (const m of others) {
       if (listed.length >= MAX_INVITE_MEMBERS) break
-      const addrs = await this.c.libp2p.peerStore.get(peerIdFromString(m.peerId)).then((p: any) => p.addresses.map((a: any) => a.multiaddr), () => [])
+      const addrs = await this.components.libp2p.peerStore.get(peerIdFromString(m.peerId)).then((p: any) => p.addresses.map((a: any) => a.multiaddr), () => [])
       if (addrs.length > 0) listed.push({ peerId: m.peerId, addrs })
     }
     return createGroupInvite({ id: record.id, name: record.name, epoch: record.epoch, secret: unhex(record.secrets[record.epoch]), admin: record.admin, members: listed })
@@ -176,7 +177,7 @@ export class GroupChats {
   /** Takes part in the group the invite names: stores its key, announces a join, dials its members. */
   async join (inviteText: string): Promise<GroupInfo> {
     const invite = parseGroupInvite(inviteText)
-    const nickname = await this.c.nickname()
+    const nickname = await this.components.nickname()
     const outcome = await this.ctx.mutex.run(invite.id, async () => {
       const existing = await this.store.group(invite.id)
       const terms = acceptInvite(existing, { ...invite, secret: hex(invite.secret) }, Date.now())
@@ -197,7 +198,7 @@ export class GroupChats {
     if (outcome.rec != null) {
       if (outcome.fresh) this.history.resume(invite.id, 0, true)
       else this.history.resume(invite.id, await this.store.clock(invite.id))
-      this.c.onMessage(outcome.rec)
+      this.components.onMessage(outcome.rec)
     }
     this.activate(outcome.record)
     for (const m of invite.members) {
@@ -217,7 +218,7 @@ export class GroupChats {
       return { record, rec }
     })
     this.topics.deactivate(id)
-    this.c.onMessage(rec)
+    this.components.onMessage(rec)
     this.outbox.kick(id)
     return this.info(record)
   }
@@ -231,7 +232,7 @@ export class GroupChats {
     const { id } = active(await this.resolve(ref))
     if (typeof peerId !== 'string' || peerId.trim() === '') throw new InvalidArgumentError('name the member to remove by peer id')
     const out = await this.rekeying.remove(id, peerId)
-    this.c.onMessage(out.rec)
+    this.components.onMessage(out.rec)
     // best effort: the members who miss it live get the removal with the new key and in history
     await this.pubsub.publish(out.oldKeys.topic, sealGroupEnvelope(out.oldKeys, out.signed.bytes)).catch(err => { this.ctx.log('publishing the removal failed - %e', err) })
     this.history.resume(id, await this.store.clock(id))
@@ -263,7 +264,7 @@ export class GroupChats {
       await this.store.batch(ops)
       return rec
     })
-    this.c.onMessage(rec)
+    this.components.onMessage(rec)
     this.outbox.kick(id)
     return { id: rec.id, status: rec.status }
   }
@@ -311,9 +312,9 @@ export class GroupChats {
   private async dial (peerId: string, addrs: Multiaddr[]): Promise<void> {
     try {
       const id = peerIdFromString(peerId)
-      await this.c.libp2p.peerStore.merge(id, { multiaddrs: addrs })
-      if (this.c.libp2p.getConnections(id).length > 0) return
-      await this.c.libp2p.dial(id, { signal: AbortSignal.any([this.ctx.signal, AbortSignal.timeout(DIAL_TIMEOUT)]) })
+      await this.components.libp2p.peerStore.merge(id, { multiaddrs: addrs })
+      if (this.components.libp2p.getConnections(id).length > 0) return
+      await this.components.libp2p.dial(id, { signal: AbortSignal.any([this.ctx.signal, AbortSignal.timeout(DIAL_TIMEOUT)]) })
     } catch (err: any) {
       this.ctx.log('could not dial group member %s - %e', peerId, err)
     }
@@ -321,7 +322,7 @@ export class GroupChats {
 
   private online (peerId: string): boolean {
     try {
-      return this.c.libp2p.getConnections(peerIdFromString(peerId)).length > 0
+      return this.components.libp2p.getConnections(peerIdFromString(peerId)).length > 0
     } catch {
       return false
     }

@@ -32,13 +32,13 @@ export interface GroupLedgerComponents {
  */
 export class GroupLedger {
   private readonly ctx: GroupContext
-  private readonly c: GroupLedgerComponents
+  private readonly components: GroupLedgerComponents
   /** message id -> its write, for messages the validator accepted and not yet stored */
   private readonly queued = new Map<string, Promise<void>>()
 
   constructor (ctx: GroupContext, components: GroupLedgerComponents) {
     this.ctx = ctx
-    this.c = components
+    this.components = components
   }
 
   /** Whether the message is stored or on its way there (the validator's dedupe). */
@@ -108,7 +108,7 @@ export class GroupLedger {
       stored = { rec, change }
       return 'stored'
     })
-    if (stored != null) this.c.onStored(stored.rec, stored.change, via, gapSince)
+    if (stored != null) this.components.onStored(stored.rec, stored.change, via, gapSince)
     return outcome
   }
 
@@ -118,7 +118,7 @@ export class GroupLedger {
     const group = record.id
     const lamport = (await store.clock(group)) + 1
     const head = await store.head(group, me)
-    const signed = await signGroupMessage({ key: this.c.key, group: unhex(group), lamport, prev: head != null ? unhex(head.hash) : undefined, ...init })
+    const signed = await signGroupMessage({ key: this.components.key, group: unhex(group), lamport, prev: head != null ? unhex(head.hash) : undefined, ...init })
     const rec: GroupMessageRecord = {
       id: hex(signed.message.id),
       group,

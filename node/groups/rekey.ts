@@ -27,11 +27,11 @@ export interface GroupRekeyingComponents {
  */
 export class GroupRekeying {
   private readonly ctx: GroupContext
-  private readonly c: GroupRekeyingComponents
+  private readonly components: GroupRekeyingComponents
 
   constructor (ctx: GroupContext, components: GroupRekeyingComponents) {
     this.ctx = ctx
-    this.c = components
+    this.components = components
   }
 
   /**
@@ -48,7 +48,7 @@ export class GroupRekeying {
       const target = await store.member(id, peerId)
       if (target == null || target.state === 'removed') throw new UnknownGroupMemberError(peerId, fresh.name)
       const oldKeys = this.ctx.keysOf(fresh)
-      const { rec, signed, ops } = await this.c.ledger.author(fresh, { kind: Kind.REMOVE, body: '', subject: peerId, epoch: fresh.epoch }, false)
+      const { rec, signed, ops } = await this.components.ledger.author(fresh, { kind: Kind.REMOVE, body: '', subject: peerId, epoch: fresh.epoch }, false)
       const next = nextEpoch(fresh, await store.listMembers(id), peerId, me, hex(randomBytes(SECRET_BYTES)))
       await store.batch([...ops, store.groupOp(next)])
       return { next, rec, signed, oldKeys }
@@ -61,7 +61,7 @@ export class GroupRekeying {
     const record = await store.group(group)
     const pending = record?.rekeyPending ?? []
     if (record == null || pending.length === 0) return
-    const rekey = await signRekey(this.c.key, {
+    const rekey = await signRekey(this.components.key, {
       group: unhex(group) as Uint8Array<ArrayBuffer>,
       epoch: BigInt(record.epoch),
       secret: unhex(record.secrets[record.epoch]) as Uint8Array<ArrayBuffer>,
@@ -71,7 +71,7 @@ export class GroupRekeying {
     const data = GroupControl.encode({ rekey })
     for (const peer of pending) {
       // from here the DM outbox owns it: acked by the member, retried until then, across restarts
-      await this.c.sendControl(peer, GROUP_CONTROL_APP, data)
+      await this.components.sendControl(peer, GROUP_CONTROL_APP, data)
     }
     await this.ctx.mutex.run(group, async () => {
       const fresh = await store.group(group)

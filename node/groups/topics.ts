@@ -48,7 +48,7 @@ export interface GroupTopicsComponents {
  */
 export class GroupTopics {
   private readonly ctx: GroupContext
-  private readonly c: GroupTopicsComponents
+  private readonly components: GroupTopicsComponents
   /** topic -> the group and epoch it belongs to (only topics we listen on) */
   private readonly topics = new Map<string, ActiveTopic>()
   /** group -> its topic we listen on */
@@ -59,19 +59,19 @@ export class GroupTopics {
 
   constructor (ctx: GroupContext, components: GroupTopicsComponents) {
     this.ctx = ctx
-    this.c = components
+    this.components = components
     this.penalties = new AppScorePenalties(components.pubsub, { decayPerSecond: FLOOD_PENALTY_DECAY, maxPeers: MAX_TRACKED_PEERS })
   }
 
   start (): void {
-    this.c.pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
+    this.components.pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
     this.started = true
   }
 
   stop (): void {
     this.started = false
-    this.c.pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
-    for (const topic of this.topics.keys()) this.c.pubsub.topicValidators.delete(topic)
+    this.components.pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
+    for (const topic of this.topics.keys()) this.components.pubsub.topicValidators.delete(topic)
     this.penalties.clear()
   }
 
@@ -81,7 +81,7 @@ export class GroupTopics {
    */
   activate (record: GroupRecord): boolean {
     if (!this.started || record.state !== 'active') return false
-    const pubsub = this.c.pubsub
+    const pubsub = this.components.pubsub
     const keys = this.ctx.keysOf(record)
     const previous = this.current.get(record.id)
     if (previous !== keys.topic) {
@@ -93,7 +93,7 @@ export class GroupTopics {
       pubsub.topicValidators.set(keys.topic, async (source, msg) => this.validate(keys.topic, source, msg))
       pubsub.subscribe(keys.topic)
       // peers already on the topic announced it before we listened: ask them for history now
-      for (const peer of pubsub.getSubscribers(keys.topic)) this.c.onListening(record.id, peer)
+      for (const peer of pubsub.getSubscribers(keys.topic)) this.components.onListening(record.id, peer)
     }
     return true
   }
@@ -107,15 +107,15 @@ export class GroupTopics {
 
   private unlisten (topic: string): void {
     this.topics.delete(topic)
-    this.c.pubsub.topicValidators.delete(topic)
-    this.c.pubsub.unsubscribe(topic)
+    this.components.pubsub.topicValidators.delete(topic)
+    this.components.pubsub.unsubscribe(topic)
   }
 
   private readonly onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
     for (const s of evt.detail.subscriptions) {
       if (!s.subscribe) continue
       const active = this.topics.get(s.topic)
-      if (active != null) this.c.onSubscriber(active.group, evt.detail.peerId)
+      if (active != null) this.components.onSubscriber(active.group, evt.detail.peerId)
     }
   }
 
@@ -185,11 +185,11 @@ export class GroupTopics {
     const { group, epoch } = active
     const m = signed.message
     const author = signed.from.toString()
-    if (await this.c.ledger.holds(group, hex(m.id))) return [Ignore, 'duplicate']
+    if (await this.components.ledger.holds(group, hex(m.id))) return [Ignore, 'duplicate']
     const via = { epoch, source }
     // a topic is listened on only while its group is active (the write checks again)
     if (!mayPost({ state: 'active', admin: active.admin }, KINDS[m.kind], author, await this.ctx.store.member(group, author), Number(m.lamport), via)) return [Ignore, 'ignored']
-    if (!this.c.ledger.enqueue(group, signed, via)) return [Ignore, 'store busy']
+    if (!this.components.ledger.enqueue(group, signed, via)) return [Ignore, 'store busy']
     return [Accept, 'accepted']
   }
 }

@@ -1,4 +1,5 @@
 import type { DirectMessages } from '../../protocols/dm/index.ts'
+import type { GroupSync } from '../../protocols/group-sync/index.ts'
 import type { Mailbox } from '../../protocols/mailbox/index.ts'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub } from '@libp2p/gossipsub'
@@ -36,6 +37,7 @@ export interface HyphaeServices extends Record<string, unknown> {
   autoNAT: unknown
   dcutr: unknown
   dm: DirectMessages
+  groupSync: GroupSync
   mailbox: Mailbox
   /** only on a relay (hyphae relay) */
   relay?: CircuitRelayService
