@@ -204,17 +204,27 @@ describe('tui: slash commands on the main screen', () => {
     assert.equal(fake.callsOf('doctor').length, 1)
   })
 
-  it('/relay adds a relay line and /relays lists it', async () => {
+  it('/relay adds a relay line and /relays lists it; Esc closes the list', async () => {
+    const fake = new FakeMessenger()
+    fake.addFake('bob')
+    const h = renderApp(fake)
+    await h.waitFor('message bob')
+    enter(h, '/relay hyphae://relay/BApP LAIG')
+    await h.waitFor('added relay')
+    assert.deepEqual(fake.callsOf('addRelay')[0], ['hyphae://relay/BApPLAIG'], 'the pieces of a wrapped paste joined')
+    enter(h, '/relays')
+    await h.waitFor(/○ tls +hyphae:\/\/relay\/BApPLAIG/)
+    h.press(KEYS.escape)
+    await h.waitFor(s => !s.includes('○ tls') && s.includes('message bob'))
+  })
+
+  it('/relays says how to add one when there is none', async () => {
     const fake = new FakeMessenger()
     fake.addFake('bob')
     const h = renderApp(fake)
     await h.waitFor('message bob')
     enter(h, '/relays')
-    await h.waitFor('none added')
-    enter(h, '/relay hyphae://relay/BApPLAIG')
-    await h.waitFor('added relay')
-    assert.deepEqual(fake.callsOf('addRelay')[0], ['hyphae://relay/BApPLAIG'])
-    assert.equal(fake.relays.length, 1)
+    await h.waitFor('none added: /relay LINE adds one')
   })
 
   it('/receipts shows and changes the read-receipt setting', async () => {
