@@ -1,5 +1,6 @@
 import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
 import { withMessenger } from '../connect.ts'
+import { parseRelayLine } from '../../node/net/relay-list.ts'
 import type { RelayInfo } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
@@ -23,6 +24,8 @@ export async function relaysCommand (args: string[], io: Io): Promise<number> {
   const [verb, arg] = parsed.positionals
   if (verb === 'add' || verb === 'remove') {
     if (arg == null) throw new UsageError(`relays ${verb}: missing ${verb === 'add' ? 'LINE' : 'LINE or PEER-ID'}`)
+    // a bad line is refused before any node opens the profile
+    if (verb === 'add') parseRelayLine(arg)
     const result: RelayInfo | RelayInfo[] = await withMessenger(parsed, async m => verb === 'add' ? m.addRelay(arg) : m.removeRelay(arg))
     if (parsed.values.json === true) io.out(JSON.stringify(result, null, 2))
     else if (verb === 'add') io.out(`added relay ${describe(result as RelayInfo)}`)

@@ -53,6 +53,20 @@ describe('bad input gets one clear line, a non-zero exit, and changes nothing', 
     await assert.rejects(readdir(dir), { code: 'ENOENT' })
   })
 
+  it('a bad relay line or relay flag is refused before the profile is touched', async () => {
+    const dir = join(root, 'relays')
+    const line = await runCli(['relays', 'add', 'hyphae://relay/BApPLAIGAbvAA8EDD3d3dy5l', '--data-dir', dir])
+    assert.equal(line.code, 1, line.stderr)
+    assert.match(oneLine(line.stderr), /not a relay line/)
+    const flag = await runCli(['relay', '--tls-cert', 'cert.pem', '--data-dir', dir])
+    assert.equal(flag.code, 2, flag.stderr)
+    assert.match(oneLine(flag.stderr), /--tls-cert goes with --website HOST:PORT/)
+    const host = await runCli(['relay', '--website', 'relay.example.org:443', '--data-dir', dir])
+    assert.equal(host.code, 2, host.stderr)
+    assert.match(oneLine(host.stderr), /listens on an IP address/)
+    await assert.rejects(readdir(dir), { code: 'ENOENT' })
+  })
+
   it('id on an empty profile says to run init and creates nothing', async () => {
     const dir = join(root, 'empty')
     const r = await runCli(['id', '--data-dir', dir])

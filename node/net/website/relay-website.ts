@@ -39,20 +39,20 @@ const PATH_CHARS = /^[A-Za-z0-9_-]{8,128}$/
 
 /** Turns the relay's website flags into a listen address, an announced address and the transport's settings. */
 export async function prepareRelayWebsite (init: RelayWebsiteInit): Promise<RelayWebsite> {
-  const dir = join(init.dataDir, 'website')
-  const secretPath = init.secretPath ?? await keptSecretPath(dir)
-  if (!PATH_CHARS.test(secretPath)) throw new InvalidArgumentError('the secret path is 8 to 128 letters, digits, - or _')
+  // everything the operator typed is checked before anything is written to the profile
+  if (init.secretPath != null && !PATH_CHARS.test(init.secretPath)) throw new InvalidArgumentError('the secret path is 8 to 128 letters, digits, - or _')
   if (init.behindProxy !== true && (init.certFile == null) !== (init.keyFile == null)) throw new InvalidArgumentError('--tls-cert and --tls-key go together')
   const family = isIP(init.host)
   if (family === 0) throw new InvalidArgumentError(`the website listens on an IP address, not ${JSON.stringify(init.host)}`)
   const ip = `/ip${family}/${init.host}/tcp/${init.port}`
   const publicAt = init.publicAddress != null ? parseHostPort(init.publicAddress, 443) : undefined
   const name = init.name ?? (publicAt != null && isIP(publicAt.host) === 0 ? publicAt.host : undefined)
+  if (init.behindProxy === true && publicAt == null) throw new InvalidArgumentError('behind a proxy, say where clients reach it: --public-address NAME:443')
+  if (init.behindProxy === true && init.keyFile != null) throw new InvalidArgumentError('behind a proxy the proxy holds the key: give --tls-cert alone, to pin a self-signed certificate')
+  const dir = join(init.dataDir, 'website')
+  const secretPath = init.secretPath ?? await keptSecretPath(dir)
 
-  if (init.behindProxy === true) {
-    if (publicAt == null) throw new InvalidArgumentError('behind a proxy, say where clients reach it: --public-address NAME:443')
-    if (init.keyFile != null) throw new InvalidArgumentError('behind a proxy the proxy holds the key: give --tls-cert alone, to pin a self-signed certificate')
-    // the proxy's own self-signed certificate, when it has no CA's, is pinned like ours
+  if (init.behindProxy === true && publicAt != null) {    // the proxy's own self-signed certificate, when it has no CA's, is pinned like ours
     const pin = init.certFile != null ? `/certhash/${await certhashOfFile(init.certFile)}` : ''
     return {
       listen: `${ip}/ws/http-path/${secretPath}`,
