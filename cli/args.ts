@@ -19,7 +19,8 @@ export const NODE_OPTIONS: Options = {
   listen: { type: 'string', multiple: true },
   bootstrap: { type: 'string', multiple: true },
   'no-mdns': { type: 'boolean' },
-  censored: { type: 'boolean' }
+  censored: { type: 'boolean' },
+  proxy: { type: 'string' }
 }
 
 export interface Parsed {

@@ -1,5 +1,6 @@
 import { createMessenger, resolveDataDir, type MessengerInit } from '../node/index.ts'
 import { parseMultiaddrs } from '../node/config.ts'
+import { parseProxyUrl } from '../node/net/proxy.ts'
 import { stringList, UsageError } from './args.ts'
 import { passphraseFor } from './passphrase.ts'
 import type { Parsed } from './args.ts'
@@ -19,7 +20,13 @@ export function nodeInitOf (parsed: Parsed): Omit<MessengerInit, 'dataDir'> {
   } catch (err: any) {
     throw new UsageError(err.message)
   }
-  return { listen, bootstrap, mdns: parsed.values['no-mdns'] !== true, ...(parsed.values.censored === true ? { censored: true } : {}) }
+  const proxy = parsed.values.proxy as string | undefined
+  try {
+    if (proxy != null) parseProxyUrl(proxy)
+  } catch (err: any) {
+    throw new UsageError(err.message)
+  }
+  return { listen, bootstrap, mdns: parsed.values['no-mdns'] !== true, ...(parsed.values.censored === true ? { censored: true } : {}), ...(proxy != null ? { proxy } : {}) }
 }
 
 export async function openNode (parsed: Parsed, extra: Partial<MessengerInit> = {}): Promise<HyphaeMessenger> {

@@ -12,6 +12,7 @@ import { MetaStore } from './store/meta-store.ts'
 import { NotInitializedError } from './errors.ts'
 import { LevelMailboxStore } from './store/mailbox-store.ts'
 import { RelayList } from './net/relay-list.ts'
+import { parseProxyUrl } from './net/proxy.ts'
 import type { WebsiteTransportInit } from './net/website/transport.ts'
 import type { MailboxInit } from '../protocols/mailbox/index.ts'
 import type { ComponentLogger, PrivateKey } from '@libp2p/interface'
@@ -44,6 +45,8 @@ export interface MessengerInit {
   announce?: string[]
   /** certificate and site for website listen addresses */
   website?: WebsiteTransportInit
+  /** socks5://HOST:PORT: every outgoing connection through it (default: the profile's setting) */
+  proxy?: string
 }
 
 export interface RelayInit {
@@ -66,6 +69,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
   parseMultiaddrs(init.listen)
   parseMultiaddrs(init.bootstrap)
   parseMultiaddrs(init.announce)
+  if (init.proxy != null) parseProxyUrl(init.proxy)
   if (init.create === false && !(await identityExists(init.dataDir))) throw new NotInitializedError(init.dataDir)
   await mkdir(init.dataDir, { recursive: true, mode: 0o700 })
   const profile = await openProfile(init.dataDir, init)
@@ -73,13 +77,18 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
   try {
     options.signal?.throwIfAborted()
     await datastore.open()
-    const saved = await profile.meta.lastListen()
     const mailboxStore = init.relay != null ? new LevelMailboxStore(profile.db) : undefined
-    const templates = init.listen ?? DEFAULT_LISTEN
+    const settings = await profile.meta.getJSON<{ censored?: boolean, proxy?: string | null }>('settings')
+    const proxyUrl = init.proxy ?? settings?.proxy ?? undefined
+    const proxy = proxyUrl != null ? parseProxyUrl(proxyUrl) : undefined
+    // through a proxy a node makes no direct connection: it is censored mode with no LAN exception
+    const censored = proxy != null || (init.censored ?? settings?.censored === true)
+    // behind a proxy a node opens no port of its own unless told to
+    const saved = proxy != null ? undefined : await profile.meta.lastListen()
+    const templates = init.listen ?? (proxy != null ? [] : DEFAULT_LISTEN)
     // the relays (bridges) added by hand are dialled at start like a bootstrap list
     const relays = (await new RelayList(profile.meta).addresses()).map(a => a.toString())
     const bootstrap = [...new Set([...(init.bootstrap ?? []), ...relays])]
-    const censored = init.censored ?? (await profile.meta.getJSON<{ censored?: boolean }>('settings'))?.censored === true
     // prom-client and its dependencies are ~90 modules: loaded only by the node that serves them
     const metrics = init.metrics === true
       ? (await import('@libp2p/prometheus-metrics')).prometheusMetrics({ collectDefaultMetrics: true, preserveExistingMetrics: true })
@@ -91,8 +100,10 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
       announce: init.announce,
       bootstrap,
       censored,
+      proxy,
       website: init.website,
-      mdns: init.mdns ?? true,
+      // mDNS announces this node to the LAN: not when everything is to go through a proxy
+      mdns: proxy == null && (init.mdns ?? true),
       mdnsInterval: init.mdnsInterval,
       dhtServer: init.dhtServer,
       logger: init.logger,
@@ -123,7 +134,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
       messenger = await startNode(templates)
     }
     const libp2p = messenger.libp2p
-    if (init.listen == null) await profile.meta.setLastListen(stickyListen(templates, libp2p.getMultiaddrs()))
+    if (init.listen == null && proxy == null) await profile.meta.setLastListen(stickyListen(templates, libp2p.getMultiaddrs()))
     await messenger.start({ reconnect: init.reconnect ?? true })
     if (options.signal?.aborted === true) {
       await messenger.stop()

@@ -9,6 +9,7 @@ import { connect, dialableAddresses, findPeer, reachability } from './net/addres
 import { diagnose } from './net/doctor.ts'
 import { PeerWarmup } from './net/peer-warmup.ts'
 import { RelayList, type RelayEntry } from './net/relay-list.ts'
+import { parseProxyUrl } from './net/proxy.ts'
 import type { ControlHandler } from './direct/index.ts'
 import type { ContactInfo, ContactSummary, DoctorReport, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, RelayInfo, SendResult, Settings } from './messenger.ts'
 import type { HyphaeServices } from './net/services.ts'
@@ -200,14 +201,21 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async markGroupRead (group: string): Promise<void> { await this.groups.markRead(group) }
 
   async settings (): Promise<Settings> {
-    return { readReceipts: false, censored: false, ...(await this.components.meta.getJSON<Partial<Settings>>('settings')) }
+    return { readReceipts: false, censored: false, proxy: null, ...(await this.components.meta.getJSON<Partial<Settings>>('settings')) }
   }
 
   async updateSettings (change: Partial<Settings>): Promise<Settings> {
     for (const name of ['readReceipts', 'censored'] as const) {
       if (change[name] != null && typeof change[name] !== 'boolean') throw new InvalidArgumentError(`${name} is true or false`)
     }
-    const next = { ...(await this.settings()), ...(change.readReceipts != null ? { readReceipts: change.readReceipts } : {}), ...(change.censored != null ? { censored: change.censored } : {}) }
+    // null clears the proxy; a string must be a SOCKS5 URL
+    if (change.proxy != null) parseProxyUrl(change.proxy)
+    const next = {
+      ...(await this.settings()),
+      ...(change.readReceipts != null ? { readReceipts: change.readReceipts } : {}),
+      ...(change.censored != null ? { censored: change.censored } : {}),
+      ...(change.proxy !== undefined ? { proxy: change.proxy } : {})
+    }
     await this.components.meta.putJSON('settings', next)
     return next
   }

@@ -12,7 +12,8 @@ import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { pacedRandomWalk } from './net/relay-search.ts'
-import { censoredAnnounceFilter, censoredDialAllowed } from './net/censored.ts'
+import { censoredAnnounceFilter, censoredDialAllowed, proxiedDialAllowed } from './net/censored.ts'
+import type { ProxyAddress } from './net/proxy.ts'
 import { acceptWebsiteRelays, websiteTransport, type WebsiteTransportInit } from './net/website/transport.ts'
 import { directMessages } from '../protocols/dm/index.ts'
 import { groupSync } from '../protocols/group-sync/index.ts'
@@ -54,6 +55,8 @@ export interface NodeOptions {
   censored?: boolean
   /** certificate and site for listeners on website addresses (`.../ws/http-path/SECRET`) */
   website?: WebsiteTransportInit
+  /** every outgoing connection through this SOCKS5 proxy: implies censored, with no LAN exception */
+  proxy?: ProxyAddress
 }
 
 export interface RelayServerOptions {
@@ -69,7 +72,7 @@ export interface RelayServerOptions {
 }
 
 export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
-  const censored = opts.censored === true
+  const censored = opts.censored === true || opts.proxy != null
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   if (opts.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: opts.bootstrap, timeout: 0 }))
   if (opts.mdns) peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: opts.mdnsInterval ?? 10_000 }))
@@ -89,8 +92,8 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
     // the website transport comes first: it dials every TLS WebSocket address (stock
     // @libp2p/websockets can set neither SNI nor a pin); the relay transport looks for relays
     // through a paced walk of ours (see relay-search.ts)
-    transports: [websiteTransport(opts.website), tcp(), webSockets(), (components: any) => acceptWebsiteRelays(circuitRelayTransport()(withPacedRelaySearch(components)))],
-    ...(censored ? { connectionGater: { denyDialMultiaddr: (ma: Multiaddr) => !censoredDialAllowed(ma) } } : {}),
+    transports: [websiteTransport({ ...opts.website, proxy: opts.proxy }), tcp(), webSockets(), (components: any) => acceptWebsiteRelays(circuitRelayTransport()(withPacedRelaySearch(components)))],
+    ...(censored ? { connectionGater: { denyDialMultiaddr: (ma: Multiaddr) => !(opts.proxy != null ? proxiedDialAllowed(ma) : censoredDialAllowed(ma)) } } : {}),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,

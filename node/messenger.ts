@@ -67,6 +67,8 @@ export interface Settings {
   readReceipts: boolean
   /** the network reads the traffic: dial only TLS relays and bridges (from the next start) */
   censored: boolean
+  /** socks5://HOST:PORT every outgoing connection goes through (from the next start); null: none */
+  proxy: string | null
 }
 
 /** A relay the user added by hand (a bridge): see RelayList */

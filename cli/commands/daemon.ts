@@ -67,6 +67,9 @@ const NODE_FLAGS = `  --listen MA        listen multiaddr (repeatable or comma-s
   --censored         the network reads the traffic: dial only TLS relays and bridges
                      (hyphae relays add), announce only relayed addresses (also a
                      setting: hyphae rpc settings.set '{"censored":true}')
+  --proxy URL        socks5://HOST:PORT: every outgoing connection through it (Tor's
+                     SOCKS port, a VPN's); no direct connection, no listening port, no
+                     mDNS (also a setting: settings.set '{"proxy":"socks5://..."}')
   --data-dir DIR     the profile (default $HYPHAE_HOME or ~/.local/share/hyphae)`
 
 const HELP = {

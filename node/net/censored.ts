@@ -18,6 +18,16 @@ export function censoredDialAllowed (ma: Multiaddr, links: Link[] = localLinks()
   return host.value != null && onLink(host.value, links)
 }
 
+/**
+ * Through a proxy, only what the website transport dials (it alone speaks SOCKS5): TLS-first
+ * addresses, the LAN included, so that no packet leaves this machine but to the proxy.
+ */
+export function proxiedDialAllowed (ma: Multiaddr): boolean {
+  const net = networkPart(ma)
+  const host = net.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6' || c.name.startsWith('dns'))
+  return host == null || isTlsFirst(net)
+}
+
 /** What a censored node tells others it can be reached at: its relayed and TLS addresses only. */
 export function censoredAnnounceFilter (addrs: Multiaddr[]): Multiaddr[] {
   return addrs.filter(ma => ma.getComponents().some(c => c.name === 'p2p-circuit') || isTlsFirst(ma))

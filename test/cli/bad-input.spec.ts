@@ -64,6 +64,9 @@ describe('bad input gets one clear line, a non-zero exit, and changes nothing', 
     const host = await runCli(['relay', '--website', 'relay.example.org:443', '--data-dir', dir])
     assert.equal(host.code, 2, host.stderr)
     assert.match(oneLine(host.stderr), /listens on an IP address/)
+    const proxy = await runCli(['daemon', '--proxy', 'http://127.0.0.1:8080', '--data-dir', dir])
+    assert.equal(proxy.code, 2, proxy.stderr)
+    assert.match(oneLine(proxy.stderr), /a SOCKS5 proxy/)
     await assert.rejects(readdir(dir), { code: 'ENOENT' })
   })
 

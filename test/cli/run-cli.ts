@@ -29,7 +29,11 @@ export interface CliProcess {
  * runs it under another command, e.g. `ip netns exec NS`.
  */
 export function startCli (args: string[], env: Record<string, string> = {}, prefix: string[] = []): CliProcess {
-  const command = [...prefix, process.execPath, BIN, ...args]
+  return startProcess([...prefix, process.execPath, BIN, ...args], env)
+}
+
+/** Starts any long-running program (a proxy, a web server) the same way; the caller stops it. */
+export function startProcess (command: string[], env: Record<string, string> = {}): CliProcess {
   const child = spawn(command[0], command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout?.on('data', d => { output += d })

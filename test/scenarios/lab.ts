@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { socketPath } from '../../node/config.ts'
 import { callRpc } from '../../cli/rpc/client.ts'
-import { runCli, startCli, type CliProcess, type CliResult } from '../cli/run-cli.ts'
+import { runCli, startCli, startProcess, type CliProcess, type CliResult } from '../cli/run-cli.ts'
 
 const exec = promisify(execFile)
 
@@ -160,6 +160,13 @@ export class Lab {
   spawn (name: string, args: string[], env: Record<string, string> = {}): Proc {
     const host = this.host(name)
     const proc = startCli([...args, '--data-dir', host.dataDir], env, ['ip', 'netns', 'exec', host.ns])
+    this.procs.push(proc)
+    return proc
+  }
+
+  /** Runs another program (a proxy...) inside the host's namespace; the lab stops it. */
+  spawnProgram (name: string, command: string[]): Proc {
+    const proc = startProcess(['ip', 'netns', 'exec', this.host(name).ns, ...command])
     this.procs.push(proc)
     return proc
   }

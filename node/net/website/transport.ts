@@ -5,6 +5,7 @@ import { ConnectionFailedError, serviceCapabilities, transportSymbol } from '@li
 import { WebSocket } from 'ws'
 import { networkPart, parseWebsiteAddress, type WebsiteAddress } from './address.ts'
 import { websocketToConnection } from './connection.ts'
+import { connectThroughProxy, type ProxyAddress } from '../proxy.ts'
 import { WebsiteListener, type WebsiteSite } from './listener.ts'
 import { createHash } from 'node:crypto'
 import type { ComponentLogger, Connection, CreateListenerOptions, DialTransportOptions, Listener, Logger, Transport } from '@libp2p/interface'
@@ -22,6 +23,8 @@ export interface WebsiteTransportInit {
   site?: WebsiteSite
   /** what listeners advertise in place of `/tls`: the SNI clients send, the pinned hash (`/tls/sni/NAME/certhash/HASH`) */
   announceTls?: string
+  /** dial through this SOCKS5 proxy (the proxy resolves names) */
+  proxy?: ProxyAddress
 }
 
 export interface WebsiteTransportComponents {
@@ -51,7 +54,7 @@ export class WebsiteTransport implements Transport {
   async dial (ma: Multiaddr, options: DialTransportOptions): Promise<Connection> {
     const address = parseWebsiteAddress(ma)
     if (address == null) throw new ConnectionFailedError(`not a WebSocket address: ${ma.toString()}`)
-    const socket = await connect(address, options.signal)
+    const socket = await connect(address, options.signal, this.init.proxy)
     let websocket: WebSocket
     try {
       websocket = await openWebSocket(address, socket, options.signal)
@@ -105,13 +108,20 @@ export function websiteTransport (init: WebsiteTransportInit = {}): (components:
   return (components) => new WebsiteTransport(components, init)
 }
 
-async function connect (a: WebsiteAddress, signal: AbortSignal): Promise<net.Socket> {
+async function connect (a: WebsiteAddress, signal: AbortSignal, proxy?: ProxyAddress): Promise<net.Socket> {
   signal.throwIfAborted()
   const host = a.family === 6 ? a.host.replace(/^\[|\]$/g, '') : a.host
+  let tcp: net.Socket | undefined
+  if (proxy != null) {
+    try {
+      tcp = await connectThroughProxy(proxy, host, a.port, signal)
+    } catch (err: any) {
+      throw new ConnectionFailedError(`the proxy at ${proxy.host}:${proxy.port} could not reach ${a.host}:${a.port}: ${err?.message ?? err}`)
+    }
+  }
   const socket = a.tls
     ? tls.connect({
-      host,
-      port: a.port,
+      ...(tcp != null ? { socket: tcp } : { host, port: a.port }),
       // an IP literal is never sent as SNI (RFC 6066); a name is, unless the address names another
       servername: a.sni ?? (a.family === 'dns' ? host : ''),
       ALPNProtocols: ['http/1.1'],
@@ -119,8 +129,9 @@ async function connect (a: WebsiteAddress, signal: AbortSignal): Promise<net.Soc
       rejectUnauthorized: a.certhash == null,
       minVersion: 'TLSv1.2'
     })
-    : net.connect({ host, port: a.port })
+    : tcp ?? net.connect({ host, port: a.port })
   try {
+    if (!a.tls && tcp != null) return socket
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => { reject(signal.reason ?? new Error('aborted')) }
       const cleanup = (): void => { signal.removeEventListener('abort', onAbort); socket.off('error', reject) }
@@ -131,6 +142,7 @@ async function connect (a: WebsiteAddress, signal: AbortSignal): Promise<net.Soc
     if (a.certhash != null) checkPin(socket as tls.TLSSocket, a.certhash)
   } catch (err: any) {
     socket.destroy()
+    tcp?.destroy()
     if (err instanceof PinnedCertificateError) throw err
     throw new ConnectionFailedError(`could not connect to ${a.host}:${a.port}: ${err?.message ?? err}`)
   }
