@@ -147,11 +147,12 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       peerId: this.peerId,
       nickname: await this.components.meta.nickname() ?? '',
       connections: connections.length,
-      peers: connections.map(c => ({ peerId: c.remotePeer.toString(), address: c.remoteAddr.toString(), direction: c.direction })),
+      peers: connections.map(c => ({ peerId: c.remotePeer.toString(), address: c.remoteAddr.toString(), direction: c.direction, ...(c.rtt != null ? { rtt: Math.round(c.rtt) } : {}) })),
       listenAddresses: this.libp2p.getMultiaddrs().map(a => a.toString()),
       reachability: this.reachability(),
       dht: { mode: dht.getMode(), routingTableSize: dht.routingTable?.size ?? 0 },
-      knownPeers: (await this.libp2p.peerStore.all()).length
+      knownPeers: (await this.libp2p.peerStore.all()).length,
+      stalledConnectionsClosed: this.direct.stalledConnectionsClosed
     }
   }
 

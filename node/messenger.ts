@@ -96,6 +96,8 @@ export interface ConnectedPeer {
   peerId: string
   address: string
   direction: 'inbound' | 'outbound'
+  /** ms, from libp2p's last liveness ping on this connection (every 10 s); absent until one answered */
+  rtt?: number
 }
 
 export interface NodeStatus {
@@ -107,6 +109,8 @@ export interface NodeStatus {
   reachability: Reachability
   dht: { mode: 'client' | 'server', routingTableSize: number }
   knownPeers: number
+  /** connections closed since start because they stopped delivering while messages waited */
+  stalledConnectionsClosed: number
 }
 
 export interface GroupInfo {

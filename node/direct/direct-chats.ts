@@ -82,6 +82,11 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     dm.onReceipt = async (from, ids) => { await this.conversations.onReceipt(from, ids) }
   }
 
+  /** Connections closed because they stopped delivering while messages waited (a frozen flow). */
+  get stalledConnectionsClosed (): number {
+    return this.delivery.stalledClosed
+  }
+
   /** Call once libp2p runs: collects mailboxes, delivers what the outbox holds. */
   async start (): Promise<void> {
     this.mailbox.start()

@@ -4,6 +4,7 @@ import { hex } from '../hex.ts'
 import { DurableQueue, type QueueEntry, type QueueStore, type RoundOutcome } from '../store/durable-queue.ts'
 import { messageKey, type MessagesStore } from '../store/messages-store.ts'
 import { reachPeer } from './reach-peer.ts'
+import { abortStalled } from '../net/stalled.ts'
 import type { ReceiptEvent } from '../messenger.ts'
 import type { HyphaeServices } from '../net/services.ts'
 import type { ContactsStore } from '../store/contacts-store.ts'
@@ -12,6 +13,8 @@ import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 /** entries read and sent per round; the protocol pipelines them on one stream */
 const BATCH = 1000
 const REACH_TIMEOUT = 30_000
+/** How long messages may wait for their ack before the path under them is probed. */
+const STALL_AFTER = 5_000
 const BACKOFF = { minMs: 1_000, maxMs: 5 * 60_000 }
 /** refusals that no retry will change */
 const FINAL_REFUSALS = new Set([AckStatus.REFUSED_BLOCKED, AckStatus.REFUSED_TOO_LARGE, AckStatus.MALFORMED, AckStatus.WRONG_PEER])
@@ -36,6 +39,8 @@ export interface OutboxComponents {
  * a crash at any point resends it, and the recipient's dedupe by id makes that harmless.
  */
 export class Outbox {
+  /** connections closed because they stopped delivering while messages waited */
+  stalledClosed = 0
   private readonly components: OutboxComponents
   private readonly queue: DurableQueue
   /**
@@ -106,7 +111,10 @@ export class Outbox {
     try {
       const entries = await this.take(peer)
       if (entries.length === 0) { ok = true; return 'done' }
-      ok = await this.deliverAll(peer, entries)
+      const outcome = await this.deliverAll(peer, entries)
+      ok = outcome === 'delivered'
+      // a stalled path was closed: the next round dials another at once, no backoff
+      if (outcome === 'stalled') return 'more'
       if (!ok) return 'retry'
       return entries.length === BATCH ? 'more' : 'done'
     } finally {
@@ -149,7 +157,7 @@ export class Outbox {
     return entries
   }
 
-  private async deliverAll (peer: string, entries: QueueEntry[]): Promise<boolean> {
+  private async deliverAll (peer: string, entries: QueueEntry[]): Promise<'delivered' | 'failed' | 'stalled'> {
     const peerId = peerIdFromString(peer)
     const contact = await this.components.contacts.get(peer)
     try {
@@ -158,11 +166,26 @@ export class Outbox {
     } catch (err) {
       this.components.log('cannot reach %s yet - %e', peer, err)
       await this.depositOnRelays(peerId, entries)
-      return false
+      return 'failed'
     }
-    const results = await Promise.allSettled(entries.map(async entry => this.deliver(peerId, entry.key, entry.value)))
-    if (results.some(r => r.status === 'rejected')) return false
-    return true
+    // a path that stops delivering (a censor freezes the flow, no reset) is probed while
+    // messages wait, and closed if it does not answer: they then fail at once and go out again
+    let stalled = false
+    const watchdog = setTimeout(() => {
+      void abortStalled(this.components.libp2p, peerId).then(n => {
+        if (n === 0) return
+        stalled = true
+        this.stalledClosed += n
+        this.components.log('closed %d stalled connection(s) on the way to %s', n, peer)
+      }, () => {})
+    }, STALL_AFTER)
+    try {
+      const results = await Promise.allSettled(entries.map(async entry => this.deliver(peerId, entry.key, entry.value)))
+      if (results.every(r => r.status === 'fulfilled')) return 'delivered'
+      return stalled ? 'stalled' : 'failed'
+    } finally {
+      clearTimeout(watchdog)
+    }
   }
 
   /** The peer is out of reach: leave the envelopes in its mailboxes, mark them 'sent'. */

@@ -13,11 +13,11 @@ if (unavailable != null) console.log(`# censor scenarios skipped: ${unavailable}
 const COUNT = 100
 const SNI = 'www.example.org'
 
-/** The relay abroad, a website on 443; returns the relay line users are handed. */
-async function startWebsiteRelay (lab: Lab): Promise<{ line: string, peerId: string }> {
-  const relay = await startNode(lab, 'relay', ['relay', '--website', `${lab.host('relay').ip}:443`, '--tls-name', SNI, '--no-mdns'])
-  const id = await lab.rpc('relay', 'id')
-  const address = id.addresses.find((a: string) => a.includes(lab.host('relay').ip) && a.includes('/http-path/'))
+/** A relay abroad, a website on 443; returns the relay line users are handed. */
+async function startWebsiteRelay (lab: Lab, name = 'relay'): Promise<{ line: string, peerId: string }> {
+  const relay = await startNode(lab, name, ['relay', '--website', `${lab.host(name).ip}:443`, '--tls-name', SNI, '--no-mdns'])
+  const id = await lab.rpc(name, 'id')
+  const address = id.addresses.find((a: string) => a.includes(lab.host(name).ip) && a.includes('/http-path/'))
   assert.ok(address != null, `the relay announces its website address: ${id.addresses.join(' ')}`)
   assert.ok(id.addresses.every((a: string) => a.includes('/tls/')), `a website relay listens on nothing else: ${id.addresses.join(' ')}`)
   // the operator reads the line off the relay's log
@@ -85,6 +85,55 @@ describe('through a censor that reads the traffic (real processes, a censoring r
       await exchange(lab, relay.line)
       assert.ok(await tlsFlows(lab) >= 2, 'the censor saw the users\' TLS flows (its ClientHello match works)')
       assert.equal(await notTlsFlows(lab), 0, 'a hyphae flow began with something other than a ClientHello')
+    })
+  })
+
+  describe('freeze: a flow to the relay in use stops after 16 KB, no reset (TSPU to foreign hosting)', () => {
+    let lab: Lab
+    before(async () => { lab = await Lab.create(['relay1', 'relay2', 'alice', 'bob'], { routed: true }) })
+    after(async () => { await lab?.destroy() })
+
+    it('the frozen path is noticed and closed while messages wait, and they go out another way', { timeout: 600_000 }, async () => {
+      const relays = [await startWebsiteRelay(lab, 'relay1'), await startWebsiteRelay(lab, 'relay2')]
+      await startCensoredUser(lab, 'alice')
+      await startCensoredUser(lab, 'bob')
+      for (const name of ['alice', 'bob']) for (const { line } of relays) await lab.rpc(name, 'relays.add', { line })
+      // both hold a slot on both relays, so each is reachable through either
+      for (const name of ['alice', 'bob']) {
+        await waitFor(async () => (await lab.rpc(name, 'id')).addresses.filter((a: string) => a.includes('/p2p-circuit/')).length >= 2,
+        { message: `${name} holds slots on both relays`, timeout: 90_000, interval: 1000 })
+      }
+      const [aliceInvite, bobInvite] = await Promise.all([relayedInvite(lab, 'alice'), relayedInvite(lab, 'bob')])
+      await lab.rpc('alice', 'contacts.add', { invite: bobInvite, nickname: 'bob' })
+      await lab.rpc('bob', 'contacts.add', { invite: aliceInvite, nickname: 'alice' })
+      const first = await lab.rpc('alice', 'messages.send', { contact: 'bob', text: 'before the freeze' })
+      await waitFor(async () => (await messages(lab, 'alice', 'bob')).find(m => m.id === first.id)?.status === 'delivered', { message: 'the first message delivered', timeout: 120_000, interval: 500 })
+
+      // freeze every flow between alice and the relay her path to bob goes through
+      const bobId = (await lab.rpc('bob', 'id')).peerId
+      const path = (await lab.rpc('alice', 'status')).peers.find((p: any) => p.peerId === bobId)?.address as string
+      const used = relays.findIndex(r => path?.includes(r.peerId))
+      assert.ok(used >= 0, `alice reaches bob through a relay: ${path}`)
+      const relayIp = lab.host(`relay${used + 1}`).ip
+      const aliceIp = lab.host('alice').ip
+      await lab.router('iptables', '-N', 'FROZEN')
+      await lab.router('iptables', '-A', 'FROZEN', '-j', 'DROP')
+      for (const [src, dst] of [[aliceIp, relayIp], [relayIp, aliceIp]]) {
+        await lab.router('iptables', '-I', 'FORWARD', '-s', src, '-d', dst, '-m', 'connbytes', '--connbytes', '16384:', '--connbytes-dir', 'both', '--connbytes-mode', 'bytes', '-j', 'FROZEN')
+      }
+      const sent: string[] = []
+      const frozeAt = Date.now()
+      for (let i = 0; i < 10; i++) sent.push((await lab.rpc('alice', 'messages.send', { contact: 'bob', text: `during the freeze ${i} ${'x'.repeat(1000)}` })).id)
+      await waitFor(async () => {
+        const got = new Set((await messages(lab, 'bob', 'alice')).map(m => m.id))
+        return sent.every(id => got.has(id))
+      }, { message: 'bob got all 10 sent during the freeze', timeout: 180_000, interval: 1000 })
+      // reported, not asserted: how long the freeze held the messages up
+      console.log(`# all 10 reached bob ${((Date.now() - frozeAt) / 1000).toFixed(1)} s after the freeze`)
+      const frozen = await lab.router('iptables', '-L', 'FROZEN', '-v', '-x', '-n')
+      assert.ok(Number(frozen.split('\n').slice(2).find(l => l.trim() !== '')?.trim().split(/\s+/)[0]) > 0, `the freeze dropped packets:\n${frozen}`)
+      const status = await lab.rpc('alice', 'status')
+      assert.ok(status.stalledConnectionsClosed >= 1, `alice closed the frozen path while messages waited: ${JSON.stringify(status)}`)
     })
   })
 })

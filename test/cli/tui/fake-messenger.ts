@@ -188,7 +188,8 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
       listenAddresses: ['/ip4/127.0.0.1/tcp/4001'],
       reachability: this.online.size === 0 ? 'offline' : this.reachability,
       dht: { mode: 'server', routingTableSize: this.online.size },
-      knownPeers: this.contacts.size
+      knownPeers: this.contacts.size,
+      stalledConnectionsClosed: 0
     }
   }
 
