@@ -55,6 +55,8 @@ export interface DoctorReport {
   mdns: boolean
   /** dials only TLS-first addresses (see Settings.censored) */
   censored: boolean
+  /** connections closed since start because they stopped delivering (see NodeStatus) */
+  stalledConnectionsClosed: number
   outbox: number
   /** one sentence: where this node stands */
   verdict: string

@@ -49,6 +49,9 @@ export function diagnose (libp2p: Libp2p<HyphaeServices>, status: NodeStatus, co
   if (censored && bootstrap.filter(b => isTlsFirst(safeMultiaddr(b))).length === 0) {
     advice.push('censored mode dials only TLS relays: add one with hyphae relays add hyphae://relay/... (a bridge line from someone who runs one)')
   }
+  if (status.stalledConnectionsClosed > 0) {
+    advice.push(`${status.stalledConnectionsClosed} connection(s) stopped delivering and were closed (a network that freezes flows): messages went another way; a second relay or bridge gives them one (hyphae relays add)`)
+  }
   if (outbox > 0) advice.push(`${outbox} message(s) wait in the outbox for contacts who are not reachable; they go out when they are`)
 
   return {
@@ -61,6 +64,7 @@ export function diagnose (libp2p: Libp2p<HyphaeServices>, status: NodeStatus, co
     bootstrap: { configured: bootstrapPeers.length, connected: bootstrapReached.length },
     mdns,
     censored,
+    stalledConnectionsClosed: status.stalledConnectionsClosed,
     outbox,
     verdict,
     advice

@@ -47,9 +47,9 @@ describe('censored mode', () => {
 })
 
 describe('doctor on a network that reads the traffic', () => {
-  const status = (peers: string[]): NodeStatus => ({
+  const status = (peers: string[], stalled = 0): NodeStatus => ({
     peerId: PEER, nickname: '', connections: peers.length, peers: peers.map(p => ({ peerId: p, address: WEBSITE, direction: 'outbound' })),
-    listenAddresses: [], reachability: 'via-relay', dht: { mode: 'client', routingTableSize: 1 }, knownPeers: 1
+    listenAddresses: [], reachability: 'via-relay', dht: { mode: 'client', routingTableSize: 1 }, knownPeers: 1, stalledConnectionsClosed: stalled
   } as unknown as NodeStatus)
   const libp2p = (tlsConnections: number): any => ({
     getMultiaddrs: () => [],
@@ -69,6 +69,14 @@ describe('doctor on a network that reads the traffic', () => {
     const already = diagnose(libp2p(1), status([RELAY]), { bootstrap: [plainBootstrap, WEBSITE], mdns: false, censored: true }, 0)
     assert.equal(already.advice.some(a => a.includes('Run with --censored')), false)
     assert.equal(already.censored, true)
+  })
+
+  it('says when connections stopped delivering and were closed', () => {
+    const report = diagnose(libp2p(1), status([RELAY], 2), { bootstrap: [WEBSITE], mdns: false, censored: true }, 0)
+    assert.equal(report.stalledConnectionsClosed, 2)
+    assert.ok(report.advice.some(a => a.startsWith('2 connection(s) stopped delivering')), report.advice.join('\n'))
+    const calm = diagnose(libp2p(1), status([RELAY]), { bootstrap: [WEBSITE], mdns: false, censored: true }, 0)
+    assert.equal(calm.advice.some(a => a.includes('stopped delivering')), false)
   })
 
   it('tells a censored node with no TLS relay to add one', () => {

@@ -323,6 +323,7 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
       bootstrap: { configured: 0, connected: 0 },
       mdns: true,
       censored: this.settingsValue.censored,
+      stalledConnectionsClosed: 0,
       outbox: this.outbox.size,
       verdict: s.connections === 0 ? 'offline: no peer is connected' : 'connected, but others cannot dial you (no public address, no relay slot)',
       advice: s.connections === 0 ? [] : ['connect to a relay so contacts can reach you']
