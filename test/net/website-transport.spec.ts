@@ -6,6 +6,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { yamux } from '@libp2p/yamux'
+import { byteStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { selfSignedCertificate, type TlsCertificate } from '../../node/net/website/certificate.ts'
@@ -113,6 +114,30 @@ describe('website transport', () => {
   it('dials a host name (the address of a relay behind a proxy names its domain)', async () => {
     const ma = multiaddr(`/dns4/localhost/tcp/${port}/tls/sni/www.example.org/certhash/${cert.certhash}/ws/http-path/${secret}/p2p/${server.peerId.toString()}`)
     assert.ok(await client.services.ping.ping(ma) >= 0)
+    await client.hangUp(server.peerId)
+  })
+
+  it('carries a write far larger than one WebSocket message, whole and in order', async () => {
+    const size = 3 * 1024 * 1024 + 17
+    let received = 0
+    const got = new Promise<Uint8Array>((resolve, reject) => {
+      void server.handle('/test/sink/1.0.0', async (stream: any) => {
+        try {
+          const bytes = byteStream(stream)
+          const data = await bytes.read({ bytes: size, signal: AbortSignal.timeout(20_000) })
+          received = data.byteLength
+          resolve(data.subarray())
+        } catch (err) { reject(err) }
+      })
+    })
+    const data = new Uint8Array(size).map((_, i) => (i * 31) % 251)
+    const stream = await client.dialProtocol(address(port), '/test/sink/1.0.0')
+    await byteStream(stream).write(data)
+    const back = await got
+    assert.equal(received, size)
+    assert.ok(Buffer.from(back).equals(Buffer.from(data)), 'the same bytes in the same order')
+    await stream.close()
+    await server.unhandle('/test/sink/1.0.0')
     await client.hangUp(server.peerId)
   })
 

@@ -6,6 +6,8 @@ import type { WebSocket } from 'ws'
 
 /** Bytes handed to the socket but not yet written out, past which the writer is asked to wait. */
 const MAX_BUFFERED = 4 * 1024 * 1024
+/** What one WebSocket message carries at most, both ways: libp2p hands over larger writes in pieces. */
+export const MAX_WEBSOCKET_MESSAGE = 256 * 1024
 
 interface WebsiteConnectionInit extends Omit<AbstractMultiaddrConnectionInit, 'inactivityTimeout'> {
   websocket: WebSocket
@@ -24,7 +26,7 @@ class WebsiteConnection extends AbstractMultiaddrConnection {
   constructor (init: WebsiteConnectionInit) {
     // libp2p's ping and the DM channel keep a chat connection busy; a socket idle for
     // 5 minutes is dead (a censor that freezes a flow sends no reset)
-    super({ ...init, inactivityTimeout: 5 * 60_000 })
+    super({ ...init, inactivityTimeout: 5 * 60_000, maxMessageSize: MAX_WEBSOCKET_MESSAGE })
     this.websocket = init.websocket
     this.websocket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       if (!isBinary) { this.abort(new Error('text frame on a libp2p WebSocket')); return }

@@ -6,7 +6,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
 import { WebSocketServer } from 'ws'
 import { parseWebsiteAddress } from './address.ts'
-import { websocketToConnection } from './connection.ts'
+import { MAX_WEBSOCKET_MESSAGE, websocketToConnection } from './connection.ts'
 import type { ComponentLogger, Listener, ListenerEvents, Logger, Upgrader } from '@libp2p/interface'
 import type { Duplex } from 'node:stream'
 
@@ -48,7 +48,7 @@ const NOT_FOUND_SITE: WebsiteSite = {
 export class WebsiteListener extends TypedEventEmitter<ListenerEvents> implements Listener {
   private readonly log: Logger
   private readonly server: http.Server
-  private readonly wsServer = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 })
+  private readonly wsServer = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_WEBSOCKET_MESSAGE })
   private secret = Buffer.alloc(0)
   private listenAddr?: Multiaddr
   private suffix?: Multiaddr

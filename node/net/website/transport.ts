@@ -4,7 +4,7 @@ import tls from 'node:tls'
 import { ConnectionFailedError, serviceCapabilities, transportSymbol } from '@libp2p/interface'
 import { WebSocket } from 'ws'
 import { networkPart, parseWebsiteAddress, type WebsiteAddress } from './address.ts'
-import { websocketToConnection } from './connection.ts'
+import { MAX_WEBSOCKET_MESSAGE, websocketToConnection } from './connection.ts'
 import { connectThroughProxy, type ProxyAddress } from '../proxy.ts'
 import { WebsiteListener, type WebsiteSite } from './listener.ts'
 import { createHash } from 'node:crypto'
@@ -13,8 +13,6 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 /** What a browser on a desktop sends; the WebSocket handshake is inside TLS, but a website relay's logs see it. */
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'
-/** A libp2p frame is at most yamux's 256 KiB window; anything far above it is hostile. */
-const MAX_WEBSOCKET_MESSAGE = 16 * 1024 * 1024
 
 export interface WebsiteTransportInit {
   /** certificate and key (PEM) for listeners on `/tls/.../ws/http-path/...` addresses */
