@@ -4,7 +4,7 @@ import { hex } from '../hex.ts'
 import { DurableQueue, type QueueEntry, type QueueStore, type RoundOutcome } from '../store/durable-queue.ts'
 import { messageKey, type MessagesStore } from '../store/messages-store.ts'
 import { reachPeer } from './reach-peer.ts'
-import { abortStalled } from '../net/stalled.ts'
+import { abortStalled, FrozenRelays } from '../net/stalled.ts'
 import type { ReceiptEvent } from '../messenger.ts'
 import type { HyphaeServices } from '../net/services.ts'
 import type { ContactsStore } from '../store/contacts-store.ts'
@@ -41,6 +41,7 @@ export interface OutboxComponents {
 export class Outbox {
   /** connections closed because they stopped delivering while messages waited */
   stalledClosed = 0
+  private readonly frozenRelays = new FrozenRelays()
   private readonly components: OutboxComponents
   private readonly queue: DurableQueue
   /**
@@ -162,7 +163,7 @@ export class Outbox {
     const contact = await this.components.contacts.get(peer)
     try {
       const signal = AbortSignal.any([this.queue.signal, AbortSignal.timeout(REACH_TIMEOUT)])
-      await reachPeer(this.components.libp2p, peerId, contact?.addrs ?? [], signal)
+      await reachPeer(this.components.libp2p, peerId, contact?.addrs ?? [], signal, this.frozenRelays)
     } catch (err) {
       this.components.log('cannot reach %s yet - %e', peer, err)
       await this.depositOnRelays(peerId, entries)
@@ -172,11 +173,12 @@ export class Outbox {
     // messages wait, and closed if it does not answer: they then fail at once and go out again
     let stalled = false
     const watchdog = setTimeout(() => {
-      void abortStalled(this.components.libp2p, peerId).then(n => {
-        if (n === 0) return
+      void abortStalled(this.components.libp2p, peerId).then(({ closed, relays }) => {
+        if (closed === 0) return
         stalled = true
-        this.stalledClosed += n
-        this.components.log('closed %d stalled connection(s) on the way to %s', n, peer)
+        this.stalledClosed += closed
+        for (const relay of relays) this.frozenRelays.add(relay)
+        this.components.log('closed %d stalled connection(s) on the way to %s', closed, peer)
       }, () => {})
     }, STALL_AFTER)
     try {

@@ -18,16 +18,39 @@ export class StalledConnectionError extends Error {
  * a relayed one, the connection to its relay; aborts each that does not answer in time, so the
  * caller's next dial takes another path. Returns how many it aborted.
  */
-export async function abortStalled (libp2p: Libp2p, peer: PeerId, timeoutMs = STALL_PROBE_TIMEOUT): Promise<number> {
+export async function abortStalled (libp2p: Libp2p, peer: PeerId, timeoutMs = STALL_PROBE_TIMEOUT): Promise<{ closed: number, relays: string[] }> {
   const direct = libp2p.getConnections(peer)
   const relays = new Set(direct.map(relayOf).filter((id): id is string => id != null))
   const underneath = libp2p.getConnections().filter(c => relays.has(c.remotePeer.toString()))
-  const results = await Promise.all([...direct, ...underneath].map(async conn => {
-    if (await answers(conn, timeoutMs)) return 0
-    conn.abort(new StalledConnectionError(`no answer within ${timeoutMs} ms on ${conn.remoteAddr.toString()}`))
-    return 1
-  }))
-  return results.reduce<number>((a, b) => a + b, 0)
+  const silent = (await Promise.all([...direct, ...underneath].map(async conn => await answers(conn, timeoutMs) ? [] : [conn]))).flat()
+  for (const conn of silent) conn.abort(new StalledConnectionError(`no answer within ${timeoutMs} ms on ${conn.remoteAddr.toString()}`))
+  // a relay whose own connection froze is where the next dial should not go first
+  return { closed: silent.length, relays: silent.filter(c => relays.has(c.remotePeer.toString())).map(c => c.remotePeer.toString()) }
+}
+
+/** Relays found frozen lately: a redial puts the paths through them last (a frozen flow's relay tends to freeze the next one too). */
+export class FrozenRelays {
+  private readonly until = new Map<string, number>()
+  constructor (private readonly forMs = 2 * 60_000, private readonly max = 64) {}
+
+  add (relay: string): void {
+    if (this.until.size >= this.max) this.until.delete(this.until.keys().next().value as string)
+    this.until.set(relay, Date.now() + this.forMs)
+  }
+
+  has (relay: string): boolean {
+    const until = this.until.get(relay)
+    if (until == null) return false
+    if (until > Date.now()) return true
+    this.until.delete(relay)
+    return false
+  }
+
+  /** The addresses, those through a frozen relay moved to the end. */
+  order<T extends { toString: () => string }> (addrs: T[]): T[] {
+    const frozen = (a: T): boolean => [...this.until.keys()].some(r => this.has(r) && a.toString().includes(`/p2p/${r}/p2p-circuit`))
+    return [...addrs.filter(a => !frozen(a)), ...addrs.filter(frozen)]
+  }
 }
 
 /** The relay's peer id of a relayed connection (`.../p2p/RELAY/p2p-circuit/...`). */
