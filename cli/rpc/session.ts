@@ -23,6 +23,9 @@ export class RpcError extends Error {
   }
 }
 
+/** What may wait unread on a subscriber's socket before it is dropped. */
+export const MAX_UNREAD = 16 * 1024 * 1024
+
 export class DaemonNotRunningError extends Error {
   static name = 'DaemonNotRunningError'
   name = 'DaemonNotRunningError'
@@ -91,8 +94,15 @@ export class RpcSession {
     }
   }
 
-  /** Sends a notification to the other side (nothing when it went away). */
+  /**
+   * Sends a notification to the other side (nothing when it went away). A subscriber that has
+   * stopped reading is dropped once MAX_UNREAD bytes wait for it, rather than grow the daemon.
+   */
   notify (method: string, params: unknown): void {
+    if (this.socket.writableLength > MAX_UNREAD) {
+      this.close()
+      return
+    }
     this.send({ jsonrpc: '2.0', method, params })
   }
 
