@@ -13,7 +13,7 @@ import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 /** entries read and sent per round; the protocol pipelines them on one stream */
 const BATCH = 1000
 const REACH_TIMEOUT = 30_000
-/** How long messages may wait for their ack before the path under them is probed. */
+/** How long messages may wait with no ack at all before the path under them is probed. */
 const STALL_AFTER = 5_000
 const BACKOFF = { minMs: 1_000, maxMs: 5 * 60_000 }
 /** refusals that no retry will change */
@@ -169,24 +169,32 @@ export class Outbox {
       await this.depositOnRelays(peerId, entries)
       return 'failed'
     }
-    // a path that stops delivering (a censor freezes the flow, no reset) is probed while
-    // messages wait, and closed if it does not answer: they then fail at once and go out again
+    // a path that stops delivering (a censor freezes the flow, no reset) is probed once no ack
+    // has come for STALL_AFTER while messages wait, and closed if it does not answer: they then
+    // fail at once and go out again. A slow link that still acks is never probed.
     let stalled = false
-    const watchdog = setTimeout(() => {
+    let lastAck = Date.now()
+    let probing = false
+    const watchdog = setInterval(() => {
+      if (probing || Date.now() - lastAck < STALL_AFTER) return
+      probing = true
       void abortStalled(this.components.libp2p, peerId).then(({ closed, relays }) => {
         if (closed === 0) return
         stalled = true
         this.stalledClosed += closed
         for (const relay of relays) this.frozenRelays.add(relay)
         this.components.log('closed %d stalled connection(s) on the way to %s', closed, peer)
-      }, () => {})
-    }, STALL_AFTER)
+      }, () => {}).finally(() => { probing = false; lastAck = Date.now() })
+    }, STALL_AFTER / 5)
     try {
-      const results = await Promise.allSettled(entries.map(async entry => this.deliver(peerId, entry.key, entry.value)))
+      const results = await Promise.allSettled(entries.map(async entry => {
+        await this.deliver(peerId, entry.key, entry.value)
+        lastAck = Date.now()
+      }))
       if (results.every(r => r.status === 'fulfilled')) return 'delivered'
       return stalled ? 'stalled' : 'failed'
     } finally {
-      clearTimeout(watchdog)
+      clearInterval(watchdog)
     }
   }
 
