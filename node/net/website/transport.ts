@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import net from 'node:net'
 import tls from 'node:tls'
 import { ConnectionFailedError, serviceCapabilities, transportSymbol } from '@libp2p/interface'
@@ -7,7 +7,6 @@ import { networkPart, parseWebsiteAddress, type WebsiteAddress } from './address
 import { MAX_WEBSOCKET_MESSAGE, websocketToConnection } from './connection.ts'
 import { connectThroughProxy, type ProxyAddress } from '../proxy.ts'
 import { WebsiteListener, type WebsiteSite } from './listener.ts'
-import { createHash } from 'node:crypto'
 import type { ComponentLogger, Connection, CreateListenerOptions, DialTransportOptions, Listener, Logger, Transport } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
