@@ -1,13 +1,15 @@
+import { parseHostPort as parseAddress } from '../node/config.ts'
 import { createServer, type Server } from 'node:http'
 import { Counter, Gauge, register } from 'prom-client'
 import { UsageError } from './args.ts'
 
 /** `HOST:PORT` -> { host, port }, or a UsageError. */
 export function parseHostPort (value: string): { host: string, port: number } {
-  const match = /^(.*):(\d{1,5})$/.exec(value)
-  const port = Number(match?.[2])
-  if (match == null || match[1] === '' || port > 65535) throw new UsageError(`--metrics takes HOST:PORT, not ${JSON.stringify(value)}`)
-  return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port }
+  try {
+    return parseAddress(value)
+  } catch {
+    throw new UsageError(`--metrics takes HOST:PORT, not ${JSON.stringify(value)}`)
+  }
 }
 
 export interface RelayGauges {

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { InvalidMultiaddrError } from './errors.ts'
+import { InvalidArgumentError, InvalidMultiaddrError } from './errors.ts'
 
 /** Where a profile lives: `--data-dir`, else `HYPHAE_HOME`, else the XDG data directory. */
 export function resolveDataDir (flag?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -31,4 +31,14 @@ export function parseMultiaddrs (values: string[] = []): Multiaddr[] {
 
 export function socketPath (dataDir: string): string {
   return join(dataDir, 'hyphae.sock')
+}
+
+/** `HOST:PORT` (`[v6]:PORT`); the port may be left out when there is a default. */
+export function parseHostPort (value: string, defaultPort?: number): { host: string, port: number } {
+  const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(value.trim())
+  const port = m?.[2] != null ? Number(m[2]) : defaultPort
+  if (m == null || m[1] === '' || port == null || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError(`expected HOST:PORT, not ${JSON.stringify(value)}`)
+  }
+  return { host: m[1], port }
 }

@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
 import { InvalidArgumentError } from '../../errors.ts'
+import { parseHostPort } from '../../config.ts'
 import { certhashOfFile, loadCertificate, selfSignedCertificate, type TlsCertificate } from './certificate.ts'
 import type { WebsiteSite } from './listener.ts'
 import type { WebsiteTransportInit } from './transport.ts'
@@ -74,15 +75,6 @@ export async function prepareRelayWebsite (init: RelayWebsiteInit): Promise<Rela
     secretPath,
     certificate
   }
-}
-
-export function parseHostPort (value: string, defaultPort?: number): { host: string, port: number } {
-  const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(value.trim())
-  const port = m?.[2] != null ? Number(m[2]) : defaultPort
-  if (m == null || m[1] === '' || port == null || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InvalidArgumentError(`expected HOST:PORT, not ${JSON.stringify(value)}`)
-  }
-  return { host: m[1], port }
 }
 
 function hostPart (host: string): string {
