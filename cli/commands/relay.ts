@@ -127,6 +127,8 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
           website: website.transport
         }
       : {}),
+    // mDNS would tell the hosting provider's network segment what this machine runs
+    ...(website != null || v.bridge === true ? { mdns: false } : {}),
     relay: {
       bridge: v.bridge === true,
       maxReservations: positive(v, 'max-reservations', 128, 100_000),
