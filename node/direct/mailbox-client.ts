@@ -117,11 +117,12 @@ export class MailboxClient {
       let pending = relays.length
       if (pending === 0) { resolve(); return }
       for (const relay of relays) {
-        void this.depositOn(relay, peer, entries, options.signal).then(ids => {
-          const fresh = ids.filter(id => !taken.has(id))
-          for (const id of fresh) taken.add(id)
-          if (fresh.length > 0) options.onTaken(fresh)
-        }).finally(() => {
+        const onTaken = (id: string): void => {
+          if (taken.has(id)) return
+          taken.add(id)
+          options.onTaken([id])
+        }
+        void this.depositOn(relay, peer, entries, options.signal, onTaken).finally(() => {
           pending--
           // the relays still at it go on in the background, bounded by their timeout
           if (pending === 0 || taken.size === entries.length) resolve()
@@ -130,22 +131,20 @@ export class MailboxClient {
     })
   }
 
-  /** Deposits the envelopes on one relay, in order; returns the ids it took (all, or up to a failure). */
-  private async depositOn (relay: RelayRef, peer: PeerId, entries: DepositEntry[], signal: AbortSignal): Promise<string[]> {
-    const taken: string[] = []
+  /** Deposits the envelopes on one relay, in order (all, or up to a failure), telling each id it took. */
+  private async depositOn (relay: RelayRef, peer: PeerId, entries: DepositEntry[], signal: AbortSignal, onTaken: (id: string) => void): Promise<void> {
     try {
       await this.components.libp2p.peerStore.merge(relay.peerId, { multiaddrs: [relay.addr] })
       const timeout = AbortSignal.any([signal, AbortSignal.timeout(DEPOSIT_TIMEOUT)])
       for (const entry of entries) {
         if (this.stopped) break
         await this.components.mailbox.deposit(relay.peerId, peer, entry.envelope, { signal: timeout })
-        taken.push(entry.id)
+        onTaken(entry.id)
       }
     } catch (err) {
       if (err instanceof MailboxRefusedError) this.components.log('relay %p refused the deposit: %s', relay.peerId, err.status)
       else this.components.log('deposit on %p failed - %e', relay.peerId, err)
     }
-    return taken
   }
 }
 

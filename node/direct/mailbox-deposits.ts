@@ -34,6 +34,9 @@ export class MailboxDeposits {
   /** per peer with entries waiting, when it last acked one */
   private readonly lastAck = new Map<string, number>()
   private readonly running = new Set<Promise<void>>()
+  /** ids a relay took, to be marked 'sent' in the next write */
+  private readonly toMark: Array<{ peer: string, id: string }> = []
+  private marking?: Promise<void>
   private readonly controller = new AbortController()
 
   constructor (components: MailboxDepositsComponents) {
@@ -138,7 +141,7 @@ export class MailboxDeposits {
         signal,
         onTaken: ids => {
           for (const id of ids) taken.add(id)
-          writes.push(this.markSent(peer, ids).catch(err => { this.components.log('marking %d message(s) sent failed - %e', ids.length, err) }))
+          writes.push(this.markSent(peer, ids))
         }
       })
       await Promise.all(writes)
@@ -150,9 +153,27 @@ export class MailboxDeposits {
     }
   }
 
+  /** Marks the ids 'sent': every id taken while a write is under way goes in the next one. */
   private async markSent (peer: string, ids: string[]): Promise<void> {
-    // a status only moves forward: an ack that came first keeps 'delivered'
-    const moved = await this.components.messages.updateStatus(ids.map(id => ({ id, status: 'sent' })))
-    ids.forEach((id, i) => { if (moved[i]) this.components.onStatus({ id, conversation: peer, status: 'sent' }) })
+    for (const id of ids) this.toMark.push({ peer, id })
+    this.marking ??= this.writeMarks()
+    await this.marking
+  }
+
+  private async writeMarks (): Promise<void> {
+    // let the ids taken in the same turn join this write
+    await Promise.resolve()
+    while (true) {
+      // cleared in the same turn as the last look at the queue: a later id starts a new write
+      if (this.toMark.length === 0) { this.marking = undefined; return }
+      const batch = this.toMark.splice(0, this.toMark.length)
+      try {
+        // a status only moves forward: an ack that came first keeps 'delivered'
+        const moved = await this.components.messages.updateStatus(batch.map(({ id }) => ({ id, status: 'sent' })))
+        batch.forEach(({ peer, id }, i) => { if (moved[i]) this.components.onStatus({ id, conversation: peer, status: 'sent' }) })
+      } catch (err) {
+        this.components.log('marking %d message(s) sent failed - %e', batch.length, err)
+      }
+    }
   }
 }
