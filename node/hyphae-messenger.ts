@@ -43,6 +43,8 @@ export interface RelayStats {
 }
 
 const DEFAULT_TIMEOUT = 30_000
+/** how long stop() may spend leaving queued messages in their recipients' mailboxes */
+const STOP_DEPOSIT_TIMEOUT = 5_000
 
 /**
  * The composition root: builds the network helpers, DirectChats and GroupChats over one libp2p
@@ -243,6 +245,9 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    // a laptop closing right after a send: what waits for contacts out of reach goes to their
+    // mailboxes first; what no relay takes in time stays in the outbox for the next start
+    await this.direct.flushToMailboxes(AbortSignal.timeout(STOP_DEPOSIT_TIMEOUT)).catch(() => {})
     this.direct.stop()
     this.warmup.stop()
     await this.groups.stop()

@@ -71,7 +71,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     this.mailbox = new MailboxClient({ libp2p, mailbox: libp2p.services.mailbox, key, contacts: this.contactsStore, log, receive })
     this.delivery = new Outbox({
       libp2p, dm, store: this.outbox, messages: this.messages, contacts: this.contactsStore, log, onStatus,
-      deposit: async (peer, entries, signal) => this.mailbox.deposit(peer, entries, signal)
+      deposit: async (peer, entries, options) => this.mailbox.deposit(peer, entries, options)
     })
     this.conversations = new Conversations({
       key, dm, messages: this.messages, outbox: this.outbox, delivery: this.delivery, mutex, log, onStored, onStatus,
@@ -91,6 +91,14 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   async start (): Promise<void> {
     this.mailbox.start()
     await this.delivery.start()
+  }
+
+  /**
+   * Leaves what the outbox holds for contacts out of reach in their mailboxes, waiting for that
+   * until `signal`: call before stop() (a node going offline hands its messages over first).
+   */
+  async flushToMailboxes (signal: AbortSignal): Promise<void> {
+    await this.delivery.flushToMailboxes(signal)
   }
 
   /** Stops new work; call before libp2p stops, then `drained()` before the stores close. */

@@ -1,7 +1,7 @@
 import { AckStatus, Envelope, openEnvelope, type OpenedEnvelope } from '../../protocols/dm/index.ts'
 import { MailboxRefusedError, PROTOCOL as MAILBOX_PROTOCOL, type Mailbox } from '../../protocols/mailbox/index.ts'
 import { hex } from '../hex.ts'
-import { relaysOf } from '../net/relay-addresses.ts'
+import { relaysOf, type RelayRef } from '../net/relay-addresses.ts'
 import type { ContactsStore } from '../store/contacts-store.ts'
 import type { HyphaeServices } from '../net/services.ts'
 import type { Libp2p, Logger, PeerId, PrivateKey, IdentifyResult } from '@libp2p/interface'
@@ -25,12 +25,11 @@ export interface MailboxClientComponents {
 /**
  * The client side of relay mailboxes: leaves envelopes for contacts who cannot be reached on the
  * relays named in their addresses, and collects what waits for us from every mailbox relay we
- * connect to. The outbox stays the source of truth: a deposited message stays queued until the
+ * connect to. The outbox stays the source of truth: a deposited message stays in it until the
  * recipient acks it directly (a duplicate it then ignores), so a relay that loses it loses nothing.
  */
 export class MailboxClient {
   private readonly components: MailboxClientComponents
-  private readonly deposited = new Set<string>()
   private readonly fetching = new Set<string>()
   private timer?: ReturnType<typeof setInterval>
   private stopped = false
@@ -102,33 +101,61 @@ export class MailboxClient {
   }
 
   /**
-   * Leaves the envelopes on the relays `peer` is known by (its invite and peer-store addresses).
-   * Returns the ids some relay took. A full mailbox or a refusal leaves them in the outbox only.
+   * Leaves the envelopes on every relay `peer` is known by (its invite and peer-store
+   * addresses), all at once, each relay with its own timeout: one that is blocked or slow holds
+   * up none of the others. `onTaken` hears of each id the first time a relay takes it. Resolves
+   * once every envelope is on some relay or every relay is done; a refusal (a full mailbox)
+   * leaves the envelope in the outbox only.
    */
-  async deposit (peer: PeerId, entries: Array<{ id: string, envelope: Uint8Array }>, signal: AbortSignal): Promise<string[]> {
-    const fresh = entries.filter(e => !this.deposited.has(e.id))
-    if (fresh.length === 0) return []
+  async deposit (peer: PeerId, entries: DepositEntry[], options: DepositOptions): Promise<void> {
+    if (entries.length === 0 || this.stopped) return
     const contact = await this.components.contacts.get(peer.toString())
     const known = await this.components.libp2p.peerStore.get(peer).then(p => p.addresses.map(a => a.multiaddr), () => [])
     const relays = relaysOf([...(contact?.addrs ?? []), ...known])
-    const taken: string[] = []
-    for (const relay of relays) {
-      if (signal.aborted || this.stopped) break
-      try {
-        await this.components.libp2p.peerStore.merge(relay.peerId, { multiaddrs: [relay.addr] })
-        const timeout = AbortSignal.any([signal, AbortSignal.timeout(DEPOSIT_TIMEOUT)])
-        for (const entry of fresh) {
-          if (taken.includes(entry.id)) continue
-          await this.components.mailbox.deposit(relay.peerId, peer, entry.envelope, { signal: timeout })
-          taken.push(entry.id)
-          this.deposited.add(entry.id)
+    const taken = new Set<string>()
+    await new Promise<void>(resolve => {
+      let pending = relays.length
+      if (pending === 0) { resolve(); return }
+      for (const relay of relays) {
+        const onTaken = (id: string): void => {
+          if (taken.has(id)) return
+          taken.add(id)
+          options.onTaken([id])
         }
-        if (taken.length === fresh.length) break
-      } catch (err) {
-        if (err instanceof MailboxRefusedError) this.components.log('relay %p refused the deposit: %s', relay.peerId, err.status)
-        else this.components.log('deposit on %p failed - %e', relay.peerId, err)
+        void this.depositOn(relay, peer, entries, options.signal, onTaken).finally(() => {
+          pending--
+          // the relays still at it go on in the background, bounded by their timeout
+          if (pending === 0 || taken.size === entries.length) resolve()
+        })
       }
-    }
-    return taken
+    })
   }
+
+  /** Deposits the envelopes on one relay, in order (all, or up to a failure), telling each id it took. */
+  private async depositOn (relay: RelayRef, peer: PeerId, entries: DepositEntry[], signal: AbortSignal, onTaken: (id: string) => void): Promise<void> {
+    try {
+      await this.components.libp2p.peerStore.merge(relay.peerId, { multiaddrs: [relay.addr] })
+      const timeout = AbortSignal.any([signal, AbortSignal.timeout(DEPOSIT_TIMEOUT)])
+      for (const entry of entries) {
+        if (this.stopped) break
+        await this.components.mailbox.deposit(relay.peerId, peer, entry.envelope, { signal: timeout })
+        onTaken(entry.id)
+      }
+    } catch (err) {
+      if (err instanceof MailboxRefusedError) this.components.log('relay %p refused the deposit: %s', relay.peerId, err.status)
+      else this.components.log('deposit on %p failed - %e', relay.peerId, err)
+    }
+  }
+}
+
+export interface DepositEntry {
+  /** the message id, hex */
+  id: string
+  envelope: Uint8Array
+}
+
+export interface DepositOptions {
+  signal: AbortSignal
+  /** ids a relay took, each told once */
+  onTaken: (ids: string[]) => void
 }

@@ -1,10 +1,12 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { AckStatus, Envelope, PeerRefusedError, type DirectMessages } from '../../protocols/dm/index.ts'
 import { hex } from '../hex.ts'
+import { MailboxDeposits } from './mailbox-deposits.ts'
 import { DurableQueue, type QueueEntry, type QueueStore, type RoundOutcome } from '../store/durable-queue.ts'
 import { messageKey, type MessagesStore } from '../store/messages-store.ts'
 import { reachPeer } from './reach-peer.ts'
 import { abortStalled, FrozenRelays } from '../net/stalled.ts'
+import type { DepositEntry, DepositOptions } from './mailbox-client.ts'
 import type { ReceiptEvent } from '../messenger.ts'
 import type { HyphaeServices } from '../net/services.ts'
 import type { ContactsStore } from '../store/contacts-store.ts'
@@ -28,15 +30,17 @@ export interface OutboxComponents {
   contacts: ContactsStore
   log: Logger
   onStatus: (event: ReceiptEvent) => void
-  /** leaves envelopes on the peer's relay mailboxes; returns the ids taken */
-  deposit?: (peer: PeerId, entries: Array<{ id: string, envelope: Uint8Array }>, signal: AbortSignal) => Promise<string[]>
+  /** leaves envelopes on the peer's relay mailboxes (MailboxClient.deposit) */
+  deposit?: (peer: PeerId, entries: DepositEntry[], options: DepositOptions) => Promise<void>
 }
 
 /**
  * Delivers what the outbox holds: at once when the peer connects or a message is queued, else
- * with exponential backoff (the project's DurableQueue, as the group outbox does). An entry
- * leaves the outbox only in the batch that marks its message delivered (or finally refused), so
- * a crash at any point resends it, and the recipient's dedupe by id makes that harmless.
+ * with exponential backoff (the project's DurableQueue, as the group outbox does). What gets no
+ * ack within a couple of seconds also goes to the peer's relay mailboxes meanwhile
+ * (MailboxDeposits). An entry leaves the outbox only in the batch that marks its message
+ * delivered (or finally refused), so a crash at any point resends it, and the recipient's dedupe
+ * by id makes that harmless.
  */
 export class Outbox {
   /** connections closed because they stopped delivering while messages waited */
@@ -44,6 +48,7 @@ export class Outbox {
   private readonly frozenRelays = new FrozenRelays()
   private readonly components: OutboxComponents
   private readonly queue: DurableQueue
+  private readonly deposits?: MailboxDeposits
   /**
    * Per peer, entries written since the last read of its queue, when together with what that
    * read returned they are everything its queue on disk holds: the next round takes them from
@@ -59,6 +64,10 @@ export class Outbox {
   constructor (components: OutboxComponents) {
     this.components = components
     this.queue = new DurableQueue({ store: components.store, round: async peer => this.round(peer), backoff: BACKOFF, log: components.log })
+    const { deposit, libp2p, messages, log, onStatus } = components
+    if (deposit != null) {
+      this.deposits = new MailboxDeposits({ deposit, messages, log, onStatus, connected: peer => libp2p.getConnections(peerIdFromString(peer)).length > 0 })
+    }
   }
 
   async start (): Promise<void> {
@@ -69,6 +78,7 @@ export class Outbox {
   /** Stops new rounds; rounds under way end when libp2p stops (the DM service rejects their sends). */
   stop (): void {
     this.queue.stop()
+    this.deposits?.stop()
     this.fresh.clear()
     this.components.libp2p.removeEventListener('peer:connect', this.onConnect)
   }
@@ -76,6 +86,21 @@ export class Outbox {
   /** Resolves once no round is under way; await before closing the stores. */
   async drained (): Promise<void> {
     await this.queue.drained()
+    await this.deposits?.drained()
+  }
+
+  /**
+   * Leaves what waits for peers out of reach in their mailboxes now, and waits for it until
+   * `signal` (a node about to stop). What no relay takes stays queued for the next start.
+   */
+  async flushToMailboxes (signal: AbortSignal): Promise<void> {
+    if (this.deposits == null) return
+    // from disk: a failed deposit was let go until the peer's next round
+    for (const peer of await this.components.store.owners()) {
+      if (signal.aborted) return
+      this.deposits.watch(peer, await this.components.store.entries(peer, BATCH))
+    }
+    await this.deposits.flush(signal)
   }
 
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
@@ -98,6 +123,8 @@ export class Outbox {
         this.fresh.delete(peer)
       }
     }
+    // the round under way may be reaching the peer for a while: this one's mailbox timer starts now
+    this.deposits?.watch(peer, [{ key, value: envelope }])
     this.kick(peer)
   }
 
@@ -161,12 +188,13 @@ export class Outbox {
   private async deliverAll (peer: string, entries: QueueEntry[]): Promise<'delivered' | 'failed' | 'stalled'> {
     const peerId = peerIdFromString(peer)
     const contact = await this.components.contacts.get(peer)
+    this.deposits?.watch(peer, entries)
     try {
       const signal = AbortSignal.any([this.queue.signal, AbortSignal.timeout(REACH_TIMEOUT)])
       await reachPeer(this.components.libp2p, peerId, contact?.addrs ?? [], signal, this.frozenRelays)
     } catch (err) {
+      // its mailboxes have had the entries since DEPOSIT_AFTER (see MailboxDeposits)
       this.components.log('cannot reach %s yet - %e', peer, err)
-      await this.depositOnRelays(peerId, entries)
       return 'failed'
     }
     // a path that stops delivering (a censor freezes the flow, no reset) is probed once no ack
@@ -195,19 +223,6 @@ export class Outbox {
       return stalled ? 'stalled' : 'failed'
     } finally {
       clearInterval(watchdog)
-    }
-  }
-
-  /** The peer is out of reach: leave the envelopes in its mailboxes, mark them 'sent'. */
-  private async depositOnRelays (peer: PeerId, entries: QueueEntry[]): Promise<void> {
-    if (this.components.deposit == null || this.queue.signal.aborted) return
-    try {
-      const byId = entries.map(e => ({ id: hex(Envelope.decode(e.value).id), envelope: e.value }))
-      const taken = await this.components.deposit(peer, byId, this.queue.signal)
-      const moved = await this.components.messages.updateStatus(taken.map(id => ({ id, status: 'sent' })))
-      taken.forEach((id, i) => { if (moved[i]) this.components.onStatus({ id, conversation: peer.toString(), status: 'sent' }) })
-    } catch (err) {
-      this.components.log('mailbox deposit for %p failed - %e', peer, err)
     }
   }
 
@@ -243,6 +258,7 @@ export class Outbox {
           batch.forEach((s, i) => {
             // control payloads have no message record, and nobody to tell
             if (moved[i]) this.components.onStatus({ id: s.id, conversation: s.conversation, status: s.status })
+            this.deposits?.acked(s.conversation, s.id)
             s.resolve()
           })
         } catch (err: any) {
