@@ -6,11 +6,11 @@ import { dcutr } from '@libp2p/dcutr'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
+import { lanDiscovery } from './net/lan-discovery.ts'
 import { pacedRandomWalk } from './net/relay-search.ts'
 import { censoredAnnounceFilter, censoredDialAllowed, proxiedDialAllowed } from './net/censored.ts'
 import type { ProxyAddress } from './net/proxy.ts'
@@ -24,8 +24,6 @@ import type { Libp2pOptions } from 'libp2p'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export const DHT_PROTOCOL = '/hyphae/kad/1.0.0'
-/** Our own mDNS service tag keeps hyphae nodes from dialling every IPFS node on the LAN. */
-export const MDNS_SERVICE_TAG = 'hyphae.local'
 
 export interface NodeOptions {
   privateKey: PrivateKey
@@ -75,7 +73,7 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
   const censored = opts.censored === true || opts.proxy != null
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   if (opts.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: opts.bootstrap, timeout: 0 }))
-  if (opts.mdns) peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: opts.mdnsInterval ?? 10_000 }))
+  if (opts.mdns) peerDiscovery.push(lanDiscovery({ interval: opts.mdnsInterval ?? 10_000 }))
 
   return {
     privateKey: opts.privateKey,
