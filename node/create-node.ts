@@ -57,6 +57,8 @@ export interface RelayInit {
   mailbox?: Omit<MailboxInit, 'store' | 'protocol'>
   /** handed out privately: not a DHT server */
   bridge?: boolean
+  /** an entry relay: reaches peers abroad for its clients (protocols/chain) */
+  entry?: boolean
 }
 
 export interface CreateOptions {

@@ -15,6 +15,7 @@ import { pacedRandomWalk } from './net/relay-search.ts'
 import { censoredAnnounceFilter, censoredDialAllowed, proxiedDialAllowed } from './net/censored.ts'
 import type { ProxyAddress } from './net/proxy.ts'
 import { acceptWebsiteRelays, websiteTransport, type WebsiteTransportInit } from './net/website/transport.ts'
+import { chain, chainTransport } from '../protocols/chain/index.ts'
 import { directMessages } from '../protocols/dm/index.ts'
 import { groupSync } from '../protocols/group-sync/index.ts'
 import { mailbox, type MailboxInit, type MailboxStore } from '../protocols/mailbox/index.ts'
@@ -67,6 +68,8 @@ export interface RelayServerOptions {
   mailbox?: Omit<MailboxInit, 'store' | 'protocol'>
   /** a bridge is handed out privately: never a DHT server, so no crawl lists it */
   bridge?: boolean
+  /** an entry relay: reaches peers abroad for its clients behind a whitelist (protocols/chain) */
+  entry?: boolean
 }
 
 export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
@@ -90,7 +93,8 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
     // the website transport comes first: it dials every TLS WebSocket address (stock
     // @libp2p/websockets can set neither SNI nor a pin); the relay transport looks for relays
     // through a paced walk of ours (see relay-search.ts)
-    transports: [websiteTransport({ ...opts.website, proxy: opts.proxy }), tcp(), webSockets(), (components: any) => acceptWebsiteRelays(circuitRelayTransport()(withPacedRelaySearch(components)))],
+    // a client first: circuit addresses of relays it cannot reach go through its entry relay
+    transports: [...(opts.relay == null ? [chainTransport()] : []), websiteTransport({ ...opts.website, proxy: opts.proxy }), tcp(), webSockets(), (components: any) => acceptWebsiteRelays(circuitRelayTransport()(withPacedRelaySearch(components)))],
     ...(censored ? { connectionGater: { denyDialMultiaddr: (ma: Multiaddr) => !(opts.proxy != null ? proxiedDialAllowed(ma) : censoredDialAllowed(ma)) } } : {}),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
@@ -135,6 +139,7 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       // hyphae relays grant chat-sized limits, so a relayed connection is a real path for chat
       dm: directMessages({ runOnLimitedConnection: true }),
       groupSync: groupSync(),
+      chain: chain({ hop: opts.relay?.entry === true }),
       mailbox: mailbox(opts.relay != null ? { ...opts.relay.mailbox, store: opts.relay.mailboxStore } : {}),
       ...(opts.relay != null
         ? {

@@ -12,7 +12,7 @@ import type { Io } from '../io.ts'
 import type { Server } from 'node:http'
 
 const HELP = `usage: hyphae relay [--listen MA...] [--bootstrap MA...] [--metrics HOST:PORT] [limits]
-       hyphae relay --website HOST:PORT [website flags] [--bridge]
+       hyphae relay --website HOST:PORT [website flags] [--bridge] [--entry]
 
 Runs a relay for others, headless: a circuit-relay-v2 server for peers behind NAT or a block, a
 DHT server and bootstrap node, and mailboxes that keep sealed messages for offline peers (it
@@ -31,6 +31,7 @@ a relay that is a website (for users behind a censor that reads the traffic):
                             --tls-cert alone pins the proxy's self-signed certificate
   --public-address NAME:PORT  where clients reach the website (the proxy, or a NAT's address)
   --bridge                  never a DHT server: hand the printed relay line out privately
+  --entry                   an entry relay: reaches relays abroad for its clients (whitelists)
   --nginx-config            print an nginx server block for --behind-proxy and exit
 
 limits (defaults in brackets):
@@ -64,6 +65,7 @@ const LIMITS = {
   'behind-proxy': { type: 'boolean' },
   'public-address': { type: 'string' },
   bridge: { type: 'boolean' },
+  entry: { type: 'boolean' },
   'nginx-config': { type: 'boolean' }
 } as const
 
@@ -131,6 +133,7 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
     ...(website != null || v.bridge === true ? { mdns: false } : {}),
     relay: {
       bridge: v.bridge === true,
+      entry: v.entry === true,
       maxReservations: positive(v, 'max-reservations', 128, 100_000),
       reservationTtlMs: positive(v, 'reservation-ttl', 60, 24 * 60) * minute,
       durationLimitMs: positive(v, 'relay-duration', 60, 7 * 24 * 60) * minute,

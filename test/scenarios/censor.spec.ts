@@ -1,36 +1,14 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { multiaddr } from '@multiformats/multiaddr'
-import { formatRelayLine } from '../../node/net/relay-list.ts'
 import { waitFor } from '../fixtures/index.ts'
 import { dpiCensor, dpiHits, LIBP2P_SIGNATURES, notTlsFlows, tlsFlows, tlsOnlyCensor } from './censor.ts'
-import { messages, relayedInvite, startNode } from './helpers.ts'
+import { messages, relayedInvite, startCensoredUser, startWebsiteRelay } from './helpers.ts'
 import { Lab, labUnavailable } from './lab.ts'
 
 const unavailable = await labUnavailable()
 if (unavailable != null) console.log(`# censor scenarios skipped: ${unavailable}`)
 
 const COUNT = 100
-const SNI = 'www.example.org'
-
-/** A relay abroad, a website on 443; returns the relay line users are handed. */
-async function startWebsiteRelay (lab: Lab, name = 'relay'): Promise<{ line: string, peerId: string }> {
-  const relay = await startNode(lab, name, ['relay', '--website', `${lab.host(name).ip}:443`, '--tls-name', SNI, '--no-mdns'])
-  const id = await lab.rpc(name, 'id')
-  const address = id.addresses.find((a: string) => a.includes(lab.host(name).ip) && a.includes('/http-path/'))
-  assert.ok(address != null, `the relay announces its website address: ${id.addresses.join(' ')}`)
-  assert.ok(id.addresses.every((a: string) => a.includes('/tls/')), `a website relay listens on nothing else: ${id.addresses.join(' ')}`)
-  // the operator reads the line off the relay's log
-  const logged = /"event":"relay-line","line":"([^"]+)"/.exec(relay.output())
-  assert.equal(logged?.[1], formatRelayLine(multiaddr(address)))
-  return { line: logged[1], peerId: id.peerId }
-}
-
-async function startCensoredUser (lab: Lab, name: string): Promise<string> {
-  await startNode(lab, name, ['--censored', '--no-mdns', '--listen', `/ip4/${lab.host(name).ip}/tcp/4001`])
-  return (await lab.rpc(name, 'id')).peerId
-}
-
 /** Alice and Bob, each behind the censor, add the relay line and each other, and exchange COUNT messages both ways. */
 async function exchange (lab: Lab, line: string): Promise<void> {
   for (const name of ['alice', 'bob']) {
