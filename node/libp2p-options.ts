@@ -31,6 +31,8 @@ export interface NodeOptions {
   datastore: Datastore
   listen: string[]
   announce?: string[]
+  /** announced besides the others (a relay's onion service) */
+  appendAnnounce?: string[]
   bootstrap: string[]
   mdns: boolean
   /** mDNS query interval in ms (tests lower it) */
@@ -88,6 +90,7 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       // that losing one relay (seized, blocked) leaves contacts a path and a mailbox
       listen: opts.relay == null && (opts.relayClient ?? true) ? [...opts.listen, '/p2p-circuit', '/p2p-circuit'] : opts.listen,
       announce: opts.announce ?? [],
+      appendAnnounce: opts.appendAnnounce ?? [],
       ...(censored ? { announceFilter: censoredAnnounceFilter } : {})
     },
     // the website transport comes first: it dials every TLS WebSocket address (stock
