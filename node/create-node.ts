@@ -43,6 +43,8 @@ export interface MessengerInit {
   censored?: boolean
   /** addresses to announce instead of the listen addresses (a relay behind nginx) */
   announce?: string[]
+  /** addresses to announce besides the others (a relay's onion service) */
+  appendAnnounce?: string[]
   /** certificate and site for website listen addresses */
   website?: WebsiteTransportInit
   /** socks5://HOST:PORT: every outgoing connection through it (default: the profile's setting) */
@@ -57,6 +59,8 @@ export interface RelayInit {
   mailbox?: Omit<MailboxInit, 'store' | 'protocol'>
   /** handed out privately: not a DHT server */
   bridge?: boolean
+  /** an entry relay: reaches peers abroad for its clients (protocols/chain) */
+  entry?: boolean
 }
 
 export interface CreateOptions {
@@ -98,6 +102,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
       datastore,
       listen,
       announce: init.announce,
+      appendAnnounce: init.appendAnnounce,
       bootstrap,
       censored,
       proxy,

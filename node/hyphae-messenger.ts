@@ -154,7 +154,8 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       reachability: this.reachability(),
       dht: { mode: dht.getMode(), routingTableSize: dht.routingTable?.size ?? 0 },
       knownPeers: (await this.libp2p.peerStore.all()).length,
-      stalledConnectionsClosed: this.direct.stalledConnectionsClosed
+      stalledConnectionsClosed: this.direct.stalledConnectionsClosed,
+      stallDetectionsMs: this.direct.stallDetectionsMs
     }
   }
 

@@ -6,15 +6,16 @@ import { dcutr } from '@libp2p/dcutr'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
+import { lanDiscovery } from './net/lan-discovery.ts'
 import { pacedRandomWalk } from './net/relay-search.ts'
 import { censoredAnnounceFilter, censoredDialAllowed, proxiedDialAllowed } from './net/censored.ts'
 import type { ProxyAddress } from './net/proxy.ts'
 import { acceptWebsiteRelays, websiteTransport, type WebsiteTransportInit } from './net/website/transport.ts'
+import { chain, chainTransport } from '../protocols/chain/index.ts'
 import { directMessages } from '../protocols/dm/index.ts'
 import { groupSync } from '../protocols/group-sync/index.ts'
 import { mailbox, type MailboxInit, type MailboxStore } from '../protocols/mailbox/index.ts'
@@ -24,14 +25,14 @@ import type { Libp2pOptions } from 'libp2p'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export const DHT_PROTOCOL = '/hyphae/kad/1.0.0'
-/** Our own mDNS service tag keeps hyphae nodes from dialling every IPFS node on the LAN. */
-export const MDNS_SERVICE_TAG = 'hyphae.local'
 
 export interface NodeOptions {
   privateKey: PrivateKey
   datastore: Datastore
   listen: string[]
   announce?: string[]
+  /** announced besides the others (a relay's onion service) */
+  appendAnnounce?: string[]
   bootstrap: string[]
   mdns: boolean
   /** mDNS query interval in ms (tests lower it) */
@@ -69,13 +70,15 @@ export interface RelayServerOptions {
   mailbox?: Omit<MailboxInit, 'store' | 'protocol'>
   /** a bridge is handed out privately: never a DHT server, so no crawl lists it */
   bridge?: boolean
+  /** an entry relay: reaches peers abroad for its clients behind a whitelist (protocols/chain) */
+  entry?: boolean
 }
 
 export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
   const censored = opts.censored === true || opts.proxy != null
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   if (opts.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: opts.bootstrap, timeout: 0 }))
-  if (opts.mdns) peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: opts.mdnsInterval ?? 10_000 }))
+  if (opts.mdns) peerDiscovery.push(lanDiscovery({ interval: opts.mdnsInterval ?? 10_000 }))
 
   return {
     privateKey: opts.privateKey,
@@ -87,12 +90,14 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       // that losing one relay (seized, blocked) leaves contacts a path and a mailbox
       listen: opts.relay == null && (opts.relayClient ?? true) ? [...opts.listen, '/p2p-circuit', '/p2p-circuit'] : opts.listen,
       announce: opts.announce ?? [],
+      appendAnnounce: opts.appendAnnounce ?? [],
       ...(censored ? { announceFilter: censoredAnnounceFilter } : {})
     },
     // the website transport comes first: it dials every TLS WebSocket address (stock
     // @libp2p/websockets can set neither SNI nor a pin); the relay transport looks for relays
     // through a paced walk of ours (see relay-search.ts)
-    transports: [websiteTransport({ ...opts.website, proxy: opts.proxy }), tcp(), webSockets(), (components: any) => acceptWebsiteRelays(circuitRelayTransport()(withPacedRelaySearch(components)))],
+    // a client first: circuit addresses of relays it cannot reach go through its entry relay
+    transports: [...(opts.relay == null ? [chainTransport()] : []), websiteTransport({ ...opts.website, proxy: opts.proxy }), tcp(), webSockets(), (components: any) => acceptWebsiteRelays(circuitRelayTransport()(withPacedRelaySearch(components)))],
     ...(censored ? { connectionGater: { denyDialMultiaddr: (ma: Multiaddr) => !(opts.proxy != null ? proxiedDialAllowed(ma) : censoredDialAllowed(ma)) } } : {}),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
@@ -137,6 +142,7 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       // hyphae relays grant chat-sized limits, so a relayed connection is a real path for chat
       dm: directMessages({ runOnLimitedConnection: true }),
       groupSync: groupSync(),
+      chain: chain({ hop: opts.relay?.entry === true }),
       mailbox: mailbox(opts.relay != null ? { ...opts.relay.mailbox, store: opts.relay.mailboxStore } : {}),
       ...(opts.relay != null
         ? {

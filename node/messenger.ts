@@ -113,6 +113,8 @@ export interface NodeStatus {
   knownPeers: number
   /** connections closed since start because they stopped delivering while messages waited */
   stalledConnectionsClosed: number
+  /** for the last 32 such closes, ms from the last ack (or the first send) to the close */
+  stallDetectionsMs: number[]
 }
 
 export interface GroupInfo {

@@ -7,12 +7,13 @@ import { prepareRelayWebsite, type RelayWebsite } from '../../node/net/website/r
 import { parseHostPort as parseWebsiteAt } from '../../node/config.ts'
 import { formatRelayLine } from '../../node/net/relay-list.ts'
 import { nginxSiteConfig } from '../../node/net/website/nginx-config.ts'
+import { publishOnion, type PublishedOnion } from '../../node/net/onion-service.ts'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Io } from '../io.ts'
 import type { Server } from 'node:http'
 
 const HELP = `usage: hyphae relay [--listen MA...] [--bootstrap MA...] [--metrics HOST:PORT] [limits]
-       hyphae relay --website HOST:PORT [website flags] [--bridge]
+       hyphae relay --website HOST:PORT [website flags] [--bridge] [--entry]
 
 Runs a relay for others, headless: a circuit-relay-v2 server for peers behind NAT or a block, a
 DHT server and bootstrap node, and mailboxes that keep sealed messages for offline peers (it
@@ -31,6 +32,9 @@ a relay that is a website (for users behind a censor that reads the traffic):
                             --tls-cert alone pins the proxy's self-signed certificate
   --public-address NAME:PORT  where clients reach the website (the proxy, or a NAT's address)
   --bridge                  never a DHT server: hand the printed relay line out privately
+  --entry                   an entry relay: reaches relays abroad for its clients (whitelists)
+  --onion HOST:PORT         tor's control port: publish the website as an onion service too
+                            (its key kept in the profile), and print its relay line
   --nginx-config            print an nginx server block for --behind-proxy and exit
 
 limits (defaults in brackets):
@@ -64,6 +68,8 @@ const LIMITS = {
   'behind-proxy': { type: 'boolean' },
   'public-address': { type: 'string' },
   bridge: { type: 'boolean' },
+  entry: { type: 'boolean' },
+  onion: { type: 'string' },
   'nginx-config': { type: 'boolean' }
 } as const
 
@@ -95,6 +101,15 @@ async function websiteOf (v: Record<string, unknown>, dataDir: string): Promise<
   }
 }
 
+async function onionOf (control: { host: string, port: number }, dataDir: string, website: RelayWebsite): Promise<PublishedOnion> {
+  try {
+    return await publishOnion(control, dataDir, website)
+  } catch (err: any) {
+    if (err.name === 'InvalidArgumentError') throw new UsageError(`relay: ${err.message as string}`)
+    throw err
+  }
+}
+
 function positive (values: Record<string, unknown>, name: string, fallback: number, max: number): number {
   const raw = values[name]
   if (raw == null) return fallback
@@ -116,6 +131,8 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
   }
   const minute = 60_000
   const log = (event: string, detail: Record<string, unknown> = {}): void => { io.err(JSON.stringify({ event, ...detail })) }
+  if (v.onion != null && website == null) throw new UsageError('relay: --onion goes with --website HOST:PORT')
+  const onion = website != null && v.onion != null ? await onionOf(parseWebsiteAt(v.onion as string, 9051), dataDirOf(parsed), website) : undefined
   let counters: ReturnType<typeof relayMetrics> | undefined
   const messenger = await openNode(parsed, {
     metrics: metricsAt != null,
@@ -124,6 +141,7 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
           // a website relay answers nothing else unless told to: every other port would tell a prober what it is
           listen: parsed.values.listen != null ? [...(stringList(parsed.values.listen) ?? []), website.listen] : [website.listen],
           announce: website.announce != null ? [website.announce] : undefined,
+          appendAnnounce: onion != null ? [onion.address] : undefined,
           website: website.transport
         }
       : {}),
@@ -131,6 +149,7 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
     ...(website != null || v.bridge === true ? { mdns: false } : {}),
     relay: {
       bridge: v.bridge === true,
+      entry: v.entry === true,
       maxReservations: positive(v, 'max-reservations', 128, 100_000),
       reservationTtlMs: positive(v, 'reservation-ttl', 60, 24 * 60) * minute,
       durationLimitMs: positive(v, 'relay-duration', 60, 7 * 24 * 60) * minute,
@@ -178,6 +197,7 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
     throw err
   }
   return serveUntilStopped(messenger, socketPath(dataDirOf(parsed)), io, 'relay', async () => {
+    onion?.control.close()
     metricsServer?.closeAllConnections()
     await new Promise<void>(resolve => { if (metricsServer == null) resolve(); else metricsServer.close(() => { resolve() }) })
   })

@@ -87,6 +87,11 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     return this.delivery.stalledClosed
   }
 
+  /** How long each of the last stalls took to notice: ms from the last ack to the close. */
+  get stallDetectionsMs (): number[] {
+    return [...this.delivery.stallDetections]
+  }
+
   /** Call once libp2p runs: collects mailboxes, delivers what the outbox holds. */
   async start (): Promise<void> {
     this.mailbox.start()

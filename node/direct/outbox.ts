@@ -45,6 +45,8 @@ export interface OutboxComponents {
 export class Outbox {
   /** connections closed because they stopped delivering while messages waited */
   stalledClosed = 0
+  /** for each stall closed, ms from the last ack (or the first send) to the close; the last 32 */
+  readonly stallDetections: number[] = []
   private readonly frozenRelays = new FrozenRelays()
   private readonly components: OutboxComponents
   private readonly queue: DurableQueue
@@ -210,6 +212,7 @@ export class Outbox {
         if (closed === 0) return
         stalled = true
         this.stalledClosed += closed
+        if (this.stallDetections.push(Date.now() - lastAck) > 32) this.stallDetections.shift()
         for (const relay of relays) this.frozenRelays.add(relay)
         this.components.log('closed %d stalled connection(s) on the way to %s', closed, peer)
       }, () => {}).finally(() => { probing = false; lastAck = Date.now() })

@@ -49,7 +49,7 @@ describe('censored mode', () => {
 describe('doctor on a network that reads the traffic', () => {
   const status = (peers: string[], stalled = 0): NodeStatus => ({
     peerId: PEER, nickname: '', connections: peers.length, peers: peers.map(p => ({ peerId: p, address: WEBSITE, direction: 'outbound' })),
-    listenAddresses: [], reachability: 'via-relay', dht: { mode: 'client', routingTableSize: 1 }, knownPeers: 1, stalledConnectionsClosed: stalled
+    listenAddresses: [], reachability: 'via-relay', dht: { mode: 'client', routingTableSize: 1 }, knownPeers: 1, stalledConnectionsClosed: stalled, stallDetectionsMs: []
   } as unknown as NodeStatus)
   const libp2p = (tlsConnections: number): any => ({
     getMultiaddrs: () => [],

@@ -161,3 +161,13 @@ describe('website transport', () => {
     assert.equal(status, 404)
   })
 })
+
+describe('website addresses', () => {
+  it('an onion relay line parses to ID.onion and its port, resolved by the proxy (never here)', () => {
+    const id = 'vww6ybal4bd7szmgncyruucpgfkqahzddi37ktceo3ah7ngmcopnpyyd'
+    const a = parseWebsiteAddress(multiaddr(`/onion3/${id}:443/tls/sni/www.example.org/ws/http-path/secret123`))
+    assert.deepEqual({ host: a?.host, port: a?.port, family: a?.family, tls: a?.tls, sni: a?.sni, path: a?.path },
+      { host: `${id}.onion`, port: 443, family: 'dns', tls: true, sni: 'www.example.org', path: '/secret123' })
+    assert.ok(isTlsFirst(multiaddr(`/onion3/${id}:443/tls/ws/p2p/12D3KooWKnDdG3iXw9eTFijk3EWSunZcFi54Zka4wmtqtt6rPxc8/p2p-circuit`)))
+  })
+})

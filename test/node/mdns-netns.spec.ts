@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict'
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { after, before, describe, it } from 'node:test'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { removeDir, tempDir, waitFor } from '../fixtures/index.ts'
 
 const run = promisify(execFile)
@@ -91,6 +93,7 @@ describe('mDNS inside network namespaces', { timeout: 120_000 }, () => {
   const ips = [`${subnet}.1`, `${subnet}.2`]
   const children: Child[] = []
   const dirs: string[] = []
+  let capture: ChildProcess | undefined
   let skip: string | undefined
 
   before(async () => {
@@ -111,18 +114,28 @@ describe('mDNS inside network namespaces', { timeout: 120_000 }, () => {
   })
 
   after(async () => {
+    if (capture?.exitCode == null) capture?.kill('SIGTERM')
     await Promise.allSettled(children.map(stopChild))
     // deleting a namespace deletes the veth end inside it, and so the pair
     for (const ns of namespaces) await run('ip', ['netns', 'del', ns]).catch(() => {})
     await Promise.allSettled(dirs.map(removeDir))
   })
 
-  it('two nodes on a LAN with no other way to meet find and connect to each other', async (t) => {
+  it('two nodes on a LAN with no other way to meet find and connect to each other, and their mDNS names neither hyphae nor them', async (t) => {
     if (skip != null) {
       console.log(`# skipping the mDNS namespace test: ${skip}`)
       t.skip(skip)
       return
     }
+    // what anyone else on the LAN hears: every mDNS packet on a's link, both ways
+    const captureDir = await tempDir('hyphae-mdns-capture-')
+    dirs.push(captureDir)
+    const pcap = join(captureDir, 'mdns.pcap')
+    capture = spawn('ip', ['netns', 'exec', namespaces[0], 'tcpdump', '-i', veths[0], '-U', '-n', '-w', pcap, 'udp', 'port', '5353'], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let captureLog = ''
+    capture.stderr!.on('data', (buf: Buffer) => { captureLog += buf.toString() })
+    await waitFor(() => captureLog.includes('listening on'), { timeout: 10_000, interval: 50, message: () => `tcpdump to start: ${captureLog}` })
+    const startedAt = Date.now()
     for (let i = 0; i < 2; i++) {
       const dir = await tempDir(`hyphae-mdns${i}-`)
       dirs.push(dir)
@@ -148,5 +161,22 @@ describe('mDNS inside network namespaces', { timeout: 120_000 }, () => {
       interval: 100,
       message: () => `each namespace's node to report the other as connected (a sees ${[...a.connections].join(',') || 'nobody'}, b sees ${[...b.connections].join(',') || 'nobody'})`
     })
+    // reported, not asserted: includes both processes' start-up
+    console.log(`# the two nodes found and connected to each other ${((Date.now() - startedAt) / 1000).toFixed(1)} s after start`)
+
+    // both nodes' answers are on the wire (b's lists its address), and neither says what it is or who
+    const heard = (): Promise<Buffer> => readFile(pcap).catch(() => Buffer.alloc(0))
+    await waitFor(async () => (await heard()).includes(`dnsaddr=/ip4/${ips[1]}/`), { timeout: 10_000, interval: 100, message: 'b\'s mDNS answer in the capture' })
+    capture!.kill('SIGTERM')
+    await once(capture!, 'exit')
+    const packets = await heard()
+    assert.ok(packets.includes(`dnsaddr=/ip4/${ips[0]}/`), 'a\'s own mDNS answer in the capture')
+    assert.ok(!packets.toString('latin1').toLowerCase().includes('hyphae'), 'an mDNS packet names hyphae')
+    for (const peer of [a.peerId!, b.peerId!]) {
+      const id = peerIdFromString(peer)
+      assert.ok(!packets.includes(peer), `an mDNS packet carries the peer id ${peer}`)
+      assert.ok(!packets.includes(Buffer.from(id.toMultihash().bytes)), `an mDNS packet carries ${peer} as bytes`)
+      assert.ok(!packets.includes(Buffer.from(id.publicKey!.raw)), `an mDNS packet carries ${peer}'s public key`)
+    }
   })
 })

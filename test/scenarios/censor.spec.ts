@@ -1,36 +1,16 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { multiaddr } from '@multiformats/multiaddr'
-import { formatRelayLine } from '../../node/net/relay-list.ts'
 import { waitFor } from '../fixtures/index.ts'
 import { dpiCensor, dpiHits, LIBP2P_SIGNATURES, notTlsFlows, tlsFlows, tlsOnlyCensor } from './censor.ts'
-import { messages, relayedInvite, startNode } from './helpers.ts'
+import { messages, relayedInvite, startCensoredUser, startWebsiteRelay } from './helpers.ts'
 import { Lab, labUnavailable } from './lab.ts'
 
 const unavailable = await labUnavailable()
 if (unavailable != null) console.log(`# censor scenarios skipped: ${unavailable}`)
 
 const COUNT = 100
-const SNI = 'www.example.org'
-
-/** A relay abroad, a website on 443; returns the relay line users are handed. */
-async function startWebsiteRelay (lab: Lab, name = 'relay'): Promise<{ line: string, peerId: string }> {
-  const relay = await startNode(lab, name, ['relay', '--website', `${lab.host(name).ip}:443`, '--tls-name', SNI, '--no-mdns'])
-  const id = await lab.rpc(name, 'id')
-  const address = id.addresses.find((a: string) => a.includes(lab.host(name).ip) && a.includes('/http-path/'))
-  assert.ok(address != null, `the relay announces its website address: ${id.addresses.join(' ')}`)
-  assert.ok(id.addresses.every((a: string) => a.includes('/tls/')), `a website relay listens on nothing else: ${id.addresses.join(' ')}`)
-  // the operator reads the line off the relay's log
-  const logged = /"event":"relay-line","line":"([^"]+)"/.exec(relay.output())
-  assert.equal(logged?.[1], formatRelayLine(multiaddr(address)))
-  return { line: logged[1], peerId: id.peerId }
-}
-
-async function startCensoredUser (lab: Lab, name: string): Promise<string> {
-  await startNode(lab, name, ['--censored', '--no-mdns', '--listen', `/ip4/${lab.host(name).ip}/tcp/4001`])
-  return (await lab.rpc(name, 'id')).peerId
-}
-
+/** sent while the path in use is frozen */
+const FROZEN_COUNT = 200
 /** Alice and Bob, each behind the censor, add the relay line and each other, and exchange COUNT messages both ways. */
 async function exchange (lab: Lab, line: string): Promise<void> {
   for (const name of ['alice', 'bob']) {
@@ -123,13 +103,15 @@ describe('through a censor that reads the traffic (real processes, a censoring r
       }
       const sent: string[] = []
       const frozeAt = Date.now()
-      for (let i = 0; i < 10; i++) sent.push((await lab.rpc('alice', 'messages.send', { contact: 'bob', text: `during the freeze ${i} ${'x'.repeat(1000)}` })).id)
+      for (let i = 0; i < FROZEN_COUNT; i++) sent.push((await lab.rpc('alice', 'messages.send', { contact: 'bob', text: `during the freeze ${i} ${'x'.repeat(1000)}` })).id)
       await waitFor(async () => {
         const got = new Set((await messages(lab, 'bob', 'alice')).map(m => m.id))
         return sent.every(id => got.has(id))
-      }, { message: 'bob got all 10 sent during the freeze', timeout: 180_000, interval: 1000 })
-      // reported, not asserted: how long the freeze held the messages up
-      console.log(`# all 10 reached bob ${((Date.now() - frozeAt) / 1000).toFixed(1)} s after the freeze`)
+      }, { message: `bob got all ${FROZEN_COUNT} sent during the freeze`, timeout: 240_000, interval: 1000 })
+      // reported, not asserted: how long the freeze held the messages up, and each stall's detection
+      console.log(`# all ${FROZEN_COUNT} reached bob ${((Date.now() - frozeAt) / 1000).toFixed(1)} s after the freeze`)
+      const detections: number[] = (await lab.rpc('alice', 'status')).stallDetectionsMs
+      console.log(`# stalls noticed ${detections.map(ms => (ms / 1000).toFixed(1)).join(', ')} s after the last ack`)
       const frozen = await lab.router('iptables', '-L', 'FROZEN', '-v', '-x', '-n')
       assert.ok(Number(frozen.split('\n').slice(2).find(l => l.trim() !== '')?.trim().split(/\s+/)[0]) > 0, `the freeze dropped packets:\n${frozen}`)
       const status = await lab.rpc('alice', 'status')

@@ -1,3 +1,6 @@
+import assert from 'node:assert/strict'
+import { multiaddr } from '@multiformats/multiaddr'
+import { formatRelayLine } from '../../node/net/relay-list.ts'
 import { waitFor } from '../fixtures/index.ts'
 import { waitForLine } from '../cli/run-cli.ts'
 import type { Lab, Proc } from './lab.ts'
@@ -28,4 +31,22 @@ export async function relayedInvite (lab: Lab, name: string): Promise<string> {
 
 export async function messages (lab: Lab, name: string, contact: string, limit = 1000): Promise<any[]> {
   return lab.rpc(name, 'messages.list', { contact, limit })
+}
+
+/** A relay, a website on 443 showing `sni` (and any more relay flags); returns the relay line users are handed. */
+export async function startWebsiteRelay (lab: Lab, name = 'relay', sni = 'www.example.org', more: string[] = []): Promise<{ line: string, peerId: string }> {
+  const relay = await startNode(lab, name, ['relay', '--website', `${lab.host(name).ip}:443`, '--tls-name', sni, '--no-mdns', ...more])
+  const id = await lab.rpc(name, 'id')
+  const address = id.addresses.find((a: string) => a.includes(lab.host(name).ip) && a.includes('/http-path/'))
+  assert.ok(address != null, `the relay announces its website address: ${id.addresses.join(' ')}`)
+  assert.ok(id.addresses.every((a: string) => a.includes('/tls/')), `a website relay listens on nothing else: ${id.addresses.join(' ')}`)
+  // the operator reads the line off the relay's log
+  const logged = /"event":"relay-line","line":"([^"]+)"/.exec(relay.output())
+  assert.equal(logged?.[1], formatRelayLine(multiaddr(address)))
+  return { line: logged[1], peerId: id.peerId }
+}
+
+export async function startCensoredUser (lab: Lab, name: string): Promise<string> {
+  await startNode(lab, name, ['--censored', '--no-mdns', '--listen', `/ip4/${lab.host(name).ip}/tcp/4001`])
+  return (await lab.rpc(name, 'id')).peerId
 }

@@ -5,7 +5,7 @@ import * as Digest from 'multiformats/hashes/digest'
 import { sha256 } from 'multiformats/hashes/sha2'
 
 /**
- * A WebSocket address as hyphae dials it: `/ip4|ip6|dns*|dns/HOST/tcp/PORT`, then optionally
+ * A WebSocket address as hyphae dials it: `/ip4|ip6|dns*|dns/HOST/tcp/PORT` (or `/onion3/ID:PORT`), then optionally
  * `/tls` with `/sni/NAME` (the name sent in the ClientHello) and `/certhash/HASH` (the
  * certificate's SHA-256, pinned instead of trusting a CA), then `/ws`, then optionally
  * `/http-path/PATH` (the secret path a website relay serves libp2p on), then `/p2p/ID`.
@@ -33,8 +33,11 @@ export function parseWebsiteAddress (ma: Multiaddr): WebsiteAddress | undefined 
     return parts[i++].value ?? ''
   }
   const hostPart = parts[i++]
-  if (hostPart == null || !HOSTS.has(hostPart.name) || hostPart.value == null) return undefined
-  const port = Number(next('tcp'))
+  if (hostPart == null || hostPart.value == null) return undefined
+  // `/onion3/ID:PORT`: a Tor onion service, reached only through a SOCKS proxy (tor's)
+  const onion = hostPart.name === 'onion3' ? /^([a-z2-7]{56}):(\d+)$/.exec(hostPart.value) : undefined
+  if (onion === null || (onion == null && !HOSTS.has(hostPart.name))) return undefined
+  const port = Number(onion != null ? onion[2] : next('tcp'))
   if (!Number.isInteger(port) || port < 0 || port > 65535) return undefined
   let tls = next('tls') != null
   const sni = tls ? next('sni') : undefined
@@ -56,7 +59,7 @@ export function parseWebsiteAddress (ma: Multiaddr): WebsiteAddress | undefined 
     }
   }
   return {
-    host: hostPart.value,
+    host: onion != null ? `${onion[1]}.onion` : hostPart.value,
     port,
     family: hostPart.name === 'ip4' ? 4 : hostPart.name === 'ip6' ? 6 : 'dns',
     tls,

@@ -108,6 +108,7 @@ export function websiteTransport (init: WebsiteTransportInit = {}): (components:
 async function connect (a: WebsiteAddress, signal: AbortSignal, proxy?: ProxyAddress): Promise<net.Socket> {
   signal.throwIfAborted()
   const host = a.family === 6 ? a.host.replace(/^\[|\]$/g, '') : a.host
+  if (proxy == null && host.endsWith('.onion')) throw new ConnectionFailedError(`${host} is an onion service: reach it through tor (--proxy socks5://127.0.0.1:9050)`)
   let tcp: net.Socket | undefined
   if (proxy != null) {
     try {

@@ -195,7 +195,8 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
       reachability: this.online.size === 0 ? 'offline' : this.reachability,
       dht: { mode: 'server', routingTableSize: this.online.size },
       knownPeers: this.contacts.size,
-      stalledConnectionsClosed: 0
+      stalledConnectionsClosed: 0,
+      stallDetectionsMs: []
     }
   }
 

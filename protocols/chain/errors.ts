@@ -1,0 +1,4 @@
+export class ChainRefusedError extends Error {
+  static name = 'ChainRefusedError'
+  name = 'ChainRefusedError'
+}
