@@ -98,7 +98,7 @@ describe('a running node\'s invite', () => {
   let network: Network
 
   before(async () => {
-    network = await createNetwork(1)
+    network = await createNetwork(2)
   })
 
   after(async () => {
@@ -113,5 +113,14 @@ describe('a running node\'s invite', () => {
     assert.equal(parsed.peerId.toString(), node.peerId)
     assert.equal(parsed.nickname, 'bob')
     assert.deepEqual(parsed.addrs.map(a => a.toString().replace(/\/p2p\/[^/]+$/, '')), node.libp2p.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, '')))
+  })
+
+  it('a contact added from an invite pasted in framed pieces, with a nickname after it', async () => {
+    const [node, other] = network.nodes
+    const { invite } = await node.id()
+    const pasted = ['your invite:', ...(invite.match(/.{1,41}/g) ?? []).map(p => `│ ${p} │`), 'Bob B'].join('\n')
+    const contact = await other.addContact(pasted)
+    assert.equal(contact.peerId, node.peerId)
+    assert.equal(contact.nickname, 'Bob B')
   })
 })
