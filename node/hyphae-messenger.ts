@@ -5,8 +5,9 @@ import { createInvite } from './invite.ts'
 import { DirectChats } from './direct/index.ts'
 import { InvalidArgumentError } from './errors.ts'
 import { GroupChats, GROUP_CONTROL_APP } from './groups/index.ts'
-import { connect, dialableAddresses, findPeer, reachability } from './net/addresses.ts'
+import { connect, dialableAddresses, findPeer, isCircuit, reachability } from './net/addresses.ts'
 import { diagnose } from './net/doctor.ts'
+import { KnownRelays } from './net/known-relays.ts'
 import { PeerWarmup } from './net/peer-warmup.ts'
 import { RelayList, type RelayEntry } from './net/relay-list.ts'
 import { parseProxyUrl } from './net/proxy.ts'
@@ -56,6 +57,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   private readonly components: HyphaeMessengerComponents
   private readonly warmup: PeerWarmup
   private readonly relayList: RelayList
+  private readonly knownRelays: KnownRelays
   private stopped = false
 
   /** Builds every store and wires the DM handlers; call before libp2p starts. */
@@ -66,6 +68,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.peerId = this.libp2p.peerId.toString()
     this.warmup = new PeerWarmup(this.libp2p, components.meta)
     this.relayList = new RelayList(components.meta)
+    this.knownRelays = new KnownRelays(this.libp2p, components.meta)
     this.direct = new DirectChats({
       libp2p: this.libp2p, key: components.key, db: components.db,
       readReceipts: async () => (await this.settings()).readReceipts,
@@ -90,6 +93,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.libp2p.addEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
     this.warmup.start({ reconnect: options.reconnect })
+    this.knownRelays.start()
     // with no bootstrap list, the relays in contacts' invites are where this node finds a slot
     if ((this.components.bootstrap ?? []).length === 0) {
       void this.direct.contactAddresses().then(async addrs => this.warmup.meetRelays(addrs)).catch(() => {})
@@ -132,6 +136,8 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async id (): Promise<IdentityInfo> {
     const nickname = await this.components.meta.nickname() ?? ''
     const addrs = this.dialableAddresses()
+    // no reservation yet (a node started for one command): the relays this profile last held
+    if (!addrs.some(isCircuit)) addrs.push(...await this.knownRelays.addresses())
     return {
       peerId: this.peerId,
       nickname,
@@ -250,6 +256,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     this.libp2p.services.relay?.removeEventListener('relay:reservation', this.onReservation)
     await this.libp2p.stop()
+    await this.knownRelays.stop()
     await this.direct.drained()
     await this.groups.drained()
     await this.components.datastore.close()

@@ -11,7 +11,7 @@ function host (ma: Multiaddr): string | undefined {
   return ma.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')?.value
 }
 
-function isCircuit (ma: Multiaddr): boolean {
+export function isCircuit (ma: Multiaddr): boolean {
   return ma.getComponents().some(c => c.name === 'p2p-circuit')
 }
 
