@@ -200,7 +200,19 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async groupInvite (group: string): Promise<string> { return this.groups.invite(group) }
   async joinGroup (invite: string): Promise<GroupInfo> { return this.groups.join(invite) }
   async leaveGroup (group: string): Promise<GroupInfo> { return this.groups.leave(group) }
-  async removeGroupMember (group: string, peerId: string): Promise<GroupInfo> { return this.groups.remove(group, peerId) }
+  async removeGroupMember (group: string, member: string): Promise<GroupInfo> { return this.groups.remove(group, await this.groupMemberId(group, member)) }
+
+  /** A member named as everywhere else: by peer id, by the nickname the group knows, or as a contact. */
+  private async groupMemberId (group: string, ref: string): Promise<string> {
+    const wanted = typeof ref === 'string' ? ref.trim() : ''
+    const members = (await this.groups.members(group)).filter(m => !m.me && m.state === 'member')
+    if (wanted === '' || members.some(m => m.peerId === wanted)) return wanted
+    const named = members.filter(m => m.nickname === wanted)
+    if (named.length > 1) throw new InvalidArgumentError(`${named.length} members are called ${JSON.stringify(wanted)}: name one by peer id (see group members)`)
+    if (named.length === 1) return named[0].peerId
+    const contact = await this.direct.contacts.resolve(wanted).catch(() => undefined)
+    return contact?.peerId ?? wanted
+  }
   async listGroups (): Promise<GroupInfo[]> { return this.groups.list() }
   async groupMembers (group: string): Promise<GroupMemberInfo[]> { return this.groups.members(group) }
   async sendGroupMessage (group: string, text: string): Promise<GroupSendResult> { return this.groups.send(group, text) }
