@@ -10,6 +10,7 @@ import { diagnose } from './net/doctor.ts'
 import { KnownRelays } from './net/known-relays.ts'
 import { PeerWarmup } from './net/peer-warmup.ts'
 import { RelayList, type RelayEntry } from './net/relay-list.ts'
+import { liveReservations, watchReservations, type ReservationMap } from './net/relay-reservations.ts'
 import { parseProxyUrl } from './net/proxy.ts'
 import type { ControlHandler } from './direct/index.ts'
 import type { ContactInfo, ContactSummary, DoctorReport, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, RelayInfo, SendResult, Settings } from './messenger.ts'
@@ -89,7 +90,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   }
 
   async start (options: { reconnect: boolean }): Promise<void> {
-    this.libp2p.services.relay?.addEventListener('relay:reservation', this.onReservation)
+    this.unwatchReservations = watchReservations(this.reservationMap(), peer => { this.safeDispatchEvent('relay:reservation', { detail: peer.toString() }) })
     this.libp2p.addEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
     this.warmup.start({ reconnect: options.reconnect })
@@ -102,8 +103,10 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     await this.groups.start()
   }
 
-  private readonly onReservation = (evt: CustomEvent<{ addr: Multiaddr }>): void => {
-    this.safeDispatchEvent('relay:reservation', { detail: evt.detail.addr.toString() })
+  private unwatchReservations = (): void => {}
+
+  private reservationMap (): ReservationMap | undefined {
+    return (this.libp2p.services.relay as { reservations?: ReservationMap } | undefined)?.reservations
   }
 
   private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
@@ -118,7 +121,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async relayStats (): Promise<RelayStats | undefined> {
     if (this.components.mailboxStore == null) return undefined
     return {
-      reservations: this.libp2p.services.relay?.reservations?.size ?? 0,
+      reservations: liveReservations(this.libp2p, this.reservationMap()),
       connections: this.libp2p.getConnections().length,
       mailbox: await this.components.mailboxStore.totals()
     }
@@ -266,7 +269,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     await this.groups.stop()
     this.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
-    this.libp2p.services.relay?.removeEventListener('relay:reservation', this.onReservation)
+    this.unwatchReservations()
     await this.libp2p.stop()
     await this.knownRelays.stop()
     await this.direct.drained()

@@ -8,7 +8,7 @@ import { parseHostPort as parseWebsiteAt } from '../../node/config.ts'
 import { formatRelayLine } from '../../node/net/relay-list.ts'
 import { nginxSiteConfig } from '../../node/net/website/nginx-config.ts'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { Io } from '../io.ts'
+import { logLine, type Io } from '../io.ts'
 import type { Server } from 'node:http'
 
 const HELP = `usage: hyphae relay [--listen MA...] [--bootstrap MA...] [--metrics HOST:PORT] [limits]
@@ -115,7 +115,7 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
     return 0
   }
   const minute = 60_000
-  const log = (event: string, detail: Record<string, unknown> = {}): void => { io.err(JSON.stringify({ event, ...detail })) }
+  const log = (event: string, detail: Record<string, unknown> = {}): void => { io.err(logLine(event, detail)) }
   let counters: ReturnType<typeof relayMetrics> | undefined
   const messenger = await openNode(parsed, {
     metrics: metricsAt != null,
@@ -148,7 +148,7 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
       }
     }
   })
-  messenger.addEventListener('relay:reservation', evt => { log('relay:reservation', { addr: evt.detail }) })
+  messenger.addEventListener('relay:reservation', evt => { log('relay:reservation', { peerId: evt.detail }) })
   if (website != null || v.bridge === true) {
     // the line users paste into `hyphae relays add`: one per address a client may reach
     const id = await messenger.id()
