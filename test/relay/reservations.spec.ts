@@ -30,7 +30,7 @@ describe('a relay tells its operator about reservations', () => {
     await waitFor(async () => (await relay.relayStats())?.reservations === 2, { message: 'two live reservations', timeout: 30_000 })
     // a client gone: libp2p keeps its entry until the TTL (an hour here), the gauge does not count it
     await clients.nodes[0].stop()
-    await waitFor(async () => (await relay.relayStats())?.reservations === 1, { message: async () => `one live reservation, not ${(await relay.relayStats())?.reservations}`, timeout: 30_000 })
+    await waitFor(async () => (await relay.relayStats())?.reservations === 1, { message: 'one live reservation once the client is gone', timeout: 30_000 })
   })
 })
 
