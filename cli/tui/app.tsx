@@ -27,6 +27,8 @@ export interface AppProps {
   welcome?: boolean
   /** ring the terminal bell when a message arrives in another conversation (default true) */
   bell?: boolean
+  /** a running daemon's node, over its socket (the status bar says so) */
+  attached?: boolean
 }
 
 /** What the app hands back when it quits (ink's waitUntilExit resolves with it). */
@@ -48,7 +50,7 @@ export function listWidthFor (columns: number): number {
 }
 
 /** The main screen: conversations, the open one, the composer, the status line and bar. */
-export function App ({ messenger, welcome = false, bell = true }: AppProps): JSX.Element {
+export function App ({ messenger, welcome = false, bell = true, attached = false }: AppProps): JSX.Element {
   const { exit } = useApp()
   const { stdout } = useStdout()
   const { columns, rows } = useTerminalSize()
@@ -146,6 +148,8 @@ export function App ({ messenger, welcome = false, bell = true }: AppProps): JSX
   const runCommand = useCommands({ messenger, active, reload, select, notify, open: setOverlay, quit, setSelfName })
 
   const onSubmit = useCallback((text: string): boolean => {
+    // an error is about what came before: a new action starts clean, and says if it fails too
+    setNotice(n => n?.tone === 'error' ? undefined : n)
     if (isCommand(text)) { void runCommand(text); return true }
     if (active == null) { notify({ tone: 'error', text: 'no conversation open: /add INVITE NICK adds a contact' }); return false }
     if (active.kind === 'request') { notify({ tone: 'error', text: `${active.title} is a message request: /accept before replying, or /block` }); return false }
@@ -234,7 +238,7 @@ export function App ({ messenger, welcome = false, bell = true }: AppProps): JSX
         reply={replyTo != null ? { name: replyTo.direction === 'out' ? (selfName !== '' ? selfName : 'you') : active?.title ?? '', words: firstWords(replyTo.body) } : undefined}
         onSubmit={onSubmit} onHelp={openHelp} onPick={startPicking} />
       <NoticeLine notice={notice} width={columns} />
-      <StatusBar messenger={messenger} width={columns} />
+      <StatusBar messenger={messenger} width={columns} selfName={selfName} attached={attached} />
     </Box>
   )
 }
