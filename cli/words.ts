@@ -42,7 +42,7 @@ export function formatConversation (page: MessageRecord[], names: { me: string, 
  * A group's page in the order things happened (send time): Lamport order, how it is stored,
  * can put one member's join before another's that came earlier.
  */
-export function inTimeOrder (page: GroupMessageRecord[]): GroupMessageRecord[] {
+export function inTimeOrder <T extends Pick<GroupMessageRecord, 'sentAt' | 'lamport' | 'id'>> (page: T[]): T[] {
   return [...page].sort((a, b) => a.sentAt - b.sentAt || a.lamport - b.lamport || (a.id < b.id ? -1 : 1))
 }
 

@@ -18,6 +18,7 @@ import { useGroupMembers } from './hooks/use-group-members.ts'
 import { useMessages } from './hooks/use-messages.ts'
 import { useMessengerEvent } from './hooks/use-messenger-event.ts'
 import { useTerminalSize } from './hooks/use-terminal-size.ts'
+import { inTimeOrder } from '../words.ts'
 import type { ChatMessage } from './chat-message.ts'
 import type { Messenger } from '../../node/messenger.ts'
 
@@ -60,6 +61,8 @@ export function App ({ messenger, welcome = false, bell = true, attached = false
   const isGroup = active?.kind === 'group'
   const historyRef = useMemo(() => active == null ? undefined : { id: active.id, group: isGroup }, [active?.id, isGroup])
   const history = useMessages(messenger, historyRef)
+  // a group reads in the order things happened: Lamport order can put a later join first
+  const shown = useMemo(() => isGroup ? inTimeOrder(history.messages) : history.messages, [isGroup, history.messages])
   const members = useGroupMembers(messenger, isGroup ? active?.id : undefined)
   const [overlay, setOverlay] = useState<OverlayState | undefined>(welcome ? { kind: 'invite', welcome: true } : undefined)
   const [picking, setPicking] = useState(false)
@@ -218,7 +221,7 @@ export function App ({ messenger, welcome = false, bell = true, attached = false
             members={isGroup && members.members.length > 0 ? { count: members.members.filter(m => m.state === 'member').length, online: members.online } : undefined} />
           {active == null
             ? <EmptyState width={viewWidth} height={mainHeight - 1} loaded={loaded} />
-            : <ConversationView key={active.id} {...history} width={viewWidth} height={mainHeight - 1}
+            : <ConversationView key={active.id} {...history} messages={shown} width={viewWidth} height={mainHeight - 1}
                 selfName={selfName !== '' ? selfName : 'you'} peerName={active.title} nameOf={isGroup ? members.nameOf : undefined}
                 active={keysToMain} selecting={picking} onPick={onPick} />}
         </Box>

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
 import { cleanup } from 'ink-testing-library'
-import { FakeMessenger } from './fake-messenger.ts'
+import { FakeMessenger, fakePeerId } from './fake-messenger.ts'
 import { enter, line, renderApp } from './harness.tsx'
 
 describe('tui: the status line and bar say who you are and what is current', () => {
@@ -41,5 +41,19 @@ describe('tui: the status line and bar say who you are and what is current', () 
     // in the conversation, not only in the composer
     const s = await h.waitFor(screen => screen.split('\n').some(l => l.includes('hello after the typo') && !l.trimStart().startsWith('›')))
     assert.ok(!s.includes('✗'), `the error is gone:\n${s}`)
+  })
+
+  it('a group reads in the order things happened, not in Lamport order', async () => {
+    const fake = new FakeMessenger({ nickname: 'me' })
+    const alice = fakePeerId('alice')
+    const bob = fakePeerId('bob')
+    const group = fake.groups.seedGroup('climbers', alice)
+    const now = Date.now()
+    // bob's join has the lower clock, but alice's came first
+    fake.groups.memberJoins(group, bob, 'bob', now - 60_000)
+    fake.groups.memberJoins(group, alice, 'alice', now - 120_000)
+    const h = renderApp(fake)
+    const s = await h.waitFor(x => x.includes('alice joined') && x.includes('bob joined'))
+    assert.ok(s.indexOf('alice joined') < s.indexOf('bob joined'), `alice's join first:\n${s}`)
   })
 })
