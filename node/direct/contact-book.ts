@@ -39,7 +39,8 @@ export class ContactBook {
     if (holdsInvite(target)) {
       const { invite, after } = await parsePastedInvite(target)
       // `/add INVITE NICK` with the invite pasted in pieces: the words after it name the contact
-      if (nickname == null && after !== '' && after.length <= 64 && !after.includes('://')) nickname = after
+      // (not the period or quote that ended a sentence around it)
+      if (nickname == null && /[\p{L}\p{N}]/u.test(after) && after.length <= 64 && !after.includes('://')) nickname = after
       peerId = invite.peerId
       addrs = invite.addrs.map(a => a.toString())
       publicKey = invite.peerId.publicKey

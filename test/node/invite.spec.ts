@@ -122,5 +122,8 @@ describe('a running node\'s invite', () => {
     const contact = await other.addContact(pasted)
     assert.equal(contact.peerId, node.peerId)
     assert.equal(contact.nickname, 'Bob B')
+    // the quote and period around an invite in a sentence are not a nickname
+    const again = await other.addContact(`they add it with: hyphae contacts add '${invite}'.`)
+    assert.equal(again.nickname, 'Bob B', 'kept, not renamed to a quote')
   })
 })
