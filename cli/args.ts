@@ -46,3 +46,22 @@ export function stringList (value: unknown): string[] | undefined {
   if (value == null) return undefined
   return (Array.isArray(value) ? value : [value]).flatMap(v => String(v).split(',')).map(v => v.trim()).filter(v => v !== '')
 }
+
+/**
+ * Moves every word that is not one of `options` after `--`, so pasted text (an invite in
+ * pieces, which may start with `-`) is read as positionals rather than refused as flags.
+ */
+export function pastedAfterFlags (args: string[], options: Options): string[] {
+  const flags: string[] = []
+  const words: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    const name = arg.startsWith('--') ? arg.slice(2).split('=')[0] : undefined
+    const short = arg.length === 2 && arg.startsWith('-') ? Object.keys(options).find(k => options[k].short === arg[1]) : undefined
+    const option = name != null && name !== '' ? options[name] : short != null ? options[short] : undefined
+    if (option == null) { words.push(arg); continue }
+    flags.push(arg)
+    if (option.type === 'string' && !arg.includes('=') && i + 1 < args.length) flags.push(args[++i])
+  }
+  return [...flags, '--', ...words]
+}

@@ -21,7 +21,9 @@ const ATTACH_TIMEOUT = 2_000
 export async function connectMessenger (parsed: Parsed, extra: Partial<MessengerInit> = {}): Promise<Connected> {
   const remote = await RemoteMessenger.attach(socketPath(dataDirOf(parsed)), { subscribe: false, timeout: ATTACH_TIMEOUT }).catch(() => undefined)
   if (remote != null) return { messenger: remote, viaDaemon: true }
-  return { messenger: await openNode(parsed, extra), viaDaemon: false }
+  // only init, the terminal UI, start, daemon and relay make a profile: a mistyped --data-dir
+  // must not quietly become a new identity
+  return { messenger: await openNode(parsed, { create: false, ...extra }), viaDaemon: false }
 }
 
 /** Runs `fn` on the profile's Messenger (see connectMessenger), then stops or detaches from it. */

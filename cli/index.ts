@@ -17,6 +17,7 @@ commands:
   id [--json]        your peer id, addresses and invite
   daemon             run the node headless with a JSON-RPC socket
   rpc METHOD [JSON]  call the running daemon
+  watch              follow the running daemon: one JSON line per notification
   relay              run a relay for others: circuit relay, DHT, bootstrap, mailboxes
   relays add|list|remove   relays and bridges given to you by hand (hyphae relays --help)
   doctor [--json]    can others reach you? and what to try next
@@ -46,6 +47,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   init: async () => (await import('./commands/init.ts')).initCommand,
   id: async () => (await import('./commands/id.ts')).idCommand,
   rpc: async () => (await import('./commands/rpc.ts')).rpcCommand,
+  watch: async () => (await import('./commands/rpc.ts')).watchCommand,
   invite: async () => (await import('./commands/invite.ts')).inviteCommand,
   contacts: async () => (await import('./commands/contacts.ts')).contactsCommand,
   group: async () => (await import('./commands/group.ts')).groupCommand,

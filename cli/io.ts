@@ -31,3 +31,8 @@ export const processIo: Io = {
     process.on('SIGTERM', stop)
   })
 }
+
+/** One log line of a daemon or relay: JSON, with the time first so an operator can tell when. */
+export function logLine (event: string, detail: Record<string, unknown> = {}): string {
+  return JSON.stringify({ time: new Date().toISOString(), event, ...detail })
+}

@@ -1,4 +1,5 @@
-import { isIdentityEncrypted, identityExists } from '../node/identity.ts'
+import { isIdentityEncrypted, identityExists, loadIdentity } from '../node/identity.ts'
+import { PassphraseRequiredError, WrongPassphraseError } from '../node/errors.ts'
 
 /** Reads a line from the terminal without echoing it. */
 export async function promptHidden (question: string): Promise<string> {
@@ -33,13 +34,38 @@ export function canPrompt (): boolean {
   return process.stdin.isTTY === true && process.stderr.isTTY === true
 }
 
-/** The passphrase to open an existing profile: HYPHAE_PASSPHRASE, else a prompt when the key is encrypted. */
-export async function passphraseFor (dataDir: string): Promise<string | undefined> {
+/** How many times the prompt asks before giving up, as sudo does. */
+export const PASSPHRASE_TRIES = 3
+
+export interface PassphrasePrompt {
+  ask: (question: string) => Promise<string>
+  /** told after a wrong try */
+  say: (line: string) => void
+  canAsk: boolean
+}
+
+const terminalPrompt = (): PassphrasePrompt => ({ ask: promptHidden, say: line => { process.stderr.write(line + '\n') }, canAsk: canPrompt() })
+
+/**
+ * The passphrase to open an existing profile: HYPHAE_PASSPHRASE, else a prompt naming the
+ * profile when the key is encrypted, checked here so a typo costs a retry, not the command.
+ */
+export async function passphraseFor (dataDir: string, prompt: PassphrasePrompt = terminalPrompt()): Promise<string | undefined> {
   const env = process.env.HYPHAE_PASSPHRASE
   if (env != null && env !== '') return env
   if (!(await identityExists(dataDir)) || !(await isIdentityEncrypted(dataDir))) return undefined
-  if (!canPrompt()) return undefined // loadIdentity then says a passphrase is required
-  return promptHidden('Passphrase: ')
+  if (!prompt.canAsk) return undefined // loadIdentity then says a passphrase is required
+  for (let attempt = 1; ; attempt++) {
+    const passphrase = await prompt.ask(`Passphrase for the profile at ${dataDir}: `)
+    try {
+      await loadIdentity(dataDir, passphrase)
+      return passphrase
+    } catch (err) {
+      const wrong = err instanceof WrongPassphraseError || err instanceof PassphraseRequiredError
+      if (!wrong || attempt >= PASSPHRASE_TRIES) throw err
+      prompt.say(`wrong passphrase, try again (${PASSPHRASE_TRIES - attempt} left)`)
+    }
+  }
 }
 
 /** The passphrase for a new identity: HYPHAE_PASSPHRASE, else asked twice on a terminal (empty for none). */

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises'
+import { chmod, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
 import { createLibp2p } from 'libp2p'
@@ -77,7 +77,12 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
   if (init.create === false && !(await identityExists(init.dataDir))) throw new NotInitializedError(init.dataDir)
   await mkdir(init.dataDir, { recursive: true, mode: 0o700 })
   const profile = await openProfile(init.dataDir, init)
-  const datastore = new LevelDatastore(join(init.dataDir, 'libp2p'))
+  // the peer store and DHT records say whom this node knows: private like the rest (and made so
+  // on profiles created before, when level left it 0755)
+  const libp2pDir = join(init.dataDir, 'libp2p')
+  await mkdir(libp2pDir, { recursive: true, mode: 0o700 })
+  await chmod(libp2pDir, 0o700)
+  const datastore = new LevelDatastore(libp2pDir)
   try {
     options.signal?.throwIfAborted()
     await datastore.open()

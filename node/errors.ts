@@ -46,7 +46,7 @@ export class NotInitializedError extends Error {
   static name = 'NotInitializedError'
   name = 'NotInitializedError'
   constructor (dataDir: string) {
-    super(`no identity in ${dataDir}: run \`hyphae init\` first`)
+    super(`no profile at ${dataDir} (run \`hyphae init\` first, or check --data-dir and HYPHAE_HOME); nothing was created`)
   }
 }
 

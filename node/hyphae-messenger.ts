@@ -5,10 +5,12 @@ import { createInvite } from './invite.ts'
 import { DirectChats } from './direct/index.ts'
 import { InvalidArgumentError } from './errors.ts'
 import { GroupChats, GROUP_CONTROL_APP } from './groups/index.ts'
-import { connect, dialableAddresses, findPeer, reachability } from './net/addresses.ts'
+import { connect, dialableAddresses, findPeer, isCircuit, reachability } from './net/addresses.ts'
 import { diagnose } from './net/doctor.ts'
+import { KnownRelays } from './net/known-relays.ts'
 import { PeerWarmup } from './net/peer-warmup.ts'
 import { RelayList, type RelayEntry } from './net/relay-list.ts'
+import { liveReservations, watchReservations, type ReservationMap } from './net/relay-reservations.ts'
 import { parseProxyUrl } from './net/proxy.ts'
 import type { ControlHandler } from './direct/index.ts'
 import type { ContactInfo, ContactSummary, DoctorReport, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, RelayInfo, SendResult, Settings } from './messenger.ts'
@@ -58,6 +60,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   private readonly components: HyphaeMessengerComponents
   private readonly warmup: PeerWarmup
   private readonly relayList: RelayList
+  private readonly knownRelays: KnownRelays
   private stopped = false
 
   /** Builds every store and wires the DM handlers; call before libp2p starts. */
@@ -68,6 +71,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.peerId = this.libp2p.peerId.toString()
     this.warmup = new PeerWarmup(this.libp2p, components.meta)
     this.relayList = new RelayList(components.meta)
+    this.knownRelays = new KnownRelays(this.libp2p, components.meta)
     this.direct = new DirectChats({
       libp2p: this.libp2p, key: components.key, db: components.db,
       readReceipts: async () => (await this.settings()).readReceipts,
@@ -88,10 +92,11 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   }
 
   async start (options: { reconnect: boolean }): Promise<void> {
-    this.libp2p.services.relay?.addEventListener('relay:reservation', this.onReservation)
+    this.unwatchReservations = watchReservations(this.reservationMap(), peer => { this.safeDispatchEvent('relay:reservation', { detail: peer.toString() }) })
     this.libp2p.addEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
     this.warmup.start({ reconnect: options.reconnect })
+    this.knownRelays.start()
     // with no bootstrap list, the relays in contacts' invites are where this node finds a slot
     if ((this.components.bootstrap ?? []).length === 0) {
       void this.direct.contactAddresses().then(async addrs => this.warmup.meetRelays(addrs)).catch(() => {})
@@ -100,8 +105,10 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     await this.groups.start()
   }
 
-  private readonly onReservation = (evt: CustomEvent<{ addr: Multiaddr }>): void => {
-    this.safeDispatchEvent('relay:reservation', { detail: evt.detail.addr.toString() })
+  private unwatchReservations = (): void => {}
+
+  private reservationMap (): ReservationMap | undefined {
+    return (this.libp2p.services.relay as { reservations?: ReservationMap } | undefined)?.reservations
   }
 
   private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
@@ -116,7 +123,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async relayStats (): Promise<RelayStats | undefined> {
     if (this.components.mailboxStore == null) return undefined
     return {
-      reservations: this.libp2p.services.relay?.reservations?.size ?? 0,
+      reservations: liveReservations(this.libp2p, this.reservationMap()),
       connections: this.libp2p.getConnections().length,
       mailbox: await this.components.mailboxStore.totals()
     }
@@ -134,6 +141,8 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async id (): Promise<IdentityInfo> {
     const nickname = await this.components.meta.nickname() ?? ''
     const addrs = this.dialableAddresses()
+    // no reservation yet (a node started for one command): the relays this profile last held
+    if (!addrs.some(isCircuit)) addrs.push(...await this.knownRelays.addresses())
     return {
       peerId: this.peerId,
       nickname,
@@ -197,7 +206,19 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async groupInvite (group: string): Promise<string> { return this.groups.invite(group) }
   async joinGroup (invite: string): Promise<GroupInfo> { return this.groups.join(invite) }
   async leaveGroup (group: string): Promise<GroupInfo> { return this.groups.leave(group) }
-  async removeGroupMember (group: string, peerId: string): Promise<GroupInfo> { return this.groups.remove(group, peerId) }
+  async removeGroupMember (group: string, member: string): Promise<GroupInfo> { return this.groups.remove(group, await this.groupMemberId(group, member)) }
+
+  /** A member named as everywhere else: by peer id, by the nickname the group knows, or as a contact. */
+  private async groupMemberId (group: string, ref: string): Promise<string> {
+    const wanted = typeof ref === 'string' ? ref.trim() : ''
+    const members = (await this.groups.members(group)).filter(m => !m.me && m.state === 'member')
+    if (wanted === '' || members.some(m => m.peerId === wanted)) return wanted
+    const named = members.filter(m => m.nickname === wanted)
+    if (named.length > 1) throw new InvalidArgumentError(`${named.length} members are called ${JSON.stringify(wanted)}: name one by peer id (see group members)`)
+    if (named.length === 1) return named[0].peerId
+    const contact = await this.direct.contacts.resolve(wanted).catch(() => undefined)
+    return contact?.peerId ?? wanted
+  }
   async listGroups (): Promise<GroupInfo[]> { return this.groups.list() }
   async groupMembers (group: string): Promise<GroupMemberInfo[]> { return this.groups.members(group) }
   async sendGroupMessage (group: string, text: string): Promise<GroupSendResult> { return this.groups.send(group, text) }
@@ -254,8 +275,9 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     await this.groups.stop()
     this.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
-    this.libp2p.services.relay?.removeEventListener('relay:reservation', this.onReservation)
+    this.unwatchReservations()
     await this.libp2p.stop()
+    await this.knownRelays.stop()
     await this.direct.drained()
     await this.groups.drained()
     await this.components.datastore.close()

@@ -6,6 +6,7 @@ import { concat } from 'uint8arrays/concat'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { InvalidInviteError } from './errors.ts'
 import { Invite as InvitePb } from './pb/invite.ts'
+import { holdsPasted, pastedBodies } from './pasted-text.ts'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 export const INVITE_PREFIX = 'hyphae://invite/'
@@ -37,23 +38,44 @@ export async function createInvite (key: PrivateKey, nickname: string, addrs: Mu
   return INVITE_PREFIX + base64url.baseEncode(InvitePb.encode(pb))
 }
 
+/**
+ * The invite's bytes in a text as pasted: the longest candidate body (see pasted-text.ts) that
+ * decodes to a canonical invite, and the words after it.
+ */
+function decodeInviteText (text: string): { pb: InvitePb, after: string } {
+  const found = typeof text === 'string' ? pastedBodies(text, INVITE_PREFIX) : undefined
+  if (found == null) throw new InvalidInviteError(`it must start with ${INVITE_PREFIX}`)
+  if (found.following === '' || found.candidates[0].length > MAX_INVITE_BYTES * 2) throw new InvalidInviteError('wrong length')
+  let altered = false
+  for (const [i, body] of found.candidates.entries()) {
+    if (body === '') continue
+    let pb: InvitePb
+    let bytes: Uint8Array
+    try {
+      bytes = base64url.baseDecode(body)
+      pb = InvitePb.decode(bytes, { limits: { addrs: MAX_ADDRS } })
+    } catch {
+      continue
+    }
+    // the signature covers the re-encoded fields, and protons ignores a tag's wire type: without
+    // this, flipping those bits gives another text that still verifies
+    if (!uint8ArrayEquals(InvitePb.encode(pb), bytes)) { altered = true; continue }
+    return { pb, after: found.after[i] }
+  }
+  throw new InvalidInviteError(altered ? 'it was altered (not in canonical form)' : 'it is truncated or not an invite')
+}
+
 /** Parses and verifies an invite; any tampering or truncation is an InvalidInviteError. */
 export async function parseInvite (text: string): Promise<Invite> {
-  const trimmed = text.trim()
-  if (!trimmed.startsWith(INVITE_PREFIX)) throw new InvalidInviteError(`it must start with ${INVITE_PREFIX}`)
-  const body = trimmed.slice(INVITE_PREFIX.length)
-  if (body.length === 0 || body.length > MAX_INVITE_BYTES * 2) throw new InvalidInviteError('wrong length')
-  let pb: InvitePb
-  let bytes: Uint8Array
-  try {
-    bytes = base64url.baseDecode(body)
-    pb = InvitePb.decode(bytes, { limits: { addrs: MAX_ADDRS } })
-  } catch {
-    throw new InvalidInviteError('it is truncated or not an invite')
-  }
-  // the signature covers the re-encoded fields, and protons ignores a tag's wire type: without
-  // this, flipping those bits gives another text that still verifies
-  if (!uint8ArrayEquals(InvitePb.encode(pb), bytes)) throw new InvalidInviteError('it was altered (not in canonical form)')
+  return (await parsePastedInvite(text)).invite
+}
+
+/**
+ * An invite as a terminal selection brings it (line breaks, box borders, words around it),
+ * and the words typed after it (`/add INVITE NICK`).
+ */
+export async function parsePastedInvite (text: string): Promise<{ invite: Invite, after: string }> {
+  const { pb, after } = decodeInviteText(text)
   let publicKey
   try {
     publicKey = publicKeyFromProtobuf(pb.publicKey)
@@ -71,10 +93,16 @@ export async function parseInvite (text: string): Promise<Invite> {
   } catch {
     throw new InvalidInviteError('bad address')
   }
-  return {
+  const invite = {
     peerId: peerIdFromPublicKey(publicKey),
     nickname: pb.nickname.slice(0, MAX_NICKNAME),
     addrs,
     createdAt: new Date(Number(pb.createdAt))
   }
+  return { invite, after }
+}
+
+/** True when a text holds a contact invite, as typed or as a terminal selection brings it. */
+export function holdsInvite (text: string): boolean {
+  return holdsPasted(text, INVITE_PREFIX)
 }

@@ -159,7 +159,7 @@ export interface MessengerEvents {
   'message': CustomEvent<MessageRecord>
   /** one of your messages changed state: delivered, read, failed */
   'receipt': CustomEvent<ReceiptEvent>
-  /** (relays) a peer reserved a slot: its address */
+  /** on a relay: the peer id of a client granted (or renewing) a reservation */
   'relay:reservation': CustomEvent<string>
   /** a group message was stored: received live, from another member's history, or your own once queued */
   'group:message': CustomEvent<GroupMessageRecord>

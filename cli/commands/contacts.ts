@@ -1,9 +1,10 @@
-import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
+import { NODE_OPTIONS, parseCommand, pastedAfterFlags, UsageError } from '../args.ts'
 import { withMessenger } from '../connect.ts'
+import { holdsPasted } from '../../node/pasted-text.ts'
 import type { ContactInfo } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
-const HELP = `usage: hyphae contacts add INVITE|PEER-ID [--name NICK]
+const HELP = `usage: hyphae contacts add INVITE|PEER-ID [--name NICK]    (an invite pasted in pieces is fine)
        hyphae contacts list [--json]
        hyphae contacts rename CONTACT NICK
        hyphae contacts remove CONTACT
@@ -12,21 +13,29 @@ const HELP = `usage: hyphae contacts add INVITE|PEER-ID [--name NICK]
 CONTACT is a peer id or a nickname. Compare the safety number (in list) with your contact's
 screen, in person or on a call, to know that nobody sits between you.`
 
+const MAX_PASTED_WORDS = 512
+
 export function formatContact (c: ContactInfo): string {
   return `${c.nickname.padEnd(16)} ${c.peerId}  ${c.state === 'blocked' ? 'blocked' : c.online ? 'online' : 'offline'}${c.safetyNumber != null ? `\n${' '.repeat(17)}safety number ${c.safetyNumber}` : ''}`
 }
 
 export async function contactsCommand (args: string[], io: Io): Promise<number> {
-  const parsed = parseCommand('contacts', args, { ...NODE_OPTIONS, name: { type: 'string' }, json: { type: 'boolean' } }, 3)
+  // an invite pasted unquoted from a wrapped or framed screen arrives as many words
+  const options = { ...NODE_OPTIONS, name: { type: 'string' as const }, json: { type: 'boolean' as const } }
+  const pasting = args[0] === 'add' && holdsPasted(args.join(' '), 'hyphae://invite/')
+  const parsed = parseCommand('contacts', pasting ? pastedAfterFlags(args, options) : args, options, MAX_PASTED_WORDS)
   if (parsed.values.help === true) { io.out(HELP); return 0 }
   const [verb, a, b] = parsed.positionals
+  const pasted = verb === 'add' && holdsPasted(parsed.positionals.slice(1).join(' '), 'hyphae://invite/')
+  if (parsed.positionals.length > 3 && !pasted) throw new UsageError(`contacts: unexpected argument ${JSON.stringify(parsed.positionals[3])}`)
   const need = (value: string | undefined, what: string): string => {
     if (value == null || value.trim() === '') throw new UsageError(`contacts ${verb}: missing ${what}`)
     return value
   }
   switch (verb) {
     case 'add': {
-      const target = need(a, 'INVITE or PEER-ID')
+      // the node finds the invite among the pieces; words after it name the contact
+      const target = pasted ? parsed.positionals.slice(1).join(' ') : need(a, 'INVITE or PEER-ID')
       const c = await withMessenger(parsed, async m => m.addContact(target, parsed.values.name as string | undefined))
       io.out(`added ${formatContact(c)}`)
       return 0

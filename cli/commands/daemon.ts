@@ -3,7 +3,7 @@ import { NODE_OPTIONS, parseCommand } from '../args.ts'
 import { dataDirOf, openNode } from '../open-node.ts'
 import { createRpcMethods } from '../rpc/methods.ts'
 import { serveJsonRpc, stopServing } from '../rpc/socket-server.ts'
-import type { Io } from '../io.ts'
+import { logLine, type Io } from '../io.ts'
 import type { HyphaeMessenger } from '../../node/hyphae-messenger.ts'
 
 /**
@@ -42,21 +42,21 @@ export async function serveUntilStopped (messenger: HyphaeMessenger, path: strin
     io.out(`control socket: ${path}  (try: npx hyphae rpc status)`)
     io.out('press Ctrl+C to stop')
   } else {
-    io.out(JSON.stringify({ event: 'started', mode, peerId: id.peerId, addresses: id.addresses, socket: path }))
+    io.out(logLine('started', { mode, peerId: id.peerId, addresses: id.addresses, socket: path }))
   }
-  const onConnect = (evt: CustomEvent<string>): void => { log(json ? JSON.stringify({ event: 'peer:connect', peerId: evt.detail }) : `connected to ${evt.detail}`) }
-  const onDisconnect = (evt: CustomEvent<string>): void => { log(json ? JSON.stringify({ event: 'peer:disconnect', peerId: evt.detail }) : `disconnected from ${evt.detail}`) }
+  const onConnect = (evt: CustomEvent<string>): void => { log(json ? logLine('peer:connect', { peerId: evt.detail }) : `connected to ${evt.detail}`) }
+  const onDisconnect = (evt: CustomEvent<string>): void => { log(json ? logLine('peer:disconnect', { peerId: evt.detail }) : `disconnected from ${evt.detail}`) }
   messenger.addEventListener('peer:connect', onConnect)
   messenger.addEventListener('peer:disconnect', onDisconnect)
 
   const signal = await stopped
-  log(json ? JSON.stringify({ event: 'stopping', signal }) : `stopping (${signal})...`)
+  log(json ? logLine('stopping', { signal }) : `stopping (${signal})...`)
   messenger.removeEventListener('peer:connect', onConnect)
   messenger.removeEventListener('peer:disconnect', onDisconnect)
   await onStop?.()
   await stopServing(server, path)
   await messenger.stop()
-  log(json ? JSON.stringify({ event: 'stopped' }) : 'stopped')
+  log(json ? logLine('stopped') : 'stopped')
   return 0
 }
 

@@ -2,6 +2,7 @@ import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
 import { withMessenger } from '../connect.ts'
 import { EventQueue } from '../events.ts'
 import { parseGroupInvite } from '../../node/groups/invite.ts'
+import { inTimeOrder, removalWords } from '../words.ts'
 import type { GroupInfo, GroupMemberInfo, GroupMessageRecord, Messenger, MessengerEvents } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
@@ -9,7 +10,7 @@ const HELP = `usage: hyphae group create NAME
        hyphae group invite GROUP
        hyphae group join INVITE [--wait SECONDS]
        hyphae group leave GROUP
-       hyphae group remove GROUP PEER-ID
+       hyphae group remove GROUP MEMBER      (a peer id or nickname)
        hyphae group list [--json]
        hyphae group members GROUP [--json]
        hyphae group send GROUP TEXT [--wait SECONDS]
@@ -125,9 +126,9 @@ export async function groupCommand (args: string[], io: Io): Promise<number> {
       return 0
     }
     case 'remove': {
-      const [group, member] = [need(a, 'GROUP'), need(b, 'PEER-ID')]
+      const [group, member] = [need(a, 'GROUP'), need(b, 'MEMBER')]
       const g = await withMessenger(parsed, async m => m.removeGroupMember(group, member))
-      io.out(`removed ${member} from ${g.name}: the ${g.members - 1} other member${g.members === 2 ? '' : 's'} move${g.members === 2 ? 's' : ''} to epoch ${g.epoch}, a key the removed member never gets`)
+      io.out(removalWords(member, g))
       return 0
     }
     case 'list': case undefined: {
@@ -172,7 +173,7 @@ export async function groupCommand (args: string[], io: Io): Promise<number> {
         if (page.length === 0) { io.out('no messages yet'); return 0 }
         const members = await m.groupMembers(group)
         const names = new Map(members.filter(x => x.nickname !== '').map(x => [x.peerId, x.nickname]))
-        for (const message of page) io.out(formatMessage(message, names))
+        for (const message of inTimeOrder(page)) io.out(formatMessage(message, names))
         return 0
       })
     }

@@ -1,7 +1,8 @@
 import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
 import { withMessenger } from '../connect.ts'
 import { EventQueue } from '../events.ts'
-import type { MessageRecord, MessengerEvents } from '../../node/messenger.ts'
+import { formatConversation, statusWords } from '../words.ts'
+import type { MessengerEvents } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
 const SEND_HELP = `usage: hyphae send CONTACT TEXT [--reply-to MESSAGE-ID] [--wait SECONDS]
@@ -12,7 +13,9 @@ command: a message to an offline contact then stays in the outbox until the next
 
 const MESSAGES_HELP = `usage: hyphae messages CONTACT [--limit N] [--before MESSAGE-ID] [--json]
 
-Prints a conversation, oldest first.`
+Prints a conversation, oldest first. After each of your messages: queued (in your outbox),
+in their mailbox (left on their relay: "sent"), delivered (they stored it), read, failed.
+A reply shows the message it answers above it.`
 
 export async function sendCommand (args: string[], io: Io): Promise<number> {
   const parsed = parseCommand('send', args, { ...NODE_OPTIONS, 'reply-to': { type: 'string' }, wait: { type: 'string' } }, 2)
@@ -38,17 +41,10 @@ export async function sendCommand (args: string[], io: Io): Promise<number> {
     if (status === 'queued') {
       io.out(`${id} queued: ${contact} is not reachable now; the message waits in the outbox${viaDaemon ? ' and the daemon keeps trying' : ' until hyphae runs again (keep `hyphae daemon` running to retry)'}`)
     } else {
-      io.out(`${id} ${status}`)
+      io.out(`${id} ${statusWords(status)}`)
     }
     return status === 'failed' ? 1 : 0
   })
-}
-
-function formatMessage (m: MessageRecord, names: { me: string, them: string }): string {
-  const when = new Date(m.sentAt).toISOString().replace('T', ' ').slice(0, 19)
-  const who = m.direction === 'out' ? names.me : names.them
-  const state = m.direction === 'out' ? ` [${m.status}]` : ''
-  return `${when}  ${who}: ${m.body}${state}`
 }
 
 export async function messagesCommand (args: string[], io: Io): Promise<number> {
@@ -62,7 +58,7 @@ export async function messagesCommand (args: string[], io: Io): Promise<number> 
     const page = await messenger.listMessages(contact, { limit, before: parsed.values.before as string | undefined })
     if (parsed.values.json === true) { io.out(JSON.stringify(page, null, 2)); return 0 }
     if (page.length === 0) { io.out('no messages yet'); return 0 }
-    for (const m of page) io.out(formatMessage(m, { me: 'me', them: contact }))
+    for (const line of formatConversation(page, { me: 'me', them: contact })) io.out(line)
     return 0
   })
 }

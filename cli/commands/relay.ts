@@ -9,7 +9,7 @@ import { formatRelayLine } from '../../node/net/relay-list.ts'
 import { nginxSiteConfig } from '../../node/net/website/nginx-config.ts'
 import { publishOnion, type PublishedOnion } from '../../node/net/onion-service.ts'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { Io } from '../io.ts'
+import { logLine, type Io } from '../io.ts'
 import type { Server } from 'node:http'
 
 const HELP = `usage: hyphae relay [--listen MA...] [--bootstrap MA...] [--metrics HOST:PORT] [limits]
@@ -130,7 +130,7 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
     return 0
   }
   const minute = 60_000
-  const log = (event: string, detail: Record<string, unknown> = {}): void => { io.err(JSON.stringify({ event, ...detail })) }
+  const log = (event: string, detail: Record<string, unknown> = {}): void => { io.err(logLine(event, detail)) }
   if (v.onion != null && website == null) throw new UsageError('relay: --onion goes with --website HOST:PORT')
   const onion = website != null && v.onion != null ? await onionOf(parseWebsiteAt(v.onion as string, 9051), dataDirOf(parsed), website) : undefined
   let counters: ReturnType<typeof relayMetrics> | undefined
@@ -167,7 +167,7 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
       }
     }
   })
-  messenger.addEventListener('relay:reservation', evt => { log('relay:reservation', { addr: evt.detail }) })
+  messenger.addEventListener('relay:reservation', evt => { log('relay:reservation', { peerId: evt.detail }) })
   if (website != null || v.bridge === true) {
     // the line users paste into `hyphae relays add`: one per address a client may reach
     const id = await messenger.id()

@@ -64,7 +64,7 @@ export async function tuiCommand (args: string[], io: Io): Promise<number> {
     return opened
   }
   const tree = remote != null
-    ? createElement(App, { messenger: remote })
+    ? createElement(App, { messenger: remote, attached: true })
     : createElement(Launcher, { profile: { dataDir, exists, encrypted }, envPassphrase, open })
   const instance = render(tree, {
     exitOnCtrlC: false, // the app stops the node first

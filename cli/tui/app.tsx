@@ -18,6 +18,7 @@ import { useGroupMembers } from './hooks/use-group-members.ts'
 import { useMessages } from './hooks/use-messages.ts'
 import { useMessengerEvent } from './hooks/use-messenger-event.ts'
 import { useTerminalSize } from './hooks/use-terminal-size.ts'
+import { inTimeOrder } from '../words.ts'
 import type { ChatMessage } from './chat-message.ts'
 import type { Messenger } from '../../node/messenger.ts'
 
@@ -27,6 +28,8 @@ export interface AppProps {
   welcome?: boolean
   /** ring the terminal bell when a message arrives in another conversation (default true) */
   bell?: boolean
+  /** a running daemon's node, over its socket (the status bar says so) */
+  attached?: boolean
 }
 
 /** What the app hands back when it quits (ink's waitUntilExit resolves with it). */
@@ -48,7 +51,7 @@ export function listWidthFor (columns: number): number {
 }
 
 /** The main screen: conversations, the open one, the composer, the status line and bar. */
-export function App ({ messenger, welcome = false, bell = true }: AppProps): JSX.Element {
+export function App ({ messenger, welcome = false, bell = true, attached = false }: AppProps): JSX.Element {
   const { exit } = useApp()
   const { stdout } = useStdout()
   const { columns, rows } = useTerminalSize()
@@ -58,6 +61,8 @@ export function App ({ messenger, welcome = false, bell = true }: AppProps): JSX
   const isGroup = active?.kind === 'group'
   const historyRef = useMemo(() => active == null ? undefined : { id: active.id, group: isGroup }, [active?.id, isGroup])
   const history = useMessages(messenger, historyRef)
+  // a group reads in the order things happened: Lamport order can put a later join first
+  const shown = useMemo(() => isGroup ? inTimeOrder(history.messages) : history.messages, [isGroup, history.messages])
   const members = useGroupMembers(messenger, isGroup ? active?.id : undefined)
   const [overlay, setOverlay] = useState<OverlayState | undefined>(welcome ? { kind: 'invite', welcome: true } : undefined)
   const [picking, setPicking] = useState(false)
@@ -146,6 +151,8 @@ export function App ({ messenger, welcome = false, bell = true }: AppProps): JSX
   const runCommand = useCommands({ messenger, active, reload, select, notify, open: setOverlay, quit, setSelfName })
 
   const onSubmit = useCallback((text: string): boolean => {
+    // an error is about what came before: a new action starts clean, and says if it fails too
+    setNotice(n => n?.tone === 'error' ? undefined : n)
     if (isCommand(text)) { void runCommand(text); return true }
     if (active == null) { notify({ tone: 'error', text: 'no conversation open: /add INVITE NICK adds a contact' }); return false }
     if (active.kind === 'request') { notify({ tone: 'error', text: `${active.title} is a message request: /accept before replying, or /block` }); return false }
@@ -214,7 +221,7 @@ export function App ({ messenger, welcome = false, bell = true }: AppProps): JSX
             members={isGroup && members.members.length > 0 ? { count: members.members.filter(m => m.state === 'member').length, online: members.online } : undefined} />
           {active == null
             ? <EmptyState width={viewWidth} height={mainHeight - 1} loaded={loaded} />
-            : <ConversationView key={active.id} {...history} width={viewWidth} height={mainHeight - 1}
+            : <ConversationView key={active.id} {...history} messages={shown} width={viewWidth} height={mainHeight - 1}
                 selfName={selfName !== '' ? selfName : 'you'} peerName={active.title} nameOf={isGroup ? members.nameOf : undefined}
                 active={keysToMain} selecting={picking} onPick={onPick} />}
         </Box>
@@ -234,7 +241,7 @@ export function App ({ messenger, welcome = false, bell = true }: AppProps): JSX
         reply={replyTo != null ? { name: replyTo.direction === 'out' ? (selfName !== '' ? selfName : 'you') : active?.title ?? '', words: firstWords(replyTo.body) } : undefined}
         onSubmit={onSubmit} onHelp={openHelp} onPick={startPicking} />
       <NoticeLine notice={notice} width={columns} />
-      <StatusBar messenger={messenger} width={columns} />
+      <StatusBar messenger={messenger} width={columns} selfName={selfName} attached={attached} />
     </Box>
   )
 }

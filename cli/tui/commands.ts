@@ -1,3 +1,5 @@
+import { holdsPasted } from '../../node/pasted-text.ts'
+
 /**
  * The composer's slash commands, parsed into values the app runs. Parsing is pure so every
  * command and every mistake can be tested without a terminal.
@@ -89,6 +91,9 @@ export function parseCommand (line: string): ParseResult {
     case 'relay': return rest !== '' ? { command: { name: 'relay', line: words.join('') } } : { error: usage('/relay') }
     case 'add': {
       if (words.length === 0) return { error: usage('/add') }
+      // an invite pasted from a wrapped or framed screen comes in pieces: the node finds it
+      // whole in the text, and takes the words after it as the nickname
+      if (holdsPasted(rest, 'hyphae://invite/')) return { command: { name: 'add', invite: rest } }
       const nickname = words.slice(1).join(' ')
       return { command: { name: 'add', invite: words[0], nickname: nickname !== '' ? nickname : undefined } }
     }
@@ -113,7 +118,10 @@ export function parseCommand (line: string): ParseResult {
       if (action === 'invite') return { command: { name: 'group-invite', member: args.length > 0 ? args.join(' ') : undefined } }
       return { error: 'usage: /group new NAME, /group invite [CONTACT]' }
     }
-    case 'join': return words.length <= 1 ? { command: { name: 'join', invite: words[0] } } : { error: usage('/join') }
+    case 'join': {
+      if (words.length <= 1) return { command: { name: 'join', invite: words[0] } }
+      return holdsPasted(rest, 'hyphae://group/') ? { command: { name: 'join', invite: rest } } : { error: usage('/join') }
+    }
     case 'remove': return rest !== '' ? { command: { name: 'remove', member: rest } } : { error: usage('/remove') }
     default: return { error: `unknown command /${name} (see /help)` }
   }

@@ -2,7 +2,7 @@ import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { base64url } from 'multiformats/bases/base64'
 import { AmbiguousContactError, InvalidArgumentError, UnknownContactError } from '../errors.ts'
-import { INVITE_PREFIX, parseInvite } from '../invite.ts'
+import { holdsInvite, parsePastedInvite } from '../invite.ts'
 import { safetyNumber } from '../safety-number.ts'
 import type { ContactRecord, ContactsStore } from '../store/contacts-store.ts'
 import type { ContactInfo } from '../messenger.ts'
@@ -36,8 +36,11 @@ export class ContactBook {
     let addrs: string[] = []
     let publicKey: PublicKey | undefined
     let inviteName = ''
-    if (target.trim().startsWith(INVITE_PREFIX)) {
-      const invite = await parseInvite(target)
+    if (holdsInvite(target)) {
+      const { invite, after } = await parsePastedInvite(target)
+      // `/add INVITE NICK` with the invite pasted in pieces: the words after it name the contact
+      // (not the period or quote that ended a sentence around it)
+      if (nickname == null && /[\p{L}\p{N}]/u.test(after) && after.length <= 64 && !after.includes('://')) nickname = after
       peerId = invite.peerId
       addrs = invite.addrs.map(a => a.toString())
       publicKey = invite.peerId.publicKey

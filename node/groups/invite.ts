@@ -5,6 +5,7 @@ import { base64url } from 'multiformats/bases/base64'
 import { concat } from 'uint8arrays/concat'
 import { equals } from 'uint8arrays/equals'
 import { hex, unhex } from '../hex.ts'
+import { holdsPasted, pastedBodies } from '../pasted-text.ts'
 import { GROUP_ID_BYTES, MAX_NAME_LENGTH, SECRET_BYTES } from './crypto.ts'
 import { InvalidGroupInviteError } from './errors.ts'
 import { GroupInvite as GroupInvitePb } from '../../protocols/group/index.ts'
@@ -70,22 +71,25 @@ export function createGroupInvite (invite: GroupInvite): string {
  */
 export function parseGroupInvite (text: string): GroupInvite {
   if (typeof text !== 'string') throw new InvalidGroupInviteError(`it must be a string starting with ${GROUP_INVITE_PREFIX}`)
-  const trimmed = text.trim()
-  if (!trimmed.startsWith(GROUP_INVITE_PREFIX)) {
-    throw new InvalidGroupInviteError(trimmed.startsWith('hyphae://invite/') ? 'that is a contact invite (use contacts add), not a group invite' : `it must start with ${GROUP_INVITE_PREFIX}`)
+  // as pasted from a terminal: line breaks, box borders and words around it are dropped
+  const found = pastedBodies(text, GROUP_INVITE_PREFIX)
+  if (found == null) {
+    throw new InvalidGroupInviteError(holdsPasted(text, 'hyphae://invite/') ? 'that is a contact invite (use contacts add), not a group invite' : `it must start with ${GROUP_INVITE_PREFIX}`)
   }
-  const body = trimmed.slice(GROUP_INVITE_PREFIX.length)
-  if (body.length === 0 || body.length > MAX_INVITE_CHARS) throw new InvalidGroupInviteError('wrong length')
-  let bytes: Uint8Array
-  let pb: GroupInvitePb
-  try {
-    bytes = base64url.baseDecode(body)
-    pb = GroupInvitePb.decode(bytes, { limits: { members: MAX_MEMBERS, members$: { addrs: MAX_ADDRS } } as any })
-  } catch {
-    throw new InvalidGroupInviteError('it is truncated or not a group invite')
+  if (found.following === '' || found.candidates[0].length > MAX_INVITE_CHARS) throw new InvalidGroupInviteError('wrong length')
+  let pb: GroupInvitePb | undefined
+  let decoded = false
+  for (const body of found.candidates) {
+    if (body === '') continue
+    try {
+      const bytes = base64url.baseDecode(body)
+      const candidate = GroupInvitePb.decode(bytes, { limits: { members: MAX_MEMBERS, members$: { addrs: MAX_ADDRS } } as any })
+      decoded = true
+      if (candidate.checksum.byteLength === CHECKSUM_BYTES && equals(checksumOf(candidate), candidate.checksum) && equals(GroupInvitePb.encode(candidate), bytes)) { pb = candidate; break }
+    } catch {}
   }
-  if (pb.checksum.byteLength !== CHECKSUM_BYTES || !equals(checksumOf(pb), pb.checksum) || !equals(GroupInvitePb.encode(pb), bytes)) {
-    throw new InvalidGroupInviteError('the checksum does not match (mistyped, truncated or altered)')
+  if (pb == null) {
+    throw new InvalidGroupInviteError(decoded ? 'the checksum does not match (mistyped, truncated or altered)' : 'it is truncated or not a group invite')
   }
   if (pb.secret.byteLength !== SECRET_BYTES) throw new InvalidGroupInviteError(`the group secret must be ${SECRET_BYTES} bytes, not ${pb.secret.byteLength}`)
   if (pb.secret.every(b => b === 0)) throw new InvalidGroupInviteError('the group secret is all zeros')

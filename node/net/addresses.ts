@@ -1,7 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { isPrivateIp } from '@libp2p/utils'
 import { parseMultiaddr } from '../config.ts'
-import { INVITE_PREFIX, parseInvite } from '../invite.ts'
+import { holdsInvite, parseInvite } from '../invite.ts'
 import type { Reachability } from '../messenger.ts'
 import type { HyphaeServices } from './services.ts'
 import type { Libp2p } from '@libp2p/interface'
@@ -11,7 +11,7 @@ function host (ma: Multiaddr): string | undefined {
   return ma.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')?.value
 }
 
-function isCircuit (ma: Multiaddr): boolean {
+export function isCircuit (ma: Multiaddr): boolean {
   return ma.getComponents().some(c => c.name === 'p2p-circuit')
 }
 
@@ -50,7 +50,7 @@ export async function findPeer (libp2p: Libp2p<HyphaeServices>, peerId: string, 
  * then the DHT.
  */
 export async function connect (libp2p: Libp2p<HyphaeServices>, target: string, signal: AbortSignal): Promise<void> {
-  if (target.startsWith(INVITE_PREFIX)) {
+  if (holdsInvite(target)) {
     const invite = await parseInvite(target)
     await libp2p.peerStore.merge(invite.peerId, { multiaddrs: invite.addrs })
     await libp2p.dial(invite.peerId, { signal })

@@ -64,4 +64,28 @@ describe('hyphae rpc: output into a slow pipe, and subscribe as a stream', () =>
       assert.equal(await sub.stop('SIGINT'), 0)
     }
   })
+
+  it('hyphae watch (and rpc subscribe --follow) print the notifications as JSON lines as they come', async () => {
+    const watch = startCli(['watch', '--data-dir', dir])
+    const follow = startCli(['rpc', 'subscribe', '--follow', '--data-dir', dir])
+    try {
+      await waitForLine(follow, /"subscribed"/)
+      // watch prints no answer line: send until its subscription is in place and a line comes
+      const sent: string[] = []
+      const lines = await waitFor(async () => {
+        const found = watch.output().split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l))
+        if (found.length > 0) return found
+        sent.push((await callRpc(socketPath(dir), 'messages.send', { contact, text: `watched ${sent.length}` })).id)
+        return undefined
+      }, { message: () => `a notification from watch; it printed:\n${watch.output()}`, timeout: 20_000, interval: 200 })
+      assert.equal(lines[0].method, 'message')
+      assert.ok(sent.includes(lines[0].params.id))
+      assert.ok(lines.every(l => l.method !== undefined && l.result === undefined), 'notifications only')
+      await waitForLine(follow, new RegExp(lines[0].params.id as string))
+      assert.equal(watch.child.exitCode, null, 'still running')
+    } finally {
+      assert.equal(await watch.stop('SIGINT'), 0)
+      assert.equal(await follow.stop('SIGINT'), 0)
+    }
+  })
 })

@@ -33,7 +33,7 @@ describe('hyphae send --wait: the delivery receipt ends the wait', { timeout: 18
   it('without a daemon: the node run for the command delivers and says so', async () => {
     const sent = await runCli(['send', 'bob', 'from a one-off node', '--wait', '60', '--data-dir', alice, ...NODE_FLAGS])
     assert.equal(sent.code, 0, sent.stderr)
-    assert.match(sent.stdout.trim(), /^[0-9a-f]{32} delivered$/)
+    assert.match(sent.stdout.trim(), /^[0-9a-f]{32} delivered: they have it$/)
   })
 
   it('through alice\'s daemon: the receipt comes as a notification', async () => {
@@ -41,7 +41,7 @@ describe('hyphae send --wait: the delivery receipt ends the wait', { timeout: 18
     await waitForLine(aliceDaemon, /"event":"started"/)
     const sent = await runCli(['send', 'bob', 'through the daemon', '--wait', '60', '--data-dir', alice])
     assert.equal(sent.code, 0, sent.stderr)
-    assert.match(sent.stdout.trim(), /^[0-9a-f]{32} delivered$/)
+    assert.match(sent.stdout.trim(), /^[0-9a-f]{32} delivered: they have it$/)
     const aliceId = JSON.parse((await runCli(['id', '--json', '--data-dir', alice])).stdout).peerId
     const page = JSON.parse((await runCli(['messages', aliceId, '--json', '--data-dir', bob])).stdout)
     assert.deepEqual(page.map((m: any) => m.body), ['from a one-off node', 'through the daemon'])

@@ -98,7 +98,7 @@ describe('a running node\'s invite', () => {
   let network: Network
 
   before(async () => {
-    network = await createNetwork(1)
+    network = await createNetwork(2)
   })
 
   after(async () => {
@@ -113,5 +113,17 @@ describe('a running node\'s invite', () => {
     assert.equal(parsed.peerId.toString(), node.peerId)
     assert.equal(parsed.nickname, 'bob')
     assert.deepEqual(parsed.addrs.map(a => a.toString().replace(/\/p2p\/[^/]+$/, '')), node.libp2p.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, '')))
+  })
+
+  it('a contact added from an invite pasted in framed pieces, with a nickname after it', async () => {
+    const [node, other] = network.nodes
+    const { invite } = await node.id()
+    const pasted = ['your invite:', ...(invite.match(/.{1,41}/g) ?? []).map(p => `│ ${p} │`), 'Bob B'].join('\n')
+    const contact = await other.addContact(pasted)
+    assert.equal(contact.peerId, node.peerId)
+    assert.equal(contact.nickname, 'Bob B')
+    // the quote and period around an invite in a sentence are not a nickname
+    const again = await other.addContact(`they add it with: hyphae contacts add '${invite}'.`)
+    assert.equal(again.nickname, 'Bob B', 'kept, not renamed to a quote')
   })
 })

@@ -40,4 +40,15 @@ describe('relays met through a contact\'s invite', () => {
     const alice = await network.restart(2)
     await waitFor(async () => (await relayAddressesOf(alice, relayId)).length > 0, { message: 'alice holds a slot on the relay again', timeout: 30_000 })
   })
+
+  it('started with no way to reserve (a one-off command), its invite names the relay it last held', async () => {
+    const relayId = network.nodes[0].peerId
+    const bob = network.nodes[1]
+    await waitFor(async () => (await relayAddressesOf(bob, relayId)).length > 0, { message: 'bob holds a slot on the relay', timeout: 30_000 })
+    // no bootstrap list, no relay client, no redial: nothing this run can reserve
+    const offline = await network.restart(1, { bootstrap: [], relayClient: false, reconnect: false })
+    assert.equal(offline.libp2p.getMultiaddrs().filter(a => a.toString().includes('/p2p-circuit')).length, 0)
+    const invite = await parseInvite((await offline.id()).invite)
+    assert.ok(invite.addrs.some(a => a.toString().includes(`/p2p/${relayId}/p2p-circuit/p2p/${offline.peerId}`)), `the invite carries the last relay: ${invite.addrs.join(' ')}`)
+  })
 })

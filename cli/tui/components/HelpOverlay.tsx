@@ -11,6 +11,7 @@ export const KEYS: Array<[string, string]> = [
   ['↑ (empty composer)', 'pick a message to reply to: ↑↓ move, Enter replies (direct messages)'],
   ['Esc', 'leave a mode or overlay, cancel a reply, back to the latest'],
   ['? (empty composer)', 'this help'],
+  ['y, c (in /invite)', 'copy the invite (OSC 52); show it unframed, to select with the mouse'],
   ['Ctrl+A, Ctrl+E', 'start, end of the line'],
   ['Ctrl+U, Ctrl+K, Ctrl+W', 'delete to start, to end, the word before'],
   ['Ctrl+C', 'quit (undelivered messages stay in the outbox)']

@@ -1,5 +1,5 @@
 import { useEffect, useState, type JSX } from 'react'
-import { useStdout } from 'ink'
+import { Box, Text, useInput, useStdout } from 'ink'
 import QRCode from 'qrcode'
 import { Overlay, type OverlayLine } from './Overlay.tsx'
 import { width as cells, wrap } from '../format.ts'
@@ -21,6 +21,8 @@ export function InviteOverlay ({ messenger, width, height, onClose, welcome = fa
   const [qr, setQr] = useState<string[]>([])
   const [error, setError] = useState<string>()
   const [copied, setCopied] = useState(false)
+  // the invite alone, unframed: a mouse selection then brings no borders or other text
+  const [plain, setPlain] = useState(false)
 
   useEffect(() => {
     let live = true
@@ -60,7 +62,24 @@ export function InviteOverlay ({ messenger, width, height, onClose, welcome = fa
     else lines.push({ text: `(widen the terminal to ${qrWidth + 4} columns to see the QR code)`, dim: true })
   }
 
+  useInput((input, key) => {
+    if (key.escape || input === 'c' || input === 'q') setPlain(false)
+  }, { isActive: plain })
+
+  if (plain && id != null) {
+    return (
+      <Box flexDirection='column' width={width} height={height}>
+        <Text>Your invite, unframed: select all of its lines with the mouse and paste them into /add.</Text>
+        <Text> </Text>
+        {wrap(id.invite, Math.max(10, width)).map((text, i) => <Text key={i} wrap='truncate'>{text}</Text>)}
+        <Text> </Text>
+        <Text dimColor>c or Esc: back to the framed view</Text>
+      </Box>
+    )
+  }
+
   const onKey = (input: string): boolean => {
+    if (input === 'c' && id != null) { setPlain(true); return true }
     if (input !== 'y' || id == null) return false
     // OSC 52: the terminal puts it on the clipboard, where the terminal allows it
     stdout.write(`\x1b]52;c;${Buffer.from(id.invite).toString('base64')}\x07`)
@@ -68,6 +87,6 @@ export function InviteOverlay ({ messenger, width, height, onClose, welcome = fa
     return true
   }
 
-  const footer = copied ? 'copied to the clipboard (if your terminal allows OSC 52) · Esc closes' : 'y copies the invite · Esc closes'
+  const footer = copied ? 'copied to the clipboard (if your terminal allows OSC 52) · c unframed · Esc closes' : 'y copies · c shows it unframed, to select with the mouse · Esc closes'
   return <Overlay title={welcome ? 'hyphae: your new identity' : 'invite'} lines={lines} width={width} height={height} onClose={onClose} onKey={onKey} footer={footer} />
 }

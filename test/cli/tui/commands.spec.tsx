@@ -12,8 +12,9 @@ describe('tui: the slash-command parser', () => {
     const ok: Array<[string, unknown]> = [
       ['/help', { name: 'help' }],
       ['/quit', { name: 'quit' }],
-      ['/add hyphae://invite/abc', { name: 'add', invite: 'hyphae://invite/abc', nickname: undefined }],
-      ['/add hyphae://invite/abc Bob Smith', { name: 'add', invite: 'hyphae://invite/abc', nickname: 'Bob Smith' }],
+      ['/add hyphae://invite/abc', { name: 'add', invite: 'hyphae://invite/abc' }],
+      // the node finds the invite in the text, pasted in pieces or not, and names it by the words after
+      ['/add hyphae://invite/abc Bob Smith', { name: 'add', invite: 'hyphae://invite/abc Bob Smith' }],
       ['/invite', { name: 'invite' }],
       ['/accept', { name: 'accept' }],
       ['/block', { name: 'block' }],
@@ -83,7 +84,7 @@ describe('tui: slash commands on the main screen', () => {
     const s = await h.waitFor('added Dave D')
     assert.match(s, /Dave D ○ offline/, 'the new contact is open')
     assert.match(s, /○ Dave D/, 'and in the list')
-    assert.deepEqual(fake.callsOf('addContact')[0], [fakeInvite(dave, 'dave'), 'Dave D'])
+    assert.deepEqual(fake.callsOf('addContact')[0], [`${fakeInvite(dave, 'dave')} Dave D`, undefined])
     await waitFor(() => fake.callsOf('connect').length === 1, { message: 'a dial', ...SOON })
 
     enter(h, '/add not-an-invite')

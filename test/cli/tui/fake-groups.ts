@@ -89,10 +89,10 @@ export class FakeGroups {
   }
 
   /** `peerId` joins, with a signed join that names them */
-  memberJoins (group: string, peerId: string, nickname: string): GroupMessageRecord {
+  memberJoins (group: string, peerId: string, nickname: string, sentAt?: number): GroupMessageRecord {
     const g = this.resolve(group)
     g.members.set(peerId, { peerId, nickname, state: 'member', admin: g.info.admin === peerId, me: false, online: this.host.online.has(peerId) })
-    return this.store(g, { author: peerId, direction: 'in', kind: 'join', body: nickname, status: 'received' })
+    return this.store(g, { author: peerId, direction: 'in', kind: 'join', body: nickname, status: 'received', ...(sentAt != null ? { sentAt } : {}) })
   }
 
   receive (group: string, from: string, body: string): GroupMessageRecord {

@@ -219,7 +219,10 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
     let peerId: string
     let inviteName = ''
     if (inviteOrPeerId.startsWith(INVITE_PREFIX)) {
-      const [id, name] = inviteOrPeerId.slice(INVITE_PREFIX.length).split('#')
+      // as the node does: the words after the invite name the contact
+      const [invite, ...after] = inviteOrPeerId.split(/\s+/)
+      if (nickname == null && after.length > 0) nickname = after.join(' ')
+      const [id, name] = invite.slice(INVITE_PREFIX.length).split('#')
       if (id == null || !id.startsWith('12D3KooW')) throw Object.assign(new Error('invalid invite: not a hyphae invite'), { name: 'InvalidInviteError' })
       peerId = id
       inviteName = name ?? ''

@@ -32,8 +32,8 @@ export function harness (tree: React.ReactElement, size: { columns?: number, row
 }
 
 /** `<App messenger={fake}/>` in a 100x24 terminal unless told otherwise. */
-export function renderApp (messenger: Messenger, options: { columns?: number, rows?: number, welcome?: boolean, bell?: boolean } = {}): Harness {
-  return harness(<App messenger={messenger} welcome={options.welcome} bell={options.bell} />, options)
+export function renderApp (messenger: Messenger, options: { columns?: number, rows?: number, welcome?: boolean, bell?: boolean, attached?: boolean } = {}): Harness {
+  return harness(<App messenger={messenger} welcome={options.welcome} bell={options.bell} attached={options.attached} />, options)
 }
 
 /** The first line of a screen that contains `text` ('' when none does). */

@@ -1,0 +1,54 @@
+import type { GroupInfo, GroupMessageRecord, MessageRecord } from '../node/messenger.ts'
+
+/** What each status of a message you sent means, in the words a user needs. */
+export const STATUS_WORDS: Record<string, string> = {
+  queued: 'queued: still in your outbox',
+  sent: 'sent: left in their relay mailbox, not yet with them (delivered once they store it)',
+  delivered: 'delivered: they have it',
+  read: 'read',
+  failed: 'failed: refused for good (blocked?)'
+}
+
+export function statusWords (status: string): string {
+  return STATUS_WORDS[status] ?? status
+}
+
+/** The short mark shown after each of your messages in a listing. */
+const STATUS_MARKS: Record<string, string> = { queued: 'queued', sent: 'in their mailbox', delivered: 'delivered', read: 'read', failed: 'failed' }
+
+const when = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
+const quote = (text: string): string => {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line
+}
+
+/** A conversation, one line per message; a reply quotes the message it answers (when in the page). */
+export function formatConversation (page: MessageRecord[], names: { me: string, them: string }): string[] {
+  const byId = new Map(page.map(m => [m.id, m]))
+  return page.flatMap(m => {
+    const who = m.direction === 'out' ? names.me : names.them
+    const state = m.direction === 'out' ? ` [${STATUS_MARKS[m.status] ?? m.status}]` : ''
+    const lines = [`${when(m.sentAt)}  ${who}: ${m.body}${state}`]
+    if (m.replyTo != null && m.replyTo !== '') {
+      const quoted = byId.get(m.replyTo)
+      const to = quoted == null ? `message ${m.replyTo.slice(0, 8)} (not on this page)` : `${quoted.direction === 'out' ? names.me : names.them}: "${quote(quoted.body)}"`
+      lines.unshift(`${' '.repeat(21)}↱ replying to ${to}`)
+    }
+    return lines
+  })
+}
+
+/**
+ * A group's page in the order things happened (send time): Lamport order, how it is stored,
+ * can put one member's join before another's that came earlier.
+ */
+export function inTimeOrder <T extends Pick<GroupMessageRecord, 'sentAt' | 'lamport' | 'id'>> (page: T[]): T[] {
+  return [...page].sort((a, b) => a.sentAt - b.sentAt || a.lamport - b.lamport || (a.id < b.id ? -1 : 1))
+}
+
+/** What a removal did, counting the members left besides you. */
+export function removalWords (member: string, g: GroupInfo): string {
+  const others = Math.max(0, g.members - 1)
+  const who = others === 0 ? 'you are its only member now, on' : `you and the ${others} other member${others === 1 ? '' : 's'} move to`
+  return `removed ${member} from ${g.name}; ${who} a new key (epoch ${g.epoch}) that ${member} never gets`
+}
