@@ -34,6 +34,8 @@ export interface HyphaeMessengerComponents {
   mailboxStore?: LevelMailboxStore
   /** dials only TLS-first addresses */
   censored?: boolean
+  /** whether a passphrase protects the profile's keys */
+  passphrase?: boolean
 }
 
 export interface RelayStats {
@@ -152,7 +154,8 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       reachability: this.reachability(),
       dht: { mode: dht.getMode(), routingTableSize: dht.routingTable?.size ?? 0 },
       knownPeers: (await this.libp2p.peerStore.all()).length,
-      stalledConnectionsClosed: this.direct.stalledConnectionsClosed
+      stalledConnectionsClosed: this.direct.stalledConnectionsClosed,
+      ...(this.components.passphrase != null ? { passphrase: this.components.passphrase } : {})
     }
   }
 

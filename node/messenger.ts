@@ -113,6 +113,8 @@ export interface NodeStatus {
   knownPeers: number
   /** connections closed since start because they stopped delivering while messages waited */
   stalledConnectionsClosed: number
+  /** false: no passphrase, the store's key sits beside it on disk (absent: not known) */
+  passphrase?: boolean
 }
 
 export interface GroupInfo {

@@ -24,6 +24,8 @@ describe('the profile keys', { timeout: 120_000 }, () => {
     const dataDir = await profileDir(t)
     const first = await createMessenger({ ...TEST_NODE_INIT, dataDir, nickname: 'Nightjar' })
     const peerId = first.peerId
+    assert.equal((await first.status()).passphrase, false)
+    assert.ok((await first.doctor()).advice.some(a => a.startsWith('this device protects nothing: anyone with the disk reads your messages')), 'doctor says it')
     await first.stop()
 
     await changePassphrase(dataDir, undefined, 'river stone lantern')
@@ -36,6 +38,8 @@ describe('the profile keys', { timeout: 120_000 }, () => {
     const again = await createMessenger({ ...TEST_NODE_INIT, dataDir, passphrase: 'river stone lantern' })
     assert.equal(again.peerId, peerId)
     assert.equal((await again.status()).nickname, 'Nightjar', 'the store opens with the same data key')
+    assert.equal((await again.status()).passphrase, true)
+    assert.equal((await again.doctor()).advice.some(a => a.includes('protects nothing')), false)
     await again.stop()
 
     await changePassphrase(dataDir, 'river stone lantern', undefined)

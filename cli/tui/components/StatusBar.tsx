@@ -20,7 +20,9 @@ export const StatusBar = memo(function StatusBar ({ messenger, width }: StatusBa
   const peerId = messenger.peerId
   const conns = status == null ? '…' : String(status.connections)
   const reach = reachabilityLabel(status?.reachability)
-  const parts = `${shortPeerId(peerId)} · ${conns} conn · ${reach} · outbox ${outbox ?? '…'}`
+  // said on every screen: a device with no passphrase gives everything to whoever takes it
+  const unprotected = status?.passphrase === false ? ' · no passphrase: anyone with this disk reads your messages (hyphae passphrase)' : ''
+  const parts = `${shortPeerId(peerId)} · ${conns} conn · ${reach} · outbox ${outbox ?? '…'}${unprotected}`
   const help = width - parts.length >= 8 ? '? help' : ''
   return (
     <Box width={width} justifyContent='space-between'>
@@ -31,6 +33,7 @@ export const StatusBar = memo(function StatusBar ({ messenger, width }: StatusBa
         <Text color={status == null ? undefined : REACH_COLOR[status.reachability]}>{reach}</Text>
         <Text dimColor> · </Text>
         <Text color={outbox != null && outbox > 0 ? 'yellow' : undefined}>outbox {outbox ?? '…'}</Text>
+        {unprotected !== '' && <Text color='red'>{unprotected}</Text>}
       </Text>
       {help !== '' && <Text dimColor>{truncate(help, 8)}</Text>}
     </Box>

@@ -29,6 +29,8 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
   readonly peerId: string
   nickname: string
   reachability: Reachability = 'lan-only'
+  /** false: the profile has no passphrase (the status bar warns) */
+  passphrase: boolean | undefined = undefined
   readonly contacts = new Map<string, Contact>()
   readonly conversations = new Map<string, MessageRecord[]>()
   readonly outbox = new Set<string>()
@@ -195,7 +197,8 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
       reachability: this.online.size === 0 ? 'offline' : this.reachability,
       dht: { mode: 'server', routingTableSize: this.online.size },
       knownPeers: this.contacts.size,
-      stalledConnectionsClosed: 0
+      stalledConnectionsClosed: 0,
+      ...(this.passphrase != null ? { passphrase: this.passphrase } : {})
     }
   }
 
