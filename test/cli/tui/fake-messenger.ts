@@ -244,6 +244,16 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
     return this.info(c)
   }
 
+  /** disappearing-messages timers by peer id */
+  readonly timers = new Map<string, number>()
+
+  async setTimer (ref: string, seconds: number): Promise<{ peerId: string, timer: number }> {
+    this.record('setTimer', ref, seconds)
+    const c = this.resolve(ref)
+    this.timers.set(c.peerId, seconds)
+    return { peerId: c.peerId, timer: seconds }
+  }
+
   async removeContact (ref: string): Promise<ContactInfo> {
     this.record('removeContact', ref)
     const c = this.resolve(ref)
@@ -261,7 +271,7 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
   async listContacts (): Promise<ContactSummary[]> {
     // read now, answered after `latency`: what a slow store does
     const list = [...this.contacts.values()].filter(c => c.state !== 'request')
-      .map(c => ({ ...this.info(c), unread: this.messagesOf(c.peerId).filter(m => m.direction === 'in' && m.status === 'received').length }))
+      .map(c => ({ ...this.info(c), unread: this.messagesOf(c.peerId).filter(m => m.direction === 'in' && m.status === 'received').length, timer: this.timers.get(c.peerId) ?? 0 }))
     await new Promise(resolve => setTimeout(resolve, this.latency))
     return list
   }
