@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterEach, describe, it } from 'node:test'
 import { Level } from 'level'
 import { CorruptStoreError } from '../../../node/errors.ts'
-import { EncryptedLevel } from '../../../node/store/encrypted-level.ts'
+import { EncryptedLevel, StoreCipher } from '../../../node/store/encrypted-level.ts'
 import { encryptedDatabase, openDatabase, openLevel } from '../../../node/store/database.ts'
 import { messageKey } from '../../../node/store/messages-store.ts'
 import { removeDir, tempDir } from '../../fixtures/temp-dir.ts'
@@ -124,6 +124,16 @@ describe('the encrypted level store', () => {
     await assert.rejects(sub.get('a'), CorruptStoreError)
     await sub.del('a')
     assert.equal(await sub.get('a'), undefined)
+  })
+
+  it('never seals two values under one nonce, in one open or across two', () => {
+    const key = randomBytes(32)
+    const value = new TextEncoder().encode('same value')
+    const nonces = new Set<string>()
+    for (const cipher of [new StoreCipher(key, 'x'), new StoreCipher(key, 'x')]) {
+      for (let i = 0; i < 1000; i++) nonces.add(Buffer.from(cipher.seal('k', 'k', value).subarray(1, 25)).toString('hex'))
+    }
+    assert.equal(nonces.size, 2000)
   })
 
   it('refuses another data key and leaves the store as it was', async () => {
