@@ -15,7 +15,7 @@ export type Database = EncryptedLevel
  */
 export async function openLevel (dataDir: string, name: string): Promise<Inner> {
   const location = join(dataDir, name)
-  await recoverStore(location)
+  await recoverSwap(location)
   await mkdir(location, { recursive: true, mode: 0o700 })
   const db = new Level<string, Uint8Array>(location, { valueEncoding: 'view' })
   try {
@@ -25,6 +25,12 @@ export async function openLevel (dataDir: string, name: string): Promise<Inner> 
     if (err?.code === 'LEVEL_LOCKED' || cause?.code === 'LEVEL_LOCKED') throw new ProfileLockedError(dataDir)
     if (err?.code === 'LEVEL_CORRUPTION' || cause?.code === 'LEVEL_CORRUPTION') throw new CorruptStoreError(location, cause.message)
     throw new CorruptStoreError(location, cause?.message ?? String(err))
+  }
+  try {
+    await removeLeftovers(location)
+  } catch (err) {
+    await db.close().catch(() => {})
+    throw err
   }
   return db
 }
@@ -61,8 +67,9 @@ export async function encryptedDatabase (inner: Inner, dataKey: Uint8Array): Pro
  * Encrypts a plaintext store into a new database beside it rather than in place: LevelDB keeps
  * old key names in its manifest and info log even after a compaction. Crash-safe by renames:
  * `<db>.new` is written and closed, renamed `<db>.encrypted` (complete), the old store renamed
- * `<db>.plaintext`, the new one renamed `<db>`, then the old one shredded; recoverStore finishes
- * or discards whichever step a crash interrupted. The lock is let go during the renames (a start
+ * `<db>.plaintext`, the new one renamed `<db>`, then the old one shredded. After a crash, the
+ * next open (openLevel) renames a complete copy into place when `<db>` is gone, and otherwise
+ * discards the copies, under the lock, and encrypts again. The lock is let go during the renames (a start
  * at that moment fails with ProfileLockedError or finds the store mid-swap and finishes it).
  */
 async function encryptProfileStore (inner: Inner, cipher: StoreCipher): Promise<void> {
@@ -87,7 +94,9 @@ async function encryptProfileStore (inner: Inner, cipher: StoreCipher): Promise<
   }
   await rename(`${location}.new`, `${location}.encrypted`)
   await inner.close()
-  await recoverStore(location)
+  await rename(location, `${location}.plaintext`)
+  await rename(`${location}.encrypted`, location)
+  await removeStore(`${location}.plaintext`)
   try {
     await inner.open()
   } catch (err: any) {
@@ -96,14 +105,17 @@ async function encryptProfileStore (inner: Inner, cipher: StoreCipher): Promise<
   }
 }
 
-/** Finishes an interrupted encryptProfileStore: see there for the steps. */
-export async function recoverStore (location: string): Promise<void> {
-  await removeStore(`${location}.new`)
-  if (await exists(`${location}.encrypted`)) {
-    if (await exists(location)) await rename(location, `${location}.plaintext`)
-    await rename(`${location}.encrypted`, location)
-  }
-  await removeStore(`${location}.plaintext`)
+/** Before the lock: a crash between the two renames of encryptProfileStore left no `<db>`. */
+async function recoverSwap (location: string): Promise<void> {
+  if (await exists(location) || !(await exists(`${location}.encrypted`))) return
+  await rename(`${location}.encrypted`, location).catch((err: any) => {
+    if (err.code !== 'ENOENT') throw err // another start renamed it first
+  })
+}
+
+/** Under the lock: what an interrupted encryptProfileStore left beside the store. */
+async function removeLeftovers (location: string): Promise<void> {
+  for (const suffix of ['.new', '.encrypted', '.plaintext']) await removeStore(location + suffix)
 }
 
 async function exists (path: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, it } from 'node:test'
 import { Level } from 'level'
@@ -171,5 +171,44 @@ describe('the encrypted level store', () => {
     await db.close()
     const bytes = await allBytes(join(dir, 'db'))
     for (const needle of [...PEERS, 'secret body']) assert.equal(bytes.indexOf(needle), -1, `${needle} is still on disk`)
+  })
+
+  it('finishes or discards a migration a crash cut short, and loses nothing', async () => {
+    const key = randomBytes(32)
+    // a plaintext store, and the encrypted copy the migration makes of it
+    const source = await fresh()
+    const old = await openLevel(source, 'db')
+    await fill(old)
+    await old.close()
+    const done = await fresh()
+    await cp(join(source, 'db'), join(done, 'db'), { recursive: true })
+    await (await encryptedDatabase(await openLevel(done, 'db'), key)).close()
+    const plain = new Level<string, Uint8Array>(join(await fresh(), 'plain'), { valueEncoding: 'view' })
+    open.push(plain)
+    await fill(plain)
+    const expected = await answers(plain)
+
+    // crashed between the two renames: no db/, the plaintext and the complete copy beside it
+    const between = await fresh()
+    await cp(join(source, 'db'), join(between, 'db.plaintext'), { recursive: true })
+    await cp(join(done, 'db'), join(between, 'db.encrypted'), { recursive: true })
+    let db = await openDatabase(between, 'db', key)
+    assert.deepEqual(await answers(db), expected)
+    await db.close()
+    assert.deepEqual((await readdir(between)).sort(), ['db'])
+    for (const needle of [...PEERS, 'secret body']) assert.equal((await allBytes(between)).indexOf(needle), -1, `${needle} is still on disk`)
+
+    // crashed before: db/ still plaintext, a copy being written (db.new) or complete (db.encrypted)
+    for (const leftover of ['db.new', 'db.encrypted']) {
+      const before = await fresh()
+      await cp(join(source, 'db'), join(before, 'db'), { recursive: true })
+      await mkdir(join(before, leftover))
+      await writeFile(join(before, leftover, '000001.log'), 'half written')
+      db = await openDatabase(before, 'db', key)
+      assert.deepEqual(await answers(db), expected, leftover)
+      await db.close()
+      assert.deepEqual((await readdir(before)).sort(), ['db'], leftover)
+      for (const needle of [...PEERS, 'secret body']) assert.equal((await allBytes(before)).indexOf(needle), -1, `${needle} is still on disk (${leftover})`)
+    }
   })
 })
