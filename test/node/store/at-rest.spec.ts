@@ -4,7 +4,13 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { createNetwork, waitFor } from '../../fixtures/index.ts'
+import { base64url } from 'multiformats/bases/base64'
+import { createMessenger } from '../../../node/create-node.ts'
+import { CorruptStoreError } from '../../../node/errors.ts'
+import { keyFilePath } from '../../../node/identity.ts'
+import { StoreCipher } from '../../../node/store/encrypted-level.ts'
+import { openLevel } from '../../../node/store/database.ts'
+import { createNetwork, TEST_NODE_INIT, waitFor } from '../../fixtures/index.ts'
 import { formGroup, texts } from '../../groups/helpers.ts'
 import { addEachOther, EventLog } from '../../messaging/helpers.ts'
 
@@ -63,6 +69,45 @@ describe('what a seized disk gives away', { timeout: 180_000 }, () => {
         for (const [what, needle] of needles) {
           assert.deepEqual(holding(files, needle), [], `${what} (${typeof needle === 'string' ? needle : Buffer.from(needle).toString('hex')}) is on disk`)
         }
+      }
+    } finally {
+      await network.stop()
+    }
+  })
+
+  it('a message tampered with on disk is a CorruptStoreError; the node keeps running', async () => {
+    const network = await createNetwork(2)
+    try {
+      const [a, b] = network.nodes
+      const logB = new EventLog(b)
+      await addEachOther([a, b])
+      const sent = await a.sendMessage(b.peerId, 'tamper with me')
+      await waitFor(() => logB.messages.some(m => m.id === sent.id), { timeout: 60_000, message: 'the message to arrive' })
+      logB.detach()
+      await b.stop()
+
+      // the attacker with the disk (and, with no passphrase, the key beside it) flips one bit
+      const dataKey = base64url.baseDecode(JSON.parse(await readFile(keyFilePath(network.dirs[1]), 'utf8')).dataKey)
+      const raw = await openLevel(network.dirs[1], 'db')
+      const cipher = new StoreCipher(dataKey, raw.location)
+      let tampered = 0
+      for (const [key, value] of await raw.iterator({ gt: '\x00hyphae-store' }).all()) {
+        if (!cipher.open(key, value)[0].startsWith('!messages!')) continue
+        const bad = Uint8Array.from(value)
+        bad[bad.length - 1] ^= 1
+        await raw.put(key, bad)
+        tampered++
+      }
+      await raw.close()
+      assert.equal(tampered, 1)
+
+      const again = await createMessenger({ ...TEST_NODE_INIT, dataDir: network.dirs[1] })
+      try {
+        await assert.rejects(again.listMessages(a.peerId), CorruptStoreError)
+        assert.equal((await again.status()).peerId, b.peerId, 'the node still answers')
+        assert.equal((await again.listContacts()).length, 1)
+      } finally {
+        await again.stop()
       }
     } finally {
       await network.stop()
