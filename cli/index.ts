@@ -27,6 +27,8 @@ commands:
   group create|invite|join|leave|remove|list|members|send|messages   group chats (hyphae group --help)
   send CONTACT TEXT  send a message (it waits in the outbox until delivered)
   messages CONTACT   print a conversation
+  passphrase         set, change or remove the passphrase that protects the profile
+  wipe [--yes]       destroy the profile, its keys first
 The messaging commands use the running daemon for the profile when there is one, and
 otherwise run the node for the duration of the command.
 flags for every command:
@@ -58,6 +60,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   relay: async () => (await import('./commands/relay.ts')).relayCommand,
   relays: async () => (await import('./commands/relays.ts')).relaysCommand,
   doctor: async () => (await import('./commands/doctor.ts')).doctorCommand,
+  wipe: async () => (await import('./commands/wipe.ts')).wipeCommand,
+  passphrase: async () => (await import('./commands/passphrase.ts')).passphraseCommand,
   daemon: async () => {
     const { daemonCommand } = await import('./commands/daemon.ts')
     return async (args, io) => daemonCommand(args, io, 'daemon')

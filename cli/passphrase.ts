@@ -1,4 +1,4 @@
-import { isIdentityEncrypted, identityExists, loadIdentity } from '../node/identity.ts'
+import { checkPassphrase, isIdentityEncrypted, identityExists } from '../node/identity.ts'
 import { PassphraseRequiredError, WrongPassphraseError } from '../node/errors.ts'
 
 /** Reads a line from the terminal without echoing it. */
@@ -54,11 +54,11 @@ export async function passphraseFor (dataDir: string, prompt: PassphrasePrompt =
   const env = process.env.HYPHAE_PASSPHRASE
   if (env != null && env !== '') return env
   if (!(await identityExists(dataDir)) || !(await isIdentityEncrypted(dataDir))) return undefined
-  if (!prompt.canAsk) return undefined // loadIdentity then says a passphrase is required
+  if (!prompt.canAsk) return undefined // opening the profile then says a passphrase is required
   for (let attempt = 1; ; attempt++) {
     const passphrase = await prompt.ask(`Passphrase for the profile at ${dataDir}: `)
     try {
-      await loadIdentity(dataDir, passphrase)
+      await checkPassphrase(dataDir, passphrase)
       return passphrase
     } catch (err) {
       const wrong = err instanceof WrongPassphraseError || err instanceof PassphraseRequiredError

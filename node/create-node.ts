@@ -3,11 +3,11 @@ import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
 import { createLibp2p } from 'libp2p'
 import { DEFAULT_LISTEN, parseMultiaddrs } from './config.ts'
-import { createIdentity, identityExists, loadIdentity } from './identity.ts'
+import { createKeys, identityExists, loadKeys, type ProfileKeys } from './identity.ts'
 import { buildLibp2pOptions } from './libp2p-options.ts'
 import { stickyListen } from './net/listen-addresses.ts'
 import { HyphaeMessenger } from './hyphae-messenger.ts'
-import { openDatabase, type Database } from './store/database.ts'
+import { encryptedDatabase, openLevel, type Database } from './store/database.ts'
 import { MetaStore } from './store/meta-store.ts'
 import { NotInitializedError } from './errors.ts'
 import { LevelMailboxStore } from './store/mailbox-store.ts'
@@ -126,7 +126,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
     const startNode = async (listen: string[]): Promise<HyphaeMessenger> => {
       const libp2p = await createLibp2p({ ...build(listen), start: false })
       // wire the message handlers before the node accepts its first stream
-      const messenger = new HyphaeMessenger({ libp2p, key: profile.key, db: profile.db, meta: profile.meta, datastore, mailboxStore, bootstrap, mdns: init.mdns ?? true, censored })
+      const messenger = new HyphaeMessenger({ libp2p, key: profile.key, db: profile.db, meta: profile.meta, datastore, mailboxStore, bootstrap, mdns: init.mdns ?? true, censored, passphrase: profile.encrypted })
       try {
         await libp2p.start()
       } catch (err) {
@@ -162,29 +162,32 @@ export interface Profile {
   db: Database
   meta: MetaStore
   key: PrivateKey
+  /** whether a passphrase protects the profile's keys (without one, the disk is the key) */
+  encrypted: boolean
 }
 
 /**
- * Locks the profile (its level database) and loads or creates its identity. Holding the lock
- * first means two processes can never race to create two identities.
+ * Locks the profile (its level database), loads or creates its keys, then opens the store with
+ * the data key. Holding the lock first means two processes can never race to create two identities.
  */
 export async function openProfile (dataDir: string, init: { passphrase?: string, create?: boolean, nickname?: string } = {}): Promise<Profile> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
-  const db = await openDatabase(dataDir, 'db')
+  const inner = await openLevel(dataDir, 'db')
   try {
-    const meta = new MetaStore(db)
-    let key: PrivateKey
+    let keys: ProfileKeys
     if (await identityExists(dataDir)) {
-      key = await loadIdentity(dataDir, init.passphrase)
+      keys = await loadKeys(dataDir, init.passphrase)
     } else if (init.create ?? true) {
-      key = await createIdentity(dataDir, init.passphrase)
+      keys = await createKeys(dataDir, init.passphrase)
     } else {
       throw new NotInitializedError(dataDir)
     }
+    const db = await encryptedDatabase(inner, keys.dataKey)
+    const meta = new MetaStore(db)
     if (init.nickname != null) await meta.setNickname(init.nickname)
-    return { db, meta, key }
+    return { db, meta, key: keys.key, encrypted: keys.encrypted }
   } catch (err) {
-    await db.close().catch(() => {})
+    await inner.close().catch(() => {})
     throw err
   }
 }

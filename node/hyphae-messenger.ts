@@ -36,6 +36,8 @@ export interface HyphaeMessengerComponents {
   mailboxStore?: LevelMailboxStore
   /** dials only TLS-first addresses */
   censored?: boolean
+  /** whether a passphrase protects the profile's keys */
+  passphrase?: boolean
 }
 
 export interface RelayStats {
@@ -164,7 +166,8 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       dht: { mode: dht.getMode(), routingTableSize: dht.routingTable?.size ?? 0 },
       knownPeers: (await this.libp2p.peerStore.all()).length,
       stalledConnectionsClosed: this.direct.stalledConnectionsClosed,
-      stallDetectionsMs: this.direct.stallDetectionsMs
+      stallDetectionsMs: this.direct.stallDetectionsMs,
+      ...(this.components.passphrase != null ? { passphrase: this.components.passphrase } : {})
     }
   }
 
@@ -186,6 +189,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
 
   async addContact (target: string, nickname?: string): Promise<ContactInfo> { return this.direct.addContact(target, nickname) }
   async renameContact (ref: string, nickname: string): Promise<ContactInfo> { return this.direct.renameContact(ref, nickname) }
+  async setTimer (ref: string, seconds: number): Promise<{ peerId: string, timer: number }> { return this.direct.setTimer(ref, seconds) }
   async removeContact (ref: string): Promise<ContactInfo> { return this.direct.removeContact(ref) }
   async blockContact (ref: string): Promise<ContactInfo> { return this.direct.blockContact(ref) }
   async listContacts (): Promise<ContactSummary[]> { return this.direct.listContacts() }

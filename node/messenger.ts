@@ -19,6 +19,8 @@ export interface ContactInfo {
 /** A contact as listed: with how many of their messages you have not read. */
 export interface ContactSummary extends ContactInfo {
   unread: number
+  /** disappearing messages: seconds a message is kept in this conversation, 0 (or absent) when off */
+  timer?: number
 }
 
 export interface MessageRequest extends ContactInfo {
@@ -115,6 +117,8 @@ export interface NodeStatus {
   stalledConnectionsClosed: number
   /** for the last 32 such closes, ms from the last ack (or the first send) to the close */
   stallDetectionsMs: number[]
+  /** false: no passphrase, the store's key sits beside it on disk (absent: not known) */
+  passphrase?: boolean
 }
 
 export interface GroupInfo {
@@ -181,6 +185,8 @@ export interface Messenger extends TypedEventTarget<MessengerEvents> {
   /** contacts: `ref` is a peer id or a unique nickname */
   addContact (inviteOrPeerId: string, nickname?: string): Promise<ContactInfo>
   renameContact (ref: string, nickname: string): Promise<ContactInfo>
+  /** Disappearing messages: keep this conversation's messages `seconds` (0: forever), on both sides. */
+  setTimer (ref: string, seconds: number): Promise<{ peerId: string, timer: number }>
   removeContact (ref: string): Promise<ContactInfo>
   blockContact (ref: string): Promise<ContactInfo>
   listContacts (): Promise<ContactSummary[]>

@@ -1,6 +1,7 @@
 import { NODE_OPTIONS, parseCommand, pastedAfterFlags, UsageError } from '../args.ts'
 import { withMessenger } from '../connect.ts'
 import { holdsPasted } from '../../node/pasted-text.ts'
+import { formatTimer, parseTimer } from '../duration.ts'
 import type { ContactInfo } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
@@ -9,9 +10,11 @@ const HELP = `usage: hyphae contacts add INVITE|PEER-ID [--name NICK]    (an inv
        hyphae contacts rename CONTACT NICK
        hyphae contacts remove CONTACT
        hyphae contacts block CONTACT
+       hyphae contacts timer CONTACT 30s|5m|1h|1d|1w|off
 
 CONTACT is a peer id or a nickname. Compare the safety number (in list) with your contact's
-screen, in person or on a call, to know that nobody sits between you.`
+screen, in person or on a call, to know that nobody sits between you. timer: disappearing
+messages, for both of you: each message is deleted that long after it was stored.`
 
 const MAX_PASTED_WORDS = 512
 
@@ -53,6 +56,14 @@ export async function contactsCommand (args: string[], io: Io): Promise<number> 
       io.out(`renamed ${formatContact(c)}`)
       return 0
     }
+    case 'timer': {
+      const contact = need(a, 'CONTACT')
+      const seconds = parseTimer(need(b, 'DURATION (30s, 5m, 1h, 1d, 1w or off)'))
+      if (seconds == null) throw new UsageError(`contacts timer: ${JSON.stringify(b)} is not a duration (30s, 5m, 1h, 1d, 1w or off)`)
+      const { peerId, timer } = await withMessenger(parsed, async m => m.setTimer(contact, seconds))
+      io.out(`messages with ${peerId} ${timer === 0 ? 'are kept' : `disappear after ${formatTimer(timer)}`}, on both sides`)
+      return 0
+    }
     case 'remove': case 'block': {
       const contact = need(a, 'CONTACT')
       const c = await withMessenger(parsed, async m => verb === 'remove' ? m.removeContact(contact) : m.blockContact(contact))
@@ -60,6 +71,6 @@ export async function contactsCommand (args: string[], io: Io): Promise<number> 
       return 0
     }
     default:
-      throw new UsageError(`contacts: unknown action ${JSON.stringify(verb)} (add, list, rename, remove, block)`)
+      throw new UsageError(`contacts: unknown action ${JSON.stringify(verb)} (add, list, rename, timer, remove, block)`)
   }
 }

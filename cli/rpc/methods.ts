@@ -23,6 +23,12 @@ function optInt (params: any, name: string): number | undefined {
   return value
 }
 
+function seconds (params: any, name: string): number {
+  const value = params?.[name]
+  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`param "${name}" must be a whole number of seconds (0: off)`)
+  return value
+}
+
 /** One argument of a Messenger method on the wire: a named param, an options object of named params, or all the params. */
 type Arg = { param: string, check: Check } | { options: Record<string, Check> } | 'all'
 
@@ -59,6 +65,7 @@ export const CALLS: Record<CallName, CallSpec> = {
   addContact: { rpc: 'contacts.add', args: [param('invite'), param('nickname', optStr)] },
   listContacts: { rpc: 'contacts.list' },
   renameContact: { rpc: 'contacts.rename', args: [param('contact'), param('nickname')] },
+  setTimer: { rpc: 'contacts.timer', args: [param('contact'), param('seconds', seconds)] },
   removeContact: { rpc: 'contacts.remove', args: [param('contact')] },
   blockContact: { rpc: 'contacts.block', args: [param('contact')] },
   listRequests: { rpc: 'requests.list' },

@@ -4,6 +4,8 @@ import { holdsPasted } from '../../node/pasted-text.ts'
  * The composer's slash commands, parsed into values the app runs. Parsing is pure so every
  * command and every mistake can be tested without a terminal.
  */
+import { parseTimer } from '../duration.ts'
+
 export type Command =
   | { name: 'help' }
   | { name: 'quit' }
@@ -17,6 +19,7 @@ export type Command =
   | { name: 'rename', nickname: string }
   | { name: 'doctor' }
   | { name: 'receipts', on?: boolean }
+  | { name: 'timer', seconds: number }
   | { name: 'group-new', groupName: string }
   | { name: 'group-invite', member?: string }
   /** no invite: the newest group invite a contact sent in the open conversation */
@@ -46,6 +49,7 @@ export const COMMAND_HELP: CommandHelp[] = [
   { usage: '/nick NAME', what: 'change your own nickname' },
   { usage: '/rename NAME', what: 'rename this contact' },
   { usage: '/receipts on|off', what: 'send read receipts (off unless you opt in)' },
+  { usage: '/timer 1h|off', what: 'disappearing messages in this conversation, for both of you (30s, 5m, 1h, 1d, 1w)' },
   { usage: '/doctor', what: 'connections, reachability, outbox, DHT' },
   { usage: '/relay LINE', what: 'add a relay or bridge someone gave you (hyphae://relay/...)' },
   { usage: '/relays', what: 'the relays and bridges you added, and whether they are connected' },
@@ -102,6 +106,10 @@ export function parseCommand (line: string): ParseResult {
       if (rest === '') return { error: usage(`/${name}`) }
       if (rest.length > 64) return { error: 'a nickname is at most 64 characters' }
       return { command: { name, nickname: rest } }
+    }
+    case 'timer': {
+      const seconds = words.length === 1 ? parseTimer(words[0]) : undefined
+      return seconds != null ? { command: { name: 'timer', seconds } } : { error: usage('/timer') }
     }
     case 'receipts': {
       if (words.length === 0) return { command: { name: 'receipts' } }

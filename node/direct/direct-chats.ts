@@ -8,6 +8,7 @@ import { MessagesStore, type MessageRecord } from '../store/messages-store.ts'
 import { ContactBook } from './contact-book.ts'
 import { ControlRouter, type ControlHandler } from './control-messages.ts'
 import { Conversations } from './conversations.ts'
+import { DisappearingMessages, TIMER_APP } from './disappearing.ts'
 import { createInbox } from './inbox.ts'
 import { MailboxClient } from './mailbox-client.ts'
 import { Outbox } from './outbox.ts'
@@ -50,6 +51,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   private readonly delivery: Outbox
   private readonly mailbox: MailboxClient
   private readonly control = new ControlRouter()
+  private readonly disappearing: DisappearingMessages
 
   constructor (components: DirectChatsComponents) {
     super()
@@ -77,6 +79,14 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
       key, dm, messages: this.messages, outbox: this.outbox, delivery: this.delivery, mutex, log, onStored, onStatus,
       readReceipts: components.readReceipts
     })
+    this.disappearing = new DisappearingMessages({
+      db, messages: this.messages, log, sendControl: async (peer, app, data) => this.sendControl(peer, app, data)
+    })
+    // only a contact sets a conversation's timer: a stranger's setting is dropped (and acked)
+    this.control.register(TIMER_APP, async (from, data) => {
+      if ((await this.contactsStore.get(from.toString()))?.state !== 'contact') { log('timer from %p, not a contact: ignored', from); return }
+      await this.disappearing.onControl(from, data)
+    })
     dm.onMessage = receive
     dm.onMessages = receiveMany
     dm.onReceipt = async (from, ids) => { await this.conversations.onReceipt(from, ids) }
@@ -95,6 +105,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   /** Call once libp2p runs: collects mailboxes, delivers what the outbox holds. */
   async start (): Promise<void> {
     this.mailbox.start()
+    this.disappearing.start()
     await this.delivery.start()
   }
 
@@ -110,6 +121,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   stop (): void {
     this.delivery.stop()
     this.mailbox.stop()
+    this.disappearing.stop()
   }
 
   async drained (): Promise<void> {
@@ -143,7 +155,18 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
 
   async listContacts (): Promise<ContactSummary[]> {
     const records = await this.contactsStore.list()
-    return Promise.all(records.filter(r => r.state !== 'request').map(async r => ({ ...this.contacts.info(r), unread: await this.messages.unreadCount(r.peerId) })))
+    return Promise.all(records.filter(r => r.state !== 'request').map(async r => ({ ...this.contacts.info(r), unread: await this.messages.unreadCount(r.peerId), timer: await this.disappearing.timer(r.peerId) })))
+  }
+
+  /** Sets a conversation's disappearing-messages timer (0: off), here and for the contact. */
+  async setTimer (ref: string, seconds: number): Promise<{ peerId: string, timer: number }> {
+    const { peerId } = await this.contacts.resolve(ref)
+    return { peerId, timer: (await this.disappearing.set(peerId, seconds)).seconds }
+  }
+
+  /** Deletes the messages whose timer ran out now rather than at the next sweep; returns how many. */
+  async expireMessages (): Promise<number> {
+    return this.disappearing.sweep()
   }
 
   async listRequests (): Promise<MessageRequest[]> {

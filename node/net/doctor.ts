@@ -11,6 +11,9 @@ function host (ma: Multiaddr): string | undefined {
   return ma.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')?.value
 }
 
+/** Said by doctor and the TUI when the profile has no passphrase. */
+export const UNPROTECTED = 'this device protects nothing: anyone with the disk reads your messages; set a passphrase: stop hyphae, then run `hyphae passphrase`'
+
 /** What stands between this node and its contacts, and what to try next, in plain words. */
 export function diagnose (libp2p: Libp2p<HyphaeServices>, status: NodeStatus, config: { bootstrap: string[], mdns: boolean, censored?: boolean }, outbox: number): DoctorReport {
   const { bootstrap, mdns } = config
@@ -52,6 +55,7 @@ export function diagnose (libp2p: Libp2p<HyphaeServices>, status: NodeStatus, co
   if (status.stalledConnectionsClosed > 0) {
     advice.push(`${status.stalledConnectionsClosed} connection(s) stopped delivering and were closed (a network that freezes flows): messages went another way; a second relay or bridge gives them one (hyphae relays add)`)
   }
+  if (status.passphrase === false) advice.push(UNPROTECTED)
   if (outbox > 0) advice.push(`${outbox} message(s) wait in the outbox for contacts who are not reachable; they go out when they are`)
 
   return {

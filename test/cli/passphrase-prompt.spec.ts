@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { createIdentity } from '../../node/identity.ts'
+import { createKeys } from '../../node/identity.ts'
 import { passphraseFor, type PassphrasePrompt } from '../../cli/passphrase.ts'
 import { removeDir, tempDir } from '../fixtures/temp-dir.ts'
 
@@ -21,7 +21,7 @@ describe('the passphrase prompt', () => {
   before(async () => {
     delete process.env.HYPHAE_PASSPHRASE
     dir = await tempDir('hyphae-prompt-')
-    await createIdentity(dir, 'correct horse')
+    await createKeys(dir, 'correct horse')
   })
   after(async () => {
     if (saved != null) process.env.HYPHAE_PASSPHRASE = saved

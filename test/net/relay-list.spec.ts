@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { multiaddr } from '@multiformats/multiaddr'
 import { formatRelayLine, parseRelayLine, RelayList } from '../../node/net/relay-list.ts'
@@ -30,7 +31,7 @@ describe('relay lines', () => {
 describe('the relay list', () => {
   let dir: string
   let db: Database
-  before(async () => { dir = await tempDir(); db = await openDatabase(dir, 'db') })
+  before(async () => { dir = await tempDir(); db = await openDatabase(dir, 'db', randomBytes(32)) })
   after(async () => { await db?.close(); await removeDir(dir) })
 
   it('keeps, lists and removes relays; adding one twice keeps one', async () => {

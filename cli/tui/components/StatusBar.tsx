@@ -27,7 +27,9 @@ export const StatusBar = memo(function StatusBar ({ messenger, width, selfName =
   const reach = reachabilityLabel(status?.reachability)
   const me = selfName !== '' ? `${selfName} ` : ''
   const daemon = attached ? ' · attached to the daemon' : ''
-  const parts = `${me}${shortPeerId(peerId)} · ${conns} conn · ${reach} · outbox ${outbox ?? '…'}${daemon}`
+  // said on every screen: a device with no passphrase gives everything to whoever takes it
+  const unprotected = status?.passphrase === false ? ' · no passphrase: anyone with this disk reads your messages (hyphae passphrase)' : ''
+  const parts = `${me}${shortPeerId(peerId)} · ${conns} conn · ${reach} · outbox ${outbox ?? '…'}${daemon}${unprotected}`
   const help = width - parts.length >= 8 ? '? help' : ''
   return (
     <Box width={width} justifyContent='space-between'>
@@ -40,6 +42,7 @@ export const StatusBar = memo(function StatusBar ({ messenger, width, selfName =
         <Text dimColor> · </Text>
         <Text color={outbox != null && outbox > 0 ? 'yellow' : undefined}>outbox {outbox ?? '…'}</Text>
         {attached && <Text color='cyan'>{daemon}</Text>}
+        {unprotected !== '' && <Text color='red'>{unprotected}</Text>}
       </Text>
       {help !== '' && <Text dimColor>{truncate(help, 8)}</Text>}
     </Box>

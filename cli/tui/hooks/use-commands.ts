@@ -6,6 +6,7 @@ import type { OverlayLine } from '../components/Overlay.tsx'
 import type { Notice } from '../components/NoticeLine.tsx'
 import type { Conversation } from './use-conversations.ts'
 import type { ContactInfo, Messenger } from '../../../node/messenger.ts'
+import { formatTimer } from '../../duration.ts'
 
 export type OverlayState =
   | { kind: 'help' }
@@ -156,6 +157,14 @@ export function useCommands (ctx: CommandContext): (line: string) => Promise<voi
           const info = await messenger.renameContact(c.id, command.nickname)
           await reload()
           notify({ tone: 'info', text: `renamed ${c.title} to ${info.nickname}` })
+          return
+        }
+        case 'timer': {
+          const c = need('open the contact whose messages should disappear')
+          if (c == null) return
+          const { timer } = await messenger.setTimer(c.id, command.seconds)
+          await reload()
+          notify({ tone: 'info', text: timer === 0 ? `messages with ${c.title} are kept again (from now on)` : `messages with ${c.title} now disappear ${formatTimer(timer)} after they arrive, on both sides` })
           return
         }
         case 'doctor':

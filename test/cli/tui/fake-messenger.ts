@@ -29,6 +29,8 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
   readonly peerId: string
   nickname: string
   reachability: Reachability = 'lan-only'
+  /** false: the profile has no passphrase (the status bar warns) */
+  passphrase: boolean | undefined = undefined
   readonly contacts = new Map<string, Contact>()
   readonly conversations = new Map<string, MessageRecord[]>()
   readonly outbox = new Set<string>()
@@ -196,7 +198,8 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
       dht: { mode: 'server', routingTableSize: this.online.size },
       knownPeers: this.contacts.size,
       stalledConnectionsClosed: 0,
-      stallDetectionsMs: []
+      stallDetectionsMs: [],
+      ...(this.passphrase != null ? { passphrase: this.passphrase } : {})
     }
   }
 
@@ -245,6 +248,16 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
     return this.info(c)
   }
 
+  /** disappearing-messages timers by peer id */
+  readonly timers = new Map<string, number>()
+
+  async setTimer (ref: string, seconds: number): Promise<{ peerId: string, timer: number }> {
+    this.record('setTimer', ref, seconds)
+    const c = this.resolve(ref)
+    this.timers.set(c.peerId, seconds)
+    return { peerId: c.peerId, timer: seconds }
+  }
+
   async removeContact (ref: string): Promise<ContactInfo> {
     this.record('removeContact', ref)
     const c = this.resolve(ref)
@@ -262,7 +275,7 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
   async listContacts (): Promise<ContactSummary[]> {
     // read now, answered after `latency`: what a slow store does
     const list = [...this.contacts.values()].filter(c => c.state !== 'request')
-      .map(c => ({ ...this.info(c), unread: this.messagesOf(c.peerId).filter(m => m.direction === 'in' && m.status === 'received').length }))
+      .map(c => ({ ...this.info(c), unread: this.messagesOf(c.peerId).filter(m => m.direction === 'in' && m.status === 'received').length, timer: this.timers.get(c.peerId) ?? 0 }))
     await new Promise(resolve => setTimeout(resolve, this.latency))
     return list
   }

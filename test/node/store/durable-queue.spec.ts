@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { after, afterEach, before, describe, it } from 'node:test'
 import { openDatabase, type Database } from '../../../node/store/database.ts'
 import { DurableQueue, QueueStore, type RoundOutcome } from '../../../node/store/durable-queue.ts'
@@ -19,7 +20,7 @@ describe('the durable keyed queue both outboxes use', () => {
 
   before(async () => {
     dir = await tempDir()
-    db = await openDatabase(dir, 'db')
+    db = await openDatabase(dir, 'db', randomBytes(32))
   })
 
   afterEach(async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { openDatabase, type Database } from '../../../node/store/database.ts'
 import { BatchQueue } from '../../../node/store/batch-queue.ts'
@@ -17,7 +18,7 @@ describe('messages store on a real LevelDB', () => {
 
   before(async () => {
     dir = await tempDir()
-    db = await openDatabase(dir, 'db')
+    db = await openDatabase(dir, 'db', randomBytes(32))
     writes = []
     // count the database's own batch calls
     const batch = db.batch.bind(db) as (ops: any[]) => Promise<void>

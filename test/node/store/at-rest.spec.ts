@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { base64url } from 'multiformats/bases/base64'
+import { createMessenger } from '../../../node/create-node.ts'
+import { CorruptStoreError } from '../../../node/errors.ts'
+import { keyFilePath } from '../../../node/identity.ts'
+import { StoreCipher } from '../../../node/store/encrypted-level.ts'
+import { openLevel } from '../../../node/store/database.ts'
+import { createNetwork, TEST_NODE_INIT, waitFor } from '../../fixtures/index.ts'
+import { formGroup, texts } from '../../groups/helpers.ts'
+import { addEachOther, EventLog } from '../../messaging/helpers.ts'
+
+/** Every file under `dir`, as bytes, by path. */
+async function filesUnder (dir: string): Promise<Map<string, Buffer>> {
+  const files = await readdir(dir, { recursive: true, withFileTypes: true })
+  const out = new Map<string, Buffer>()
+  for (const f of files) if (f.isFile()) out.set(join(f.parentPath, f.name), await readFile(join(f.parentPath, f.name)))
+  return out
+}
+
+/** The files under `dir` that hold `needle`. */
+function holding (files: Map<string, Buffer>, needle: Uint8Array | string): string[] {
+  return [...files].filter(([, bytes]) => bytes.indexOf(needle) !== -1).map(([path]) => path)
+}
+
+describe('what a seized disk gives away', { timeout: 180_000 }, () => {
+  it('no message, nickname, group name, peer id or secret is readable under db/', async () => {
+    const network = await createNetwork(2, { init: i => ({ nickname: ['Zanzibar-Quokka', 'Okapi-Marmalade'][i] }) })
+    try {
+      const [a, b] = network.nodes
+      const logA = new EventLog(a)
+      const logB = new EventLog(b)
+      await addEachOther([a, b])
+      await a.renameContact(b.peerId, 'Aunt-Wisteria-Nickname')
+      await b.renameContact(a.peerId, 'Cousin-Periwinkle-Nickname')
+      const toB = await a.sendMessage(b.peerId, 'the march starts at Plaza Xylophone at dawn')
+      const toA = await b.sendMessage(a.peerId, 'bring the banners to Quillfeather Street')
+      await waitFor(() => logB.messages.some(m => m.id === toB.id) && logA.messages.some(m => m.id === toA.id), { timeout: 60_000, message: 'both messages to arrive' })
+      const group = await formGroup([a, b], 'Clandestine-Heron-Circle')
+      await a.sendGroupMessage(group.id, 'group plan: meet under the Vermilion bridge')
+      await waitFor(async () => (await texts(b, group.id)).includes('group plan: meet under the Vermilion bridge'), { timeout: 60_000, message: 'the group message to arrive' })
+      const secrets = Object.values((await a.groups.store.group(group.id))?.secrets ?? {})
+      assert.ok(secrets.length > 0, 'the group has an epoch secret')
+      const keys = [a, b].map(n => privateKeyToProtobuf((n as any).components.key))
+      logA.detach()
+      logB.detach()
+      await a.stop()
+      await b.stop()
+
+      const needles: Array<[string, Uint8Array | string]> = [
+        ['a message', 'Plaza Xylophone'], ['a reply', 'Quillfeather'], ['a group message', 'Vermilion'],
+        ['a profile nickname', 'Zanzibar-Quokka'], ['a profile nickname', 'Okapi-Marmalade'],
+        ['a contact nickname', 'Aunt-Wisteria'], ['a contact nickname', 'Cousin-Periwinkle'],
+        ['the group name', 'Clandestine-Heron'], ['the group id', group.id],
+        ['a peer id', a.peerId], ['a peer id', b.peerId],
+        ['a peer id (bytes)', peerIdFromString(a.peerId).toMultihash().bytes], ['a peer id (bytes)', peerIdFromString(b.peerId).toMultihash().bytes],
+        ['a public key (bytes)', a.libp2p.peerId.publicKey?.raw ?? new Uint8Array(32)],
+        ...secrets.map((s): [string, string | Uint8Array] => ['a group secret', s]),
+        ...secrets.map((s): [string, string | Uint8Array] => ['a group secret (bytes)', Buffer.from(s, 'hex')]),
+        ...keys.map((k): [string, Uint8Array] => ['an identity private key', k.subarray(-32)])
+      ]
+      for (const dir of network.dirs) {
+        const files = await filesUnder(join(dir, 'db'))
+        assert.ok(files.size > 0)
+        for (const [what, needle] of needles) {
+          assert.deepEqual(holding(files, needle), [], `${what} (${typeof needle === 'string' ? needle : Buffer.from(needle).toString('hex')}) is on disk`)
+        }
+      }
+    } finally {
+      await network.stop()
+    }
+  })
+
+  it('a message tampered with on disk is a CorruptStoreError; the node keeps running', async () => {
+    const network = await createNetwork(2)
+    try {
+      const [a, b] = network.nodes
+      const logB = new EventLog(b)
+      await addEachOther([a, b])
+      const sent = await a.sendMessage(b.peerId, 'tamper with me')
+      await waitFor(() => logB.messages.some(m => m.id === sent.id), { timeout: 60_000, message: 'the message to arrive' })
+      logB.detach()
+      await b.stop()
+
+      // the attacker with the disk (and, with no passphrase, the key beside it) flips one bit
+      const dataKey = base64url.baseDecode(JSON.parse(await readFile(keyFilePath(network.dirs[1]), 'utf8')).dataKey)
+      const raw = await openLevel(network.dirs[1], 'db')
+      const cipher = new StoreCipher(dataKey, raw.location)
+      let tampered = 0
+      for (const [key, value] of await raw.iterator({ gt: '\x00hyphae-store' }).all()) {
+        if (!cipher.open(key, value)[0].startsWith('!messages!')) continue
+        const bad = Uint8Array.from(value)
+        bad[bad.length - 1] ^= 1
+        await raw.put(key, bad)
+        tampered++
+      }
+      await raw.close()
+      assert.equal(tampered, 1)
+
+      const again = await createMessenger({ ...TEST_NODE_INIT, dataDir: network.dirs[1] })
+      try {
+        await assert.rejects(again.listMessages(a.peerId), CorruptStoreError)
+        assert.equal((await again.status()).peerId, b.peerId, 'the node still answers')
+        assert.equal((await again.listContacts()).length, 1)
+      } finally {
+        await again.stop()
+      }
+    } finally {
+      await network.stop()
+    }
+  })
+})
