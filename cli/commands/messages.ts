@@ -1,6 +1,7 @@
 import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
 import { withMessenger } from '../connect.ts'
 import { EventQueue } from '../events.ts'
+import { sanitize, sanitizeLines, terminalJson } from '../tui/format.ts'
 import type { MessageRecord, MessengerEvents } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
@@ -48,7 +49,7 @@ function formatMessage (m: MessageRecord, names: { me: string, them: string }): 
   const when = new Date(m.sentAt).toISOString().replace('T', ' ').slice(0, 19)
   const who = m.direction === 'out' ? names.me : names.them
   const state = m.direction === 'out' ? ` [${m.status}]` : ''
-  return `${when}  ${who}: ${m.body}${state}`
+  return `${when}  ${sanitize(who)}: ${sanitizeLines(m.body)}${state}`
 }
 
 export async function messagesCommand (args: string[], io: Io): Promise<number> {
@@ -60,7 +61,7 @@ export async function messagesCommand (args: string[], io: Io): Promise<number> 
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('messages: --limit takes 1 to 1000')
   return withMessenger(parsed, async messenger => {
     const page = await messenger.listMessages(contact, { limit, before: parsed.values.before as string | undefined })
-    if (parsed.values.json === true) { io.out(JSON.stringify(page, null, 2)); return 0 }
+    if (parsed.values.json === true) { io.out(terminalJson(page)); return 0 }
     if (page.length === 0) { io.out('no messages yet'); return 0 }
     for (const m of page) io.out(formatMessage(m, { me: 'me', them: contact }))
     return 0

@@ -1,5 +1,6 @@
 import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
 import { withMessenger } from '../connect.ts'
+import { sanitize, terminalJson } from '../tui/format.ts'
 import type { MessageRequest } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
@@ -21,8 +22,8 @@ export async function requestsCommand (args: string[], io: Io): Promise<number> 
   }
   if (verb != null && verb !== 'list') throw new UsageError(`requests: unknown action ${JSON.stringify(verb)} (list, accept)`)
   const list: MessageRequest[] = await withMessenger(parsed, async m => m.listRequests())
-  if (parsed.values.json === true) io.out(JSON.stringify(list, null, 2))
+  if (parsed.values.json === true) io.out(terminalJson(list))
   else if (list.length === 0) io.out('no message requests')
-  else for (const r of list) io.out(`${r.peerId}  ${r.messages} message(s)${r.last != null ? `, last: ${JSON.stringify(r.last.body.slice(0, 60))}` : ''}`)
+  else for (const r of list) io.out(`${r.peerId}  ${r.messages} message(s)${r.last != null ? `, last: ${sanitize(JSON.stringify(r.last.body.slice(0, 60)))}` : ''}`)
   return 0
 }

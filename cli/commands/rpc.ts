@@ -2,6 +2,7 @@ import { socketPath } from '../../node/config.ts'
 import { PROFILE_OPTIONS, parseCommand, UsageError } from '../args.ts'
 import { dataDirOf } from '../open-node.ts'
 import { RpcSession } from '../rpc/session.ts'
+import { terminalJson } from '../tui/format.ts'
 import type { Io } from '../io.ts'
 
 const HELP = `usage: hyphae rpc METHOD [JSON-PARAMS] [--data-dir DIR]
@@ -26,14 +27,14 @@ export async function rpcCommand (args: string[], io: Io): Promise<number> {
   const session = await RpcSession.open(socketPath(dataDirOf(parsed)))
   try {
     if (method !== 'subscribe') {
-      io.out(JSON.stringify(await session.call(method, params), null, 2))
+      io.out(terminalJson(await session.call(method, params)))
       return 0
     }
     // a stream of JSON lines: the answer, then each notification as the socket carries it
     const stopped = io.waitForStop()
     const gone = new Promise<void>(resolve => { session.addCloseListener(resolve) })
-    session.onNotification = (name, p) => { io.out(JSON.stringify({ jsonrpc: '2.0', method: name, params: p })) }
-    io.out(JSON.stringify(await session.call(method, params)))
+    session.onNotification = (name, p) => { io.out(terminalJson({ jsonrpc: '2.0', method: name, params: p }, 0)) }
+    io.out(terminalJson(await session.call(method, params), 0))
     const why = await Promise.race([stopped, gone])
     if (why != null) return 0
     io.err('hyphae: the daemon stopped')
