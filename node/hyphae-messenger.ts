@@ -11,7 +11,7 @@ import { PeerWarmup } from './net/peer-warmup.ts'
 import { RelayList, type RelayEntry } from './net/relay-list.ts'
 import { parseProxyUrl } from './net/proxy.ts'
 import type { ControlHandler } from './direct/index.ts'
-import type { ContactInfo, ContactSummary, DoctorReport, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, RelayInfo, SendResult, Settings } from './messenger.ts'
+import type { ContactInfo, ContactSummary, DoctorReport, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, RequestDrops, Reachability, RelayInfo, SendResult, Settings } from './messenger.ts'
 import type { HyphaeServices } from './net/services.ts'
 import type { Database } from './store/database.ts'
 import type { LevelMailboxStore } from './store/mailbox-store.ts'
@@ -74,6 +74,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     })
     this.direct.addEventListener('message', evt => { this.safeDispatchEvent('message', { detail: evt.detail }) })
     this.direct.addEventListener('receipt', evt => { this.safeDispatchEvent('receipt', { detail: evt.detail }) })
+    this.direct.addEventListener('request:dropped', evt => { this.safeDispatchEvent('request:dropped', { detail: evt.detail }) })
     this.groups = new GroupChats({
       libp2p: this.libp2p, key: components.key, db: components.db,
       nickname: async () => await components.meta.nickname() ?? '',
@@ -179,6 +180,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async listContacts (): Promise<ContactSummary[]> { return this.direct.listContacts() }
   async listRequests (): Promise<MessageRequest[]> { return this.direct.listRequests() }
   async acceptRequest (ref: string): Promise<ContactInfo> { return this.direct.acceptRequest(ref) }
+  async requestDrops (): Promise<RequestDrops> { return this.direct.requestDrops() }
   async sendMessage (ref: string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> { return this.direct.send(ref, text, options) }
   async listMessages (ref: string, options: { limit?: number, before?: string } = {}): Promise<MessageRecord[]> { return this.direct.list(ref, options) }
   async markRead (ref: string): Promise<string[]> { return this.direct.markRead(ref) }

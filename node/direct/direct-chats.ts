@@ -11,6 +11,7 @@ import { Conversations } from './conversations.ts'
 import { createInbox } from './inbox.ts'
 import { MailboxClient } from './mailbox-client.ts'
 import { Outbox } from './outbox.ts'
+import { RequestQuota, type RequestDrop, type RequestDrops, type RequestLimits } from './request-quota.ts'
 import type { ContactInfo, ContactSummary, MessageRequest, ReceiptEvent, SendResult } from '../messenger.ts'
 import type { HyphaeServices } from '../net/services.ts'
 import type { Database } from '../store/database.ts'
@@ -21,6 +22,8 @@ export interface DirectChatsEvents {
   message: CustomEvent<MessageRecord>
   /** one of ours moved on: sent to a mailbox, delivered, read, failed */
   receipt: CustomEvent<ReceiptEvent>
+  /** the request quota dropped a request's older messages, or a whole request */
+  'request:dropped': CustomEvent<RequestDrop>
 }
 
 export interface DirectChatsComponents {
@@ -31,6 +34,8 @@ export interface DirectChatsComponents {
   readReceipts: () => Promise<boolean>
   /** a contact was added: its relays may be worth a slot (see PeerWarmup.meetRelays) */
   onContactAdded?: (addrs: string[]) => void
+  /** what strangers may keep here (default REQUEST_LIMITS) */
+  requestLimits?: Partial<RequestLimits>
 }
 
 /**
@@ -50,6 +55,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   private readonly delivery: Outbox
   private readonly mailbox: MailboxClient
   private readonly control = new ControlRouter()
+  private readonly quota: RequestQuota
 
   constructor (components: DirectChatsComponents) {
     super()
@@ -64,8 +70,13 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     this.contacts = new ContactBook(this.contactsStore, libp2p)
     const onStored = (record: MessageRecord): void => { this.safeDispatchEvent('message', { detail: record }) }
     const onStatus = (event: ReceiptEvent): void => { this.safeDispatchEvent('receipt', { detail: event }) }
+    this.quota = new RequestQuota(db, this.contactsStore, this.messages, components.requestLimits)
     const { receive, receiveMany } = createInbox({
-      contacts: this.contactsStore, messages: this.messages, mutex, onStored,
+      contacts: this.contactsStore, messages: this.messages, mutex, onStored, quota: this.quota,
+      onDropped: drop => {
+        log('request quota dropped %d message(s) of %s%s', drop.messages, drop.peerId, drop.whole ? ' (the whole request)' : '')
+        this.safeDispatchEvent('request:dropped', { detail: drop })
+      },
       onControl: async (from, payload) => { await this.control.dispatch(from, payload) }
     })
     this.mailbox = new MailboxClient({ libp2p, mailbox: libp2p.services.mailbox, key, contacts: this.contactsStore, log, receive })
@@ -125,7 +136,9 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   }
 
   async blockContact (ref: string): Promise<ContactInfo> {
-    return this.contacts.info(await this.contacts.block(ref))
+    const record = await this.contacts.block(ref)
+    this.quota.forget(record.peerId)
+    return this.contacts.info(record)
   }
 
   async listContacts (): Promise<ContactSummary[]> {
@@ -137,12 +150,19 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     const requests = await this.contactsStore.list('request')
     return Promise.all(requests.map(async r => {
       const page = await this.messages.list(r.peerId, { limit: 1000 })
-      return { ...this.contacts.info(r), messages: page.length, last: page.at(-1) }
+      return { ...this.contacts.info(r), messages: page.length, last: page.at(-1), dropped: r.dropped ?? 0 }
     }))
   }
 
+  /** What the request quota has dropped since the profile was made. */
+  async requestDrops (): Promise<RequestDrops> {
+    return this.quota.dropped()
+  }
+
   async acceptRequest (ref: string): Promise<ContactInfo> {
-    return this.contacts.info(await this.contacts.accept(ref))
+    const record = await this.contacts.accept(ref)
+    this.quota.forget(record.peerId)
+    return this.contacts.info(record)
   }
 
   async send (ref: string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> {

@@ -7,6 +7,7 @@ export interface Frame {
   envelope?: Envelope
   ack?: Ack
   receipt?: Receipt
+  introduction?: Introduction
 }
 
 export namespace Frame {
@@ -21,17 +22,26 @@ export namespace Frame {
 
         obj = { ...obj }
 
+        if (obj.introduction != null) {
+          obj.receipt = undefined
+          obj.ack = undefined
+          obj.envelope = undefined
+        }
+
         if (obj.receipt != null) {
+          obj.introduction = undefined
           obj.ack = undefined
           obj.envelope = undefined
         }
 
         if (obj.ack != null) {
+          obj.introduction = undefined
           obj.receipt = undefined
           obj.envelope = undefined
         }
 
         if (obj.envelope != null) {
+          obj.introduction = undefined
           obj.receipt = undefined
           obj.ack = undefined
         }
@@ -49,6 +59,11 @@ export namespace Frame {
         if (obj.receipt != null) {
           w.uint32(26)
           Receipt.codec().encode(obj.receipt, w)
+        }
+
+        if (obj.introduction != null) {
+          w.uint32(34)
+          Introduction.codec().encode(obj.introduction, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -81,6 +96,12 @@ export namespace Frame {
               })
               break
             }
+            case 4: {
+              obj.introduction = Introduction.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.introduction
+              })
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -88,17 +109,26 @@ export namespace Frame {
           }
         }
 
+        if (obj.introduction != null) {
+          delete obj.receipt
+          delete obj.ack
+          delete obj.envelope
+        }
+
         if (obj.receipt != null) {
+          delete obj.introduction
           delete obj.ack
           delete obj.envelope
         }
 
         if (obj.ack != null) {
+          delete obj.introduction
           delete obj.receipt
           delete obj.envelope
         }
 
         if (obj.envelope != null) {
+          delete obj.introduction
           delete obj.receipt
           delete obj.ack
         }
@@ -128,6 +158,13 @@ export namespace Frame {
             case 3: {
               yield * Receipt.codec().stream(reader, reader.uint32(), `${prefix}.receipt`, {
                 limits: opts.limits?.receipt
+              })
+
+              break
+            }
+            case 4: {
+              yield * Introduction.codec().stream(reader, reader.uint32(), `${prefix}.introduction`, {
+                limits: opts.limits?.introduction
               })
 
               break
@@ -210,6 +247,16 @@ export namespace Frame {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface FrameIntroductionTimestampFieldEvent {
+    field: '$.introduction.timestamp'
+    value: bigint
+  }
+
+  export interface FrameIntroductionNonceFieldEvent {
+    field: '$.introduction.nonce'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Frame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Frame.codec())
   }
@@ -218,8 +265,120 @@ export namespace Frame {
     return decodeMessage(buf, Frame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameEnvelopeVersionFieldEvent | FrameEnvelopeIdFieldEvent | FrameEnvelopeLamportFieldEvent | FrameEnvelopeSentAtFieldEvent | FrameEnvelopeSenderFieldEvent | FrameEnvelopeRecipientFieldEvent | FrameEnvelopeEphemeralKeyFieldEvent | FrameEnvelopeNonceFieldEvent | FrameEnvelopeCiphertextFieldEvent | FrameEnvelopeSignatureFieldEvent | FrameAckIdFieldEvent | FrameAckStatusFieldEvent | FrameReceiptIdsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameEnvelopeVersionFieldEvent | FrameEnvelopeIdFieldEvent | FrameEnvelopeLamportFieldEvent | FrameEnvelopeSentAtFieldEvent | FrameEnvelopeSenderFieldEvent | FrameEnvelopeRecipientFieldEvent | FrameEnvelopeEphemeralKeyFieldEvent | FrameEnvelopeNonceFieldEvent | FrameEnvelopeCiphertextFieldEvent | FrameEnvelopeSignatureFieldEvent | FrameAckIdFieldEvent | FrameAckStatusFieldEvent | FrameReceiptIdsFieldEvent | FrameIntroductionTimestampFieldEvent | FrameIntroductionNonceFieldEvent> {
     return streamMessage(buf, Frame.codec(), opts)
+  }
+}
+
+export interface Introduction {
+  timestamp: bigint
+  nonce: Uint8Array<ArrayBuffer>
+}
+
+export namespace Introduction {
+  let _codec: Codec<Introduction>
+
+  export const codec = (): Codec<Introduction> => {
+    if (_codec == null) {
+      _codec = message<Introduction>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.timestamp != null && obj.timestamp !== 0n)) {
+          w.uint32(8)
+          w.uint64(obj.timestamp)
+        }
+
+        if ((obj.nonce != null && obj.nonce.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.nonce)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          timestamp: 0n,
+          nonce: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.timestamp = reader.uint64()
+              break
+            }
+            case 2: {
+              obj.nonce = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.timestamp`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.nonce`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface IntroductionTimestampFieldEvent {
+    field: '$.timestamp'
+    value: bigint
+  }
+
+  export interface IntroductionNonceFieldEvent {
+    field: '$.nonce'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Introduction>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Introduction.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Introduction>): Introduction {
+    return decodeMessage(buf, Introduction.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Introduction>): Generator<IntroductionTimestampFieldEvent | IntroductionNonceFieldEvent> {
+    return streamMessage(buf, Introduction.codec(), opts)
   }
 }
 
