@@ -18,6 +18,7 @@ import { acceptWebsiteRelays, websiteTransport, type WebsiteTransportInit } from
 import { directMessages } from '../protocols/dm/index.ts'
 import { groupSync } from '../protocols/group-sync/index.ts'
 import { mailbox, type MailboxInit, type MailboxStore } from '../protocols/mailbox/index.ts'
+import type { PeerProtection } from './net/peer-protection.ts'
 import type { Datastore } from 'interface-datastore'
 import type { PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
@@ -57,6 +58,8 @@ export interface NodeOptions {
   website?: WebsiteTransportInit
   /** every outgoing connection through this SOCKS5 proxy: implies censored, with no LAN exception */
   proxy?: ProxyAddress
+  /** per-network inbound limits (and the tags that keep contacts): see peer-protection.ts */
+  protection?: PeerProtection
 }
 
 export interface RelayServerOptions {
@@ -93,7 +96,10 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
     // @libp2p/websockets can set neither SNI nor a pin); the relay transport looks for relays
     // through a paced walk of ours (see relay-search.ts)
     transports: [websiteTransport({ ...opts.website, proxy: opts.proxy }), tcp(), webSockets(), (components: any) => acceptWebsiteRelays(circuitRelayTransport()(withPacedRelaySearch(components)))],
-    ...(censored ? { connectionGater: { denyDialMultiaddr: (ma: Multiaddr) => !(opts.proxy != null ? proxiedDialAllowed(ma) : censoredDialAllowed(ma)) } } : {}),
+    connectionGater: {
+      ...(censored ? { denyDialMultiaddr: (ma: Multiaddr) => !(opts.proxy != null ? proxiedDialAllowed(ma) : censoredDialAllowed(ma)) } : {}),
+      ...(opts.protection != null ? { denyInboundConnection: opts.protection.denyInboundConnection } : {})
+    },
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
