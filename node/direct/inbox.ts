@@ -94,7 +94,10 @@ export function createInbox (components: InboxComponents): Inbox {
           continue
         }
         // a stranger is heard only after paying its introduction (it retries with one)
-        if (!known && context?.introduced !== true) continue
+        if (!known && context?.introduced !== true) {
+          context?.needIntroduction?.()
+          continue
+        }
         const id = ids[i]
         if (stored[i] || seen.has(id)) { statuses[i] = AckStatus.DUPLICATE; continue }
         seen.add(id)

@@ -51,6 +51,9 @@ export const MAX_STRIKES = 3
  */
 export const INTRODUCTION_BITS = 16
 
+/** The most a sender pays when a recipient asks (2^24 hashes is minutes on a phone). */
+export const MAX_INTRODUCTION_BITS = 24
+
 /** How long a recipient takes an introduction after it was minted; a sender renews it at half that. */
 export const INTRODUCTION_MAX_AGE = 24 * 3600_000
 

@@ -24,8 +24,10 @@ export interface MessageHandler {
 }
 
 export interface ReceiveContext {
-  /** the stream began with a valid introduction from `from` (see introduction.ts) */
+  /** the stream carried a valid introduction from `from` (see introduction.ts) */
   introduced: boolean
+  /** a message from `from` waits for an introduction: ask the sender for one */
+  needIntroduction?: () => void
 }
 
 /**

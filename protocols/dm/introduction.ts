@@ -1,8 +1,9 @@
 /**
- * What a stranger pays to be heard: a hashcash stamp over (sender, recipient, time). The
- * recipient takes envelopes from a peer it has no record of only on a stream that began with a
- * valid stamp, so every fresh identity a flood uses costs its maker one stamp per victim, while
- * an honest sender mints one per recipient and reuses it until it ages out.
+ * What a stranger pays to be heard: a hashcash stamp over (sender, recipient, time). A
+ * recipient that has no record of a sender asks for one (IntroductionRequest) and takes its
+ * envelopes only on a stream that carried a valid stamp, so every fresh identity a flood uses
+ * costs its maker one stamp per victim, while an honest sender pays once per recipient that
+ * does not know it yet, and reuses the stamp until it ages out.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { INTRODUCTION_MAX_AGE, MAX_INTRODUCTION_NONCE_BYTES } from './constants.ts'
@@ -38,17 +39,22 @@ function leadingZeroBits (hash: Uint8Array): number {
   return bits
 }
 
+/** Hashes tried between two turns of the event loop: the search never holds it for long. */
+const CHUNK = 4096
+
 /**
- * Searches for a nonce giving `bits` leading zero bits. Blocks for its duration (about 2^bits
- * hashes; see README for the measured time), which is why a sender keeps its stamps.
+ * Searches for a nonce giving `bits` leading zero bits: about 2^bits hashes (see README for
+ * the measured time), in chunks that leave the event loop free, which is also why a sender
+ * keeps its stamps.
  */
-export function mintIntroduction (sender: PeerId, recipient: PeerId, bits: number, now = Date.now()): Introduction {
+export async function mintIntroduction (sender: PeerId, recipient: PeerId, bits: number, now = Date.now()): Promise<Introduction> {
   const timestamp = BigInt(now)
   const base = sha256.create().update(prefix(sender, recipient, timestamp))
   const nonce = new Uint8Array(8)
   const view = new DataView(nonce.buffer)
-  // 2^48 tries cannot all fail for any difficulty this code accepts (bits <= 32)
+  // 2^48 tries cannot all fail for any difficulty a sender accepts (bits <= 24)
   for (let i = 0; i < 2 ** 48; i++) {
+    if (i % CHUNK === CHUNK - 1) await new Promise(resolve => setImmediate(resolve))
     view.setUint32(0, Math.floor(i / 2 ** 32))
     view.setUint32(4, i >>> 0)
     if (leadingZeroBits(base.clone().update(nonce).digest()) >= bits) return { timestamp, nonce: Uint8Array.from(nonce) }

@@ -138,11 +138,11 @@ export class MailboxService implements Mailbox, Startable {
     return undefined
   }
 
-  private introduction (recipient: PeerId): Introduction {
+  private async introduction (recipient: PeerId): Promise<Introduction> {
     const key = recipient.toString()
     const kept = this.introductions.get(key)
     if (kept != null && Date.now() - Number(kept.timestamp) < INTRODUCTION_MAX_AGE / 2) return kept
-    const fresh = mintIntroduction(peerIdFromPrivateKey(this.components.privateKey), recipient, this.introductionBits)
+    const fresh = await mintIntroduction(peerIdFromPrivateKey(this.components.privateKey), recipient, this.introductionBits)
     this.introductions.set(key, fresh)
     return fresh
   }
@@ -163,7 +163,7 @@ export class MailboxService implements Mailbox, Startable {
   }
 
   async deposit (relay: PeerId, recipient: PeerId, envelope: Uint8Array, options?: AbortOptions): Promise<void> {
-    const introduction = Introduction.encode(this.introduction(recipient))
+    const introduction = Introduction.encode(await this.introduction(recipient))
     const response = await this.request(relay, { deposit: { recipient: recipient.toMultihash().bytes as Uint8Array<ArrayBuffer>, envelope: envelope as Uint8Array<ArrayBuffer>, introduction } }, options)
     if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
   }

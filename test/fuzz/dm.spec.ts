@@ -61,11 +61,11 @@ describe('fuzz: DM frames and envelopes into the real inbox and store', { timeou
   it('random and mutated frames: no crash, no unhandled rejection, only the valid message stored', async () => {
     const valid = await sealEnvelope({ senderKey: alice, recipient: bob.publicKey, lamport: 1n, body: 'the one valid message' })
     const validFrame = encodeFrame({ envelope: valid })
-    const introFrame = encodeFrame({ introduction: mintIntroduction(aliceId, peerIdFromPrivateKey(bob), 8) })
+    const introFrame = encodeFrame({ introduction: await mintIntroduction(aliceId, peerIdFromPrivateKey(bob), 8) })
     const rejections: unknown[] = []
     const onRejection = (reason: unknown): void => { rejections.push(reason) }
     process.on('unhandledRejection', onRejection)
-    const receive = (service as any).receive.bind(service) as (from: PeerId, envelopes: Envelope[], introduced: boolean) => Promise<AckStatus[]>
+    const receive = (service as any).receive.bind(service) as (from: PeerId, envelopes: Envelope[], context: { introduced: boolean }) => Promise<AckStatus[]>
     try {
       await fc.assert(fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 2048 }), mutations(validFrame), mutations(introFrame)), fc.boolean(), async (bytes, introduced) => {
         let frame: Frame
@@ -77,7 +77,7 @@ describe('fuzz: DM frames and envelopes into the real inbox and store', { timeou
         }
         if (frame.introduction != null) assert.equal(typeof checkIntroduction(frame.introduction, aliceId, peerIdFromPrivateKey(bob), 16), 'boolean')
         if (frame.envelope == null) return
-        const statuses = await receive(aliceId, [frame.envelope], introduced)
+        const statuses = await receive(aliceId, [frame.envelope], { introduced })
         assert.equal(statuses.length, 1)
         assert.ok(Object.values(AckStatus).includes(statuses[0]), `a status: ${statuses[0]}`)
       }), { numRuns: RUNS })

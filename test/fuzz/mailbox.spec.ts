@@ -74,7 +74,7 @@ describe('fuzz: mailbox requests into a real relay store, responses into a real 
     const relayKey = await generateKeyPair('Ed25519')
     const relay = new MailboxService({ registrar: { handle: unused, unhandle: unused }, connectionManager: { openStream: unused }, logger: quiet, privateKey: relayKey }, { store, senderRate: 1e9, introductionBits: 8 })
     const envelope = Envelope.encode(await sealEnvelope({ senderKey: alice, recipient: bob.publicKey, lamport: 1n, body: 'kept' }))
-    const valid = MailboxRequest.encode({ deposit: { recipient: bobId.toMultihash().bytes, envelope, introduction: Introduction.encode(mintIntroduction(aliceId, bobId, 8)) } })
+    const valid = MailboxRequest.encode({ deposit: { recipient: bobId.toMultihash().bytes, envelope, introduction: Introduction.encode(await mintIntroduction(aliceId, bobId, 8)) } })
     const serve = (relay as any).serve.bind(relay) as (request: MailboxRequest, from: PeerId) => Promise<MailboxResponse>
     const rejections = await watchRejections(async () => {
       await fc.assert(fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 1024 }), mutations(valid)), fc.constantFrom(aliceId, bobId), async (bytes, from) => {

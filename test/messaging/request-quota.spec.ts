@@ -4,7 +4,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
-import { AckStatus, decodeFrame, encodeFrame, Envelope, PROTOCOL, sealEnvelope } from '../../protocols/dm/index.ts'
+import { AckStatus, decodeFrame, encodeFrame, Envelope, INTRODUCTION_BITS, PROTOCOL, sealEnvelope } from '../../protocols/dm/index.ts'
 import { REQUEST_LIMITS } from '../../node/direct/request-quota.ts'
 import { addressOf, createNetwork, waitFor, type Network } from '../fixtures/index.ts'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -113,6 +113,8 @@ describe('a stranger who writes too much, or without an introduction', { timeout
       await lp.write(encodeFrame({ introduction: { timestamp: BigInt(Date.now()), nonce: new Uint8Array(8) } }))
       const envelope = await sealEnvelope({ senderKey: raw.key, recipient: victim.libp2p.peerId.publicKey!, lamport: 1n, body: 'let me in' })
       await lp.write(encodeFrame({ envelope }))
+      const asked = decodeFrame(await lp.read()).introductionRequest
+      assert.equal(asked?.bits, INTRODUCTION_BITS, 'the victim asks for an introduction first')
       const ack = decodeFrame(await lp.read()).ack
       assert.equal(ack?.status, AckStatus.UNAVAILABLE)
       assert.equal((await victim.listRequests()).some(r => r.peerId === raw.libp2p.peerId.toString()), false, 'no request')

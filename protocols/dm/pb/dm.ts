@@ -8,6 +8,7 @@ export interface Frame {
   ack?: Ack
   receipt?: Receipt
   introduction?: Introduction
+  introductionRequest?: IntroductionRequest
 }
 
 export namespace Frame {
@@ -22,25 +23,36 @@ export namespace Frame {
 
         obj = { ...obj }
 
+        if (obj.introductionRequest != null) {
+          obj.introduction = undefined
+          obj.receipt = undefined
+          obj.ack = undefined
+          obj.envelope = undefined
+        }
+
         if (obj.introduction != null) {
+          obj.introductionRequest = undefined
           obj.receipt = undefined
           obj.ack = undefined
           obj.envelope = undefined
         }
 
         if (obj.receipt != null) {
+          obj.introductionRequest = undefined
           obj.introduction = undefined
           obj.ack = undefined
           obj.envelope = undefined
         }
 
         if (obj.ack != null) {
+          obj.introductionRequest = undefined
           obj.introduction = undefined
           obj.receipt = undefined
           obj.envelope = undefined
         }
 
         if (obj.envelope != null) {
+          obj.introductionRequest = undefined
           obj.introduction = undefined
           obj.receipt = undefined
           obj.ack = undefined
@@ -64,6 +76,11 @@ export namespace Frame {
         if (obj.introduction != null) {
           w.uint32(34)
           Introduction.codec().encode(obj.introduction, w)
+        }
+
+        if (obj.introductionRequest != null) {
+          w.uint32(42)
+          IntroductionRequest.codec().encode(obj.introductionRequest, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -102,6 +119,12 @@ export namespace Frame {
               })
               break
             }
+            case 5: {
+              obj.introductionRequest = IntroductionRequest.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.introductionRequest
+              })
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -109,25 +132,36 @@ export namespace Frame {
           }
         }
 
+        if (obj.introductionRequest != null) {
+          delete obj.introduction
+          delete obj.receipt
+          delete obj.ack
+          delete obj.envelope
+        }
+
         if (obj.introduction != null) {
+          delete obj.introductionRequest
           delete obj.receipt
           delete obj.ack
           delete obj.envelope
         }
 
         if (obj.receipt != null) {
+          delete obj.introductionRequest
           delete obj.introduction
           delete obj.ack
           delete obj.envelope
         }
 
         if (obj.ack != null) {
+          delete obj.introductionRequest
           delete obj.introduction
           delete obj.receipt
           delete obj.envelope
         }
 
         if (obj.envelope != null) {
+          delete obj.introductionRequest
           delete obj.introduction
           delete obj.receipt
           delete obj.ack
@@ -165,6 +199,13 @@ export namespace Frame {
             case 4: {
               yield * Introduction.codec().stream(reader, reader.uint32(), `${prefix}.introduction`, {
                 limits: opts.limits?.introduction
+              })
+
+              break
+            }
+            case 5: {
+              yield * IntroductionRequest.codec().stream(reader, reader.uint32(), `${prefix}.introductionRequest`, {
+                limits: opts.limits?.introductionRequest
               })
 
               break
@@ -257,6 +298,11 @@ export namespace Frame {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface FrameIntroductionRequestBitsFieldEvent {
+    field: '$.introductionRequest.bits'
+    value: number
+  }
+
   export function encode (obj: Partial<Frame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Frame.codec())
   }
@@ -265,7 +311,7 @@ export namespace Frame {
     return decodeMessage(buf, Frame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameEnvelopeVersionFieldEvent | FrameEnvelopeIdFieldEvent | FrameEnvelopeLamportFieldEvent | FrameEnvelopeSentAtFieldEvent | FrameEnvelopeSenderFieldEvent | FrameEnvelopeRecipientFieldEvent | FrameEnvelopeEphemeralKeyFieldEvent | FrameEnvelopeNonceFieldEvent | FrameEnvelopeCiphertextFieldEvent | FrameEnvelopeSignatureFieldEvent | FrameAckIdFieldEvent | FrameAckStatusFieldEvent | FrameReceiptIdsFieldEvent | FrameIntroductionTimestampFieldEvent | FrameIntroductionNonceFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameEnvelopeVersionFieldEvent | FrameEnvelopeIdFieldEvent | FrameEnvelopeLamportFieldEvent | FrameEnvelopeSentAtFieldEvent | FrameEnvelopeSenderFieldEvent | FrameEnvelopeRecipientFieldEvent | FrameEnvelopeEphemeralKeyFieldEvent | FrameEnvelopeNonceFieldEvent | FrameEnvelopeCiphertextFieldEvent | FrameEnvelopeSignatureFieldEvent | FrameAckIdFieldEvent | FrameAckStatusFieldEvent | FrameReceiptIdsFieldEvent | FrameIntroductionTimestampFieldEvent | FrameIntroductionNonceFieldEvent | FrameIntroductionRequestBitsFieldEvent> {
     return streamMessage(buf, Frame.codec(), opts)
   }
 }
@@ -1064,5 +1110,94 @@ export namespace Receipt {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Receipt>): Generator<ReceiptIdsFieldEvent> {
     return streamMessage(buf, Receipt.codec(), opts)
+  }
+}
+
+export interface IntroductionRequest {
+  bits: number
+}
+
+export namespace IntroductionRequest {
+  let _codec: Codec<IntroductionRequest>
+
+  export const codec = (): Codec<IntroductionRequest> => {
+    if (_codec == null) {
+      _codec = message<IntroductionRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.bits != null && obj.bits !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.bits)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          bits: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.bits = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.bits`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface IntroductionRequestBitsFieldEvent {
+    field: '$.bits'
+    value: number
+  }
+
+  export function encode (obj: Partial<IntroductionRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, IntroductionRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IntroductionRequest>): IntroductionRequest {
+    return decodeMessage(buf, IntroductionRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IntroductionRequest>): Generator<IntroductionRequestBitsFieldEvent> {
+    return streamMessage(buf, IntroductionRequest.codec(), opts)
   }
 }
