@@ -34,9 +34,10 @@ export function subnetsOf (addr: Multiaddr, loopback = false): [string, string] 
   if (parts.some(p => p.name === 'p2p-circuit')) return undefined
   const ip = parts[0]
   if (ip?.value == null) return undefined
-  if (ip.name === 'ip4') {
-    if (!loopback && ip.value.startsWith('127.')) return undefined
-    const octets = ip.value.split('.')
+  const v4 = ip.name === 'ip4' ? ip.value : ip.name === 'ip6' ? mappedIpv4(expandIpv6(ip.value)) : undefined
+  if (v4 != null) {
+    if (!loopback && v4.startsWith('127.')) return undefined
+    const octets = v4.split('.')
     return [`${octets.slice(0, 3).join('.')}/24`, `${octets.slice(0, 2).join('.')}/16`]
   }
   if (ip.name === 'ip6') {
@@ -45,6 +46,13 @@ export function subnetsOf (addr: Multiaddr, loopback = false): [string, string] 
     return [`${groups.slice(0, 4).join(':')}/64`, `${groups.slice(0, 3).join(':')}/48`]
   }
   return undefined
+}
+
+/** A dual-stack socket reports an IPv4 peer as ::ffff:a.b.c.d (multiaddr writes it in hex). */
+function mappedIpv4 (groups: string[]): string | undefined {
+  if (groups.length !== 8 || groups.slice(0, 5).some(g => g !== '0000') || groups[5] !== 'ffff') return undefined
+  const [hi, lo] = [parseInt(groups[6], 16), parseInt(groups[7], 16)]
+  return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.')
 }
 
 function expandIpv6 (value: string): string[] {
