@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { UsageError } from './args.ts'
 import { flushed, processIo, type Io } from './io.ts'
+import { sanitize } from './tui/format.ts'
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 
@@ -92,7 +93,8 @@ export async function main (argv: string[], io: Io = processIo): Promise<number>
       io.err(`hyphae: ${err.message} (see hyphae --help)`)
       return 2
     }
-    io.err(`hyphae: ${err?.message ?? String(err)}`)
+    // an error may quote what a peer sent (a nickname, a refusal): shown, never obeyed
+    io.err(`hyphae: ${sanitize(String(err?.message ?? err))}`)
     if (process.env.HYPHAE_DEBUG != null) io.err(String(err?.stack))
     return 1
   }

@@ -1,3 +1,4 @@
+import { sanitize, sanitizeLines } from './tui/format.ts'
 import type { GroupInfo, GroupMessageRecord, MessageRecord } from '../node/messenger.ts'
 
 /** What each status of a message you sent means, in the words a user needs. */
@@ -18,7 +19,7 @@ const STATUS_MARKS: Record<string, string> = { queued: 'queued', sent: 'in their
 
 const when = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
 const quote = (text: string): string => {
-  const line = text.replace(/\s+/g, ' ').trim()
+  const line = sanitize(text.replace(/\s+/g, ' ').trim())
   return line.length > 60 ? `${line.slice(0, 59)}…` : line
 }
 
@@ -28,10 +29,11 @@ export function formatConversation (page: MessageRecord[], names: { me: string, 
   return page.flatMap(m => {
     const who = m.direction === 'out' ? names.me : names.them
     const state = m.direction === 'out' ? ` [${STATUS_MARKS[m.status] ?? m.status}]` : ''
-    const lines = [`${when(m.sentAt)}  ${who}: ${m.body}${state}`]
+    // remote text is shown, never obeyed (no escape sequences reach the terminal)
+    const lines = [`${when(m.sentAt)}  ${sanitize(who)}: ${sanitizeLines(m.body)}${state}`]
     if (m.replyTo != null && m.replyTo !== '') {
       const quoted = byId.get(m.replyTo)
-      const to = quoted == null ? `message ${m.replyTo.slice(0, 8)} (not on this page)` : `${quoted.direction === 'out' ? names.me : names.them}: "${quote(quoted.body)}"`
+      const to = quoted == null ? `message ${m.replyTo.slice(0, 8)} (not on this page)` : `${sanitize(quoted.direction === 'out' ? names.me : names.them)}: "${quote(quoted.body)}"`
       lines.unshift(`${' '.repeat(21)}↱ replying to ${to}`)
     }
     return lines
@@ -50,5 +52,5 @@ export function inTimeOrder <T extends Pick<GroupMessageRecord, 'sentAt' | 'lamp
 export function removalWords (member: string, g: GroupInfo): string {
   const others = Math.max(0, g.members - 1)
   const who = others === 0 ? 'you are its only member now, on' : `you and the ${others} other member${others === 1 ? '' : 's'} move to`
-  return `removed ${member} from ${g.name}; ${who} a new key (epoch ${g.epoch}) that ${member} never gets`
+  return `removed ${sanitize(member)} from ${sanitize(g.name)}; ${who} a new key (epoch ${g.epoch}) that ${sanitize(member)} never gets`
 }

@@ -13,6 +13,7 @@ import { NotInitializedError } from './errors.ts'
 import { LevelMailboxStore } from './store/mailbox-store.ts'
 import { RelayList } from './net/relay-list.ts'
 import { parseProxyUrl } from './net/proxy.ts'
+import { PeerProtection, type InboundLimits } from './net/peer-protection.ts'
 import type { WebsiteTransportInit } from './net/website/transport.ts'
 import type { MailboxInit } from '../protocols/mailbox/index.ts'
 import type { ComponentLogger, PrivateKey } from '@libp2p/interface'
@@ -49,6 +50,8 @@ export interface MessengerInit {
   website?: WebsiteTransportInit
   /** socks5://HOST:PORT: every outgoing connection through it (default: the profile's setting) */
   proxy?: string
+  /** inbound connections at once per network (default INBOUND_LIMITS) */
+  inboundLimits?: Partial<InboundLimits>
 }
 
 export interface RelayInit {
@@ -102,6 +105,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
     const metrics = init.metrics === true
       ? (await import('@libp2p/prometheus-metrics')).prometheusMetrics({ collectDefaultMetrics: true, preserveExistingMetrics: true })
       : undefined
+    const protection = new PeerProtection(init.inboundLimits)
     const build = (listen: string[]): ReturnType<typeof buildLibp2pOptions> => buildLibp2pOptions({
       privateKey: profile.key,
       datastore,
@@ -121,12 +125,13 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
       // is where its mailbox is; it searches for one only while it is not publicly reachable
       relayClient: init.relayClient ?? true,
       metrics,
+      protection,
       relay: init.relay != null && mailboxStore != null ? { ...init.relay, mailboxStore } : undefined
     })
     const startNode = async (listen: string[]): Promise<HyphaeMessenger> => {
       const libp2p = await createLibp2p({ ...build(listen), start: false })
       // wire the message handlers before the node accepts its first stream
-      const messenger = new HyphaeMessenger({ libp2p, key: profile.key, db: profile.db, meta: profile.meta, datastore, mailboxStore, bootstrap, mdns: init.mdns ?? true, censored, passphrase: profile.encrypted })
+      const messenger = new HyphaeMessenger({ libp2p, key: profile.key, db: profile.db, meta: profile.meta, datastore, mailboxStore, bootstrap, mdns: init.mdns ?? true, censored, passphrase: profile.encrypted, protection })
       try {
         await libp2p.start()
       } catch (err) {

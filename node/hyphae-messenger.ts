@@ -8,12 +8,13 @@ import { GroupChats, GROUP_CONTROL_APP } from './groups/index.ts'
 import { connect, dialableAddresses, findPeer, isCircuit, reachability } from './net/addresses.ts'
 import { diagnose } from './net/doctor.ts'
 import { KnownRelays } from './net/known-relays.ts'
+import { PeerProtection } from './net/peer-protection.ts'
 import { PeerWarmup } from './net/peer-warmup.ts'
 import { RelayList, type RelayEntry } from './net/relay-list.ts'
 import { liveReservations, watchReservations, type ReservationMap } from './net/relay-reservations.ts'
 import { parseProxyUrl } from './net/proxy.ts'
 import type { ControlHandler } from './direct/index.ts'
-import type { ContactInfo, ContactSummary, DoctorReport, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, Reachability, RelayInfo, SendResult, Settings } from './messenger.ts'
+import type { ContactInfo, ContactSummary, DoctorReport, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, RequestDrops, Reachability, RelayInfo, SendResult, Settings } from './messenger.ts'
 import type { HyphaeServices } from './net/services.ts'
 import type { Database } from './store/database.ts'
 import type { LevelMailboxStore } from './store/mailbox-store.ts'
@@ -38,6 +39,8 @@ export interface HyphaeMessengerComponents {
   censored?: boolean
   /** whether a passphrase protects the profile's keys */
   passphrase?: boolean
+  /** keeps contacts, group neighbours and relays through a connection flood */
+  protection?: PeerProtection
 }
 
 export interface RelayStats {
@@ -61,6 +64,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   readonly groups: GroupChats
   private readonly components: HyphaeMessengerComponents
   private readonly warmup: PeerWarmup
+  private readonly protection: PeerProtection
   private readonly relayList: RelayList
   private readonly knownRelays: KnownRelays
   private stopped = false
@@ -72,6 +76,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.libp2p = components.libp2p
     this.peerId = this.libp2p.peerId.toString()
     this.warmup = new PeerWarmup(this.libp2p, components.meta)
+    this.protection = components.protection ?? new PeerProtection()
     this.relayList = new RelayList(components.meta)
     this.knownRelays = new KnownRelays(this.libp2p, components.meta)
     this.direct = new DirectChats({
@@ -82,12 +87,16 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     })
     this.direct.addEventListener('message', evt => { this.safeDispatchEvent('message', { detail: evt.detail }) })
     this.direct.addEventListener('receipt', evt => { this.safeDispatchEvent('receipt', { detail: evt.detail }) })
+    this.direct.addEventListener('request:dropped', evt => { this.safeDispatchEvent('request:dropped', { detail: evt.detail }) })
     this.groups = new GroupChats({
       libp2p: this.libp2p, key: components.key, db: components.db,
       nickname: async () => await components.meta.nickname() ?? '',
       addresses: () => this.dialableAddresses(),
       sendControl: async (peer, app, data) => this.sendControl(peer, app, data),
-      onMessage: record => { this.safeDispatchEvent('group:message', { detail: record }) },
+      onMessage: record => {
+        if (record.kind === 'join' && record.direction === 'in') void this.protection.protect('group', [record.author])
+        this.safeDispatchEvent('group:message', { detail: record })
+      },
       onSent: (group, id) => { this.safeDispatchEvent('group:receipt', { detail: { id, group, status: 'sent' } }) }
     })
     this.handleControl(GROUP_CONTROL_APP, async (from, data) => { await this.groups.onControl(from, data) })
@@ -95,6 +104,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
 
   async start (options: { reconnect: boolean }): Promise<void> {
     this.unwatchReservations = watchReservations(this.reservationMap(), peer => { this.safeDispatchEvent('relay:reservation', { detail: peer.toString() }) })
+    this.protection.start(this.libp2p)
     this.libp2p.addEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
     this.warmup.start({ reconnect: options.reconnect })
@@ -105,6 +115,17 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     }
     await this.direct.start()
     await this.groups.start()
+    void this.protectKnownPeers()
+  }
+
+  /** Tags every contact and group member, so the connection manager prunes them last. */
+  private async protectKnownPeers (): Promise<void> {
+    try {
+      await this.protection.protect('contact', (await this.direct.listContacts()).filter(c => c.state === 'contact').map(c => c.peerId))
+      for (const group of await this.listGroups()) {
+        await this.protection.protect('group', (await this.groupMembers(group.id)).filter(m => !m.me && m.state === 'member').map(m => m.peerId))
+      }
+    } catch {}
   }
 
   private unwatchReservations = (): void => {}
@@ -187,14 +208,20 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     return diagnose(this.libp2p, await this.status(), { bootstrap: this.components.bootstrap ?? [], mdns: this.components.mdns ?? true, censored: this.components.censored }, await this.outboxSize())
   }
 
-  async addContact (target: string, nickname?: string): Promise<ContactInfo> { return this.direct.addContact(target, nickname) }
+  async addContact (target: string, nickname?: string): Promise<ContactInfo> { return this.protected(await this.direct.addContact(target, nickname)) }
   async renameContact (ref: string, nickname: string): Promise<ContactInfo> { return this.direct.renameContact(ref, nickname) }
   async setTimer (ref: string, seconds: number): Promise<{ peerId: string, timer: number }> { return this.direct.setTimer(ref, seconds) }
   async removeContact (ref: string): Promise<ContactInfo> { return this.direct.removeContact(ref) }
   async blockContact (ref: string): Promise<ContactInfo> { return this.direct.blockContact(ref) }
   async listContacts (): Promise<ContactSummary[]> { return this.direct.listContacts() }
   async listRequests (): Promise<MessageRequest[]> { return this.direct.listRequests() }
-  async acceptRequest (ref: string): Promise<ContactInfo> { return this.direct.acceptRequest(ref) }
+  async acceptRequest (ref: string): Promise<ContactInfo> { return this.protected(await this.direct.acceptRequest(ref)) }
+
+  private async protected (contact: ContactInfo): Promise<ContactInfo> {
+    await this.protection.protect('contact', [contact.peerId])
+    return contact
+  }
+  async requestDrops (): Promise<RequestDrops> { return this.direct.requestDrops() }
   async sendMessage (ref: string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> { return this.direct.send(ref, text, options) }
   async listMessages (ref: string, options: { limit?: number, before?: string } = {}): Promise<MessageRecord[]> { return this.direct.list(ref, options) }
   async markRead (ref: string): Promise<string[]> { return this.direct.markRead(ref) }
@@ -276,6 +303,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     await this.direct.flushToMailboxes(AbortSignal.timeout(STOP_DEPOSIT_TIMEOUT)).catch(() => {})
     this.direct.stop()
     this.warmup.stop()
+    this.protection.stop()
     await this.groups.stop()
     this.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)

@@ -19,6 +19,7 @@ import { chain, chainTransport } from '../protocols/chain/index.ts'
 import { directMessages } from '../protocols/dm/index.ts'
 import { groupSync } from '../protocols/group-sync/index.ts'
 import { mailbox, type MailboxInit, type MailboxStore } from '../protocols/mailbox/index.ts'
+import type { PeerProtection } from './net/peer-protection.ts'
 import type { Datastore } from 'interface-datastore'
 import type { PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
@@ -58,6 +59,8 @@ export interface NodeOptions {
   website?: WebsiteTransportInit
   /** every outgoing connection through this SOCKS5 proxy: implies censored, with no LAN exception */
   proxy?: ProxyAddress
+  /** per-network inbound limits (and the tags that keep contacts): see peer-protection.ts */
+  protection?: PeerProtection
 }
 
 export interface RelayServerOptions {
@@ -98,7 +101,10 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
     // through a paced walk of ours (see relay-search.ts)
     // a client first: circuit addresses of relays it cannot reach go through its entry relay
     transports: [...(opts.relay == null ? [chainTransport()] : []), websiteTransport({ ...opts.website, proxy: opts.proxy }), tcp(), webSockets(), (components: any) => acceptWebsiteRelays(circuitRelayTransport()(withPacedRelaySearch(components)))],
-    ...(censored ? { connectionGater: { denyDialMultiaddr: (ma: Multiaddr) => !(opts.proxy != null ? proxiedDialAllowed(ma) : censoredDialAllowed(ma)) } } : {}),
+    connectionGater: {
+      ...(censored ? { denyDialMultiaddr: (ma: Multiaddr) => !(opts.proxy != null ? proxiedDialAllowed(ma) : censoredDialAllowed(ma)) } : {}),
+      ...(opts.protection != null ? { denyInboundConnection: opts.protection.denyInboundConnection } : {})
+    },
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,

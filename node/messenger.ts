@@ -26,6 +26,21 @@ export interface ContactSummary extends ContactInfo {
 export interface MessageRequest extends ContactInfo {
   messages: number
   last?: MessageRecord
+  /** older messages of this request dropped to keep it under its quota */
+  dropped: number
+}
+
+/** The request quota dropped a request's older messages, or (whole) all of a request. */
+export interface RequestDropEvent {
+  peerId: string
+  messages: number
+  whole: boolean
+}
+
+/** What the request quota has dropped since the profile was made. */
+export interface RequestDrops {
+  requests: number
+  messages: number
 }
 
 export interface SendResult {
@@ -163,6 +178,8 @@ export interface MessengerEvents {
   'message': CustomEvent<MessageRecord>
   /** one of your messages changed state: delivered, read, failed */
   'receipt': CustomEvent<ReceiptEvent>
+  /** message requests over their quota lost their oldest messages, or whole requests went */
+  'request:dropped': CustomEvent<RequestDropEvent>
   /** on a relay: the peer id of a client granted (or renewing) a reservation */
   'relay:reservation': CustomEvent<string>
   /** a group message was stored: received live, from another member's history, or your own once queued */
@@ -193,6 +210,8 @@ export interface Messenger extends TypedEventTarget<MessengerEvents> {
   /** people who wrote to you without being a contact */
   listRequests (): Promise<MessageRequest[]>
   acceptRequest (ref: string): Promise<ContactInfo>
+  /** what the request quota dropped since the profile was made */
+  requestDrops (): Promise<RequestDrops>
 
   /** stores the message in the outbox and returns at once; delivery follows */
   sendMessage (ref: string, text: string, options?: { replyTo?: string }): Promise<SendResult>

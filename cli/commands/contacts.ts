@@ -2,6 +2,7 @@ import { NODE_OPTIONS, parseCommand, pastedAfterFlags, UsageError } from '../arg
 import { withMessenger } from '../connect.ts'
 import { holdsPasted } from '../../node/pasted-text.ts'
 import { formatTimer, parseTimer } from '../duration.ts'
+import { sanitize, terminalJson } from '../tui/format.ts'
 import type { ContactInfo } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
@@ -19,7 +20,7 @@ messages, for both of you: each message is deleted that long after it was stored
 const MAX_PASTED_WORDS = 512
 
 export function formatContact (c: ContactInfo): string {
-  return `${c.nickname.padEnd(16)} ${c.peerId}  ${c.state === 'blocked' ? 'blocked' : c.online ? 'online' : 'offline'}${c.safetyNumber != null ? `\n${' '.repeat(17)}safety number ${c.safetyNumber}` : ''}`
+  return `${sanitize(c.nickname).padEnd(16)} ${c.peerId}  ${c.state === 'blocked' ? 'blocked' : c.online ? 'online' : 'offline'}${c.safetyNumber != null ? `\n${' '.repeat(17)}safety number ${c.safetyNumber}` : ''}`
 }
 
 export async function contactsCommand (args: string[], io: Io): Promise<number> {
@@ -45,7 +46,7 @@ export async function contactsCommand (args: string[], io: Io): Promise<number> 
     }
     case 'list': case undefined: {
       const list: ContactInfo[] = await withMessenger(parsed, async m => m.listContacts())
-      if (parsed.values.json === true) io.out(JSON.stringify(list, null, 2))
+      if (parsed.values.json === true) io.out(terminalJson(list))
       else if (list.length === 0) io.out('no contacts yet: hyphae contacts add INVITE')
       else for (const c of list) io.out(formatContact(c))
       return 0
@@ -67,7 +68,7 @@ export async function contactsCommand (args: string[], io: Io): Promise<number> 
     case 'remove': case 'block': {
       const contact = need(a, 'CONTACT')
       const c = await withMessenger(parsed, async m => verb === 'remove' ? m.removeContact(contact) : m.blockContact(contact))
-      io.out(`${verb === 'remove' ? 'removed' : 'blocked'} ${c.nickname} (${c.peerId})`)
+      io.out(`${verb === 'remove' ? 'removed' : 'blocked'} ${sanitize(c.nickname)} (${c.peerId})`)
       return 0
     }
     default:

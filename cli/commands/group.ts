@@ -3,6 +3,7 @@ import { withMessenger } from '../connect.ts'
 import { EventQueue } from '../events.ts'
 import { parseGroupInvite } from '../../node/groups/invite.ts'
 import { inTimeOrder, removalWords } from '../words.ts'
+import { sanitize, sanitizeLines, terminalJson } from '../tui/format.ts'
 import type { GroupInfo, GroupMemberInfo, GroupMessageRecord, Messenger, MessengerEvents } from '../../node/messenger.ts'
 import type { Io } from '../io.ts'
 
@@ -35,22 +36,22 @@ export function formatGroup (g: GroupInfo): string {
     ...(g.state !== 'active' ? [g.state] : []),
     ...(g.queued > 0 ? [`${g.queued} queued`] : [])
   ]
-  return `${g.name.padEnd(16)} ${g.id}  ${notes.join(', ')}`
+  return `${sanitize(g.name).padEnd(16)} ${g.id}  ${notes.join(', ')}`
 }
 
 function formatMember (m: GroupMemberInfo): string {
   const notes = [m.state, ...(m.admin ? ['admin'] : []), ...(m.me ? ['you'] : m.state === 'member' ? [m.online ? 'online' : 'offline'] : [])]
-  return `${(m.nickname !== '' ? m.nickname : m.peerId.slice(-8)).padEnd(16)} ${m.peerId}  ${notes.join(', ')}`
+  return `${sanitize(m.nickname !== '' ? m.nickname : m.peerId.slice(-8)).padEnd(16)} ${m.peerId}  ${notes.join(', ')}`
 }
 
 function formatMessage (m: GroupMessageRecord, names: Map<string, string>): string {
   const when = new Date(m.sentAt).toISOString().replace('T', ' ').slice(0, 19)
-  const who = m.direction === 'out' ? 'me' : names.get(m.author) ?? m.author.slice(-8)
+  const who = sanitize(m.direction === 'out' ? 'me' : names.get(m.author) ?? m.author.slice(-8))
   switch (m.kind) {
     case 'join': return `${when}  * ${who} joined`
     case 'leave': return `${when}  * ${who} left`
-    case 'remove': return `${when}  * ${who} removed ${names.get(m.subject ?? '') ?? m.subject}`
-    default: return `${when}  ${who}: ${m.body}${m.status === 'queued' ? ' [queued]' : ''}`
+    case 'remove': return `${when}  * ${who} removed ${sanitize(names.get(m.subject ?? '') ?? m.subject ?? '')}`
+    default: return `${when}  ${who}: ${sanitizeLines(m.body)}${m.status === 'queued' ? ' [queued]' : ''}`
   }
 }
 
@@ -122,7 +123,7 @@ export async function groupCommand (args: string[], io: Io): Promise<number> {
     case 'leave': {
       const group = need(a, 'GROUP')
       const g = await withMessenger(parsed, async m => m.leaveGroup(group))
-      io.out(`left ${g.name} (${g.id})`)
+      io.out(`left ${sanitize(g.name)} (${g.id})`)
       return 0
     }
     case 'remove': {
@@ -133,7 +134,7 @@ export async function groupCommand (args: string[], io: Io): Promise<number> {
     }
     case 'list': case undefined: {
       const list = await withMessenger(parsed, async m => m.listGroups())
-      if (parsed.values.json === true) io.out(JSON.stringify(list, null, 2))
+      if (parsed.values.json === true) io.out(terminalJson(list))
       else if (list.length === 0) io.out('no groups yet: hyphae group create NAME, or hyphae group join INVITE')
       else for (const g of list) io.out(formatGroup(g))
       return 0
@@ -141,7 +142,7 @@ export async function groupCommand (args: string[], io: Io): Promise<number> {
     case 'members': {
       const group = need(a, 'GROUP')
       const members = await withMessenger(parsed, async m => m.groupMembers(group))
-      if (parsed.values.json === true) io.out(JSON.stringify(members, null, 2))
+      if (parsed.values.json === true) io.out(terminalJson(members))
       else for (const m of members) io.out(formatMember(m))
       return 0
     }
@@ -169,7 +170,7 @@ export async function groupCommand (args: string[], io: Io): Promise<number> {
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('group messages: --limit takes 1 to 1000')
       return withMessenger(parsed, async m => {
         const page = await m.listGroupMessages(group, { limit, before: parsed.values.before as string | undefined })
-        if (parsed.values.json === true) { io.out(JSON.stringify(page, null, 2)); return 0 }
+        if (parsed.values.json === true) { io.out(terminalJson(page)); return 0 }
         if (page.length === 0) { io.out('no messages yet'); return 0 }
         const members = await m.groupMembers(group)
         const names = new Map(members.filter(x => x.nickname !== '').map(x => [x.peerId, x.nickname]))

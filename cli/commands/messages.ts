@@ -3,6 +3,7 @@ import { withMessenger } from '../connect.ts'
 import { EventQueue } from '../events.ts'
 import { formatConversation, statusWords } from '../words.ts'
 import type { MessengerEvents } from '../../node/messenger.ts'
+import { terminalJson } from '../tui/format.ts'
 import type { Io } from '../io.ts'
 
 const SEND_HELP = `usage: hyphae send CONTACT TEXT [--reply-to MESSAGE-ID] [--wait SECONDS]
@@ -56,7 +57,7 @@ export async function messagesCommand (args: string[], io: Io): Promise<number> 
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('messages: --limit takes 1 to 1000')
   return withMessenger(parsed, async messenger => {
     const page = await messenger.listMessages(contact, { limit, before: parsed.values.before as string | undefined })
-    if (parsed.values.json === true) { io.out(JSON.stringify(page, null, 2)); return 0 }
+    if (parsed.values.json === true) { io.out(terminalJson(page)); return 0 }
     if (page.length === 0) { io.out('no messages yet'); return 0 }
     for (const line of formatConversation(page, { me: 'me', them: contact })) io.out(line)
     return 0

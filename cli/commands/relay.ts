@@ -46,6 +46,8 @@ limits (defaults in brackets):
   --mailbox-quota N         messages waiting per recipient [1000]
   --mailbox-quota-mib MIB   bytes waiting per recipient [16]
   --sender-rate N           deposits per sender per minute [120]
+  --depositor-quota-mib MIB bytes one sender may have waiting, over all recipients [32]
+  --mailbox-total-mib MIB   bytes all mailboxes may hold together [2048]
   --metrics HOST:PORT       serve Prometheus metrics on http://HOST:PORT/metrics
 node flags: --listen, --bootstrap, --no-mdns, --data-dir (see hyphae daemon --help)`
 
@@ -58,6 +60,8 @@ const LIMITS = {
   'mailbox-quota': { type: 'string' },
   'mailbox-quota-mib': { type: 'string' },
   'sender-rate': { type: 'string' },
+  'depositor-quota-mib': { type: 'string' },
+  'mailbox-total-mib': { type: 'string' },
   metrics: { type: 'string' },
   website: { type: 'string' },
   'tls-cert': { type: 'string' },
@@ -159,6 +163,8 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
         quotaMessages: positive(v, 'mailbox-quota', 1000, 1_000_000),
         quotaBytes: positive(v, 'mailbox-quota-mib', 16, 1024 * 1024) * 1024 * 1024,
         senderRate: positive(v, 'sender-rate', 120, 1_000_000),
+        depositorQuotaBytes: positive(v, 'depositor-quota-mib', 32, 1024 * 1024) * 1024 * 1024,
+        totalQuotaBytes: positive(v, 'mailbox-total-mib', 2048, 1024 * 1024 * 1024) * 1024 * 1024,
         onEvent: (type, detail) => {
           log(`mailbox:${type}`, detail)
           if (type === 'refused') counters?.rejected.inc({ reason: (detail as { reason: string }).reason })

@@ -1,13 +1,14 @@
 import { NODE_OPTIONS, parseCommand, UsageError } from '../args.ts'
 import { withMessenger } from '../connect.ts'
-import type { MessageRequest } from '../../node/messenger.ts'
+import { sanitize, terminalJson } from '../tui/format.ts'
 import type { Io } from '../io.ts'
 
 const HELP = `usage: hyphae requests [list] [--json]
        hyphae requests accept PEER-ID
 
-Messages from people who are not your contacts wait here. Accept makes them a contact;
-\`hyphae contacts block PEER-ID\` refuses them.`
+Messages from people who are not your contacts wait here, within a quota (20 messages or
+256 KiB each, 100 requests or 4 MiB in all; past it the oldest go, and this list says so).
+Accept makes them a contact; \`hyphae contacts block PEER-ID\` refuses them.`
 
 export async function requestsCommand (args: string[], io: Io): Promise<number> {
   const parsed = parseCommand('requests', args, { ...NODE_OPTIONS, json: { type: 'boolean' } }, 2)
@@ -20,9 +21,15 @@ export async function requestsCommand (args: string[], io: Io): Promise<number> 
     return 0
   }
   if (verb != null && verb !== 'list') throw new UsageError(`requests: unknown action ${JSON.stringify(verb)} (list, accept)`)
-  const list: MessageRequest[] = await withMessenger(parsed, async m => m.listRequests())
-  if (parsed.values.json === true) io.out(JSON.stringify(list, null, 2))
-  else if (list.length === 0) io.out('no message requests')
-  else for (const r of list) io.out(`${r.peerId}  ${r.messages} message(s)${r.last != null ? `, last: ${JSON.stringify(r.last.body.slice(0, 60))}` : ''}`)
+  const [list, drops] = await withMessenger(parsed, async m => Promise.all([m.listRequests(), m.requestDrops()]))
+  if (parsed.values.json === true) { io.out(terminalJson(list)); return 0 }
+  if (list.length === 0) io.out('no message requests')
+  for (const r of list) {
+    const older = r.dropped > 0 ? ` (${r.dropped} older dropped)` : ''
+    io.out(`${r.peerId}  ${r.messages} message(s)${older}${r.last != null ? `, last: ${sanitize(JSON.stringify(r.last.body.slice(0, 60)))}` : ''}`)
+  }
+  if (drops.requests > 0 || drops.messages > 0) {
+    io.out(`requests from strangers are capped: ${drops.requests} whole request(s) and ${drops.messages} message(s) in all were dropped, oldest first`)
+  }
   return 0
 }

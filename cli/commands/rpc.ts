@@ -2,6 +2,7 @@ import { socketPath } from '../../node/config.ts'
 import { PROFILE_OPTIONS, parseCommand, UsageError } from '../args.ts'
 import { dataDirOf } from '../open-node.ts'
 import { RpcSession } from '../rpc/session.ts'
+import { terminalJson } from '../tui/format.ts'
 import type { Io } from '../io.ts'
 
 const HELP = `usage: hyphae rpc METHOD [JSON-PARAMS] [--data-dir DIR]
@@ -34,11 +35,11 @@ export async function rpcCommand (args: string[], io: Io): Promise<number> {
   const session = await RpcSession.open(socketPath(dataDirOf(parsed)))
   try {
     if (method !== 'subscribe') {
-      io.out(JSON.stringify(await session.call(method, params), null, 2))
+      io.out(terminalJson(await session.call(method, params)))
       return 0
     }
     // a stream of JSON lines: the answer, then each notification as the socket carries it
-    return await follow(session, io, answer => { io.out(JSON.stringify(answer)) }, params)
+    return await follow(session, io, answer => { io.out(terminalJson(answer, 0)) }, params)
   } finally {
     session.close()
   }
@@ -60,7 +61,7 @@ export async function watchCommand (args: string[], io: Io): Promise<number> {
 async function follow (session: RpcSession, io: Io, onAnswer: (answer: unknown) => void, params: unknown = {}): Promise<number> {
   const stopped = io.waitForStop()
   const gone = new Promise<void>(resolve => { session.addCloseListener(resolve) })
-  session.onNotification = (name, p) => { io.out(JSON.stringify({ jsonrpc: '2.0', method: name, params: p })) }
+  session.onNotification = (name, p) => { io.out(terminalJson({ jsonrpc: '2.0', method: name, params: p }, 0)) }
   onAnswer(await session.call('subscribe', params))
   const why = await Promise.race([stopped, gone])
   if (why != null) return 0

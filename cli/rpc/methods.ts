@@ -69,6 +69,7 @@ export const CALLS: Record<CallName, CallSpec> = {
   removeContact: { rpc: 'contacts.remove', args: [param('contact')] },
   blockContact: { rpc: 'contacts.block', args: [param('contact')] },
   listRequests: { rpc: 'requests.list' },
+  requestDrops: { rpc: 'requests.dropped' },
   acceptRequest: { rpc: 'requests.accept', args: [param('contact')] },
   sendMessage: { rpc: 'messages.send', args: [param('contact'), param('text'), options({ replyTo: optStr })] },
   listMessages: { rpc: 'messages.list', args: [param('contact'), options({ limit: optInt, before: optStr })] },
@@ -124,6 +125,7 @@ export function resultOf (spec: CallSpec, result: any): unknown {
 export const NOTIFICATIONS: Record<string, { event: keyof MessengerEvents, wrap?: string }> = {
   message: { event: 'message' },
   receipt: { event: 'receipt' },
+  'request.dropped': { event: 'request:dropped' },
   'group.message': { event: 'group:message' },
   'group.receipt': { event: 'group:receipt' },
   'peer.connect': { event: 'peer:connect', wrap: 'peerId' },

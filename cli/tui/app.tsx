@@ -128,6 +128,13 @@ export function App ({ messenger, welcome = false, bell = true, attached = false
     arrived(m.group, from => `new message in ${from?.title ?? 'a group'}`)
   })
 
+  // the request quota made room: say what went, and list the requests again (a whole one may be gone)
+  useMessengerEvent(messenger, 'request:dropped', event => {
+    const d = event.detail
+    setNotice({ tone: 'error', text: d.whole ? `message requests are full: the oldest, from ${shortPeerId(d.peerId)}, was dropped` : `${d.messages} older message(s) from ${shortPeerId(d.peerId)} dropped (request quota)` })
+    reload().catch(() => {})
+  })
+
   const notify = useCallback((n: Notice) => { setNotice(n) }, [])
   const select = useCallback((id: string) => {
     setActiveId(id)

@@ -69,8 +69,27 @@ export function formatDay (ms: number, now = Date.now()): string {
  * could move the cursor, retitle the window or ring the bell) become visible symbols.
  */
 export function sanitize (text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\t/g, '  ').replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '�')
+  return text.replace(/\t/g, '  ').replace(/\r\n?/g, '\n').replace(UNSAFE, '�')
+}
+
+/** C0 and C1 controls (newline aside) and the bidi overrides that reorder what follows them. */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
+/**
+ * Remote text for a line-oriented command's output: sanitized, and every line after the first
+ * indented, so a message cannot print a line that looks like another message or a prompt.
+ */
+export function sanitizeLines (text: string, indent = '    '): string {
+  return sanitize(text).replace(/\n/g, '\n' + indent)
+}
+
+/**
+ * JSON for the terminal: what JSON.stringify leaves raw among those characters (DEL, the C1
+ * controls, bidi overrides) is escaped too, so the data round-trips but never acts on the screen.
+ */
+export function terminalJson (value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(UNSAFE, c => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
 }
 
 /** Visible width in terminal cells (wide CJK and emoji count 2) */

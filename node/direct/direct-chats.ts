@@ -12,6 +12,7 @@ import { DisappearingMessages, TIMER_APP } from './disappearing.ts'
 import { createInbox } from './inbox.ts'
 import { MailboxClient } from './mailbox-client.ts'
 import { Outbox } from './outbox.ts'
+import { RequestQuota, type RequestDrop, type RequestDrops, type RequestLimits } from './request-quota.ts'
 import type { ContactInfo, ContactSummary, MessageRequest, ReceiptEvent, SendResult } from '../messenger.ts'
 import type { HyphaeServices } from '../net/services.ts'
 import type { Database } from '../store/database.ts'
@@ -22,6 +23,8 @@ export interface DirectChatsEvents {
   message: CustomEvent<MessageRecord>
   /** one of ours moved on: sent to a mailbox, delivered, read, failed */
   receipt: CustomEvent<ReceiptEvent>
+  /** the request quota dropped a request's older messages, or a whole request */
+  'request:dropped': CustomEvent<RequestDrop>
 }
 
 export interface DirectChatsComponents {
@@ -32,6 +35,8 @@ export interface DirectChatsComponents {
   readReceipts: () => Promise<boolean>
   /** a contact was added: its relays may be worth a slot (see PeerWarmup.meetRelays) */
   onContactAdded?: (addrs: string[]) => void
+  /** what strangers may keep here (default REQUEST_LIMITS) */
+  requestLimits?: Partial<RequestLimits>
 }
 
 /**
@@ -52,6 +57,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   private readonly mailbox: MailboxClient
   private readonly control = new ControlRouter()
   private readonly disappearing: DisappearingMessages
+  private readonly quota: RequestQuota
 
   constructor (components: DirectChatsComponents) {
     super()
@@ -66,8 +72,13 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     this.contacts = new ContactBook(this.contactsStore, libp2p)
     const onStored = (record: MessageRecord): void => { this.safeDispatchEvent('message', { detail: record }) }
     const onStatus = (event: ReceiptEvent): void => { this.safeDispatchEvent('receipt', { detail: event }) }
+    this.quota = new RequestQuota(db, this.contactsStore, this.messages, components.requestLimits)
     const { receive, receiveMany } = createInbox({
-      contacts: this.contactsStore, messages: this.messages, mutex, onStored,
+      contacts: this.contactsStore, messages: this.messages, mutex, onStored, quota: this.quota,
+      onDropped: drop => {
+        log('request quota dropped %d message(s) of %s%s', drop.messages, drop.peerId, drop.whole ? ' (the whole request)' : '')
+        this.safeDispatchEvent('request:dropped', { detail: drop })
+      },
       onControl: async (from, payload) => { await this.control.dispatch(from, payload) }
     })
     this.mailbox = new MailboxClient({ libp2p, mailbox: libp2p.services.mailbox, key, contacts: this.contactsStore, log, receive })
@@ -150,7 +161,9 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   }
 
   async blockContact (ref: string): Promise<ContactInfo> {
-    return this.contacts.info(await this.contacts.block(ref))
+    const record = await this.contacts.block(ref)
+    this.quota.forget(record.peerId)
+    return this.contacts.info(record)
   }
 
   async listContacts (): Promise<ContactSummary[]> {
@@ -173,12 +186,19 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     const requests = await this.contactsStore.list('request')
     return Promise.all(requests.map(async r => {
       const page = await this.messages.list(r.peerId, { limit: 1000 })
-      return { ...this.contacts.info(r), messages: page.length, last: page.at(-1) }
+      return { ...this.contacts.info(r), messages: page.length, last: page.at(-1), dropped: r.dropped ?? 0 }
     }))
   }
 
+  /** What the request quota has dropped since the profile was made. */
+  async requestDrops (): Promise<RequestDrops> {
+    return this.quota.dropped()
+  }
+
   async acceptRequest (ref: string): Promise<ContactInfo> {
-    return this.contacts.info(await this.contacts.accept(ref))
+    const record = await this.contacts.accept(ref)
+    this.quota.forget(record.peerId)
+    return this.contacts.info(record)
   }
 
   async send (ref: string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> {

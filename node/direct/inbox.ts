@@ -1,8 +1,9 @@
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { base64url } from 'multiformats/bases/base64'
-import { AckStatus, type OpenedEnvelope } from '../../protocols/dm/index.ts'
+import { AckStatus, type OpenedEnvelope, type ReceiveContext } from '../../protocols/dm/index.ts'
 import { hex } from '../hex.ts'
 import type { KeyedMutex } from '../keyed-mutex.ts'
+import type { RequestDrop, RequestQuota } from './request-quota.ts'
 import type { ContactRecord, ContactsStore } from '../store/contacts-store.ts'
 import type { BatchOp, MessageRecord, MessagesStore } from '../store/messages-store.ts'
 import type { PeerId } from '@libp2p/interface'
@@ -13,15 +14,19 @@ export interface InboxComponents {
   /** serialises writes to one conversation */
   mutex: KeyedMutex
   onStored: (record: MessageRecord) => void
+  /** what strangers may keep here */
+  quota: RequestQuota
+  /** the user is told what the quota dropped */
+  onDropped: (drop: RequestDrop) => void
   /** control payloads go here instead of the conversation; it stores, then resolves */
   onControl: (from: PeerId, control: Uint8Array) => Promise<void>
 }
 
 export interface Inbox {
   /** one message (a mailbox hands them over one by one) */
-  receive(from: PeerId, envelope: unknown, opened: OpenedEnvelope): Promise<AckStatus>
+  receive(from: PeerId, envelope: unknown, opened: OpenedEnvelope, context?: ReceiveContext): Promise<AckStatus>
   /** messages that arrived together from one peer, in order: one status each */
-  receiveMany(from: PeerId, messages: Array<{ message: OpenedEnvelope }>): Promise<AckStatus[]>
+  receiveMany(from: PeerId, messages: Array<{ message: OpenedEnvelope }>, context?: ReceiveContext): Promise<AckStatus[]>
 }
 
 /**
@@ -29,35 +34,51 @@ export interface Inbox {
  * decrypted the envelopes; this decides and stores. Messages that arrived together are stored
  * in one batch with the clock and (for a stranger) the message request, and each resolves
  * STORED only once that batch is written: the acks go out after that, so an acknowledged
- * message is never lost.
+ * message is never lost. A stranger is heard only on a stream it began with an introduction
+ * (proof of work), and what strangers keep here is capped (RequestQuota): past a cap the
+ * oldest goes, and the user is told.
  */
 export function createInbox (components: InboxComponents): Inbox {
-  const receiveMany = async (from: PeerId, messages: Array<{ message: OpenedEnvelope }>): Promise<AckStatus[]> => {
+  const receiveMany = async (from: PeerId, messages: Array<{ message: OpenedEnvelope }>, context?: ReceiveContext): Promise<AckStatus[]> => {
     const peer = from.toString()
     return components.mutex.run(peer, async () => {
       let contact = await components.contacts.get(peer)
       if (contact?.state === 'blocked') return messages.map(() => AckStatus.REFUSED_BLOCKED)
       const statuses: AckStatus[] = messages.map(() => AckStatus.UNAVAILABLE)
       const ids = messages.map(({ message }) => hex(message.id))
-      const known = ids.map(id => components.messages.hasSync(id))
+      const stored = ids.map(id => components.messages.hasSync(id))
       const seen = new Set<string>()
+      const known = contact != null
       let clock = await components.messages.clock(peer)
-      let ops: BatchOp[] = []
-      let records: MessageRecord[] = []
-      let indexes: number[] = []
+      let pending: Array<{ record: MessageRecord, ops: BatchOp[], index: number }> = []
       let changed: ContactRecord | undefined
 
       /** Writes what is pending in one batch, then lets the acks for it go. */
       const flush = async (): Promise<void> => {
-        if (ops.length === 0) return
-        if (changed != null) ops.push(components.contacts.putOp(changed))
-        await components.messages.batch(ops)
-        if (changed != null) components.contacts.stored(changed)
-        for (const i of indexes) statuses[i] = AckStatus.STORED
-        for (const record of records) components.onStored(record)
-        ops = []
-        records = []
-        indexes = []
+        if (pending.length === 0) return
+        const batch = pending
+        pending = []
+        if (contact?.state === 'request') {
+          await components.quota.run(async () => {
+            const admission = await components.quota.admit(contact as ContactRecord, batch.map(p => p.record))
+            const kept = batch.slice(admission.skip)
+            await components.messages.batch([...kept.flatMap(p => p.ops), ...admission.ops, components.contacts.putOp(admission.record)])
+            components.contacts.stored(admission.record)
+            contact = admission.record
+            const drops = admission.commit()
+            // stored, then (the oldest) dropped under the quota: acked either way
+            for (const { index } of batch) statuses[index] = AckStatus.STORED
+            for (const { record } of kept) components.onStored(record)
+            for (const drop of drops) components.onDropped(drop)
+          })
+        } else {
+          const ops = batch.flatMap(p => p.ops)
+          if (changed != null) ops.push(components.contacts.putOp(changed))
+          await components.messages.batch(ops)
+          if (changed != null) components.contacts.stored(changed)
+          for (const { index } of batch) statuses[index] = AckStatus.STORED
+          for (const { record } of batch) components.onStored(record)
+        }
         changed = undefined
       }
 
@@ -72,8 +93,13 @@ export function createInbox (components: InboxComponents): Inbox {
           } catch {}
           continue
         }
+        // a stranger is heard only after paying its introduction (it retries with one)
+        if (!known && context?.introduced !== true) {
+          context?.needIntroduction?.()
+          continue
+        }
         const id = ids[i]
-        if (known[i] || seen.has(id)) { statuses[i] = AckStatus.DUPLICATE; continue }
+        if (stored[i] || seen.has(id)) { statuses[i] = AckStatus.DUPLICATE; continue }
         seen.add(id)
         const lamport = Number(message.lamport)
         clock = Math.max(clock, lamport)
@@ -88,9 +114,7 @@ export function createInbox (components: InboxComponents): Inbox {
           storedAt: Date.now(),
           status: 'received'
         }
-        ops.push(...components.messages.putOps(record, clock))
-        records.push(record)
-        indexes.push(i)
+        pending.push({ record, ops: components.messages.putOps(record, clock), index: i })
         if (contact == null) {
           // a stranger: kept as a message request, never dropped, never a normal conversation
           contact = changed = { peerId: peer, nickname: peer.slice(-8), addrs: [], state: 'request', addedAt: Date.now(), publicKey: publicKeyText(message) }
@@ -105,7 +129,7 @@ export function createInbox (components: InboxComponents): Inbox {
 
   return {
     receiveMany,
-    receive: async (from, _envelope, opened) => (await receiveMany(from, [{ message: opened }]))[0]
+    receive: async (from, _envelope, opened, context) => (await receiveMany(from, [{ message: opened }], context))[0]
   }
 }
 

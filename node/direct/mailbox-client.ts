@@ -1,4 +1,4 @@
-import { AckStatus, Envelope, openEnvelope, type OpenedEnvelope } from '../../protocols/dm/index.ts'
+import { AckStatus, Envelope, openEnvelope, type OpenedEnvelope, type ReceiveContext } from '../../protocols/dm/index.ts'
 import { MailboxRefusedError, PROTOCOL as MAILBOX_PROTOCOL, type Mailbox } from '../../protocols/mailbox/index.ts'
 import { hex } from '../hex.ts'
 import { relaysOf, type RelayRef } from '../net/relay-addresses.ts'
@@ -19,13 +19,15 @@ export interface MailboxClientComponents {
   contacts: ContactsStore
   log: Logger
   /** the same handler direct messages go through: stores, then resolves */
-  receive: (from: PeerId, envelope: Envelope, opened: OpenedEnvelope) => Promise<AckStatus>
+  receive: (from: PeerId, envelope: Envelope, opened: OpenedEnvelope, context?: ReceiveContext) => Promise<AckStatus>
 }
 
 /**
  * The client side of relay mailboxes: leaves envelopes for contacts who cannot be reached on the
- * relays named in their addresses, and collects what waits for us from every mailbox relay we
- * connect to. The outbox stays the source of truth: a deposited message stays in it until the
+ * relays named in their addresses, and collects what waits for us from the relays we hold a
+ * reservation on (ours, chosen by us: any other peer could pose as a mailbox and pour in
+ * whatever it likes). Those relays checked each depositor's introduction. The outbox stays the
+ * source of truth: a deposited message stays in it until the
  * recipient acks it directly (a duplicate it then ignores), so a relay that loses it loses nothing.
  */
 export class MailboxClient {
@@ -33,6 +35,8 @@ export class MailboxClient {
   private readonly fetching = new Set<string>()
   private timer?: ReturnType<typeof setInterval>
   private stopped = false
+  /** the relays our addresses named last time they changed */
+  private reserved = new Set<string>()
 
   constructor (components: MailboxClientComponents) {
     this.components = components
@@ -40,6 +44,7 @@ export class MailboxClient {
 
   start (): void {
     this.components.libp2p.addEventListener('peer:identify', this.onIdentify)
+    this.components.libp2p.addEventListener('self:peer:update', this.onSelfUpdate)
     this.timer = setInterval(() => { this.fetchAll() }, FETCH_EVERY_MS)
     this.timer.unref?.()
   }
@@ -48,6 +53,21 @@ export class MailboxClient {
     this.stopped = true
     clearInterval(this.timer)
     this.components.libp2p.removeEventListener('peer:identify', this.onIdentify)
+    this.components.libp2p.removeEventListener('self:peer:update', this.onSelfUpdate)
+  }
+
+  /** The relays we hold a reservation on: those our own circuit addresses go through. */
+  private reservedRelays (): PeerId[] {
+    return relaysOf(this.components.libp2p.getMultiaddrs()).map(r => r.peerId)
+  }
+
+  /** A new reservation: what waits there is ours to collect now. */
+  private readonly onSelfUpdate = (): void => {
+    const relays = this.reservedRelays()
+    for (const relay of relays) {
+      if (!this.reserved.has(relay.toString())) void this.fetchFrom(relay)
+    }
+    this.reserved = new Set(relays.map(r => r.toString()))
   }
 
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
@@ -55,12 +75,10 @@ export class MailboxClient {
   }
 
   private fetchAll (): void {
-    const relays = new Set<string>()
-    for (const conn of this.components.libp2p.getConnections()) {
-      if (relays.has(conn.remotePeer.toString())) continue
-      relays.add(conn.remotePeer.toString())
-      void this.components.libp2p.peerStore.get(conn.remotePeer)
-        .then(p => { if (p.protocols.includes(MAILBOX_PROTOCOL)) return this.fetchFrom(conn.remotePeer) }, () => {})
+    for (const relay of this.reservedRelays()) {
+      if (this.components.libp2p.getConnections(relay).length === 0) continue
+      void this.components.libp2p.peerStore.get(relay)
+        .then(p => { if (p.protocols.includes(MAILBOX_PROTOCOL)) return this.fetchFrom(relay) }, () => {})
     }
   }
 
@@ -68,6 +86,7 @@ export class MailboxClient {
   async fetchFrom (relay: PeerId): Promise<number> {
     const key = relay.toString()
     if (this.fetching.has(key) || this.stopped) return 0
+    if (!this.reservedRelays().some(r => r.equals(relay))) return 0
     this.fetching.add(key)
     let total = 0
     try {
@@ -80,7 +99,8 @@ export class MailboxClient {
           const id = hex(envelope.id)
           try {
             const opened = await openEnvelope(envelope, this.components.key)
-            const status = await this.components.receive(opened.from, envelope, opened)
+            // our relay checked the depositor's introduction, and it deposits only its own envelopes
+            const status = await this.components.receive(opened.from, envelope, opened, { introduced: true })
             if (DONE.has(status)) done.push(id)
           } catch (err) {
             // not for us or not readable: it will never be, let the relay drop it

@@ -15,6 +15,8 @@ export interface ContactRecord {
   addrs: string[]
   state: ContactState
   addedAt: number
+  /** a request's older messages dropped to keep it under its quota */
+  dropped?: number
 }
 
 export type JsonSublevel<V> = AbstractSublevel<Database, string | Uint8Array, string, V>
@@ -62,6 +64,16 @@ export class ContactsStore {
   /** The operation that writes `record` in someone else's batch; call stored() once it is written. */
   putOp (record: ContactRecord): BatchOp {
     return { type: 'put', sublevel: this.sublevel, key: record.peerId, value: record }
+  }
+
+  /** The operation that deletes `peerId`'s record in someone else's batch; call deleted() once it is written. */
+  deleteOp (peerId: string): BatchOp {
+    return { type: 'del', sublevel: this.sublevel, key: peerId }
+  }
+
+  deleted (peerId: string): void {
+    this.writes++
+    this.remember(peerId, null)
   }
 
   /** Records what a batch with putOp(record) wrote. */

@@ -175,12 +175,27 @@ export class MessagesStore {
   }
 
   async deleteConversation (conversation: string): Promise<void> {
+    await this.batch(await this.deleteOps(conversation))
+    this.clockCache.delete(conversation)
+  }
+
+  /** The operations that delete the conversation's `limit` oldest messages (all of them and its clock, with no limit). */
+  async deleteOps (conversation: string, limit?: number): Promise<BatchOp[]> {
     const ops: BatchOp[] = []
-    for await (const [key, record] of this.messages.iterator({ gt: `${conversation}!`, lt: `${conversation}!~` })) {
+    for await (const [key, record] of this.messages.iterator({ gt: `${conversation}!`, lt: `${conversation}!~`, limit: limit ?? -1 })) {
       ops.push({ type: 'del', sublevel: this.messages, key }, { type: 'del', sublevel: this.byId, key: record.id }, { type: 'del', sublevel: this.unread, key: `${conversation}!${record.id}` })
     }
-    ops.push({ type: 'del', sublevel: this.clocks, key: conversation })
-    await this.batch(ops)
+    if (limit == null) ops.push({ type: 'del', sublevel: this.clocks, key: conversation })
+    return ops
+  }
+
+  /** After a batch with deleteOps(conversation) (no limit) is written: its clock is gone too. */
+  forgetClock (conversation: string): void {
     this.clockCache.delete(conversation)
+  }
+
+  /** The conversation's messages, oldest first (for a quota that adds up their sizes). */
+  async oldest (conversation: string, limit: number): Promise<MessageRecord[]> {
+    return this.messages.values({ gt: `${conversation}!`, lt: `${conversation}!~`, limit }).all()
   }
 }

@@ -15,6 +15,8 @@ export interface ChannelInit {
   onStrike(reason: string): void
   /** the channel is dead: forget it, the next send opens a new one */
   onClose(): void
+  /** the peer does not know us yet and asks for an introduction of `bits` */
+  onIntroductionRequest?(bits: number): void
 }
 
 interface Turn extends Deferred<void> {
@@ -171,7 +173,11 @@ export class OutboundChannel {
           this.init.onStrike(err.message)
           continue
         }
-        if (frame.envelope != null || frame.receipt != null) {
+        if (frame.introductionRequest != null) {
+          this.init.onIntroductionRequest?.(frame.introductionRequest.bits)
+          continue
+        }
+        if (frame.envelope != null || frame.receipt != null || frame.introduction != null) {
           this.init.onStrike('only acks flow back on a stream we opened')
           continue
         }

@@ -44,3 +44,18 @@ export const MAX_OUTBOUND_STREAMS = 4
 
 /** Oversized or undecodable frames tolerated from one peer before its connections are closed. */
 export const MAX_STRIKES = 3
+
+/**
+ * Leading zero bits of an introduction's hash (about 2^bits SHA-256 to mint one, one to
+ * check). A cost per fresh identity, not a cap: the recipient's request quotas are the bound.
+ */
+export const INTRODUCTION_BITS = 16
+
+/** The most a sender pays when a recipient asks (2^24 hashes is minutes on a phone). */
+export const MAX_INTRODUCTION_BITS = 24
+
+/** How long a recipient takes an introduction after it was minted; a sender renews it at half that. */
+export const INTRODUCTION_MAX_AGE = 24 * 3600_000
+
+/** A longer nonce buys nothing but hashing time on the recipient. */
+export const MAX_INTRODUCTION_NONCE_BYTES = 16

@@ -1,17 +1,19 @@
 import { AbortError, serviceCapabilities, setMaxListeners } from '@libp2p/interface'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { OutboundChannel } from './channel.ts'
 import {
-  HANDLER_TIMEOUT, MAX_FRAME_BYTES, MAX_IN_FLIGHT, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS,
+  HANDLER_TIMEOUT, INTRODUCTION_BITS, INTRODUCTION_MAX_AGE, MAX_FRAME_BYTES, MAX_INTRODUCTION_BITS, MAX_IN_FLIGHT, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS,
   MAX_RECEIPT_IDS, MAX_STRIKES, MESSAGE_ID_BYTES, PROTOCOL, TIMEOUT
 } from './constants.ts'
 import { openEnvelope } from './envelope.ts'
 import { AckTimeoutError, MalformedEnvelopeError, MessageTooLargeError, PeerRefusedError, ServiceStoppedError } from './errors.ts'
-import { encodeFrame } from './frame.ts'
+import { encodeFrame, writeFrames } from './frame.ts'
 import { serveInbound, type InboundContext } from './inbound.ts'
+import { checkIntroduction, mintIntroduction } from './introduction.ts'
 import { Lru } from './lru.ts'
-import { AckStatus, type Envelope } from './pb/dm.ts'
+import { AckStatus, type Envelope, type Introduction } from './pb/dm.ts'
 import { abortable } from './utils.ts'
-import type { DirectMessages, DirectMessagesComponents, DirectMessagesInit, MessageHandler, MessagesHandler, ReceivedMessage, ReceiptHandler } from './index.ts'
+import type { DirectMessages, DirectMessagesComponents, DirectMessagesInit, MessageHandler, MessagesHandler, ReceiveContext, ReceivedMessage, ReceiptHandler } from './index.ts'
 import type { AbortOptions, Connection, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
 
 /** Strike counts kept for at most this many peers (oldest forgotten first). */
@@ -36,6 +38,12 @@ export class DirectMessagesService implements Startable, DirectMessages {
   private readonly ready = new Map<string, OutboundChannel>()
   private readonly inbound = new Set<Stream>()
   private readonly strikeCounts = new Lru<number>(MAX_TRACKED_PEERS)
+  /** our introductions, per recipient: minting one costs ~2^bits hashes, so each is reused */
+  private readonly introductions = new Lru<Introduction>(MAX_TRACKED_PEERS)
+  /** peers whose introduction is being minted */
+  private readonly minting = new Set<string>()
+  private readonly introductionBits: number
+  private readonly self: PeerId
   private readonly inboundContext: InboundContext
   private started = false
 
@@ -50,6 +58,8 @@ export class DirectMessagesService implements Startable, DirectMessages {
     this.maxInFlight = init.maxInFlight ?? MAX_IN_FLIGHT
     this.maxStrikes = init.maxStrikes ?? MAX_STRIKES
     this.runOnLimitedConnection = init.runOnLimitedConnection ?? false
+    this.introductionBits = init.introductionBits ?? INTRODUCTION_BITS
+    this.self = peerIdFromPrivateKey(components.privateKey)
     this.onMessage = init.onMessage
     this.onMessages = init.onMessages
     this.onReceipt = init.onReceipt
@@ -57,8 +67,10 @@ export class DirectMessagesService implements Startable, DirectMessages {
       log: this.log,
       timeout: this.timeout,
       strike: (peer, reason) => { this.strike(peer, reason) },
-      receive: async (from, envelopes) => this.receive(from, envelopes),
-      receipt: async (from, ids) => this.receipt(from, ids)
+      receive: async (from, envelopes, introduced, askIntroduction) => this.receive(from, envelopes, { introduced, needIntroduction: askIntroduction }),
+      receipt: async (from, ids) => this.receipt(from, ids),
+      introduce: (from, introduction) => checkIntroduction(introduction, from, this.self, this.introductionBits),
+      introductionBits: this.introductionBits
     }
   }
 
@@ -156,7 +168,7 @@ export class DirectMessagesService implements Startable, DirectMessages {
   }
 
   /** Opens each envelope, hands those that open on, and answers one status per envelope. */
-  private async receive (from: PeerId, envelopes: Envelope[]): Promise<AckStatus[]> {
+  private async receive (from: PeerId, envelopes: Envelope[], context: ReceiveContext): Promise<AckStatus[]> {
     // on this protocol the author is the peer at the other end; forwarding is a mailbox's job
     const publicKey = from.publicKey
     if (publicKey == null) return envelopes.map(() => AckStatus.WRONG_PEER)
@@ -175,7 +187,7 @@ export class DirectMessagesService implements Startable, DirectMessages {
     const { onMessages, onMessage } = this
     if (onMessages != null) {
       try {
-        const answers = await abortable(Promise.resolve(onMessages(from, opened.map(({ envelope, message }) => ({ envelope, message })))), AbortSignal.timeout(this.handlerTimeout))
+        const answers = await abortable(Promise.resolve(onMessages(from, opened.map(({ envelope, message }) => ({ envelope, message })), context)), AbortSignal.timeout(this.handlerTimeout))
         opened.forEach(({ index }, i) => { statuses[index] = answers[i] ?? AckStatus.UNAVAILABLE })
       } catch (err: any) {
         this.log.error('onMessages failed for %d messages from %p - %e', opened.length, from, err)
@@ -183,7 +195,7 @@ export class DirectMessagesService implements Startable, DirectMessages {
     } else if (onMessage != null) {
       for (const { index, envelope, message } of opened) {
         try {
-          statuses[index] = await abortable(Promise.resolve(onMessage(from, envelope, message)), AbortSignal.timeout(this.handlerTimeout))
+          statuses[index] = await abortable(Promise.resolve(onMessage(from, envelope, message, context)), AbortSignal.timeout(this.handlerTimeout))
         } catch (err: any) {
           this.log.error('onMessage failed for a message from %p - %e', from, err)
         }
@@ -238,10 +250,21 @@ export class DirectMessagesService implements Startable, DirectMessages {
       stream.abort(new ServiceStoppedError())
       throw new ServiceStoppedError()
     }
+    const kept = this.keptIntroduction(key)
+    if (kept != null) {
+      try {
+        // a stamp we have costs nothing to send: the recipient that asked for it before takes what follows
+        await writeFrames(stream, [encodeFrame({ introduction: kept })], { signal: AbortSignal.timeout(this.timeout) })
+      } catch (err: any) {
+        stream.abort(err)
+        throw err
+      }
+    }
     const channel: OutboundChannel = new OutboundChannel(stream, {
       maxInFlight: this.maxInFlight,
       log: this.log,
       onStrike: reason => { this.strike(peer, reason) },
+      onIntroductionRequest: bits => { this.introduce(peer, key, bits, channel) },
       onClose: () => {
         if (this.ready.get(key) === channel) this.ready.delete(key)
         void this.channels.get(key)?.then(c => { if (c === channel) this.channels.delete(key) }, () => {})
@@ -249,6 +272,32 @@ export class DirectMessagesService implements Startable, DirectMessages {
     })
     this.ready.set(key, channel)
     return channel
+  }
+
+  private keptIntroduction (key: string, bits = 0): Introduction | undefined {
+    const kept = this.introductions.get(key)
+    if (kept == null || Date.now() - Number(kept.timestamp) >= INTRODUCTION_MAX_AGE / 2) return undefined
+    // a stamp made for an easier ask may not do for this one
+    return checkIntroduction(kept, this.self, peerIdFromString(key), bits) ? kept : undefined
+  }
+
+  /** The peer asked: mint (or reuse) a stamp and send it on the channel, once at a time per peer. */
+  private introduce (peer: PeerId, key: string, bits: number, channel: OutboundChannel): void {
+    if (bits > MAX_INTRODUCTION_BITS) {
+      this.strike(peer, `asked for an introduction of ${bits} bits`)
+      return
+    }
+    if (this.minting.has(key)) return
+    this.minting.add(key)
+    const kept = this.keptIntroduction(key, bits)
+    const stamp = kept != null ? Promise.resolve(kept) : mintIntroduction(this.self, peer, bits)
+    stamp
+      .then(async introduction => {
+        this.introductions.set(key, introduction)
+        await channel.post(encodeFrame({ introduction }), AbortSignal.timeout(this.timeout))
+      })
+      .catch(err => { this.log('introduction to %p not sent - %e', peer, err) })
+      .finally(() => { this.minting.delete(key) })
   }
 
   private strike (peer: PeerId, reason: string): void {

@@ -2,7 +2,7 @@ import { lpStream } from '@libp2p/utils'
 import { MAX_FRAME_BYTES, MAX_IN_FLIGHT, MAX_IN_FLIGHT_BYTES } from './constants.ts'
 import { decodeFrame, encodeFrame, isOversized, writeFrames } from './frame.ts'
 import { deferred, type Deferred } from './utils.ts'
-import type { AckStatus, Envelope, Frame } from './pb/dm.ts'
+import type { AckStatus, Envelope, Frame, Introduction } from './pb/dm.ts'
 import type { Logger, PeerId, Stream } from '@libp2p/interface'
 
 export interface InboundContext {
@@ -14,8 +14,12 @@ export interface InboundContext {
    * Opens, checks and hands on envelopes that arrived one after the other; resolves with one
    * status per envelope, in order, once every one of them has been acted on.
    */
-  receive(from: PeerId, envelopes: Envelope[]): Promise<AckStatus[]>
+  receive(from: PeerId, envelopes: Envelope[], introduced: boolean, askIntroduction: () => void): Promise<AckStatus[]>
   receipt(from: PeerId, ids: Uint8Array[]): Promise<void>
+  /** whether the introduction is valid for `from`: it then counts for the rest of the stream */
+  introduce(from: PeerId, introduction: Introduction): boolean
+  /** the leading zero bits an introduction must have */
+  introductionBits: number
 }
 
 /**
@@ -42,6 +46,7 @@ export async function serveInbound (stream: Stream, from: PeerId, ctx: InboundCo
   let ended = false
   let arrived: Deferred<void> | undefined
   let taken: Deferred<void> | undefined
+  const state: StreamState = { introduced: false, asked: false }
 
   const readAll = async (): Promise<void> => {
     try {
@@ -92,7 +97,7 @@ export async function serveInbound (stream: Stream, from: PeerId, ctx: InboundCo
     framesBytes = 0
     taken?.resolve()
     try {
-      await handle(batch, stream, from, ctx)
+      await handle(batch, stream, from, ctx, state)
     } catch (err: any) {
       ctx.log('inbound stream from %p failed - %e', from, err)
       stream.abort(err)
@@ -111,22 +116,38 @@ export async function serveInbound (stream: Stream, from: PeerId, ctx: InboundCo
 }
 
 /** Handles frames in order: each run of envelopes in one call to receive(), its acks in one write. */
-async function handle (batch: Frame[], stream: Stream, from: PeerId, ctx: InboundContext): Promise<void> {
+interface StreamState {
+  /** the stream carried a valid introduction */
+  introduced: boolean
+  /** we asked the peer for one */
+  asked: boolean
+}
+
+async function handle (batch: Frame[], stream: Stream, from: PeerId, ctx: InboundContext, state: StreamState): Promise<void> {
   let i = 0
   while (i < batch.length) {
     const frame = batch[i]
     if (frame.envelope != null) {
       const envelopes: Envelope[] = []
       while (i < batch.length && batch[i].envelope != null) envelopes.push(batch[i++].envelope as Envelope)
-      const statuses = await ctx.receive(from, envelopes)
+      let ask = false
+      const statuses = await ctx.receive(from, envelopes, state.introduced, () => { ask = true })
       const acks = envelopes.map((envelope, j) => encodeFrame({ ack: { id: envelope.id, status: statuses[j] } }))
+      // once per stream, ahead of the acks: the sender's retries then come introduced
+      if (ask && !state.introduced && !state.asked) {
+        state.asked = true
+        acks.unshift(encodeFrame({ introductionRequest: { bits: ctx.introductionBits } }))
+      }
       await writeFrames(stream, acks, { signal: AbortSignal.timeout(ctx.timeout) })
       continue
     }
     i++
-    if (frame.receipt != null) {
+    if (frame.introduction != null) {
+      if (ctx.introduce(from, frame.introduction)) state.introduced = true
+      else ctx.strike(from, 'invalid introduction')
+    } else if (frame.receipt != null) {
       await ctx.receipt(from, frame.receipt.ids)
-    } else if (frame.ack != null) {
+    } else if (frame.ack != null || frame.introductionRequest != null) {
       ctx.strike(from, 'ack on a stream it opened')
     } else {
       ctx.log('ignoring a frame of a kind this version does not know from %p', from)

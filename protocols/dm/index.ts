@@ -20,7 +20,14 @@ import type { AbortOptions, ComponentLogger, PeerId, PrivateKey, Stream, StreamH
  * is durably written: the ack goes out after this resolves. Throwing acks UNAVAILABLE.
  */
 export interface MessageHandler {
-  (from: PeerId, envelope: Envelope, message: OpenedEnvelope): Promise<AckStatus> | AckStatus
+  (from: PeerId, envelope: Envelope, message: OpenedEnvelope, context?: ReceiveContext): Promise<AckStatus> | AckStatus
+}
+
+export interface ReceiveContext {
+  /** the stream carried a valid introduction from `from` (see introduction.ts) */
+  introduced: boolean
+  /** a message from `from` waits for an introduction: ask the sender for one */
+  needIntroduction?: () => void
 }
 
 /**
@@ -30,7 +37,7 @@ export interface MessageHandler {
  * resolves. Throwing acks them all UNAVAILABLE.
  */
 export interface MessagesHandler {
-  (from: PeerId, messages: ReceivedMessage[]): Promise<AckStatus[]> | AckStatus[]
+  (from: PeerId, messages: ReceivedMessage[], context?: ReceiveContext): Promise<AckStatus[]> | AckStatus[]
 }
 
 export interface ReceivedMessage {
@@ -78,6 +85,8 @@ export interface DirectMessagesInit {
   maxInFlight?: number
   /** strikes before closing the peer's connections (default MAX_STRIKES) */
   maxStrikes?: number
+  /** leading zero bits asked of an introduction, and put into ours (default INTRODUCTION_BITS) */
+  introductionBits?: number
   /** allow relayed connections with data limits (default false: those are for mailboxes) */
   runOnLimitedConnection?: boolean
   onMessage?: MessageHandler
@@ -111,7 +120,8 @@ export { DirectMessagesService } from './dm.ts'
 export { sealEnvelope, openEnvelope, verifyEnvelope, newMessageId, signedBytes } from './envelope.ts'
 export type { SealInit, OpenedEnvelope } from './envelope.ts'
 export { decodeFrame, encodeFrame } from './frame.ts'
+export { mintIntroduction, checkIntroduction } from './introduction.ts'
 export { Lru } from './lru.ts'
-export { AckStatus, Envelope, Ack, Receipt, Frame } from './pb/dm.ts'
+export { AckStatus, Envelope, Ack, Receipt, Frame, Introduction } from './pb/dm.ts'
 export * from './constants.ts'
 export * from './errors.ts'

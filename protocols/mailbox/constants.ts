@@ -13,3 +13,9 @@ export const DEFAULT_QUOTA_MESSAGES = 1000
 export const DEFAULT_QUOTA_BYTES = 16 * 1024 * 1024
 /** deposits per sender per minute */
 export const DEFAULT_SENDER_RATE = 120
+/** what one depositor may have waiting, over every recipient */
+export const DEFAULT_DEPOSITOR_QUOTA_MESSAGES = 2000
+export const DEFAULT_DEPOSITOR_QUOTA_BYTES = 32 * 1024 * 1024
+/** what the relay keeps in all: its disk is not the depositors' */
+export const DEFAULT_TOTAL_QUOTA_MESSAGES = 200_000
+export const DEFAULT_TOTAL_QUOTA_BYTES = 2 * 1024 * 1024 * 1024

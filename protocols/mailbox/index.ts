@@ -2,17 +2,23 @@
  * `/hyphae/mailbox/1.0.0`: envelopes for offline peers, left on a relay. The relay keeps
  * sealed DM envelopes (it checks their signature and recipient, it cannot read them), hands
  * them to the recipient when it connects, and deletes each only after the recipient says it
- * stored it. TTL, a per-recipient quota and a per-sender rate limit bound what it keeps.
+ * stored it. A deposit must come from the envelope's author with an introduction for the
+ * recipient (the proof of work a stranger pays, see protocols/dm/introduction.ts); TTL, quotas
+ * per recipient, per depositor and in all, and a per-depositor rate limit bound what it keeps.
  */
 import { MailboxService } from './mailbox.ts'
-import type { AbortOptions, ComponentLogger, PeerId, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, PeerId, PrivateKey, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 
 export interface StoredEnvelope {
   /** the envelope's message id, hex */
   id: string
   envelope: Uint8Array
   storedAt: number
+  /** the depositor's peer id, who is also the envelope's author (given to put) */
+  sender?: string
 }
+
+export interface Usage { messages: number, bytes: number }
 
 /** Where a relay keeps mailboxes; node/ provides a level-backed one. */
 export interface MailboxStore {
@@ -20,7 +26,11 @@ export interface MailboxStore {
   put (recipient: string, entry: StoredEnvelope): Promise<boolean>
   list (recipient: string, limit: number): Promise<StoredEnvelope[]>
   delete (recipient: string, ids: string[]): Promise<number>
-  usage (recipient: string): Promise<{ messages: number, bytes: number }>
+  usage (recipient: string): Promise<Usage>
+  /** what one depositor has waiting, over every recipient */
+  depositorUsage (sender: string): Promise<Usage>
+  /** everything the relay keeps */
+  totalUsage (): Promise<Usage>
   /** drops envelopes stored before `olderThan`; returns how many */
   expire (olderThan: number): Promise<number>
 }
@@ -51,6 +61,12 @@ export interface MailboxInit {
   quotaBytes?: number
   /** deposits per sender per minute */
   senderRate?: number
+  depositorQuotaMessages?: number
+  depositorQuotaBytes?: number
+  totalQuotaMessages?: number
+  totalQuotaBytes?: number
+  /** leading zero bits asked of a deposit's introduction, and put into ours (default INTRODUCTION_BITS) */
+  introductionBits?: number
   timeout?: number
   /** called once per served request, for logs and metrics */
   onEvent?: <K extends keyof MailboxEvents>(type: K, detail: MailboxEvents[K]) => void
@@ -65,6 +81,7 @@ export interface MailboxComponents {
   registrar: MailboxRegistrar
   connectionManager: { openStream(peer: PeerId, protocol: string, options?: AbortOptions): Promise<Stream> }
   logger: ComponentLogger
+  privateKey: PrivateKey
 }
 
 export function mailbox (init: MailboxInit = {}): (components: MailboxComponents) => Mailbox {

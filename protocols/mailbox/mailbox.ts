@@ -1,16 +1,17 @@
 import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
-import { peerIdFromMultihash, peerIdFromPublicKey } from '@libp2p/peer-id'
+import { peerIdFromMultihash, peerIdFromPrivateKey, peerIdFromPublicKey } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
 import * as Digest from 'multiformats/hashes/digest'
-import { Envelope, verifyEnvelope } from '../dm/index.ts'
+import { checkIntroduction, Envelope, Introduction, INTRODUCTION_BITS, INTRODUCTION_MAX_AGE, Lru, mintIntroduction, verifyEnvelope } from '../dm/index.ts'
 import {
-  DEFAULT_QUOTA_BYTES, DEFAULT_QUOTA_MESSAGES, DEFAULT_SENDER_RATE, DEFAULT_TTL_MS, FETCH_LIMIT,
+  DEFAULT_DEPOSITOR_QUOTA_BYTES, DEFAULT_DEPOSITOR_QUOTA_MESSAGES, DEFAULT_QUOTA_BYTES, DEFAULT_QUOTA_MESSAGES,
+  DEFAULT_SENDER_RATE, DEFAULT_TOTAL_QUOTA_BYTES, DEFAULT_TOTAL_QUOTA_MESSAGES, DEFAULT_TTL_MS, FETCH_LIMIT,
   MAX_ENVELOPE_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, PROTOCOL, TIMEOUT
 } from './constants.ts'
 import { MailboxProtocolError, MailboxRefusedError } from './errors.ts'
 import { MailboxRequest, MailboxResponse, MailboxStatus } from './pb/mailbox.ts'
 import { SenderRateLimit } from './rate-limit.ts'
-import type { Mailbox, MailboxComponents, MailboxInit } from './index.ts'
+import type { Mailbox, MailboxComponents, MailboxInit, Usage } from './index.ts'
 import type { AbortOptions, Connection, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
@@ -24,6 +25,9 @@ export class MailboxService implements Mailbox, Startable {
   private readonly timeout: number
   private readonly rate: SenderRateLimit
   private expireTimer?: ReturnType<typeof setInterval>
+  /** our introductions, per recipient (minting one costs ~2^bits hashes) */
+  private readonly introductions = new Lru<Introduction>(1024)
+  private readonly introductionBits: number
 
   constructor (components: MailboxComponents, init: MailboxInit = {}) {
     this.components = components
@@ -32,6 +36,7 @@ export class MailboxService implements Mailbox, Startable {
     this.protocol = init.protocol ?? PROTOCOL
     this.timeout = init.timeout ?? TIMEOUT
     this.rate = new SenderRateLimit(init.senderRate ?? DEFAULT_SENDER_RATE)
+    this.introductionBits = init.introductionBits ?? INTRODUCTION_BITS
   }
 
   readonly [Symbol.toStringTag] = '@hyphae/mailbox'
@@ -90,19 +95,20 @@ export class MailboxService implements Mailbox, Startable {
       try {
         const recipientId = peerIdFromMultihash(Digest.decode(recipient))
         to = recipientId.toString()
+        // the recipient never meets the depositor: this relay, which it chose, checks the work
+        if (!checkIntroduction(Introduction.decode(request.deposit.introduction), from, recipientId, this.introductionBits)) throw new Error('no introduction')
         const decoded = Envelope.decode(envelope)
-        await verifyEnvelope(decoded)
-        // the envelope must be addressed to the mailbox it is left in
+        const author = await verifyEnvelope(decoded)
+        // addressed to the mailbox it is left in, by its author: each deposit counts against its sender
         if (!peerIdFromPublicKey(publicKeyFromProtobuf(decoded.recipient)).equals(recipientId)) throw new Error('recipient mismatch')
+        if (!peerIdFromPublicKey(author).equals(from)) throw new Error('not the author')
         id = hex(decoded.id)
       } catch {
         return this.refuse(MailboxStatus.INVALID, 'invalid envelope')
       }
-      const usage = await store.usage(to)
-      if (usage.messages + 1 > (this.init.quotaMessages ?? DEFAULT_QUOTA_MESSAGES) || usage.bytes + envelope.byteLength > (this.init.quotaBytes ?? DEFAULT_QUOTA_BYTES)) {
-        return this.refuse(MailboxStatus.FULL, 'full')
-      }
-      if (await store.put(to, { id, envelope: Uint8Array.from(envelope), storedAt: Date.now() })) {
+      const full = await this.full(store, to, peer, envelope.byteLength)
+      if (full != null) return this.refuse(MailboxStatus.FULL, full)
+      if (await store.put(to, { id, envelope: Uint8Array.from(envelope), storedAt: Date.now(), sender: peer })) {
         this.init.onEvent?.('deposit', { recipient: to, bytes: envelope.byteLength })
       }
       return { status: MailboxStatus.OK, envelopes: [], more: false }
@@ -123,6 +129,24 @@ export class MailboxService implements Mailbox, Startable {
     return this.refuse(MailboxStatus.INVALID, 'empty request')
   }
 
+  /** Which quota one more envelope of `bytes` would break, if any. */
+  private async full (store: NonNullable<MailboxInit['store']>, recipient: string, depositor: string, bytes: number): Promise<string | undefined> {
+    const over = (usage: Usage, messages: number, maxBytes: number): boolean => usage.messages + 1 > messages || usage.bytes + bytes > maxBytes
+    if (over(await store.usage(recipient), this.init.quotaMessages ?? DEFAULT_QUOTA_MESSAGES, this.init.quotaBytes ?? DEFAULT_QUOTA_BYTES)) return 'full'
+    if (over(await store.depositorUsage(depositor), this.init.depositorQuotaMessages ?? DEFAULT_DEPOSITOR_QUOTA_MESSAGES, this.init.depositorQuotaBytes ?? DEFAULT_DEPOSITOR_QUOTA_BYTES)) return 'depositor full'
+    if (over(await store.totalUsage(), this.init.totalQuotaMessages ?? DEFAULT_TOTAL_QUOTA_MESSAGES, this.init.totalQuotaBytes ?? DEFAULT_TOTAL_QUOTA_BYTES)) return 'relay full'
+    return undefined
+  }
+
+  private async introduction (recipient: PeerId): Promise<Introduction> {
+    const key = recipient.toString()
+    const kept = this.introductions.get(key)
+    if (kept != null && Date.now() - Number(kept.timestamp) < INTRODUCTION_MAX_AGE / 2) return kept
+    const fresh = await mintIntroduction(peerIdFromPrivateKey(this.components.privateKey), recipient, this.introductionBits)
+    this.introductions.set(key, fresh)
+    return fresh
+  }
+
   private async request (relay: PeerId, request: MailboxRequest, options: AbortOptions = {}): Promise<MailboxResponse> {
     const signal = options.signal ?? AbortSignal.timeout(this.timeout)
     const stream = await this.components.connectionManager.openStream(relay, this.protocol, { signal })
@@ -139,7 +163,8 @@ export class MailboxService implements Mailbox, Startable {
   }
 
   async deposit (relay: PeerId, recipient: PeerId, envelope: Uint8Array, options?: AbortOptions): Promise<void> {
-    const response = await this.request(relay, { deposit: { recipient: recipient.toMultihash().bytes as Uint8Array<ArrayBuffer>, envelope: envelope as Uint8Array<ArrayBuffer> } }, options)
+    const introduction = Introduction.encode(await this.introduction(recipient))
+    const response = await this.request(relay, { deposit: { recipient: recipient.toMultihash().bytes as Uint8Array<ArrayBuffer>, envelope: envelope as Uint8Array<ArrayBuffer>, introduction } }, options)
     if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
   }
 

@@ -7,6 +7,8 @@ export interface Frame {
   envelope?: Envelope
   ack?: Ack
   receipt?: Receipt
+  introduction?: Introduction
+  introductionRequest?: IntroductionRequest
 }
 
 export namespace Frame {
@@ -21,17 +23,37 @@ export namespace Frame {
 
         obj = { ...obj }
 
+        if (obj.introductionRequest != null) {
+          obj.introduction = undefined
+          obj.receipt = undefined
+          obj.ack = undefined
+          obj.envelope = undefined
+        }
+
+        if (obj.introduction != null) {
+          obj.introductionRequest = undefined
+          obj.receipt = undefined
+          obj.ack = undefined
+          obj.envelope = undefined
+        }
+
         if (obj.receipt != null) {
+          obj.introductionRequest = undefined
+          obj.introduction = undefined
           obj.ack = undefined
           obj.envelope = undefined
         }
 
         if (obj.ack != null) {
+          obj.introductionRequest = undefined
+          obj.introduction = undefined
           obj.receipt = undefined
           obj.envelope = undefined
         }
 
         if (obj.envelope != null) {
+          obj.introductionRequest = undefined
+          obj.introduction = undefined
           obj.receipt = undefined
           obj.ack = undefined
         }
@@ -49,6 +71,16 @@ export namespace Frame {
         if (obj.receipt != null) {
           w.uint32(26)
           Receipt.codec().encode(obj.receipt, w)
+        }
+
+        if (obj.introduction != null) {
+          w.uint32(34)
+          Introduction.codec().encode(obj.introduction, w)
+        }
+
+        if (obj.introductionRequest != null) {
+          w.uint32(42)
+          IntroductionRequest.codec().encode(obj.introductionRequest, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -81,6 +113,18 @@ export namespace Frame {
               })
               break
             }
+            case 4: {
+              obj.introduction = Introduction.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.introduction
+              })
+              break
+            }
+            case 5: {
+              obj.introductionRequest = IntroductionRequest.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.introductionRequest
+              })
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -88,17 +132,37 @@ export namespace Frame {
           }
         }
 
+        if (obj.introductionRequest != null) {
+          delete obj.introduction
+          delete obj.receipt
+          delete obj.ack
+          delete obj.envelope
+        }
+
+        if (obj.introduction != null) {
+          delete obj.introductionRequest
+          delete obj.receipt
+          delete obj.ack
+          delete obj.envelope
+        }
+
         if (obj.receipt != null) {
+          delete obj.introductionRequest
+          delete obj.introduction
           delete obj.ack
           delete obj.envelope
         }
 
         if (obj.ack != null) {
+          delete obj.introductionRequest
+          delete obj.introduction
           delete obj.receipt
           delete obj.envelope
         }
 
         if (obj.envelope != null) {
+          delete obj.introductionRequest
+          delete obj.introduction
           delete obj.receipt
           delete obj.ack
         }
@@ -128,6 +192,20 @@ export namespace Frame {
             case 3: {
               yield * Receipt.codec().stream(reader, reader.uint32(), `${prefix}.receipt`, {
                 limits: opts.limits?.receipt
+              })
+
+              break
+            }
+            case 4: {
+              yield * Introduction.codec().stream(reader, reader.uint32(), `${prefix}.introduction`, {
+                limits: opts.limits?.introduction
+              })
+
+              break
+            }
+            case 5: {
+              yield * IntroductionRequest.codec().stream(reader, reader.uint32(), `${prefix}.introductionRequest`, {
+                limits: opts.limits?.introductionRequest
               })
 
               break
@@ -210,6 +288,21 @@ export namespace Frame {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface FrameIntroductionTimestampFieldEvent {
+    field: '$.introduction.timestamp'
+    value: bigint
+  }
+
+  export interface FrameIntroductionNonceFieldEvent {
+    field: '$.introduction.nonce'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface FrameIntroductionRequestBitsFieldEvent {
+    field: '$.introductionRequest.bits'
+    value: number
+  }
+
   export function encode (obj: Partial<Frame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Frame.codec())
   }
@@ -218,8 +311,120 @@ export namespace Frame {
     return decodeMessage(buf, Frame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameEnvelopeVersionFieldEvent | FrameEnvelopeIdFieldEvent | FrameEnvelopeLamportFieldEvent | FrameEnvelopeSentAtFieldEvent | FrameEnvelopeSenderFieldEvent | FrameEnvelopeRecipientFieldEvent | FrameEnvelopeEphemeralKeyFieldEvent | FrameEnvelopeNonceFieldEvent | FrameEnvelopeCiphertextFieldEvent | FrameEnvelopeSignatureFieldEvent | FrameAckIdFieldEvent | FrameAckStatusFieldEvent | FrameReceiptIdsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameEnvelopeVersionFieldEvent | FrameEnvelopeIdFieldEvent | FrameEnvelopeLamportFieldEvent | FrameEnvelopeSentAtFieldEvent | FrameEnvelopeSenderFieldEvent | FrameEnvelopeRecipientFieldEvent | FrameEnvelopeEphemeralKeyFieldEvent | FrameEnvelopeNonceFieldEvent | FrameEnvelopeCiphertextFieldEvent | FrameEnvelopeSignatureFieldEvent | FrameAckIdFieldEvent | FrameAckStatusFieldEvent | FrameReceiptIdsFieldEvent | FrameIntroductionTimestampFieldEvent | FrameIntroductionNonceFieldEvent | FrameIntroductionRequestBitsFieldEvent> {
     return streamMessage(buf, Frame.codec(), opts)
+  }
+}
+
+export interface Introduction {
+  timestamp: bigint
+  nonce: Uint8Array<ArrayBuffer>
+}
+
+export namespace Introduction {
+  let _codec: Codec<Introduction>
+
+  export const codec = (): Codec<Introduction> => {
+    if (_codec == null) {
+      _codec = message<Introduction>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.timestamp != null && obj.timestamp !== 0n)) {
+          w.uint32(8)
+          w.uint64(obj.timestamp)
+        }
+
+        if ((obj.nonce != null && obj.nonce.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.nonce)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          timestamp: 0n,
+          nonce: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.timestamp = reader.uint64()
+              break
+            }
+            case 2: {
+              obj.nonce = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.timestamp`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.nonce`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface IntroductionTimestampFieldEvent {
+    field: '$.timestamp'
+    value: bigint
+  }
+
+  export interface IntroductionNonceFieldEvent {
+    field: '$.nonce'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Introduction>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Introduction.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Introduction>): Introduction {
+    return decodeMessage(buf, Introduction.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Introduction>): Generator<IntroductionTimestampFieldEvent | IntroductionNonceFieldEvent> {
+    return streamMessage(buf, Introduction.codec(), opts)
   }
 }
 
@@ -905,5 +1110,94 @@ export namespace Receipt {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Receipt>): Generator<ReceiptIdsFieldEvent> {
     return streamMessage(buf, Receipt.codec(), opts)
+  }
+}
+
+export interface IntroductionRequest {
+  bits: number
+}
+
+export namespace IntroductionRequest {
+  let _codec: Codec<IntroductionRequest>
+
+  export const codec = (): Codec<IntroductionRequest> => {
+    if (_codec == null) {
+      _codec = message<IntroductionRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.bits != null && obj.bits !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.bits)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          bits: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.bits = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.bits`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface IntroductionRequestBitsFieldEvent {
+    field: '$.bits'
+    value: number
+  }
+
+  export function encode (obj: Partial<IntroductionRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, IntroductionRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IntroductionRequest>): IntroductionRequest {
+    return decodeMessage(buf, IntroductionRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IntroductionRequest>): Generator<IntroductionRequestBitsFieldEvent> {
+    return streamMessage(buf, IntroductionRequest.codec(), opts)
   }
 }

@@ -154,6 +154,11 @@ export namespace MailboxRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface MailboxRequestDepositIntroductionFieldEvent {
+    field: '$.deposit.introduction'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface MailboxRequestFetchLimitFieldEvent {
     field: '$.fetch.limit'
     value: number
@@ -173,7 +178,7 @@ export namespace MailboxRequest {
     return decodeMessage(buf, MailboxRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestDepositRecipientFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestDeleteIdsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestDepositRecipientFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestDepositIntroductionFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestDeleteIdsFieldEvent> {
     return streamMessage(buf, MailboxRequest.codec(), opts)
   }
 }
@@ -181,6 +186,7 @@ export namespace MailboxRequest {
 export interface Deposit {
   recipient: Uint8Array<ArrayBuffer>
   envelope: Uint8Array<ArrayBuffer>
+  introduction: Uint8Array<ArrayBuffer>
 }
 
 export namespace Deposit {
@@ -203,13 +209,19 @@ export namespace Deposit {
           w.bytes(obj.envelope)
         }
 
+        if ((obj.introduction != null && obj.introduction.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.introduction)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           recipient: uint8ArrayAlloc(0),
-          envelope: uint8ArrayAlloc(0)
+          envelope: uint8ArrayAlloc(0),
+          introduction: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -224,6 +236,10 @@ export namespace Deposit {
             }
             case 2: {
               obj.envelope = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.introduction = reader.bytes()
               break
             }
             default: {
@@ -255,6 +271,13 @@ export namespace Deposit {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.introduction`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -277,6 +300,11 @@ export namespace Deposit {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface DepositIntroductionFieldEvent {
+    field: '$.introduction'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Deposit>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Deposit.codec())
   }
@@ -285,7 +313,7 @@ export namespace Deposit {
     return decodeMessage(buf, Deposit.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Deposit>): Generator<DepositRecipientFieldEvent | DepositEnvelopeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Deposit>): Generator<DepositRecipientFieldEvent | DepositEnvelopeFieldEvent | DepositIntroductionFieldEvent> {
     return streamMessage(buf, Deposit.codec(), opts)
   }
 }

@@ -3,7 +3,7 @@ import { FakeGroups } from './fake-groups.ts'
 import { fakeInvite, fakeIdsMade, fakePeerId, INVITE_PREFIX, pageOf } from './fake-ids.ts'
 import type {
   ContactInfo, ContactSummary, DoctorReport, IdentityInfo, Messenger, MessengerEvents, MessageRecord, MessageRequest, MessageStatus,
-  NodeStatus, Reachability, RelayInfo, SendResult, Settings
+  NodeStatus, Reachability, RelayInfo, RequestDrops, SendResult, Settings
 } from '../../../node/messenger.ts'
 
 export { fakeInvite, fakePeerId, pageOf } from './fake-ids.ts'
@@ -283,8 +283,12 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
   async listRequests (): Promise<MessageRequest[]> {
     return [...this.contacts.values()].filter(c => c.state === 'request').map(c => {
       const list = this.messagesOf(c.peerId)
-      return { ...this.info(c), messages: list.length, last: list.at(-1) }
+      return { ...this.info(c), messages: list.length, last: list.at(-1), dropped: 0 }
     })
+  }
+
+  async requestDrops (): Promise<RequestDrops> {
+    return { requests: 0, messages: 0 }
   }
 
   async acceptRequest (ref: string): Promise<ContactInfo> {

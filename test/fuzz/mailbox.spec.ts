@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import fc from 'fast-check'
+import { Envelope, Introduction, mintIntroduction, sealEnvelope } from '../../protocols/dm/index.ts'
+import { MailboxService, MailboxStatus } from '../../protocols/mailbox/index.ts'
+import { MailboxRequest, MailboxResponse } from '../../protocols/mailbox/pb/mailbox.ts'
+import { createInbox } from '../../node/direct/inbox.ts'
+import { MailboxClient } from '../../node/direct/mailbox-client.ts'
+import { RequestQuota } from '../../node/direct/request-quota.ts'
+import { KeyedMutex } from '../../node/keyed-mutex.ts'
+import { ContactsStore } from '../../node/store/contacts-store.ts'
+import { openDatabase, type Database } from '../../node/store/database.ts'
+import { LevelMailboxStore } from '../../node/store/mailbox-store.ts'
+import { MessagesStore } from '../../node/store/messages-store.ts'
+import { removeDir, tempDir } from '../fixtures/temp-dir.ts'
+import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
+
+/** `npm run fuzz` sets 100000; `npm test` runs the default */
+const RUNS = Number(process.env.HYPHAE_FUZZ_RUNS ?? 2000)
+const noop = Object.assign(() => {}, { enabled: false, error: () => {}, trace: () => {} }) as unknown as Logger
+const quiet: ComponentLogger = { forComponent: () => noop }
+const unused = async (): Promise<never> => { throw new Error('not in this spec') }
+
+function mutations (valid: Uint8Array): fc.Arbitrary<Uint8Array> {
+  return fc.oneof(
+    fc.array(fc.tuple(fc.nat(valid.byteLength - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }).map(flips => {
+      const out = Uint8Array.from(valid)
+      for (const [at, xor] of flips) out[at] ^= xor
+      return out
+    }),
+    fc.nat(valid.byteLength).map(n => valid.subarray(0, n))
+  )
+}
+
+async function watchRejections (fn: () => Promise<void>): Promise<unknown[]> {
+  const rejections: unknown[] = []
+  const onRejection = (reason: unknown): void => { rejections.push(reason) }
+  process.on('unhandledRejection', onRejection)
+  try {
+    await fn()
+    await new Promise(resolve => setImmediate(resolve))
+  } finally {
+    process.off('unhandledRejection', onRejection)
+  }
+  return rejections
+}
+
+describe('fuzz: mailbox requests into a real relay store, responses into a real inbox', { timeout: 1_800_000 }, () => {
+  let dir: string
+  let db: Database
+  let alice: PrivateKey
+  let bob: PrivateKey
+  let aliceId: PeerId
+  let bobId: PeerId
+
+  before(async () => {
+    dir = await tempDir()
+    db = await openDatabase(dir, 'db', randomBytes(32))
+    ;[alice, bob] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')])
+    aliceId = peerIdFromPrivateKey(alice)
+    bobId = peerIdFromPrivateKey(bob)
+  })
+
+  after(async () => {
+    await db?.close()
+    await removeDir(dir)
+  })
+
+  it('relay: random and mutated requests get a status; only the valid deposit is ever kept', async () => {
+    const store = new LevelMailboxStore(db)
+    const relayKey = await generateKeyPair('Ed25519')
+    const relay = new MailboxService({ registrar: { handle: unused, unhandle: unused }, connectionManager: { openStream: unused }, logger: quiet, privateKey: relayKey }, { store, senderRate: 1e9, introductionBits: 8 })
+    const envelope = Envelope.encode(await sealEnvelope({ senderKey: alice, recipient: bob.publicKey, lamport: 1n, body: 'kept' }))
+    const valid = MailboxRequest.encode({ deposit: { recipient: bobId.toMultihash().bytes, envelope, introduction: Introduction.encode(await mintIntroduction(aliceId, bobId, 8)) } })
+    const serve = (relay as any).serve.bind(relay) as (request: MailboxRequest, from: PeerId) => Promise<MailboxResponse>
+    const rejections = await watchRejections(async () => {
+      await fc.assert(fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 1024 }), mutations(valid)), fc.constantFrom(aliceId, bobId), async (bytes, from) => {
+        let request: MailboxRequest
+        try {
+          request = MailboxRequest.decode(bytes)
+        } catch {
+          return
+        }
+        const response = await serve(request, from)
+        assert.ok(Object.values(MailboxStatus).includes(response.status))
+      }), { numRuns: RUNS })
+    })
+    assert.deepEqual(rejections, [])
+    const kept = await store.list(bobId.toString(), 100)
+    assert.ok(kept.every(e => Buffer.from(e.envelope).equals(envelope)), 'nothing but the valid envelope')
+    assert.equal((await store.totalUsage()).messages, kept.length, 'and nothing for anyone else')
+  })
+
+  it('client: random and mutated fetch responses from our relay store only what is valid', async () => {
+    const contacts = new ContactsStore(db)
+    const messages = new MessagesStore(db)
+    const inbox = createInbox({ contacts, messages, mutex: new KeyedMutex(), quota: new RequestQuota(db, contacts, messages), onStored: () => {}, onDropped: () => {}, onControl: async () => {} })
+    const relayId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const ours = multiaddr(`/ip4/127.0.0.1/tcp/1/p2p/${relayId.toString()}/p2p-circuit/p2p/${bobId.toString()}`)
+    let next: Uint8Array[] = []
+    const mailbox = { protocol: '', deposit: unused, delete: async () => {}, fetch: async () => ({ envelopes: next, more: false }) }
+    const libp2p = { getMultiaddrs: () => [ours], addEventListener: () => {}, removeEventListener: () => {}, getConnections: () => [] }
+    const client = new MailboxClient({ libp2p: libp2p as any, mailbox, key: bob, contacts, log: noop, receive: inbox.receive })
+    const stranger = await generateKeyPair('Ed25519')
+    const valid = Envelope.encode(await sealEnvelope({ senderKey: stranger, recipient: bob.publicKey, lamport: 1n, body: 'one' }))
+    const rejections = await watchRejections(async () => {
+      await fc.assert(fc.asyncProperty(fc.array(fc.oneof(fc.uint8Array({ maxLength: 512 }), mutations(valid)), { maxLength: 4 }), async envelopes => {
+        next = envelopes
+        await client.fetchFrom(relayId)
+      }), { numRuns: RUNS })
+    })
+    assert.deepEqual(rejections, [])
+    const stored = await messages.messages.values().all()
+    assert.ok(stored.every(m => m.body === 'one' && m.conversation === peerIdFromPrivateKey(stranger).toString()), `only the valid one: ${stored.length}`)
+  })
+})
