@@ -31,6 +31,19 @@ export interface MembershipChange {
   newMember: boolean
 }
 
+/**
+ * How far ahead of our clock a message's Lamport clock may be. Honest clocks move by one per
+ * message, so even a member that missed this many messages catches up through history (served
+ * in clock order); a peer can move everyone's clock by at most this much per message, which
+ * keeps 2^53 out of reach (an author at the rate limit would need decades).
+ */
+export const MAX_CLOCK_AHEAD = 1 << 20
+
+/** Whether a message's clock is one we take: never further ahead of ours than MAX_CLOCK_AHEAD. */
+export function clockInBounds (local: number, lamport: number): boolean {
+  return Number.isSafeInteger(lamport) && lamport >= 1 && lamport <= local + MAX_CLOCK_AHEAD
+}
+
 export function isAdmin (record: Pick<GroupRecord, 'admin'>, peerId: string): boolean {
   return record.admin === peerId
 }

@@ -1,7 +1,7 @@
 import { TopicValidatorResult, type SubscriptionChangeData } from '@libp2p/gossipsub'
 import { hex } from '../hex.ts'
 import { openGroupEnvelope, verifyGroupMessage, type EpochKeys, type SignedGroupMessage } from './crypto.ts'
-import { isForgedRemoval, mayPost } from './membership.ts'
+import { clockInBounds, isForgedRemoval, mayPost } from './membership.ts'
 import { KINDS, type GroupLedger } from './ledger.ts'
 import { TokenBuckets } from './rate-limit.ts'
 import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
@@ -186,6 +186,8 @@ export class GroupTopics {
     const m = signed.message
     const author = signed.from.toString()
     if (await this.components.ledger.holds(group, hex(m.id))) return [Ignore, 'duplicate']
+    // Ignore, not Reject: a member far behind (just back, still syncing) sees honest clocks ahead
+    if (!clockInBounds(await this.ctx.store.clock(group), Number(m.lamport))) return [Ignore, 'clock too far ahead']
     const via = { epoch, source }
     // a topic is listened on only while its group is active (the write checks again)
     if (!mayPost({ state: 'active', admin: active.admin }, KINDS[m.kind], author, await this.ctx.store.member(group, author), Number(m.lamport), via)) return [Ignore, 'ignored']

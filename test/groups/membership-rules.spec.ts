@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
-  acceptInvite, admits, applyMessage, applyNewKey, isAdmin, isForgedRemoval, mayPost, namedMembers, nextEpoch, rekeyRoster,
+  acceptInvite, admits, applyMessage, applyNewKey, clockInBounds, isAdmin, MAX_CLOCK_AHEAD, isForgedRemoval, mayPost, namedMembers, nextEpoch, rekeyRoster,
   type MembershipMessage, type Via
 } from '../../node/groups/membership.ts'
 import { findGroup } from '../../node/groups/refs.ts'
@@ -30,6 +30,16 @@ describe('group membership rules', () => {
   it('the admin is the one the group record names', () => {
     assert.equal(isAdmin(group(), ADMIN), true)
     assert.equal(isAdmin(group(), 'bob'), false)
+  })
+
+  it('a clock is taken only up to MAX_CLOCK_AHEAD past ours, and never 2^53-1 in one step', () => {
+    assert.equal(clockInBounds(0, 1), true)
+    assert.equal(clockInBounds(0, MAX_CLOCK_AHEAD), true)
+    assert.equal(clockInBounds(0, MAX_CLOCK_AHEAD + 1), false)
+    assert.equal(clockInBounds(10, 3), true, 'older clocks are history, not an attack')
+    assert.equal(clockInBounds(100, Number.MAX_SAFE_INTEGER), false)
+    assert.equal(clockInBounds(100, 0), false)
+    assert.equal(clockInBounds(100, 1.5), false)
   })
 
   it('who may post: members and strangers, not a removed member nor a non-admin removal', () => {
