@@ -93,6 +93,11 @@ export function applyMessage (record: GroupRecord, msg: MembershipMessage, membe
     case 'leave':
       if (member != null && member.at >= msg.lamport) break
       change.members.push({ ...base, state: 'left', at: msg.lamport })
+      // the admin's next key is on its way (it re-keys on a leave): hold our own messages, which
+      // the member who left could still read, until it arrives
+      if ('epoch' in via && via.epoch === record.epoch && !isAdmin(record, msg.author) && !isAdmin(record, self)) {
+        change.group = { ...record, awaitingEpoch: record.epoch + 1 }
+      }
       break
     case 'remove': {
       const subject = msg.subject as string
@@ -137,6 +142,8 @@ export interface InviteTerms {
   epoch: number
   /** hex */
   secret: string
+  /** hex */
+  nonce?: string
 }
 
 /**
@@ -154,6 +161,7 @@ export function acceptInvite (existing: GroupRecord | undefined, invite: InviteT
     id: invite.id,
     name: existing?.name ?? invite.name,
     admin: invite.admin,
+    nonce: invite.nonce ?? existing?.nonce,
     epoch: invite.epoch,
     secrets: { ...existing?.secrets, [invite.epoch]: invite.secret },
     state: 'active',

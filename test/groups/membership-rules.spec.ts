@@ -100,6 +100,16 @@ describe('group membership rules', () => {
     assert.deepEqual(unknown.members, [{ peerId: 'bob', nickname: '', admin: false, state: 'left', at: 9 }])
   })
 
+  it('a live leave in our epoch holds our outbox for the admin\'s next key; from history, or for the admin, it does not', () => {
+    const g = group()
+    const leave = msg({ kind: 'leave', lamport: 9 })
+    assert.equal(applyMessage(g, leave, member('bob'), undefined, ME, live(2), 64).group?.awaitingEpoch, 3)
+    assert.equal(applyMessage(g, leave, member('bob'), undefined, ME, synced, 64).group, undefined, 'from history: the epoch may be long gone')
+    assert.equal(applyMessage(g, leave, member('bob'), undefined, ME, live(1), 64).group, undefined, 'an older epoch\'s topic')
+    assert.equal(applyMessage(g, leave, member('bob'), undefined, ADMIN, live(2), 64).group, undefined, 'the admin re-keys itself')
+    assert.equal(applyMessage(g, msg({ kind: 'leave', author: ADMIN, lamport: 9 }), member(ADMIN), undefined, ME, live(2), 64).group, undefined, 'nobody re-keys after the admin')
+  })
+
   it('a removal marks its subject removed, with its clock and epoch, and holds our outbox for the next key', () => {
     const g = group()
     const removal = msg({ kind: 'remove', author: ADMIN, subject: 'bob', lamport: 12, epoch: 2 })
