@@ -6,7 +6,8 @@ import { defaultLogger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { hex, unhex } from '../../node/hex.ts'
 import { GroupContext } from '../../node/groups/context.ts'
-import { GROUP_ID_BYTES, randomBytes, SECRET_BYTES, sealGroupEnvelope, signGroupMessage } from '../../node/groups/crypto.ts'
+import { equals } from 'uint8arrays/equals'
+import { GROUP_ID_BYTES, openGroupEnvelope, randomBytes, SECRET_BYTES, sealGroupEnvelope, signGroupMessage } from '../../node/groups/crypto.ts'
 import { GroupLedger } from '../../node/groups/ledger.ts'
 import { GroupTopics } from '../../node/groups/topics.ts'
 import { openDatabase, type Database } from '../../node/store/database.ts'
@@ -87,7 +88,12 @@ describe('fuzz: a group message on the topic (envelope and signed message decode
           default: data = rng.bytes(rng.int(512))
         }
         const result = await validate(authorId, { type: 'signed', from: authorId, topic: keys.topic, data, sequenceNumber: BigInt(i), signature: new Uint8Array(64), key: authorId.publicKey! } as any)
-        assert.notEqual(result, TopicValidatorResult.Accept, `input ${i} was accepted: ${hex(data).slice(0, 200)}`)
+        if (result === TopicValidatorResult.Accept) {
+          // an envelope re-encoded around an untouched seed (an extra field, say) still holds that
+          // valid message: the only thing that may be taken
+          const inner = openGroupEnvelope(keys, data)
+          assert.ok(seeds.some(seed => equals(seed.bytes, inner)), `input ${i} was accepted: ${hex(data).slice(0, 200)}`)
+        }
         verdicts[result] = (verdicts[result] ?? 0) + 1
       }
       await ctx.drained()
@@ -96,8 +102,9 @@ describe('fuzz: a group message on the topic (envelope and signed message decode
     }
     process.stdout.write(`# verdicts ${JSON.stringify(verdicts)}, reasons ${JSON.stringify(ctx.stats.reasons)}\n`)
     assert.deepEqual(rejections.seen, [])
-    assert.deepEqual(await store.list(record.id, { limit: 1000 }), [], 'nothing stored')
-    assert.equal(await store.clock(record.id), 0)
-    assert.equal((verdicts[TopicValidatorResult.Reject] ?? 0) + (verdicts[TopicValidatorResult.Ignore] ?? 0), RUNS)
+    const seedIds = new Set(seeds.map(seed => hex(seed.message.id)))
+    const stored = await store.list(record.id, { limit: 1000 })
+    assert.deepEqual(stored.filter(m => !seedIds.has(m.id)), [], 'nothing stored but the valid seeds')
+    assert.ok(await store.clock(record.id) <= seeds.length)
   })
 })
