@@ -81,6 +81,8 @@ export class GroupChats {
       key: components.key,
       onStored: (rec, change, via, gapSince) => {
         this.components.onMessage(rec)
+        // a message of theirs we took proves they hold the secret; a member's, not a removed or departed one's
+        if (rec.author !== this.me) this.ctx.track(this.store.member(rec.group, rec.author).then(m => { if (m?.state === 'member') this.topics.proved(rec.group, rec.author) }))
         if (change.removedMe) this.topics.deactivate(rec.group)
         if (change.newMember) this.outbox.kick(rec.group)
         if (rec.kind === 'leave' && change.members.some(m => m.peerId === rec.author && m.state === 'left')) this.ctx.track(this.rekeyAfterLeave(rec.group, rec.author))
@@ -96,7 +98,7 @@ export class GroupChats {
       },
       onListening: (group, peer) => { this.history.schedule(group, peer) }
     })
-    this.history = new GroupHistory(ctx, this.sync, this.ledger)
+    this.history = new GroupHistory(ctx, this.sync, this.ledger, (group, peer) => { this.topics.proved(group, peer) })
     this.rekeying = new GroupRekeying(ctx, { key: components.key, ledger: this.ledger, sendControl: components.sendControl })
     this.outbox = new GroupOutbox({
       store: this.store, pubsub: this.pubsub, self: this.me, keys: record => ctx.keysOf(record), log: ctx.log,

@@ -54,10 +54,14 @@ export class GroupHistory {
   private readonly decoy: EpochKeys = { topic: '', messageKey: randomBytes(32), syncKey: randomBytes(32), syncTag: randomBytes(SYNC_TAG_BYTES) }
   private started = false
 
-  constructor (ctx: GroupContext, sync: GroupSync, ledger: GroupLedger) {
+  /** a peer proved it holds the group's current secret (a valid history request) */
+  private readonly onProof: (group: string, peer: string) => void
+
+  constructor (ctx: GroupContext, sync: GroupSync, ledger: GroupLedger, onProof: (group: string, peer: string) => void = () => {}) {
     this.ctx = ctx
     this.sync = sync
     this.ledger = ledger
+    this.onProof = onProof
   }
 
   /** Serves history from now on (libp2p runs the protocol itself). */
@@ -241,6 +245,7 @@ export class GroupHistory {
       this.ctx.count('history refused: removed member')
       return REFUSAL
     }
+    this.onProof(group, from.toString())
     const since = request.since > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(request.since)
     const cursor = request.cursor.byteLength > 0 && request.cursor.byteLength <= 128 ? new TextDecoder().decode(request.cursor) : undefined
     const page = await store.history(group, since, cursor, Math.min(request.limit, MAX_PAGE_ITEMS), MAX_PAGE_BYTES)

@@ -4,10 +4,10 @@ import { equals } from 'uint8arrays/equals'
 import { unhex } from '../../node/hex.ts'
 import { randomBytes, TOPIC_PREFIX } from '../../node/groups/crypto.ts'
 import { createNetwork, waitFor, type Network } from '../fixtures/index.ts'
-import { formGroup, link } from './helpers.ts'
+import { formGroup, link, texts } from './helpers.ts'
 import type { HyphaeMessenger } from '../../node/hyphae-messenger.ts'
 import { SyncStatus, type SyncRequest } from '../../protocols/group-sync/index.ts'
-import type { SubscriptionChangeData } from '@libp2p/gossipsub'
+import type { Message, SubscriptionChangeData } from '@libp2p/gossipsub'
 
 const pubsubOf = (node: HyphaeMessenger): any => node.libp2p.services.pubsub
 
@@ -19,6 +19,8 @@ describe('a peer outside a group learns nothing it can use', { timeout: 120_000 
   const seen = new Set<string>()
   /** history requests that reached the snoop */
   const asked: Array<{ from: string, request: SyncRequest }> = []
+  /** group messages that reached the snoop */
+  let received = 0
 
   before(async () => {
     network = await createNetwork(4)
@@ -26,6 +28,7 @@ describe('a peer outside a group learns nothing it can use', { timeout: 120_000 
     pubsubOf(snoop).addEventListener('subscription-change', (evt: CustomEvent<SubscriptionChangeData>) => {
       for (const s of evt.detail.subscriptions) if (s.subscribe && s.topic.startsWith(TOPIC_PREFIX)) seen.add(s.topic)
     })
+    pubsubOf(snoop).addEventListener('message', (evt: CustomEvent<Message>) => { if (evt.detail.topic.startsWith(TOPIC_PREFIX)) received++ })
     group = (await formGroup([a, b], 'secret club')).id
     await link(snoop, a)
     await link(snoop, b)
@@ -78,5 +81,20 @@ describe('a peer outside a group learns nothing it can use', { timeout: 120_000 
         assert.equal((fromMember as any).name, 'SyncRefusedError')
       }
     }
+  })
+
+  it('the snoop on the topic is kept out of its mesh and gets none of the group\'s messages', async () => {
+    const [a, b, snoop] = network.nodes
+    const topic = await a.groups.topic(group)
+    assert.ok(pubsubOf(snoop).getTopics().includes(topic), 'the snoop still listens')
+    // no proof of membership: below gossipsub's publish threshold (-50), so no mesh, no gossip, no forward
+    await waitFor(() => [a, b].every(n => pubsubOf(n).getScore(snoop.peerId) < -50 && !pubsubOf(n).getMeshPeers(topic).includes(snoop.peerId)), {
+      message: () => `the members to keep the snoop out (scores ${[a, b].map(n => pubsubOf(n).getScore(snoop.peerId).toFixed(1)).join(', ')})`
+    })
+    await a.sendGroupMessage(group, 'one')
+    await b.sendGroupMessage(group, 'two')
+    await waitFor(async () => (await texts(a, group)).includes('two') && (await texts(b, group)).includes('one'), { message: 'the members to get each other\'s messages' })
+    // the old code forwards both to it, with their author and size
+    assert.equal(received, 0, 'the snoop got no group message')
   })
 })
