@@ -69,18 +69,20 @@ describe('history sync is bounded in pages, bytes and rate', { timeout: 180_000 
       await removeDir(dir)
     })
 
-    it('stops one sync at MAX_SYNC_BYTES, and the next ones at the peer\'s byte budget', async () => {
+    it('stops one sync at MAX_SYNC_BYTES, and the next ones at the peer\'s byte budget', async (t) => {
       const started = Date.now()
       const peer = peerIdFromPrivateKey(server)
       const first = await history.fetch(group, peer, 0)
       assert.ok(served.bytes <= MAX_SYNC_BYTES + MAX_PAGE_BYTES, `one sync took ${served.bytes} bytes in ${served.pages} pages`)
       assert.ok(served.pages <= MAX_SYNC_PAGES)
       assert.equal(first, served.pages * 16, 'what it took was stored')
+      t.diagnostic(`one sync: ${served.pages} pages, ${(served.bytes / 2 ** 20).toFixed(1)} MiB`)
       // asked again at once (a peer that keeps announcing itself): the budget runs out
       for (let i = 0; i < 4; i++) await history.fetch(group, peer, 0)
       const seconds = (Date.now() - started) / 1000
       const allowed = FETCH_BURST_BYTES + seconds * FETCH_BYTES_PER_SECOND + MAX_PAGE_BYTES
       assert.ok(served.bytes <= allowed, `five syncs took ${served.bytes} bytes, the budget allows ${allowed.toFixed(0)}`)
+      t.diagnostic(`five syncs in ${seconds.toFixed(1)} s: ${served.pages} pages, ${(served.bytes / 2 ** 20).toFixed(1)} MiB`)
       assert.ok((ctx.stats.reasons['history paused: peer over its byte budget'] ?? 0) >= 1)
     })
   })
@@ -97,7 +99,7 @@ describe('history sync is bounded in pages, bytes and rate', { timeout: 180_000 
 
     after(async () => { await network?.stop() })
 
-    it('a page of big messages stops at MAX_PAGE_BYTES; a member asking without pause is refused past its page rate', async () => {
+    it('a page of big messages stops at MAX_PAGE_BYTES; a member asking without pause is refused past its page rate', async (t) => {
       const [a, b] = network.nodes
       const keys = epochKeys(unhex(group), unhex((await a.groups.store.group(group))!.secrets['0']))
       const ask = async (cursor: Uint8Array = new Uint8Array(), limit = 256): Promise<SyncPage> => a.groups.sync.fetch(b.libp2p.peerId, {
@@ -124,6 +126,7 @@ describe('history sync is bounded in pages, bytes and rate', { timeout: 180_000 
         }
       }
       const seconds = (Date.now() - started) / 1000
+      t.diagnostic(`a page of ${page.items.length} items, ${bytes} bytes; ${ok} pages served and ${refused} refused in ${seconds.toFixed(1)} s`)
       assert.ok(ok <= SERVE_BURST_PAGES + seconds * SERVE_PAGES_PER_SECOND + 1, `${ok} pages served in ${seconds.toFixed(1)} s, ${refused} refused`)
     })
   })
