@@ -12,7 +12,7 @@ import { acceptInvite, isAdmin, namedMembers } from './membership.ts'
 import { GroupOutbox } from './outbox.ts'
 import { TokenBuckets } from './rate-limit.ts'
 import { GroupRekeying } from './rekey.ts'
-import { checkName, findGroup } from './refs.ts'
+import { checkName, findGroup, groupInfo } from './refs.ts'
 import { GroupTopics, RATE_BURST, RATE_PER_SECOND } from './topics.ts'
 import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
 import type { GroupPubSub } from './pubsub.ts'
@@ -348,20 +348,7 @@ export class GroupChats {
   }
 
   private async info (record: GroupRecord): Promise<GroupInfo> {
-    const members = await this.store.listMembers(record.id)
-    return {
-      id: record.id,
-      name: record.name,
-      admin: record.admin,
-      isAdmin: isAdmin(record, this.me),
-      epoch: record.epoch,
-      state: record.state,
-      members: members.filter(m => m.state === 'member').length,
-      queued: await this.store.outboxSize(record.id),
-      unread: await this.store.unreadCount(record.id),
-      createdAt: record.createdAt,
-      joinedAt: record.joinedAt
-    }
+    return groupInfo(this.store, record, this.me)
   }
 
   /** A group by id, unique id prefix (4+ hex digits) or unique name. */
