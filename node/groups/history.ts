@@ -1,5 +1,5 @@
 import { equalBytes } from '@noble/ciphers/utils.js'
-import { MAX_PAGE_BYTES, MAX_PAGE_ITEMS, SyncStatus, type GroupSync, type SyncAnswer, type SyncRequest } from '../../protocols/group-sync/index.ts'
+import { MAX_PAGE_BYTES, MAX_PAGE_ITEMS, SyncStatus, type GroupSync, type SyncAnswer, type SyncPage, type SyncRequest } from '../../protocols/group-sync/index.ts'
 import { hex } from '../hex.ts'
 import { checkSyncProof, randomBytes, SYNC_TAG_BYTES, syncProof, verifyGroupMessage, type EpochKeys, type SignedGroupMessage } from './crypto.ts'
 import { TokenBuckets } from './rate-limit.ts'
@@ -157,14 +157,21 @@ export class GroupHistory {
         break
       }
       const signal = AbortSignal.any([this.ctx.signal, AbortSignal.timeout(SYNC_TIMEOUT)])
-      const page = await this.sync.fetch(peer, {
-        group: keys.syncTag as Uint8Array<ArrayBuffer>,
-        epoch: 0n,
-        proof: syncProof(keys, this.ctx.self, peer),
-        since: BigInt(from),
-        cursor: cursor as Uint8Array<ArrayBuffer>,
-        limit: MAX_PAGE_ITEMS
-      }, { signal })
+      let page: SyncPage
+      try {
+        page = await this.sync.fetch(peer, {
+          group: keys.syncTag as Uint8Array<ArrayBuffer>,
+          epoch: 0n,
+          proof: syncProof(keys, this.ctx.self, peer),
+          since: BigInt(from),
+          cursor: cursor as Uint8Array<ArrayBuffer>,
+          limit: MAX_PAGE_ITEMS
+        }, { signal })
+      } catch (err: any) {
+        // refused past the first page: most likely its page rate; go on later from where we are
+        if (pages > 0 && err?.name === 'SyncRefusedError') break
+        throw err
+      }
       const size = page.items.reduce((n, item) => n + item.byteLength, 0)
       bytes += size
       // what the page did not use goes back to the budget

@@ -10,9 +10,9 @@ import { FETCH_BURST_BYTES, FETCH_BYTES_PER_SECOND, GroupHistory, MAX_SYNC_BYTES
 import { GroupLedger } from '../../node/groups/ledger.ts'
 import { openDatabase, type Database } from '../../node/store/database.ts'
 import { GroupsStore, type GroupRecord } from '../../node/store/groups-store.ts'
-import { MAX_PAGE_BYTES, SyncStatus, type GroupSync, type SyncPage, type SyncRequest } from '../../protocols/group-sync/index.ts'
+import { MAX_PAGE_BYTES, SyncRefusedError, SyncStatus, type GroupSync, type SyncPage, type SyncRequest } from '../../protocols/group-sync/index.ts'
 import { GroupMessageKind } from '../../protocols/group/pb/group.ts'
-import { createNetwork, type Network } from '../fixtures/index.ts'
+import { createNetwork, waitFor, type Network } from '../fixtures/index.ts'
 import { removeDir, tempDir } from '../fixtures/temp-dir.ts'
 import { formGroup } from './helpers.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -84,6 +84,56 @@ describe('history sync is bounded in pages, bytes and rate', { timeout: 180_000 
       assert.ok(served.bytes <= allowed, `five syncs took ${served.bytes} bytes, the budget allows ${allowed.toFixed(0)}`)
       t.diagnostic(`five syncs in ${seconds.toFixed(1)} s: ${served.pages} pages, ${(served.bytes / 2 ** 20).toFixed(1)} MiB`)
       assert.ok((ctx.stats.reasons['history paused: peer over its byte budget'] ?? 0) >= 1)
+    })
+  })
+
+  describe('a sync refused part way (the server\'s page rate)', () => {
+    let dir: string
+    let db: Database
+    let history: GroupHistory
+    let ctx: GroupContext
+    const group = hex(randomBytes(GROUP_ID_BYTES))
+    const requests: SyncRequest[] = []
+    let server: PrivateKey
+
+    before(async () => {
+      dir = await tempDir()
+      db = await openDatabase(dir, 'db')
+      const me = await generateKeyPair('Ed25519')
+      server = await generateKeyPair('Ed25519')
+      const store = new GroupsStore(db)
+      const record: GroupRecord = { id: group, name: 'g', admin: peerIdFromPrivateKey(server).toString(), epoch: 0, secrets: { 0: hex(randomBytes(SECRET_BYTES)) }, state: 'active', createdAt: 1, joinedAt: 1 }
+      await store.batch([store.groupOp(record)])
+      ctx = new GroupContext({ store, self: peerIdFromPrivateKey(me), log: defaultLogger().forComponent('test') })
+      let lamport = 0
+      // three pages, then a refusal; asked again, the last page
+      const refusing: GroupSync = {
+        protocol: 'fake',
+        async fetch (_peer, request: SyncRequest): Promise<SyncPage> {
+          requests.push(request)
+          if (requests.length === 4) throw new SyncRefusedError(SyncStatus.NOT_MEMBER)
+          const items = [(await signGroupMessage({ key: server, group: unhex(group), lamport: ++lamport, kind: GroupMessageKind.TEXT, body: `m${lamport}` })).bytes]
+          return { items, cursor: requests.length < 5 ? new Uint8Array([1]) : undefined, epoch: 0n }
+        }
+      }
+      history = new GroupHistory(ctx, refusing, new GroupLedger(ctx, { key: me, onStored: () => {} }))
+      history.start()
+    })
+
+    after(async () => {
+      history?.stop()
+      ctx?.stop()
+      await ctx?.drained()
+      await db?.close()
+      await removeDir(dir)
+    })
+
+    it('keeps what it got and goes on later from there (the old code threw and never came back)', async () => {
+      const peer = peerIdFromPrivateKey(server)
+      assert.equal(await history.fetch(group, peer), 3)
+      await waitFor(() => requests.length >= 5, { timeout: 15_000, message: 'the sync to be taken up again' })
+      assert.ok(requests[4].since >= 2n, `it goes on from the last clock taken (since ${requests[4].since})`)
+      await waitFor(async () => (await ctx.store.list(group)).length === 4, { message: 'the last page stored' })
     })
   })
 
