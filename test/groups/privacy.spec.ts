@@ -91,6 +91,9 @@ describe('a peer outside a group learns nothing it can use', { timeout: 120_000 
     await waitFor(() => [a, b].every(n => pubsubOf(n).getScore(snoop.peerId) < -50 && !pubsubOf(n).getMeshPeers(topic).includes(snoop.peerId)), {
       message: () => `the members to keep the snoop out (scores ${[a, b].map(n => pubsubOf(n).getScore(snoop.peerId).toFixed(1)).join(', ')})`
     })
+    // counted from here: until the store has said it is no member (a read, and gossipsub's score
+    // cache of one heartbeat) it may still be offered what the mesh gossiped just before
+    received = 0
     await a.sendGroupMessage(group, 'one')
     await b.sendGroupMessage(group, 'two')
     await waitFor(async () => (await texts(a, group)).includes('two') && (await texts(b, group)).includes('one'), { message: 'the members to get each other\'s messages' })
