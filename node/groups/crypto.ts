@@ -11,6 +11,9 @@
  * - sync key:    HKDF-SHA256(secret, salt = group id, "hyphae-group/1 sync") -> the HMAC key of
  *                the proof a member shows to get history (over both peer ids, so a proof cannot
  *                be replayed by or to anyone else).
+ * - sync tag:    HKDF-SHA256(secret, salt = group id, "hyphae-group/1 sync tag"), 16 bytes: what a
+ *                history request names instead of the group id and epoch, so that a peer without
+ *                the secret learns neither, nor can link two epochs of one group.
  *
  * Inside the ciphertext, every GroupMessage is signed by its author's Ed25519 identity key, so
  * a message stays verifiable when another member serves it later as history.
@@ -43,9 +46,13 @@ export const TOPIC_PREFIX = '/hyphae/group/1/'
 export const ENVELOPE_VERSION = 1
 
 const enc = new TextEncoder()
+const ID_DOMAIN = enc.encode('hyphae-group/1 id')
+export const GROUP_NONCE_BYTES = 16
 const TOPIC_DOMAIN = enc.encode('hyphae-group/1 topic')
 const MESSAGE_INFO = enc.encode('hyphae-group/1 message')
 const SYNC_INFO = enc.encode('hyphae-group/1 sync')
+const SYNC_TAG_INFO = enc.encode('hyphae-group/1 sync tag')
+export const SYNC_TAG_BYTES = 16
 const SYNC_DOMAIN = enc.encode('hyphae-group/1 sync proof')
 const SIG_DOMAIN = enc.encode('hyphae-group/1 msg')
 const REKEY_DOMAIN = enc.encode('hyphae-group/1 rekey')
@@ -56,10 +63,20 @@ export interface EpochKeys {
   topic: string
   messageKey: Uint8Array
   syncKey: Uint8Array
+  syncTag: Uint8Array
 }
 
 export function randomBytes (n: number): Uint8Array<ArrayBuffer> {
   return crypto.getRandomValues(new Uint8Array(n))
+}
+
+/**
+ * A group's id: sha256("hyphae-group/1 id" + its creator's public key + a random nonce), cut to
+ * 16 bytes. Whoever holds the id and nonce can check who its admin is; nobody else can make an
+ * id that names an admin but the creator.
+ */
+export function groupIdOf (admin: PublicKey, nonce: Uint8Array): Uint8Array {
+  return sha256(concat([ID_DOMAIN, publicKeyToProtobuf(admin), nonce])).subarray(0, GROUP_ID_BYTES)
 }
 
 export function topicOf (secret: Uint8Array): string {
@@ -70,7 +87,8 @@ export function epochKeys (group: Uint8Array, secret: Uint8Array): EpochKeys {
   return {
     topic: topicOf(secret),
     messageKey: hkdf(sha256, secret, group, MESSAGE_INFO, KEY_BYTES),
-    syncKey: hkdf(sha256, secret, group, SYNC_INFO, KEY_BYTES)
+    syncKey: hkdf(sha256, secret, group, SYNC_INFO, KEY_BYTES),
+    syncTag: hkdf(sha256, secret, group, SYNC_TAG_INFO, SYNC_TAG_BYTES)
   }
 }
 

@@ -37,8 +37,8 @@ export class GroupNotActiveError extends Error {
 export class NotGroupAdminError extends Error {
   static name = 'NotGroupAdminError'
   name = 'NotGroupAdminError'
-  constructor (name: string) {
-    super(`only the admin of the group "${name}" can remove members`)
+  constructor (name: string, action = 'remove members') {
+    super(`only the admin of the group "${name}" can ${action}`)
   }
 }
 

@@ -3,8 +3,8 @@ import { InvalidArgumentError } from '../errors.ts'
 import { hex, unhex } from '../hex.ts'
 import { GroupsStore, type GroupMessageRecord, type GroupRecord } from '../store/groups-store.ts'
 import { active, GroupContext, type GroupStats } from './context.ts'
-import { GROUP_ID_BYTES, MAX_BODY_BYTES, MAX_NAME_LENGTH, randomBytes, sealGroupEnvelope, SECRET_BYTES } from './crypto.ts'
-import { GroupMessageTooLargeError, InvalidGroupInviteError } from './errors.ts'
+import { GROUP_NONCE_BYTES, groupIdOf, MAX_BODY_BYTES, MAX_NAME_LENGTH, randomBytes, sealGroupEnvelope, SECRET_BYTES } from './crypto.ts'
+import { GroupMessageTooLargeError, InvalidGroupInviteError, NotGroupAdminError } from './errors.ts'
 import { GroupHistory } from './history.ts'
 import { createGroupInvite, inviteOrder, parseGroupInvite } from './invite.ts'
 import { GroupLedger } from './ledger.ts'
@@ -12,7 +12,7 @@ import { acceptInvite, isAdmin, namedMembers } from './membership.ts'
 import { GroupOutbox } from './outbox.ts'
 import { TokenBuckets } from './rate-limit.ts'
 import { GroupRekeying } from './rekey.ts'
-import { checkName, findGroup } from './refs.ts'
+import { checkName, findGroup, groupInfo } from './refs.ts'
 import { GroupTopics, RATE_BURST, RATE_PER_SECOND } from './topics.ts'
 import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
 import type { GroupPubSub } from './pubsub.ts'
@@ -47,7 +47,7 @@ export interface GroupChatsComponents {
  * Group chats over gossipsub. One topic per group and epoch, derived from the epoch secret
  * (topics.ts); every message encrypted with the epoch key and signed by its author, stored with
  * what it does to membership (ledger.ts, membership.ts); history from other members over
- * /hyphae/group-sync/1.0.0 (history.ts); a durable outbox for messages no member was there to
+ * /hyphae/group-sync/2.0.0 (history.ts); a durable outbox for messages no member was there to
  * take; removal by the admin moves everyone else to a new secret sent over direct messages
  * (rekey.ts). This class is the API and wires the parts together.
  */
@@ -81,8 +81,11 @@ export class GroupChats {
       key: components.key,
       onStored: (rec, change, via, gapSince) => {
         this.components.onMessage(rec)
+        // a message of theirs we took proves they hold the secret; a member's, not a removed or departed one's
+        if (rec.author !== this.me) this.ctx.track(this.store.member(rec.group, rec.author).then(m => { if (m?.state === 'member') this.topics.proved(rec.group, rec.author) }))
         if (change.removedMe) this.topics.deactivate(rec.group)
         if (change.newMember) this.outbox.kick(rec.group)
+        if (rec.kind === 'leave' && change.members.some(m => m.peerId === rec.author && m.state === 'left')) this.ctx.track(this.rekeyAfterLeave(rec.group, rec.author))
         if (gapSince != null && 'source' in via) this.history.schedule(rec.group, via.source as PeerId, { since: gapSince, gap: true })
       }
     })
@@ -95,7 +98,7 @@ export class GroupChats {
       },
       onListening: (group, peer) => { this.history.schedule(group, peer) }
     })
-    this.history = new GroupHistory(ctx, this.sync, this.ledger)
+    this.history = new GroupHistory(ctx, this.sync, this.ledger, (group, peer) => { this.topics.proved(group, peer) })
     this.rekeying = new GroupRekeying(ctx, { key: components.key, ledger: this.ledger, sendControl: components.sendControl })
     this.outbox = new GroupOutbox({
       store: this.store, pubsub: this.pubsub, self: this.me, keys: record => ctx.keysOf(record), log: ctx.log,
@@ -136,10 +139,12 @@ export class GroupChats {
   async create (name: string): Promise<GroupInfo> {
     const groupName = checkName(name)
     const now = Date.now()
+    const nonce = randomBytes(GROUP_NONCE_BYTES)
     const record: GroupRecord = {
-      id: hex(randomBytes(GROUP_ID_BYTES)),
+      id: hex(groupIdOf(this.components.key.publicKey, nonce)),
       name: groupName,
       admin: this.me,
+      nonce: hex(nonce),
       epoch: 0,
       secrets: { 0: hex(randomBytes(SECRET_BYTES)) },
       state: 'active',
@@ -160,9 +165,14 @@ export class GroupChats {
     return this.info(record)
   }
 
-  /** A `hyphae://group/...` string: the epoch secret, the admin, and this node plus a few members to dial. */
+  /**
+   * Admin only. A `hyphae://group/...` string signed by the admin: the epoch secret, the admin,
+   * and this node plus a few members to dial.
+   */
   async invite (ref: string): Promise<string> {
     const record = active(await this.resolve(ref))
+    if (!isAdmin(record, this.me)) throw new NotGroupAdminError(record.name, 'invite: ask them for an invite')
+    if (record.nonce == null) throw new NotGroupAdminError(record.name, 'invite, and this group predates signed invites: create a new one')
     const members = await this.store.listMembers(record.id)
     const others = inviteOrder(members.filter(m => m.state === 'member' && m.peerId !== this.me), m => this.online(m.peerId))
     const listed: Array<{ peerId: string, addrs: Multiaddr[] }> = [{ peerId: this.me, addrs: this.components.addresses() }]
@@ -171,7 +181,7 @@ export class GroupChats {
       const addrs = await this.components.libp2p.peerStore.get(peerIdFromString(m.peerId)).then((p: any) => p.addresses.map((a: any) => a.multiaddr), () => [])
       if (addrs.length > 0) listed.push({ peerId: m.peerId, addrs })
     }
-    return createGroupInvite({ id: record.id, name: record.name, epoch: record.epoch, secret: unhex(record.secrets[record.epoch]), admin: record.admin, members: listed })
+    return createGroupInvite({ id: record.id, name: record.name, epoch: record.epoch, secret: unhex(record.secrets[record.epoch]), admin: record.admin, nonce: record.nonce, members: listed }, this.components.key)
   }
 
   /** Takes part in the group the invite names: stores its key, announces a join, dials its members. */
@@ -239,6 +249,15 @@ export class GroupChats {
     this.activate(out.next)
     await this.rekeying.handOut(id)
     return this.info(out.next)
+  }
+
+  /** The admin moves the group to a new secret when a member leaves, as when it removes one. */
+  private async rekeyAfterLeave (group: string, leaver: string): Promise<void> {
+    const next = await this.rekeying.rotate(group, leaver)
+    if (next == null) return
+    this.history.resume(group, await this.store.clock(group))
+    this.activate(next)
+    await this.rekeying.handOut(group)
   }
 
   async list (): Promise<GroupInfo[]> {
@@ -329,20 +348,7 @@ export class GroupChats {
   }
 
   private async info (record: GroupRecord): Promise<GroupInfo> {
-    const members = await this.store.listMembers(record.id)
-    return {
-      id: record.id,
-      name: record.name,
-      admin: record.admin,
-      isAdmin: isAdmin(record, this.me),
-      epoch: record.epoch,
-      state: record.state,
-      members: members.filter(m => m.state === 'member').length,
-      queued: await this.store.outboxSize(record.id),
-      unread: await this.store.unreadCount(record.id),
-      createdAt: record.createdAt,
-      joinedAt: record.joinedAt
-    }
+    return groupInfo(this.store, record, this.me)
   }
 
   /** A group by id, unique id prefix (4+ hex digits) or unique name. */

@@ -1,6 +1,8 @@
-import { MAX_PAGE_ITEMS, SyncStatus, type GroupSync, type SyncAnswer, type SyncRequest } from '../../protocols/group-sync/index.ts'
-import { hex, unhex } from '../hex.ts'
-import { checkSyncProof, GROUP_ID_BYTES, syncProof, verifyGroupMessage, type SignedGroupMessage } from './crypto.ts'
+import { equalBytes } from '@noble/ciphers/utils.js'
+import { MAX_PAGE_BYTES, MAX_PAGE_ITEMS, SyncStatus, type GroupSync, type SyncAnswer, type SyncPage, type SyncRequest } from '../../protocols/group-sync/index.ts'
+import { hex } from '../hex.ts'
+import { checkSyncProof, randomBytes, SYNC_TAG_BYTES, syncProof, verifyGroupMessage, type EpochKeys, type SignedGroupMessage } from './crypto.ts'
+import { TokenBuckets } from './rate-limit.ts'
 import { MAX_TRACKED_PEERS } from './topics.ts'
 import { active, type GroupContext } from './context.ts'
 import type { GroupLedger } from './ledger.ts'
@@ -14,10 +16,24 @@ const GAP_SYNC_INTERVAL = 1_000
 /** Lamport ticks re-asked after a sync, for messages that were concurrent with our last one. */
 export const SYNC_OVERLAP = 64
 const SYNC_TIMEOUT = 30_000
-const MAX_SYNC_PAGES = 1000
+/** Pages and bytes one sync takes from a peer; the rest is asked for at the next one. */
+export const MAX_SYNC_PAGES = 64
+export const MAX_SYNC_BYTES = 16 * 1024 * 1024
+/**
+ * Bytes of history taken from one peer, at once and per second after it, across its groups: a
+ * member serving junk (its own valid messages, without end) fills our disk no faster than it
+ * could by publishing live.
+ */
+export const FETCH_BURST_BYTES = 32 * 1024 * 1024
+export const FETCH_BYTES_PER_SECOND = 1024 * 1024
+/** Pages served to one peer, at once and per second after it, across its groups. */
+export const SERVE_BURST_PAGES = 64
+export const SERVE_PAGES_PER_SECOND = 4
+/** The one answer to a request we do not serve, whatever the reason: no membership oracle. */
+export const REFUSAL: SyncAnswer = { status: SyncStatus.NOT_MEMBER, epoch: 0n }
 
 /**
- * A group's history over /hyphae/group-sync/1.0.0: asking members for what we missed (when they
+ * A group's history over /hyphae/group-sync/2.0.0: asking members for what we missed (when they
  * subscribe, when we come back, when an author's chain has a gap) and serving ours to members.
  */
 export class GroupHistory {
@@ -32,12 +48,20 @@ export class GroupHistory {
   private readonly fullSyncs = new Set<string>()
   private readonly pendingGaps = new Map<string, number>()
   private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  private readonly fetchBudget = new TokenBuckets({ burst: FETCH_BURST_BYTES, perSecond: FETCH_BYTES_PER_SECOND, maxKeys: MAX_TRACKED_PEERS })
+  private readonly serveBudget = new TokenBuckets({ burst: SERVE_BURST_PAGES, perSecond: SERVE_PAGES_PER_SECOND, maxKeys: MAX_TRACKED_PEERS })
+  /** keys of the epochs we hold, to tell a junk tag from a real one in about the same time */
+  private readonly decoy: EpochKeys = { topic: '', messageKey: randomBytes(32), syncKey: randomBytes(32), syncTag: randomBytes(SYNC_TAG_BYTES) }
   private started = false
 
-  constructor (ctx: GroupContext, sync: GroupSync, ledger: GroupLedger) {
+  /** a peer proved it holds the group's current secret (a valid history request) */
+  private readonly onProof: (group: string, peer: string) => void
+
+  constructor (ctx: GroupContext, sync: GroupSync, ledger: GroupLedger, onProof: (group: string, peer: string) => void = () => {}) {
     this.ctx = ctx
     this.sync = sync
     this.ledger = ledger
+    this.onProof = onProof
   }
 
   /** Serves history from now on (libp2p runs the protocol itself). */
@@ -100,10 +124,16 @@ export class GroupHistory {
     this.ctx.track(run)
   }
 
-  /** Pages through a member's history from `since` (default: where we resume); returns how many were new. */
+  /**
+   * Pages through a member's history from `since` (default: where we resume); returns how many
+   * were new. The request names only the epoch's sync tag (no group id or epoch) with a proof
+   * bound to both peer ids, so a stranger on the topic learns nothing it could use. At most
+   * MAX_SYNC_PAGES and MAX_SYNC_BYTES per sync, and the peer's byte budget.
+   */
   async fetch (group: string, peer: PeerId, since?: number): Promise<number> {
     const { store } = this.ctx
     const record = active(await store.group(group))
+    if (peer.equals(this.ctx.self)) return 0
     const keys = this.ctx.keysOf(record)
     let from = since ?? this.resumeAt.get(group) ?? await store.clock(group)
     const full = `${group}!${peer.toString()}`
@@ -117,16 +147,35 @@ export class GroupHistory {
     const clockBefore = await store.clock(group)
     let cursor: Uint8Array = new Uint8Array(0)
     let stored = 0
-    for (let pages = 0; pages < MAX_SYNC_PAGES; pages++) {
+    let bytes = 0
+    let complete = false
+    let lastClock: number | undefined
+    for (let pages = 0; pages < MAX_SYNC_PAGES && bytes < MAX_SYNC_BYTES; pages++) {
+      // a page is at most MAX_PAGE_BYTES past its first item: ask only with that much budget left
+      if (!this.fetchBudget.take(peer.toString(), MAX_PAGE_BYTES)) {
+        this.ctx.count('history paused: peer over its byte budget')
+        break
+      }
       const signal = AbortSignal.any([this.ctx.signal, AbortSignal.timeout(SYNC_TIMEOUT)])
-      const page = await this.sync.fetch(peer, {
-        group: unhex(group) as Uint8Array<ArrayBuffer>,
-        epoch: BigInt(record.epoch),
-        proof: syncProof(keys, this.ctx.self, peer),
-        since: BigInt(from),
-        cursor: cursor as Uint8Array<ArrayBuffer>,
-        limit: MAX_PAGE_ITEMS
-      }, { signal })
+      let page: SyncPage
+      try {
+        page = await this.sync.fetch(peer, {
+          group: keys.syncTag as Uint8Array<ArrayBuffer>,
+          epoch: 0n,
+          proof: syncProof(keys, this.ctx.self, peer),
+          since: BigInt(from),
+          cursor: cursor as Uint8Array<ArrayBuffer>,
+          limit: MAX_PAGE_ITEMS
+        }, { signal })
+      } catch (err: any) {
+        // refused past the first page: most likely its page rate; go on later from where we are
+        if (pages > 0 && err?.name === 'SyncRefusedError') break
+        throw err
+      }
+      const size = page.items.reduce((n, item) => n + item.byteLength, 0)
+      bytes += size
+      // what the page did not use goes back to the budget
+      this.fetchBudget.charge(peer.toString(), size - MAX_PAGE_BYTES)
       for (const item of page.items) {
         let signed: SignedGroupMessage
         try {
@@ -139,16 +188,39 @@ export class GroupHistory {
           this.ctx.count('history: wrong group')
           continue
         }
+        lastClock = Number(signed.message.lamport)
         // a message whose author's previous one we lack (a join below where we resumed) asks the
         // same peer for that gap once this sync is over
         if ((await this.ledger.receive(group, signed, { sync: true, source: peer })) === 'stored') stored++
       }
-      if (page.cursor == null) break
+      if (page.cursor == null) {
+        complete = true
+        break
+      }
       cursor = page.cursor
     }
     // later syncs need not go back further than this, save for concurrent messages
-    if (since == null) this.resumeAt.set(group, Math.max(this.resumeAt.get(group) ?? 0, clockBefore - SYNC_OVERLAP))
+    if (since == null && complete) this.resumeAt.set(group, Math.max(this.resumeAt.get(group) ?? 0, clockBefore - SYNC_OVERLAP))
+    if (!complete) {
+      // pages come in clock order: the next sync goes on from the last clock taken (its equals included)
+      this.ctx.log('history of %s from %p paused after %d bytes: the rest in %d ms', group, peer, bytes, SYNC_INTERVAL)
+      if (since == null && lastClock != null) this.resumeAt.set(group, Math.max(this.resumeAt.get(group) ?? 0, lastClock - 1))
+      this.later(group, peer)
+    }
     return stored
+  }
+
+  /** Asks `peer` again once SYNC_INTERVAL is over (a sync that stopped at its bounds). */
+  private later (group: string, peer: PeerId): void {
+    const key = `${group}!${peer.toString()}`
+    if (!this.started || this.gapTimers.has(key)) return
+    const timer = setTimeout(() => {
+      this.gapTimers.delete(key)
+      this.lastSync.delete(key)
+      this.schedule(group, peer)
+    }, SYNC_INTERVAL)
+    timer.unref?.()
+    this.gapTimers.set(key, timer)
   }
 
   /** Whether a member we list has no join of theirs stored (it was named to us, not seen). */
@@ -156,27 +228,43 @@ export class GroupHistory {
     return (await this.ctx.store.listMembers(group)).some(m => m.state === 'member' && m.at === 0 && m.peerId !== this.ctx.me)
   }
 
-  /** Only a current member (proof of the current epoch secret, not removed) reads history. */
+  /**
+   * Only a current member (proof of the current epoch secret, not removed) reads history, at a
+   * bounded rate. Every refusal is the same REFUSAL, and a junk tag costs the same HMAC as a real
+   * one: a stranger cannot tell a member from a non-member, nor which groups we are in.
+   */
   private async serve (from: PeerId, request: SyncRequest): Promise<SyncAnswer> {
     const { store } = this.ctx
-    if (request.group.byteLength !== GROUP_ID_BYTES) return { status: SyncStatus.MALFORMED }
-    const group = hex(request.group)
-    const record: GroupRecord | undefined = await store.group(group)
-    if (record == null || record.state !== 'active') return { status: SyncStatus.UNKNOWN_GROUP }
-    const epoch = BigInt(record.epoch)
-    if (request.epoch !== epoch) return { status: SyncStatus.WRONG_EPOCH, epoch }
-    if (!checkSyncProof(this.ctx.keysOf(record), from, this.ctx.self, request.proof)) {
-      this.ctx.count('history refused: bad proof')
-      return { status: SyncStatus.NOT_MEMBER, epoch }
+    if (!this.serveBudget.take(from.toString())) {
+      this.ctx.count('history refused: over the page rate')
+      return REFUSAL
     }
+    const found = await this.byTag(request.group)
+    const keys = found != null ? this.ctx.keysOf(found) : this.decoy
+    const proven = checkSyncProof(keys, from, this.ctx.self, request.proof)
+    if (found == null || !proven) {
+      this.ctx.count('history refused: no proof')
+      return REFUSAL
+    }
+    const group = found.id
     const member = await store.member(group, from.toString())
-    if (member?.state === 'removed' && (member.removedEpoch ?? Infinity) >= record.epoch) {
+    if (member?.state === 'removed' && (member.removedEpoch ?? Infinity) >= found.epoch) {
       this.ctx.count('history refused: removed member')
-      return { status: SyncStatus.NOT_MEMBER, epoch }
+      return REFUSAL
     }
+    this.onProof(group, from.toString())
     const since = request.since > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(request.since)
     const cursor = request.cursor.byteLength > 0 && request.cursor.byteLength <= 128 ? new TextDecoder().decode(request.cursor) : undefined
-    const page = await store.history(group, since, cursor, request.limit)
-    return { status: SyncStatus.OK, items: page.items, cursor: page.next != null ? new TextEncoder().encode(page.next) : undefined, epoch }
+    const page = await store.history(group, since, cursor, Math.min(request.limit, MAX_PAGE_ITEMS), MAX_PAGE_BYTES)
+    return { status: SyncStatus.OK, items: page.items, cursor: page.next != null ? new TextEncoder().encode(page.next) : undefined, epoch: BigInt(found.epoch) }
+  }
+
+  /** The active group whose current epoch has this sync tag. */
+  private async byTag (tag: Uint8Array): Promise<GroupRecord | undefined> {
+    if (tag.byteLength !== SYNC_TAG_BYTES) return undefined
+    for (const record of await this.ctx.store.listGroups()) {
+      if (record.state === 'active' && equalBytes(this.ctx.keysOf(record).syncTag, tag)) return record
+    }
+    return undefined
   }
 }

@@ -6,12 +6,15 @@ import { concat } from 'uint8arrays/concat'
 import { equals } from 'uint8arrays/equals'
 import { hex, unhex } from '../hex.ts'
 import { holdsPasted, pastedBodies } from '../pasted-text.ts'
-import { GROUP_ID_BYTES, MAX_NAME_LENGTH, SECRET_BYTES } from './crypto.ts'
+import { ed25519Sign, ed25519Verify } from '../../protocols/dm/key-cache.ts'
+import { GROUP_ID_BYTES, GROUP_NONCE_BYTES, groupIdOf, MAX_NAME_LENGTH, SECRET_BYTES } from './crypto.ts'
+import type { PrivateKey } from '@libp2p/interface'
 import { InvalidGroupInviteError } from './errors.ts'
 import { GroupInvite as GroupInvitePb } from '../../protocols/group/index.ts'
 
 export const GROUP_INVITE_PREFIX = 'hyphae://group/'
 const CHECKSUM_DOMAIN = new TextEncoder().encode('hyphae-group-invite/1')
+const SIGNATURE_DOMAIN = new TextEncoder().encode('hyphae-group-invite/1 sig')
 const CHECKSUM_BYTES = 8
 const MAX_INVITE_CHARS = 8 * 1024
 const MAX_MEMBERS = 8
@@ -24,6 +27,8 @@ export interface GroupInvite {
   epoch: number
   secret: Uint8Array
   admin: string
+  /** hex: with the admin's key, what the id is made from (see groupIdOf) */
+  nonce: string
   /** a few members to dial, the inviter first */
   members: Array<{ peerId: string, addrs: Multiaddr[] }>
 }
@@ -50,7 +55,12 @@ function checksumOf (pb: GroupInvitePb): Uint8Array {
   return sha256(concat([CHECKSUM_DOMAIN, GroupInvitePb.encode({ ...pb, checksum: new Uint8Array(0) })])).subarray(0, CHECKSUM_BYTES)
 }
 
-export function createGroupInvite (invite: GroupInvite): string {
+function signedPart (pb: GroupInvitePb): Uint8Array {
+  return concat([SIGNATURE_DOMAIN, GroupInvitePb.encode({ ...pb, checksum: new Uint8Array(0), signature: new Uint8Array(0) })])
+}
+
+/** An invite signed with the admin's key (`key` must be the admin's: nobody else can make one). */
+export function createGroupInvite (invite: GroupInvite, key: PrivateKey): string {
   const pb: GroupInvitePb = {
     group: unhex(invite.id) as Uint8Array<ArrayBuffer>,
     name: invite.name,
@@ -58,16 +68,20 @@ export function createGroupInvite (invite: GroupInvite): string {
     secret: Uint8Array.from(invite.secret),
     admin: invite.admin,
     members: invite.members.slice(0, MAX_MEMBERS).map(m => ({ peerId: m.peerId, addrs: m.addrs.slice(0, MAX_ADDRS).map(a => a.bytes as Uint8Array<ArrayBuffer>) })),
-    checksum: new Uint8Array(0)
+    checksum: new Uint8Array(0),
+    nonce: unhex(invite.nonce) as Uint8Array<ArrayBuffer>,
+    signature: new Uint8Array(0)
   }
+  pb.signature = ed25519Sign(key, signedPart(pb))
   pb.checksum = Uint8Array.from(checksumOf(pb))
   return GROUP_INVITE_PREFIX + base64url.baseEncode(GroupInvitePb.encode(pb))
 }
 
 /**
  * Parses and checks a group invite. A mistyped, truncated or altered one fails its checksum;
- * one that passes it but carries a bad secret, id or peer id was made wrong. Each is an
- * InvalidGroupInviteError saying which.
+ * one that passes it but carries a bad secret, id or peer id was made wrong; one whose id was
+ * not made from its admin's key, or that its admin did not sign, was forged (a member naming
+ * itself admin, or minting invites). Each is an InvalidGroupInviteError saying which.
  */
 export function parseGroupInvite (text: string): GroupInvite {
   if (typeof text !== 'string') throw new InvalidGroupInviteError(`it must be a string starting with ${GROUP_INVITE_PREFIX}`)
@@ -109,7 +123,13 @@ export function parseGroupInvite (text: string): GroupInvite {
     }
     members.push({ peerId: m.peerId, addrs })
   }
-  return { id: hex(pb.group), name, epoch: Number(pb.epoch), secret: pb.secret, admin: pb.admin, members }
+  // the id is made from the admin's key: an invite that names another admin is for another group
+  const admin = peerIdFromString(pb.admin).publicKey
+  if (admin == null || pb.nonce.byteLength !== GROUP_NONCE_BYTES || !equals(groupIdOf(admin, pb.nonce), pb.group)) {
+    throw new InvalidGroupInviteError('the group id does not belong to the admin it names')
+  }
+  if (!ed25519Verify(admin.raw, signedPart(pb), pb.signature)) throw new InvalidGroupInviteError('it is not signed by the group\'s admin')
+  return { id: hex(pb.group), name, epoch: Number(pb.epoch), secret: pb.secret, admin: pb.admin, nonce: hex(pb.nonce), members }
 }
 
 function isEd25519PeerId (text: string): boolean {

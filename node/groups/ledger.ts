@@ -1,6 +1,6 @@
 import { hex, unhex } from '../hex.ts'
 import { MAX_NAME_LENGTH, signGroupMessage, type SignedGroupMessage } from './crypto.ts'
-import { applyMessage, mayPost, type MembershipChange, type Via } from './membership.ts'
+import { applyMessage, clockInBounds, mayPost, type MembershipChange, type Via } from './membership.ts'
 import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
 import type { GroupContext } from './context.ts'
 import type { GroupMessageKind, GroupMessageRecord, GroupRecord } from '../store/groups-store.ts'
@@ -82,10 +82,16 @@ export class GroupLedger {
       const record = await store.group(group)
       if (record == null || record.state !== 'active') return 'ignored'
       if (await store.has(group, id)) return 'duplicate'
+      // a remote clock never moves ours further than the bound (one 2^53-1 would end the group)
+      if (!clockInBounds(await store.clock(group), lamport)) {
+        this.ctx.count('clock too far ahead')
+        return 'ignored'
+      }
       const member = await store.member(group, author)
       if (!mayPost(record, KINDS[m.kind], author, member, lamport, via)) return 'ignored'
       const head = await store.head(group, author)
       if (m.prev.byteLength > 0 && !(await store.hasHash(group, hex(m.prev)))) gapSince = head?.lamport ?? 0
+      const now = Date.now()
       const rec: GroupMessageRecord = {
         id,
         group,
@@ -95,8 +101,9 @@ export class GroupLedger {
         body: m.body,
         subject: m.subject,
         lamport,
-        sentAt: Number(m.sentAt),
-        storedAt: Date.now(),
+        // the author's clock says when; a time in our future is shown as now
+        sentAt: Math.min(Number(m.sentAt), now),
+        storedAt: now,
         status: author === me ? 'sent' : 'received',
         hash: hex(signed.hash),
         prev: hex(m.prev)

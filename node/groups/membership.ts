@@ -31,6 +31,19 @@ export interface MembershipChange {
   newMember: boolean
 }
 
+/**
+ * How far ahead of our clock a message's Lamport clock may be. Honest clocks move by one per
+ * message, so even a member that missed this many messages catches up through history (served
+ * in clock order); a peer can move everyone's clock by at most this much per message, which
+ * keeps 2^53 out of reach (an author at the rate limit would need decades).
+ */
+export const MAX_CLOCK_AHEAD = 1 << 20
+
+/** Whether a message's clock is one we take: never further ahead of ours than MAX_CLOCK_AHEAD. */
+export function clockInBounds (local: number, lamport: number): boolean {
+  return Number.isSafeInteger(lamport) && lamport >= 1 && lamport <= local + MAX_CLOCK_AHEAD
+}
+
 export function isAdmin (record: Pick<GroupRecord, 'admin'>, peerId: string): boolean {
   return record.admin === peerId
 }
@@ -80,6 +93,11 @@ export function applyMessage (record: GroupRecord, msg: MembershipMessage, membe
     case 'leave':
       if (member != null && member.at >= msg.lamport) break
       change.members.push({ ...base, state: 'left', at: msg.lamport })
+      // the admin's next key is on its way (it re-keys on a leave): hold our own messages, which
+      // the member who left could still read, until it arrives
+      if ('epoch' in via && via.epoch === record.epoch && !isAdmin(record, msg.author) && !isAdmin(record, self)) {
+        change.group = { ...record, awaitingEpoch: record.epoch + 1 }
+      }
       break
     case 'remove': {
       const subject = msg.subject as string
@@ -124,6 +142,8 @@ export interface InviteTerms {
   epoch: number
   /** hex */
   secret: string
+  /** hex */
+  nonce?: string
 }
 
 /**
@@ -141,6 +161,7 @@ export function acceptInvite (existing: GroupRecord | undefined, invite: InviteT
     id: invite.id,
     name: existing?.name ?? invite.name,
     admin: invite.admin,
+    nonce: invite.nonce ?? existing?.nonce,
     epoch: invite.epoch,
     secrets: { ...existing?.secrets, [invite.epoch]: invite.secret },
     state: 'active',

@@ -16,12 +16,17 @@ export class TokenBuckets {
     this.init = { maxKeys: 1024, now: Date.now, ...init }
   }
 
-  /** Spends a token of `key`; false when it has none left. */
-  take (key: string): boolean {
+  /** Spends `cost` tokens of `key` (one by default); false when it has fewer left. */
+  take (key: string, cost = 1): boolean {
     const bucket = this.refill(key)
-    if (bucket.tokens < 1) return false
-    bucket.tokens -= 1
+    if (bucket.tokens < cost) return false
+    bucket.tokens -= cost
     return true
+  }
+
+  /** Spends what `key` used after the fact (it may go below zero: the debt is paid by waiting). */
+  charge (key: string, cost: number): void {
+    this.refill(key).tokens -= cost
   }
 
   /** ms until `key` has a token again (0 when it has one now). */

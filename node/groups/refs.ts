@@ -1,7 +1,9 @@
 import { InvalidArgumentError } from '../errors.ts'
 import { MAX_NAME_LENGTH } from './crypto.ts'
 import { AmbiguousGroupError, UnknownGroupError } from './errors.ts'
-import type { GroupRecord } from '../store/groups-store.ts'
+import { isAdmin } from './membership.ts'
+import type { GroupInfo } from '../messenger.ts'
+import type { GroupRecord, GroupsStore } from '../store/groups-store.ts'
 
 /** A group by id, unique id prefix (4+ hex digits) or unique name (an active one first). */
 export function findGroup (all: GroupRecord[], ref: string): GroupRecord {
@@ -28,3 +30,21 @@ export function checkName (name: string): string {
   return trimmed
 }
 
+
+/** What the API shows of a group: its record, member count, outbox and unread counts. */
+export async function groupInfo (store: GroupsStore, record: GroupRecord, me: string): Promise<GroupInfo> {
+  const members = await store.listMembers(record.id)
+  return {
+    id: record.id,
+    name: record.name,
+    admin: record.admin,
+    isAdmin: isAdmin(record, me),
+    epoch: record.epoch,
+    state: record.state,
+    members: members.filter(m => m.state === 'member').length,
+    queued: await store.outboxSize(record.id),
+    unread: await store.unreadCount(record.id),
+    createdAt: record.createdAt,
+    joinedAt: record.joinedAt
+  }
+}

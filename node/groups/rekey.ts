@@ -55,6 +55,22 @@ export class GroupRekeying {
     })
   }
 
+  /**
+   * Admin only: after `leaver` left, moves the group to a new secret, to hand to every remaining
+   * member as after a removal (a member that left keeps the old secret). Undefined when this
+   * node is not the admin or the group is not active.
+   */
+  async rotate (id: string, leaver: string): Promise<GroupRecord | undefined> {
+    const { store, me } = this.ctx
+    return await this.ctx.mutex.run(id, async () => {
+      const fresh = await store.group(id)
+      if (fresh == null || fresh.state !== 'active' || !isAdmin(fresh, me) || leaver === me) return undefined
+      const next = nextEpoch(fresh, await store.listMembers(id), leaver, me, hex(randomBytes(SECRET_BYTES)))
+      await store.batch([store.groupOp(next)])
+      return next
+    })
+  }
+
   /** Hands the current epoch's key to every member still waiting for it (admin only). */
   async handOut (group: string): Promise<void> {
     const { store } = this.ctx

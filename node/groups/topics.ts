@@ -1,11 +1,12 @@
 import { TopicValidatorResult, type SubscriptionChangeData } from '@libp2p/gossipsub'
 import { hex } from '../hex.ts'
 import { openGroupEnvelope, verifyGroupMessage, type EpochKeys, type SignedGroupMessage } from './crypto.ts'
-import { isForgedRemoval, mayPost } from './membership.ts'
+import { clockInBounds, isForgedRemoval, mayPost } from './membership.ts'
 import { KINDS, type GroupLedger } from './ledger.ts'
 import { TokenBuckets } from './rate-limit.ts'
 import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
 import { AppScorePenalties, scoreGroupTopic, type GroupPubSub, type Message } from './pubsub.ts'
+import { MeshGate } from './mesh-gate.ts'
 import type { GroupContext } from './context.ts'
 import type { GroupRecord } from '../store/groups-store.ts'
 import type { PeerId } from '@libp2p/interface'
@@ -55,12 +56,15 @@ export class GroupTopics {
   private readonly current = new Map<string, string>()
   private readonly limiter = new TokenBuckets({ burst: RATE_BURST, perSecond: RATE_PER_SECOND, maxKeys: MAX_TRACKED_PEERS })
   private readonly penalties: AppScorePenalties
+  /** keeps peers that have not proven membership out of our topics' meshes */
+  readonly gate: MeshGate
   private started = false
 
   constructor (ctx: GroupContext, components: GroupTopicsComponents) {
     this.ctx = ctx
     this.components = components
     this.penalties = new AppScorePenalties(components.pubsub, { decayPerSecond: FLOOD_PENALTY_DECAY, maxPeers: MAX_TRACKED_PEERS })
+    this.gate = new MeshGate(components.pubsub, { maxPeers: MAX_TRACKED_PEERS * 4 })
   }
 
   start (): void {
@@ -73,6 +77,13 @@ export class GroupTopics {
     this.components.pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
     for (const topic of this.topics.keys()) this.components.pubsub.topicValidators.delete(topic)
     this.penalties.clear()
+    this.gate.clear()
+  }
+
+  /** `peer` proved it is a member of `group` (a message of theirs stored, a valid history request). */
+  proved (group: string, peer: string): void {
+    const topic = this.current.get(group)
+    if (topic != null) this.gate.prove(topic, peer)
   }
 
   /**
@@ -93,7 +104,10 @@ export class GroupTopics {
       pubsub.topicValidators.set(keys.topic, async (source, msg) => this.validate(keys.topic, source, msg))
       pubsub.subscribe(keys.topic)
       // peers already on the topic announced it before we listened: ask them for history now
-      for (const peer of pubsub.getSubscribers(keys.topic)) this.components.onListening(record.id, peer)
+      for (const peer of pubsub.getSubscribers(keys.topic)) {
+        this.check(keys.topic, record.id, peer)
+        this.components.onListening(record.id, peer)
+      }
     }
     return true
   }
@@ -107,16 +121,32 @@ export class GroupTopics {
 
   private unlisten (topic: string): void {
     this.topics.delete(topic)
+    this.gate.forget(topic)
     this.components.pubsub.topicValidators.delete(topic)
     this.components.pubsub.unsubscribe(topic)
   }
 
   private readonly onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
     for (const s of evt.detail.subscriptions) {
-      if (!s.subscribe) continue
       const active = this.topics.get(s.topic)
-      if (active != null) this.components.onSubscriber(active.group, evt.detail.peerId)
+      if (active == null) continue
+      if (!s.subscribe) {
+        this.gate.forget(s.topic, evt.detail.peerId.toString())
+        continue
+      }
+      this.check(s.topic, active.group, evt.detail.peerId)
+      this.components.onSubscriber(active.group, evt.detail.peerId)
     }
+  }
+
+  /** A peer on our topic that we do not list as a member is kept out of its mesh until it proves it is one. */
+  private check (topic: string, group: string, peer: PeerId): void {
+    const id = peer.toString()
+    // suspected once the store has answered: suspecting a member even for a heartbeat would
+    // prune it, and gossipsub then backs off from it for a minute
+    this.ctx.track(this.ctx.store.member(group, id).then(member => {
+      if (member?.state !== 'member' && this.topics.has(topic)) this.gate.suspect(topic, id)
+    }))
   }
 
   /**
@@ -186,6 +216,8 @@ export class GroupTopics {
     const m = signed.message
     const author = signed.from.toString()
     if (await this.components.ledger.holds(group, hex(m.id))) return [Ignore, 'duplicate']
+    // Ignore, not Reject: a member far behind (just back, still syncing) sees honest clocks ahead
+    if (!clockInBounds(await this.ctx.store.clock(group), Number(m.lamport))) return [Ignore, 'clock too far ahead']
     const via = { epoch, source }
     // a topic is listened on only while its group is active (the write checks again)
     if (!mayPost({ state: 'active', admin: active.admin }, KINDS[m.kind], author, await this.ctx.store.member(group, author), Number(m.lamport), via)) return [Ignore, 'ignored']

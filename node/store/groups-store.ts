@@ -8,11 +8,13 @@ import type { AbstractSublevel } from 'abstract-level'
 export type GroupState = 'active' | 'left' | 'removed'
 
 export interface GroupRecord {
-  /** 16 random bytes, hex */
+  /** 16 bytes, hex: a hash of the admin's public key and the nonce */
   id: string
   name: string
-  /** peer id of the creator, the only one who removes members and hands out new epochs */
+  /** peer id of the creator, the only one who invites, removes members and hands out new epochs */
   admin: string
+  /** hex: the id is made from the admin's key and this (see groupIdOf); absent in groups made before */
+  nonce?: string
   epoch: number
   /** epoch -> its secret (hex), for every epoch this node has held */
   secrets: Record<string, string>
@@ -230,16 +232,26 @@ export class GroupsStore {
 
   /**
    * Signed messages with a Lamport clock above `since`, in order, after the key `cursor` when
-   * given (it must be one of this group's keys): what group-sync serves.
+   * given (it must be one of this group's keys): what group-sync serves. At most `limit` items
+   * and `maxBytes` bytes (always at least one item).
    */
-  async history (group: string, since: number, cursor: string | undefined, limit: number): Promise<HistoryPage> {
+  async history (group: string, since: number, cursor: string | undefined, limit: number, maxBytes = Infinity): Promise<HistoryPage> {
     let gt = `${group}!${pad(since)}!~`
     if (cursor != null && cursor.startsWith(`${group}!`) && cursor > gt) gt = cursor
-    const entries = await this.raw.iterator({ gt, lt: `${group}!~`, limit }).all()
-    return {
-      items: entries.map(([, value]) => value),
-      next: entries.length === limit ? entries[entries.length - 1][0] : undefined
+    const items: Uint8Array[] = []
+    let bytes = 0
+    let last: string | undefined
+    let full = false
+    for await (const [key, value] of this.raw.iterator({ gt, lt: `${group}!~`, limit })) {
+      if (items.length > 0 && bytes + value.byteLength > maxBytes) {
+        full = true
+        break
+      }
+      items.push(value)
+      bytes += value.byteLength
+      last = key
     }
+    return { items, next: full || items.length === limit ? last : undefined }
   }
 
   async member (group: string, peer: string): Promise<GroupMemberRecord | undefined> {

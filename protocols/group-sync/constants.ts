@@ -1,6 +1,6 @@
 export const PROTOCOL_PREFIX = 'hyphae'
 export const PROTOCOL_NAME = 'group-sync'
-export const PROTOCOL_VERSION = '1.0.0'
+export const PROTOCOL_VERSION = '2.0.0'
 export const PROTOCOL = `/${PROTOCOL_PREFIX}/${PROTOCOL_NAME}/${PROTOCOL_VERSION}`
 
 /** Largest frame: one item (a signed group message: a 64 KiB body plus its header and signature). */
@@ -11,6 +11,12 @@ export const MAX_REQUEST_BYTES = 1024
 
 /** Items per page; a longer history takes several requests (the cursor says where to go on). */
 export const MAX_PAGE_ITEMS = 256
+
+/**
+ * Bytes of items per page, past its first item: a page of full-size messages would otherwise be
+ * 256 x 80 KiB. A responder that sends more is refused with PageTooLargeError.
+ */
+export const MAX_PAGE_BYTES = 1024 * 1024
 
 /** How long one page may take, request to end, when the caller gives no signal. */
 export const TIMEOUT = 10_000

@@ -40,6 +40,14 @@ export class TooManyItemsError extends Error {
   }
 }
 
+export class PageTooLargeError extends Error {
+  static name = 'PageTooLargeError'
+  name = 'PageTooLargeError'
+  constructor (limit: number) {
+    super(`the peer sent a page of more than ${limit} bytes`)
+  }
+}
+
 export class SyncServiceStoppedError extends Error {
   static name = 'SyncServiceStoppedError'
   name = 'SyncServiceStoppedError'

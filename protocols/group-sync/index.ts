@@ -1,5 +1,5 @@
 /**
- * `/hyphae/group-sync/1.0.0`: a member that comes back, or joins late, asks a connected member
+ * `/hyphae/group-sync/2.0.0`: a member that comes back, or joins late, asks a connected member
  * for the group messages it missed. One stream per page: the asker writes a SyncRequest, the
  * responder answers with the page's items (each a message exactly as its author signed it, so
  * the asker checks every one itself) and one SyncEnd carrying a cursor when more follows.
@@ -53,13 +53,13 @@ export interface GroupSync {
   /**
    * Asks `peer` for one page of history. Resolves with the items (unverified: the caller checks
    * each one). A refusal rejects with SyncRefusedError; no answer in time with SyncTimeoutError;
-   * more items than asked for with TooManyItemsError; a broken frame with MalformedSyncFrameError.
+   * more items than asked for with TooManyItemsError, more than MAX_PAGE_BYTES with PageTooLargeError; a broken frame with MalformedSyncFrameError.
    */
   fetch(peer: PeerId, request: SyncRequest, options?: AbortOptions): Promise<SyncPage>
 }
 
 export interface GroupSyncInit {
-  /** default PROTOCOL, '/hyphae/group-sync/1.0.0' */
+  /** default PROTOCOL, '/hyphae/group-sync/2.0.0' */
   protocol?: string
   maxInboundStreams?: number
   maxOutboundStreams?: number

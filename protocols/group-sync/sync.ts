@@ -1,10 +1,10 @@
 import { AbortError, serviceCapabilities } from '@libp2p/interface'
 import { pbStream } from '@libp2p/utils'
 import {
-  MAX_FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_PAGE_ITEMS, MAX_REQUEST_BYTES,
+  MAX_FRAME_BYTES, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_PAGE_BYTES, MAX_PAGE_ITEMS, MAX_REQUEST_BYTES,
   PROTOCOL, REQUEST_TIMEOUT, TIMEOUT
 } from './constants.ts'
-import { MalformedSyncFrameError, SyncRefusedError, SyncServiceStoppedError, SyncTimeoutError, TooManyItemsError } from './errors.ts'
+import { MalformedSyncFrameError, PageTooLargeError, SyncRefusedError, SyncServiceStoppedError, SyncTimeoutError, TooManyItemsError } from './errors.ts'
 import { SyncFrame, SyncRequest, SyncStatus } from './pb/sync.ts'
 import type { GroupSync, GroupSyncComponents, GroupSyncInit, SyncAnswer, SyncPage, SyncRequestHandler } from './index.ts'
 import type { AbortOptions, Connection, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
@@ -69,10 +69,13 @@ export class GroupSyncService implements Startable, GroupSync {
       await pb.write({ ...request, limit }, SyncRequest, { signal })
       const frames = pb.pb(SyncFrame)
       const items: Uint8Array[] = []
+      let bytes = 0
       while (true) {
         const frame = await readFrame(() => frames.read({ signal }))
         if (frame.item != null) {
           if (items.length >= limit) throw new TooManyItemsError(limit)
+          bytes += frame.item.byteLength
+          if (items.length > 0 && bytes > MAX_PAGE_BYTES) throw new PageTooLargeError(MAX_PAGE_BYTES)
           items.push(frame.item)
           continue
         }

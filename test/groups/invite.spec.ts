@@ -4,13 +4,20 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { base64url } from 'multiformats/bases/base64'
 import { concat } from 'uint8arrays/concat'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { hex } from '../../node/hex.ts'
+import { groupIdOf } from '../../node/groups/crypto.ts'
 import { createGroupInvite, GROUP_INVITE_PREFIX, inviteOrder, parseGroupInvite } from '../../node/groups/invite.ts'
 import { GroupInvite } from '../../protocols/group/pb/group.ts'
 import { createNetwork, type Network } from '../fixtures/index.ts'
 
-const ADMIN = '12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN'
+const adminKey = await generateKeyPair('Ed25519')
+const ADMIN = peerIdFromPrivateKey(adminKey).toString()
+const NONCE = '00112233445566778899aabbccddeeff'
 const good = {
-  id: '00112233445566778899aabbccddeeff',
+  id: hex(groupIdOf(adminKey.publicKey, Buffer.from(NONCE, 'hex'))),
+  nonce: NONCE,
   name: 'friends',
   epoch: 2,
   secret: new Uint8Array(32).fill(9),
@@ -20,7 +27,7 @@ const good = {
 
 /** Re-encodes an invite after `change`, with a checksum that matches (as a careless or hostile tool would make it). */
 function remade (change: (pb: GroupInvite) => void): string {
-  const pb = GroupInvite.decode(base64url.baseDecode(createGroupInvite(good).slice(GROUP_INVITE_PREFIX.length)))
+  const pb = GroupInvite.decode(base64url.baseDecode(createGroupInvite(good, adminKey).slice(GROUP_INVITE_PREFIX.length)))
   change(pb)
   pb.checksum = new Uint8Array(0)
   pb.checksum = sha256(concat([new TextEncoder().encode('hyphae-group-invite/1'), GroupInvite.encode(pb)])).subarray(0, 8) as Uint8Array<ArrayBuffer>
@@ -30,14 +37,14 @@ function remade (change: (pb: GroupInvite) => void): string {
 const bad = (reason: RegExp): { name: string, message: RegExp } => ({ name: 'InvalidGroupInviteError', message: reason })
 
 describe('group invites', () => {
-  it('round-trips id, name, epoch, secret, admin and member addresses', () => {
-    const parsed = parseGroupInvite(createGroupInvite(good))
+  it('round-trips id, name, epoch, secret, admin, nonce and member addresses', () => {
+    const parsed = parseGroupInvite(createGroupInvite(good, adminKey))
     assert.deepEqual({ ...parsed, secret: [...parsed.secret], members: parsed.members.map(m => ({ peerId: m.peerId, addrs: m.addrs.map(String) })) },
       { ...good, secret: [...good.secret], members: [{ peerId: ADMIN, addrs: ['/ip4/127.0.0.1/tcp/4001'] }] })
   })
 
   it('a mistyped, truncated or altered invite fails its checksum', () => {
-    const text = createGroupInvite(good)
+    const text = createGroupInvite(good, adminKey)
     const body = text.slice(GROUP_INVITE_PREFIX.length)
     const i = Math.floor(body.length / 2)
     const mistyped = GROUP_INVITE_PREFIX + body.slice(0, i) + (body[i] === 'A' ? 'B' : 'A') + body.slice(i + 1)
@@ -56,6 +63,22 @@ describe('group invites', () => {
     assert.throws(() => parseGroupInvite(remade(pb => { pb.admin = 'not-a-peer' })), bad(/the admin is not a valid peer id/))
     assert.throws(() => parseGroupInvite(remade(pb => { pb.members[0].addrs = [new Uint8Array([0xff, 0xff, 0xff])] })), bad(/a member address is not a valid multiaddr/))
     assert.throws(() => parseGroupInvite(remade(pb => { pb.name = ' ' })), bad(/the group name must be 1 to 64 characters/))
+  })
+
+  it('a member cannot name itself admin, nor mint an invite for the real admin\'s group', async () => {
+    const memberKey = await generateKeyPair('Ed25519')
+    const member = peerIdFromPrivateKey(memberKey).toString()
+    // the same group id, the member as admin, signed by the member: the id is not theirs
+    assert.throws(() => parseGroupInvite(createGroupInvite({ ...good, admin: member }, memberKey)), bad(/the group id does not belong to the admin it names/))
+    // the real admin named, signed by the member (any member holds the secret)
+    assert.throws(() => parseGroupInvite(createGroupInvite(good, memberKey)), bad(/it is not signed by the group's admin/))
+    // an invite the admin signed, with another epoch secret put in (and the checksum fixed up)
+    assert.throws(() => parseGroupInvite(remade(pb => { pb.secret = new Uint8Array(32).fill(7) })), bad(/it is not signed by the group's admin/))
+    assert.throws(() => parseGroupInvite(remade(pb => { pb.nonce = new Uint8Array(16) })), bad(/the group id does not belong to the admin it names/))
+    // the member's own group, with the member as its admin, is fine: it is another group
+    const own = { ...good, admin: member, id: hex(groupIdOf(memberKey.publicKey, Buffer.from(NONCE, 'hex'))) }
+    assert.notEqual(own.id, good.id)
+    assert.equal(parseGroupInvite(createGroupInvite(own, memberKey)).admin, member)
   })
 
   it('what is not a group invite says so', () => {
@@ -88,7 +111,7 @@ describe('group invites', () => {
     it('is refused with the reason and changes nothing', async () => {
       const [node] = network.nodes
       await assert.rejects(node.joinGroup(remade(pb => { pb.secret = pb.secret.subarray(0, 16) })), bad(/the group secret must be 32 bytes, not 16/))
-      await assert.rejects(node.joinGroup(createGroupInvite(good).slice(0, -4)), bad(/checksum|truncated/))
+      await assert.rejects(node.joinGroup(createGroupInvite(good, adminKey).slice(0, -4)), bad(/checksum|truncated/))
       assert.deepEqual(await node.listGroups(), [])
       assert.deepEqual(node.libp2p.services.pubsub.getTopics(), [])
     })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
-  acceptInvite, admits, applyMessage, applyNewKey, isAdmin, isForgedRemoval, mayPost, namedMembers, nextEpoch, rekeyRoster,
+  acceptInvite, admits, applyMessage, applyNewKey, clockInBounds, isAdmin, MAX_CLOCK_AHEAD, isForgedRemoval, mayPost, namedMembers, nextEpoch, rekeyRoster,
   type MembershipMessage, type Via
 } from '../../node/groups/membership.ts'
 import { findGroup } from '../../node/groups/refs.ts'
@@ -30,6 +30,16 @@ describe('group membership rules', () => {
   it('the admin is the one the group record names', () => {
     assert.equal(isAdmin(group(), ADMIN), true)
     assert.equal(isAdmin(group(), 'bob'), false)
+  })
+
+  it('a clock is taken only up to MAX_CLOCK_AHEAD past ours, and never 2^53-1 in one step', () => {
+    assert.equal(clockInBounds(0, 1), true)
+    assert.equal(clockInBounds(0, MAX_CLOCK_AHEAD), true)
+    assert.equal(clockInBounds(0, MAX_CLOCK_AHEAD + 1), false)
+    assert.equal(clockInBounds(10, 3), true, 'older clocks are history, not an attack')
+    assert.equal(clockInBounds(100, Number.MAX_SAFE_INTEGER), false)
+    assert.equal(clockInBounds(100, 0), false)
+    assert.equal(clockInBounds(100, 1.5), false)
   })
 
   it('who may post: members and strangers, not a removed member nor a non-admin removal', () => {
@@ -88,6 +98,16 @@ describe('group membership rules', () => {
     assert.deepEqual(applyMessage(g, msg({ kind: 'leave', lamport: 5 }), member('bob', { at: 5 }), undefined, ME, live(2), 64).members, [])
     const unknown = applyMessage(g, msg({ kind: 'leave', lamport: 9 }), undefined, undefined, ME, live(2), 64)
     assert.deepEqual(unknown.members, [{ peerId: 'bob', nickname: '', admin: false, state: 'left', at: 9 }])
+  })
+
+  it('a live leave in our epoch holds our outbox for the admin\'s next key; from history, or for the admin, it does not', () => {
+    const g = group()
+    const leave = msg({ kind: 'leave', lamport: 9 })
+    assert.equal(applyMessage(g, leave, member('bob'), undefined, ME, live(2), 64).group?.awaitingEpoch, 3)
+    assert.equal(applyMessage(g, leave, member('bob'), undefined, ME, synced, 64).group, undefined, 'from history: the epoch may be long gone')
+    assert.equal(applyMessage(g, leave, member('bob'), undefined, ME, live(1), 64).group, undefined, 'an older epoch\'s topic')
+    assert.equal(applyMessage(g, leave, member('bob'), undefined, ADMIN, live(2), 64).group, undefined, 'the admin re-keys itself')
+    assert.equal(applyMessage(g, msg({ kind: 'leave', author: ADMIN, lamport: 9 }), member(ADMIN), undefined, ME, live(2), 64).group, undefined, 'nobody re-keys after the admin')
   })
 
   it('a removal marks its subject removed, with its clock and epoch, and holds our outbox for the next key', () => {

@@ -622,6 +622,8 @@ export interface GroupInvite {
   admin: string
   members: InviteMember[]
   checksum: Uint8Array<ArrayBuffer>
+  nonce: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
 }
 
 export namespace GroupInvite {
@@ -671,6 +673,16 @@ export namespace GroupInvite {
           w.bytes(obj.checksum)
         }
 
+        if ((obj.nonce != null && obj.nonce.byteLength > 0)) {
+          w.uint32(66)
+          w.bytes(obj.nonce)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.signature)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -682,7 +694,9 @@ export namespace GroupInvite {
           secret: uint8ArrayAlloc(0),
           admin: '',
           members: [],
-          checksum: uint8ArrayAlloc(0)
+          checksum: uint8ArrayAlloc(0),
+          nonce: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -727,6 +741,14 @@ export namespace GroupInvite {
             }
             case 7: {
               obj.checksum = reader.bytes()
+              break
+            }
+            case 8: {
+              obj.nonce = reader.bytes()
+              break
+            }
+            case 9: {
+              obj.signature = reader.bytes()
               break
             }
             default: {
@@ -812,6 +834,20 @@ export namespace GroupInvite {
               }
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.nonce`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -866,6 +902,16 @@ export namespace GroupInvite {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface GroupInviteNonceFieldEvent {
+    field: '$.nonce'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface GroupInviteSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<GroupInvite>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, GroupInvite.codec())
   }
@@ -874,7 +920,7 @@ export namespace GroupInvite {
     return decodeMessage(buf, GroupInvite.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupInvite>): Generator<GroupInviteGroupFieldEvent | GroupInviteNameFieldEvent | GroupInviteEpochFieldEvent | GroupInviteSecretFieldEvent | GroupInviteAdminFieldEvent | GroupInviteMembersPeerIdFieldEvent | GroupInviteMembersAddrsFieldEvent | GroupInviteChecksumFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupInvite>): Generator<GroupInviteGroupFieldEvent | GroupInviteNameFieldEvent | GroupInviteEpochFieldEvent | GroupInviteSecretFieldEvent | GroupInviteAdminFieldEvent | GroupInviteMembersPeerIdFieldEvent | GroupInviteMembersAddrsFieldEvent | GroupInviteChecksumFieldEvent | GroupInviteNonceFieldEvent | GroupInviteSignatureFieldEvent> {
     return streamMessage(buf, GroupInvite.codec(), opts)
   }
 }

@@ -5,10 +5,12 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { InviteOverlay } from '../../../cli/tui/components/InviteOverlay.tsx'
 import { parseCommand } from '../../../cli/tui/commands.ts'
+import { groupIdOf } from '../../../node/groups/crypto.ts'
 import { createGroupInvite, parseGroupInvite } from '../../../node/groups/invite.ts'
 import { createInvite, parseInvite, parsePastedInvite } from '../../../node/invite.ts'
 import { harness } from './harness.tsx'
 import type { Messenger } from '../../../node/messenger.ts'
+import type { PrivateKey } from '@libp2p/interface'
 
 const RELAY = '/ip4/203.0.113.7/tcp/4001/p2p/12D3KooWAqyH2hbRh2Wa3CJvUSFDVL4vWsHwE4yZ8xD5ZqoD8Ycv/p2p-circuit'
 
@@ -18,9 +20,10 @@ const selection = (lines: string[]): string => lines.join('\n') + '\n'
 describe('an invite survives copy and paste from the terminal', () => {
   let invite: string
   let peerId: string
+  let key: PrivateKey
 
   before(async () => {
-    const key = await generateKeyPair('Ed25519')
+    key = await generateKeyPair('Ed25519')
     peerId = peerIdFromPrivateKey(key).toString()
     invite = await createInvite(key, 'alice', [multiaddr('/ip4/192.168.1.20/tcp/4001'), multiaddr(RELAY), multiaddr(RELAY + '/ws')])
   })
@@ -89,7 +92,9 @@ describe('an invite survives copy and paste from the terminal', () => {
   })
 
   it('a group invite pasted in framed pieces parses too, and /join takes it whole', async () => {
-    const text = createGroupInvite({ id: 'ab'.repeat(16), name: 'friends', epoch: 0, secret: new Uint8Array(32).fill(7), admin: peerId, members: [{ peerId, addrs: [multiaddr(RELAY)] }] })
+    const nonce = new Uint8Array(16).fill(3)
+    const id = Buffer.from(groupIdOf(key.publicKey, nonce)).toString('hex')
+    const text = createGroupInvite({ id, nonce: Buffer.from(nonce).toString('hex'), name: 'friends', epoch: 0, secret: new Uint8Array(32).fill(7), admin: peerId, members: [{ peerId, addrs: [multiaddr(RELAY)] }] }, key)
     const framed = (text.match(/.{1,33}/g) ?? []).map(p => `│ ${p} │`).join('\n')
     assert.equal(parseGroupInvite(framed).name, 'friends')
     assert.deepEqual(parseCommand(`/join ${framed}`), { command: { name: 'join', invite: framed } })

@@ -24,7 +24,7 @@ const request = (init: Partial<SyncRequest> = {}): SyncRequest => ({
   group: new Uint8Array([1]), epoch: 3n, proof: new Uint8Array([2]), since: 0n, cursor: new Uint8Array(), limit: 10, ...init
 })
 
-describe('/hyphae/group-sync/1.0.0', () => {
+describe('/hyphae/group-sync/2.0.0', () => {
   let asker: SyncNode
   let responder: SyncNode
   /** the responder's history: 25 opaque items */
