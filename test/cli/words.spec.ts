@@ -27,7 +27,7 @@ describe('the words the command line uses', () => {
     const answer = message('r'.repeat(32), 'out', 'noon is good', { replyTo: question.id, sentAt: T0 + 60_000 })
     const orphan = message('s'.repeat(32), 'in', 'about that', { replyTo: 'f'.repeat(32), sentAt: T0 + 120_000 })
     assert.deepEqual(formatConversation([question, answer, orphan], { me: 'me', them: 'bob' }), [
-      '2026-01-02 10:00:00  bob: lunch at noon?\nor later',
+      '2026-01-02 10:00:00  bob: lunch at noon?\n    or later',
       '                     ↱ replying to bob: "lunch at noon? or later"',
       '2026-01-02 10:01:00  me: noon is good [delivered]',
       '                     ↱ replying to message ffffffff (not on this page)',
