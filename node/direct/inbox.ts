@@ -8,6 +8,11 @@ import type { ContactRecord, ContactsStore } from '../store/contacts-store.ts'
 import type { BatchOp, MessageRecord, MessagesStore } from '../store/messages-store.ts'
 import type { PeerId } from '@libp2p/interface'
 
+/** Far beyond any honest conversation's count of messages, far below 2^53 (the same bound as groups'). */
+export const MAX_CLOCK_JUMP = 2 ** 20
+/** How far ahead of ours a sender's clock may be before its send time is not believed. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000
+
 export interface InboxComponents {
   contacts: ContactsStore
   messages: MessagesStore
@@ -101,8 +106,11 @@ export function createInbox (components: InboxComponents): Inbox {
         const id = ids[i]
         if (stored[i] || seen.has(id)) { statuses[i] = AckStatus.DUPLICATE; continue }
         seen.add(id)
-        const lamport = Number(message.lamport)
+        // a peer's clock moves ours by a bounded step: one message must not push every later
+        // key out of order (keys hold 16 digits) or past 2^53, where Number() loses precision
+        const lamport = message.lamport <= BigInt(clock + MAX_CLOCK_JUMP) ? Number(message.lamport) : clock + 1
         clock = Math.max(clock, lamport)
+        const storedAt = Date.now()
         const record: MessageRecord = {
           id,
           conversation: peer,
@@ -110,8 +118,9 @@ export function createInbox (components: InboxComponents): Inbox {
           body: message.body,
           replyTo: message.replyTo != null ? hex(message.replyTo) : undefined,
           lamport,
-          sentAt: message.sentAt,
-          storedAt: Date.now(),
+          // a send time in the future is the sender's claim, not ours: shown as when it arrived
+          sentAt: message.sentAt > storedAt + MAX_CLOCK_SKEW_MS ? storedAt : message.sentAt,
+          storedAt,
           status: 'received'
         }
         pending.push({ record, ops: components.messages.putOps(record, clock), index: i })
