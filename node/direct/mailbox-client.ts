@@ -1,10 +1,11 @@
-import { AckStatus, Envelope, openEnvelope, type OpenedEnvelope } from '../../protocols/dm/index.ts'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import { AckStatus, checkEnvelope, Envelope } from '../../protocols/dm/index.ts'
 import { MailboxRefusedError, PROTOCOL as MAILBOX_PROTOCOL, type Mailbox } from '../../protocols/mailbox/index.ts'
 import { hex } from '../hex.ts'
 import { relaysOf } from '../net/relay-addresses.ts'
 import type { ContactsStore } from '../store/contacts-store.ts'
 import type { HyphaeServices } from '../net/services.ts'
-import type { Libp2p, Logger, PeerId, PrivateKey, IdentifyResult } from '@libp2p/interface'
+import type { Libp2p, Logger, PeerId, IdentifyResult } from '@libp2p/interface'
 
 /** statuses after which the envelope is done with: the relay may delete it */
 const DONE = new Set([AckStatus.STORED, AckStatus.DUPLICATE, AckStatus.REFUSED_BLOCKED, AckStatus.MALFORMED, AckStatus.WRONG_PEER, AckStatus.REFUSED_TOO_LARGE])
@@ -15,11 +16,10 @@ const DEPOSIT_TIMEOUT = 20_000
 export interface MailboxClientComponents {
   libp2p: Libp2p<HyphaeServices>
   mailbox: Mailbox
-  key: PrivateKey
   contacts: ContactsStore
   log: Logger
-  /** the same handler direct messages go through: stores, then resolves */
-  receive: (from: PeerId, envelope: Envelope, opened: OpenedEnvelope) => Promise<AckStatus>
+  /** the same handler direct messages go through: opens, stores, then resolves */
+  receive: (from: PeerId, envelope: Envelope) => Promise<AckStatus>
 }
 
 /**
@@ -80,8 +80,9 @@ export class MailboxClient {
           try { envelope = Envelope.decode(bytes) } catch { continue }
           const id = hex(envelope.id)
           try {
-            const opened = await openEnvelope(envelope, this.components.key)
-            const status = await this.components.receive(opened.from, envelope, opened)
+            // the author it names only picks the session: a forged name does not decrypt
+            const from = peerIdFromPublicKey(checkEnvelope(envelope))
+            const status = await this.components.receive(from, envelope)
             if (DONE.has(status)) done.push(id)
           } catch (err) {
             // not for us or not readable: it will never be, let the relay drop it

@@ -1,6 +1,6 @@
 /**
  * `/hyphae/mailbox/1.0.0`: envelopes for offline peers, left on a relay. The relay keeps
- * sealed DM envelopes (it checks their signature and recipient, it cannot read them), hands
+ * sealed DM envelopes (it checks their shape; it can neither read them nor tell who wrote them), hands
  * them to the recipient when it connects, and deletes each only after the recipient says it
  * stored it. TTL, a per-recipient quota and a per-sender rate limit bound what it keeps.
  */
