@@ -77,6 +77,9 @@ export function createInbox (components: InboxComponents): Inbox {
         } catch (err: any) {
           components.log('envelope %s from %s not opened - %e', hex(envelope.id), peer, err)
           statuses[i] = refusal(err)
+          // libsignal says "duplicate" for a key it used and for one it forgot (over 2,000
+          // skipped): only a message we hold is a duplicate, else the sender must hear it failed
+          if (statuses[i] === AckStatus.DUPLICATE && !seen.has(hex(envelope.id)) && !components.messages.hasSync(hex(envelope.id))) statuses[i] = AckStatus.MALFORMED
           continue
         }
         if (message.control != null) {
