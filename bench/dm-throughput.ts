@@ -197,7 +197,7 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
         }
       },
       notes: [
-        'crypto rates: seal (X25519 key kept per window, XChaCha20-Poly1305, Ed25519 sign) and open (verify, decrypt) in one process, no network'
+        'crypto rates: seal and open with the Signal ratchet (libsignal, after one reply: SignalMessages), each writing its session state to level, in one process, no network'
       ]
     }
   } finally {
