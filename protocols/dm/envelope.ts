@@ -233,11 +233,12 @@ export async function openEnvelope (envelope: Envelope, stores: RatchetStores, l
 }
 
 function translate (err: any): Error {
+  // a store's own error reaches us inside libsignal's (the prekey it asked for is gone)
+  if (String(err?.message).includes('PrekeyMissingError')) return new DecryptionFailedError(`the sender started from prekeys we no longer have (an old invite): send them a fresh invite - ${err.message}`)
   if (err instanceof LibSignalErrorBase) {
     if (err.code === ErrorCode.DuplicatedMessage) return new DuplicateMessageError()
     if (err.code === ErrorCode.UntrustedIdentity) return new UnexpectedSenderError('the session key is not the one bound to the sender\'s peer id')
     return new DecryptionFailedError(`the envelope does not decrypt: ${err.message}`)
   }
-  if (err?.name === 'PrekeyMissingError') return new DecryptionFailedError(`${err.message}: the sender used an old invite; send them a fresh one`)
   return new DecryptionFailedError(`the envelope does not decrypt: ${err?.message ?? err}`)
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { Level } from 'level'
 import { AckStatus, refusal } from '../../../protocols/dm/index.ts'
-import { Ratchet } from '../../../node/direct/ratchet.ts'
+import { MAX_ONE_TIME, Ratchet } from '../../../node/direct/ratchet.ts'
 import { removeDir, tempDir } from '../../fixtures/temp-dir.ts'
 import { openAt, party, sealTo, type Party } from './parties.ts'
 import type { Database } from '../../../node/store/database.ts'
@@ -112,5 +112,54 @@ describe('the Signal ratchet under attack and loss', () => {
     assert.equal(err?.name, 'DuplicateMessageError', 'the oldest skipped key was dropped')
     assert.equal((await openAt(bob, second)).body, 'skipped, still kept')
     assert.equal((await openAt(bob, await sealTo(alice, bob, 'next'))).body, 'next')
+  })
+})
+
+describe('prekey rotation', () => {
+  it('an invite\'s prekeys open first messages for 60 days after a rotation, then fail with a clear error', async () => {
+    const [alice, bob, carol] = await Promise.all([party(), party(), party()])
+    try {
+      const oldInvite = await bob.ratchet.inviteBundle()
+      const day = 24 * 3600 * 1000
+      await bob.ratchet.maintain(Date.now() + 8 * day)
+      const fresh = await bob.ratchet.inviteBundle()
+      assert.notEqual(fresh.signedPreKeyId, oldInvite.signedPreKeyId, 'rotated after a week')
+      assert.notDeepEqual(fresh.kyberPreKey, oldInvite.kyberPreKey)
+      const startWith = async (from: Party, bundle: typeof oldInvite): Promise<Envelope> => {
+        const tx = from.ratchet.transaction()
+        await from.ratchet.startSession(tx, bob.peer, bundle)
+        const { sealEnvelope } = await import('../../../protocols/dm/index.ts')
+        const envelope = await sealEnvelope({ sender: from.key.publicKey, recipient: bob.peer, stores: tx.stores, lamport: 1n, body: 'from an old invite' })
+        await from.db.batch(tx.ops() as any)
+        return envelope
+      }
+      assert.equal((await openAt(bob, await startWith(alice, oldInvite))).body, 'from an old invite')
+      // two months on, the retired keys are gone: their private halves too
+      await bob.ratchet.maintain(Date.now() + 70 * day)
+      await assert.rejects(openAt(bob, await startWith(carol, oldInvite)), /fresh (one|invite)/)
+    } finally {
+      await Promise.all([alice.close(), bob.close(), carol.close()])
+    }
+  })
+
+  it('a one-time prekey is deleted once used, and a peer asking again and again keeps at most 100', async () => {
+    const [alice, bob] = await Promise.all([party(), party()])
+    try {
+      const bundle = await bob.ratchet.oneTimeBundle()
+      assert.ok(bundle.preKeyId != null)
+      assert.equal((await bob.ratchet.store.keys('prekey!')).length, 1)
+      const tx = alice.ratchet.transaction()
+      await alice.ratchet.startSession(tx, bob.peer, bundle)
+      const { sealEnvelope } = await import('../../../protocols/dm/index.ts')
+      const envelope = await sealEnvelope({ sender: alice.key.publicKey, recipient: bob.peer, stores: tx.stores, lamport: 1n, body: 'one-time' })
+      assert.equal((await openAt(bob, envelope)).body, 'one-time')
+      assert.deepEqual(await bob.ratchet.store.keys('prekey!'), [], 'its private half is gone')
+      assert.deepEqual(await bob.ratchet.store.keys('kyber!'), [], 'the one-time Kyber key too')
+      for (let i = 0; i < MAX_ONE_TIME + 5; i++) await bob.ratchet.oneTimeBundle()
+      assert.equal((await bob.ratchet.store.keys('prekey!')).length, MAX_ONE_TIME)
+      assert.equal((await bob.ratchet.store.keys('kyber!')).length, MAX_ONE_TIME)
+    } finally {
+      await Promise.all([alice.close(), bob.close()])
+    }
   })
 })
