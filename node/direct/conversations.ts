@@ -16,8 +16,8 @@ import type { Logger, PeerId, PrivateKey } from '@libp2p/interface'
 export interface ConversationsComponents {
   key: PrivateKey
   ratchet: Ratchet
-  /** asks a peer for its prekeys (undefined when it cannot be reached or has none) */
-  fetchPrekeys: (peer: string) => Promise<PrekeyBundle | undefined>
+  /** a peer's prekeys: from the peer when `reachable`, else (or failing that) from its mailbox relays */
+  fetchPrekeys: (peer: string, reachable: boolean) => Promise<PrekeyBundle | undefined>
   dm: DirectMessages
   messages: MessagesStore
   outbox: QueueStore
@@ -115,7 +115,7 @@ export class Conversations {
 
   /**
    * Seals the drafts among `entries` (the outbox calls this before sending or depositing them),
-   * asking the peer for its prekeys when `reachable`, and rewrites their outbox entries with the
+   * with prekeys from the peer when `reachable`, else from its relays, and rewrites their outbox entries with the
    * sealed bytes in the same batch as the ratchet's state. Drafts it cannot seal stay drafts.
    */
   async sealDrafts (peer: string, entries: QueueEntry[], reachable: boolean): Promise<void> {
@@ -124,8 +124,7 @@ export class Conversations {
     await ratchet.ready()
     await this.components.mutex.run(peer, async () => {
       const tx = ratchet.transaction()
-      const fetch = reachable ? async () => this.components.fetchPrekeys(peer) : undefined
-      if (!(await ratchet.ensureSession(tx, peer, fetch))) return
+      if (!(await ratchet.ensureSession(tx, peer, async () => this.components.fetchPrekeys(peer, reachable)))) return
       const sealed: Array<{ entry: QueueEntry, bytes: Uint8Array }> = []
       for (const entry of entries) {
         if (!isDraft(entry.value)) continue

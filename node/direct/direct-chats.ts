@@ -78,18 +78,23 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
       contacts: this.contactsStore, messages: this.messages, ratchet: this.ratchet, mutex, log, onStored,
       onControl: async (from, payload) => { await this.control.dispatch(from, payload) }
     })
-    this.mailbox = new MailboxClient({ libp2p, mailbox: libp2p.services.mailbox, contacts: this.contactsStore, log, receive })
+    this.mailbox = new MailboxClient({ libp2p, mailbox: libp2p.services.mailbox, contacts: this.contactsStore, log, receive, prekeys: async () => this.prekeys() })
     this.delivery = new Outbox({
       libp2p, dm, store: this.outbox, messages: this.messages, contacts: this.contactsStore, log, onStatus,
       deposit: async (peer, entries, signal) => this.mailbox.deposit(peer, entries, signal),
       sealDrafts: async (peer, entries, reachable) => { await this.conversations.sealDrafts(peer, entries, reachable) }
     })
-    const fetchPrekeys = async (peer: string): Promise<PrekeyBundle | undefined> => {
-      try {
-        return await libp2p.services.prekeys.fetch(peerIdFromString(peer), { signal: AbortSignal.timeout(PREKEYS_TIMEOUT) })
-      } catch (err) {
-        log('no prekeys from %s - %e', peer, err)
+    // from the peer itself when it answers, else from the relays that hold its mailbox
+    const fetchPrekeys = async (peer: string, reachable: boolean): Promise<PrekeyBundle | undefined> => {
+      const peerId = peerIdFromString(peer)
+      if (reachable) {
+        try {
+          return await libp2p.services.prekeys.fetch(peerId, { signal: AbortSignal.timeout(PREKEYS_TIMEOUT) })
+        } catch (err) {
+          log('no prekeys from %s - %e', peer, err)
+        }
       }
+      return this.mailbox.prekeysOf(peerId, AbortSignal.timeout(PREKEYS_TIMEOUT))
     }
     libp2p.services.prekeys.serve = async () => {
       await this.ratchet.ready()

@@ -1,6 +1,7 @@
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { AckStatus, checkEnvelope, Envelope } from '../../protocols/dm/index.ts'
 import { MailboxRefusedError, PROTOCOL as MAILBOX_PROTOCOL, type Mailbox } from '../../protocols/mailbox/index.ts'
+import { PrekeyBundle } from '../../protocols/prekeys/index.ts'
 import { hex } from '../hex.ts'
 import { relaysOf } from '../net/relay-addresses.ts'
 import type { ContactsStore } from '../store/contacts-store.ts'
@@ -20,6 +21,8 @@ export interface MailboxClientComponents {
   log: Logger
   /** the same handler direct messages go through: opens, stores, then resolves */
   receive: (from: PeerId, envelope: Envelope) => Promise<AckStatus>
+  /** our invite's prekey bundle, left on each mailbox relay we meet */
+  prekeys?: () => Promise<PrekeyBundle>
 }
 
 /**
@@ -32,6 +35,8 @@ export class MailboxClient {
   private readonly components: MailboxClientComponents
   private readonly deposited = new Set<string>()
   private readonly fetching = new Set<string>()
+  /** relays that hold our current prekeys (this run) */
+  private readonly published = new Set<string>()
   private timer?: ReturnType<typeof setInterval>
   private stopped = false
 
@@ -52,7 +57,45 @@ export class MailboxClient {
   }
 
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
-    if (evt.detail.protocols.includes(MAILBOX_PROTOCOL)) void this.fetchFrom(evt.detail.peerId)
+    if (!evt.detail.protocols.includes(MAILBOX_PROTOCOL)) return
+    void this.fetchFrom(evt.detail.peerId)
+    void this.publishTo(evt.detail.peerId)
+  }
+
+  /** Leaves our prekeys on a mailbox relay, so a sender without our invite can still seal to us. */
+  private async publishTo (relay: PeerId): Promise<void> {
+    const key = relay.toString()
+    if (this.components.prekeys == null || this.published.has(key) || this.stopped) return
+    this.published.add(key)
+    try {
+      await this.components.mailbox.publishPrekeys(relay, PrekeyBundle.encode(await this.components.prekeys()), { signal: AbortSignal.timeout(DEPOSIT_TIMEOUT) })
+    } catch (err) {
+      this.published.delete(key)
+      this.components.log('prekeys not left on %p - %e', relay, err)
+    }
+  }
+
+  /**
+   * The prekeys of `peer` from the relays it is known by (its invite and peer-store addresses),
+   * or undefined. Unchecked here: libsignal checks the signatures when the session starts.
+   */
+  async prekeysOf (peer: PeerId, signal: AbortSignal): Promise<PrekeyBundle | undefined> {
+    for (const relay of await this.relaysOf(peer)) {
+      if (signal.aborted || this.stopped) break
+      try {
+        await this.components.libp2p.peerStore.merge(relay.peerId, { multiaddrs: [relay.addr] })
+        const bytes = await this.components.mailbox.fetchPrekeys(relay.peerId, peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEPOSIT_TIMEOUT)]) })
+        if (bytes != null) return PrekeyBundle.decode(bytes)
+      } catch (err) {
+        this.components.log('no prekeys of %p on %p - %e', peer, relay.peerId, err)
+      }
+    }
+  }
+
+  private async relaysOf (peer: PeerId): Promise<ReturnType<typeof relaysOf>> {
+    const contact = await this.components.contacts.get(peer.toString())
+    const known = await this.components.libp2p.peerStore.get(peer).then(p => p.addresses.map(a => a.multiaddr), () => [])
+    return relaysOf([...(contact?.addrs ?? []), ...known])
   }
 
   private fetchAll (): void {
@@ -109,9 +152,7 @@ export class MailboxClient {
   async deposit (peer: PeerId, entries: Array<{ id: string, envelope: Uint8Array }>, signal: AbortSignal): Promise<string[]> {
     const fresh = entries.filter(e => !this.deposited.has(e.id))
     if (fresh.length === 0) return []
-    const contact = await this.components.contacts.get(peer.toString())
-    const known = await this.components.libp2p.peerStore.get(peer).then(p => p.addresses.map(a => a.multiaddr), () => [])
-    const relays = relaysOf([...(contact?.addrs ?? []), ...known])
+    const relays = await this.relaysOf(peer)
     const taken: string[] = []
     for (const relay of relays) {
       if (signal.aborted || this.stopped) break

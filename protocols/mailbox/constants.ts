@@ -13,3 +13,5 @@ export const DEFAULT_QUOTA_MESSAGES = 1000
 export const DEFAULT_QUOTA_BYTES = 16 * 1024 * 1024
 /** deposits per sender per minute */
 export const DEFAULT_SENDER_RATE = 120
+/** a prekey bundle a relay keeps per recipient: a few KiB (a Kyber-1024 key and signatures) */
+export const MAX_PREKEYS_BYTES = 4096

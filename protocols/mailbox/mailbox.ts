@@ -4,7 +4,7 @@ import * as Digest from 'multiformats/hashes/digest'
 import { checkEnvelope, Envelope } from '../dm/index.ts'
 import {
   DEFAULT_QUOTA_BYTES, DEFAULT_QUOTA_MESSAGES, DEFAULT_SENDER_RATE, DEFAULT_TTL_MS, FETCH_LIMIT,
-  MAX_ENVELOPE_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, PROTOCOL, TIMEOUT
+  MAX_ENVELOPE_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_PREKEYS_BYTES, PROTOCOL, TIMEOUT
 } from './constants.ts'
 import { MailboxProtocolError, MailboxRefusedError } from './errors.ts'
 import { MailboxRequest, MailboxResponse, MailboxStatus } from './pb/mailbox.ts'
@@ -73,7 +73,7 @@ export class MailboxService implements Mailbox, Startable {
 
   private refuse (status: MailboxStatus, reason: string): MailboxResponse {
     this.init.onEvent?.('refused', { reason })
-    return { status, envelopes: [], more: false }
+    return { status, envelopes: [], more: false, prekeys: new Uint8Array(0) }
   }
 
   private async serve (request: MailboxRequest, from: PeerId): Promise<MailboxResponse> {
@@ -104,7 +104,7 @@ export class MailboxService implements Mailbox, Startable {
       if (await store.put(to, { id, envelope: Uint8Array.from(envelope), storedAt: Date.now() })) {
         this.init.onEvent?.('deposit', { recipient: to, bytes: envelope.byteLength })
       }
-      return { status: MailboxStatus.OK, envelopes: [], more: false }
+      return { status: MailboxStatus.OK, envelopes: [], more: false, prekeys: new Uint8Array(0) }
     }
     if (request.fetch != null) {
       const limit = Math.max(1, Math.min(request.fetch.limit || FETCH_LIMIT, FETCH_LIMIT))
@@ -112,12 +112,32 @@ export class MailboxService implements Mailbox, Startable {
       const entries = await store.list(peer, limit + 1)
       const fresh = entries.slice(0, limit).filter(e => Date.now() - e.storedAt < ttl)
       this.init.onEvent?.('fetch', { recipient: peer, count: fresh.length })
-      return { status: MailboxStatus.OK, envelopes: fresh.map(e => e.envelope as Uint8Array<ArrayBuffer>), more: entries.length > limit }
+      return { status: MailboxStatus.OK, envelopes: fresh.map(e => e.envelope as Uint8Array<ArrayBuffer>), more: entries.length > limit, prekeys: new Uint8Array(0) }
+    }
+    if (request.publishPrekeys != null) {
+      const { bundle } = request.publishPrekeys
+      if (store.putPrekeys == null) return this.refuse(MailboxStatus.UNAVAILABLE, 'no prekeys store')
+      if (!this.rate.allow(peer)) return this.refuse(MailboxStatus.RATE_LIMITED, 'rate')
+      if (bundle.byteLength === 0 || bundle.byteLength > MAX_PREKEYS_BYTES) return this.refuse(MailboxStatus.TOO_LARGE, 'prekeys size')
+      // only the recipient itself leaves its bundle (the stream's remote peer); senders check its signatures
+      await store.putPrekeys(peer, Uint8Array.from(bundle))
+      return { status: MailboxStatus.OK, envelopes: [], more: false, prekeys: new Uint8Array(0) }
+    }
+    if (request.fetchPrekeys != null) {
+      if (store.getPrekeys == null) return this.refuse(MailboxStatus.UNAVAILABLE, 'no prekeys store')
+      let to: string
+      try {
+        to = peerIdFromMultihash(Digest.decode(request.fetchPrekeys.recipient)).toString()
+      } catch {
+        return this.refuse(MailboxStatus.INVALID, 'bad recipient')
+      }
+      const bundle = await store.getPrekeys(to)
+      return { status: MailboxStatus.OK, envelopes: [], more: false, prekeys: (bundle ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer> }
     }
     if (request.delete != null) {
       const count = await store.delete(peer, request.delete.ids.map(hex))
       this.init.onEvent?.('delete', { recipient: peer, count })
-      return { status: MailboxStatus.OK, envelopes: [], more: false }
+      return { status: MailboxStatus.OK, envelopes: [], more: false, prekeys: new Uint8Array(0) }
     }
     return this.refuse(MailboxStatus.INVALID, 'empty request')
   }
@@ -146,6 +166,17 @@ export class MailboxService implements Mailbox, Startable {
     const response = await this.request(relay, { fetch: { limit: FETCH_LIMIT } }, options)
     if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
     return { envelopes: response.envelopes, more: response.more }
+  }
+
+  async publishPrekeys (relay: PeerId, bundle: Uint8Array, options?: AbortOptions): Promise<void> {
+    const response = await this.request(relay, { publishPrekeys: { bundle: bundle as Uint8Array<ArrayBuffer> } }, options)
+    if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
+  }
+
+  async fetchPrekeys (relay: PeerId, recipient: PeerId, options?: AbortOptions): Promise<Uint8Array | undefined> {
+    const response = await this.request(relay, { fetchPrekeys: { recipient: recipient.toMultihash().bytes as Uint8Array<ArrayBuffer> } }, options)
+    if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
+    return response.prekeys.byteLength > 0 ? response.prekeys : undefined
   }
 
   async delete (relay: PeerId, ids: string[], options?: AbortOptions): Promise<void> {
