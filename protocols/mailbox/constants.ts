@@ -15,3 +15,5 @@ export const DEFAULT_QUOTA_BYTES = 16 * 1024 * 1024
 export const DEFAULT_SENDER_RATE = 120
 /** a prekey bundle a relay keeps per recipient: a few KiB (a Kyber-1024 key and signatures) */
 export const MAX_PREKEYS_BYTES = 4096
+/** prekey publishes per recipient per minute (it leaves one bundle per relay, once a run) */
+export const PREKEYS_PER_MINUTE = 6

@@ -4,7 +4,7 @@ import * as Digest from 'multiformats/hashes/digest'
 import { checkEnvelope, Envelope } from '../dm/index.ts'
 import {
   DEFAULT_QUOTA_BYTES, DEFAULT_QUOTA_MESSAGES, DEFAULT_SENDER_RATE, DEFAULT_TTL_MS, FETCH_LIMIT,
-  MAX_ENVELOPE_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_PREKEYS_BYTES, PROTOCOL, TIMEOUT
+  MAX_ENVELOPE_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_PREKEYS_BYTES, PREKEYS_PER_MINUTE, PROTOCOL, TIMEOUT
 } from './constants.ts'
 import { MailboxProtocolError, MailboxRefusedError } from './errors.ts'
 import { MailboxRequest, MailboxResponse, MailboxStatus } from './pb/mailbox.ts'
@@ -22,6 +22,8 @@ export class MailboxService implements Mailbox, Startable {
   private readonly log: Logger
   private readonly timeout: number
   private readonly rate: SenderRateLimit
+  /** prekey publishes, apart from deposits: a node leaves its bundle once per relay it meets */
+  private readonly prekeysRate = new SenderRateLimit(PREKEYS_PER_MINUTE)
   private expireTimer?: ReturnType<typeof setInterval>
 
   constructor (components: MailboxComponents, init: MailboxInit = {}) {
@@ -117,7 +119,7 @@ export class MailboxService implements Mailbox, Startable {
     if (request.publishPrekeys != null) {
       const { bundle } = request.publishPrekeys
       if (store.putPrekeys == null) return this.refuse(MailboxStatus.UNAVAILABLE, 'no prekeys store')
-      if (!this.rate.allow(peer)) return this.refuse(MailboxStatus.RATE_LIMITED, 'rate')
+      if (!this.prekeysRate.allow(peer)) return this.refuse(MailboxStatus.RATE_LIMITED, 'rate')
       if (bundle.byteLength === 0 || bundle.byteLength > MAX_PREKEYS_BYTES) return this.refuse(MailboxStatus.TOO_LARGE, 'prekeys size')
       // only the recipient itself leaves its bundle (the stream's remote peer); senders check its signatures
       await store.putPrekeys(peer, Uint8Array.from(bundle))
