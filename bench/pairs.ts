@@ -6,7 +6,8 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
-import { AckStatus, directMessages, sealEnvelope, type DirectMessages } from '../protocols/dm/index.ts'
+import { AckStatus, directMessages, type DirectMessages } from '../protocols/dm/index.ts'
+import { ratchetParty } from './ratchet-party.ts'
 import { addressOf, createNetwork, type Network, type NodeInit } from '../test/fixtures/index.ts'
 import { JsonLineChild } from './child.ts'
 import { createBareNode, ECHO_PROTOCOL, handleEcho, handleSink, MAX_BENCH_FRAME, SINK_PROTOCOL, stopAll } from './bare.ts'
@@ -92,19 +93,26 @@ export interface DmPair {
 
 /**
  * The DM protocol alone: bare libp2p (TCP, Noise, yamux, identify) with the dm service on
- * both, and an onMessage that keeps nothing. Sealing and opening are included; storage is not.
+ * both, and an onMessage that keeps nothing. Sealing and opening are included, with the
+ * ratchet's state written to a level database per side; the messages themselves are not stored.
  */
 export async function dmPair (): Promise<DmPair> {
   const make = async (key: PrivateKey): Promise<Libp2p<{ dm: DirectMessages }>> =>
     createBareNode<{ dm: DirectMessages }>({ identify: identify(), dm: directMessages() } as any, { privateKey: key })
   const [senderKey, receiverKey] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')])
   const [sender, receiver] = await Promise.all([make(senderKey), make(receiverKey)])
+  const [alice, bob] = await Promise.all([ratchetParty(senderKey), ratchetParty(receiverKey)])
   let count = 0
-  receiver.services.dm.onMessage = () => { count++; return AckStatus.STORED }
+  receiver.services.dm.onMessage = async (_from, envelope) => {
+    await bob.open(envelope)
+    count++
+    return AckStatus.STORED
+  }
   try {
     await sender.dial(receiver.getMultiaddrs())
   } catch (err) {
     await stopAll([sender, receiver])
+    await Promise.all([alice.close(), bob.close()])
     throw err
   }
   return {
@@ -114,10 +122,13 @@ export async function dmPair (): Promise<DmPair> {
     receiverKey,
     received: () => count,
     send: async (body, lamport, signal) => {
-      const envelope = await sealEnvelope({ senderKey, recipient: receiverKey.publicKey, lamport, body })
+      const envelope = await alice.seal(bob, senderKey, body, lamport)
       return sender.services.dm.send(receiver.peerId, envelope, { signal })
     },
-    stop: async () => stopAll([sender, receiver])
+    stop: async () => {
+      await stopAll([sender, receiver])
+      await Promise.all([alice.close(), bob.close()])
+    }
   }
 }
 

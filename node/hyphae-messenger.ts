@@ -170,7 +170,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       peerId: this.peerId,
       nickname,
       addresses: addrs.map(a => a.toString()),
-      invite: await createInvite(this.components.key, nickname, addrs)
+      invite: await createInvite(this.components.key, nickname, addrs, await this.direct.prekeys())
     }
   }
 

@@ -7,6 +7,7 @@ import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { InvalidInviteError } from './errors.ts'
 import { Invite as InvitePb } from './pb/invite.ts'
 import { holdsPasted, pastedBodies } from './pasted-text.ts'
+import { PrekeyBundle } from '../protocols/prekeys/index.ts'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 export const INVITE_PREFIX = 'hyphae://invite/'
@@ -20,19 +21,22 @@ export interface Invite {
   nickname: string
   addrs: Multiaddr[]
   createdAt: Date
+  /** what starts a Signal session with them (invites from before the ratchet have none) */
+  prekeys?: PrekeyBundle
 }
 
 function signedBytes (pb: InvitePb): Uint8Array {
   return concat([SIGNING_DOMAIN, InvitePb.encode({ ...pb, signature: new Uint8Array(0) })])
 }
 
-export async function createInvite (key: PrivateKey, nickname: string, addrs: Multiaddr[]): Promise<string> {
+export async function createInvite (key: PrivateKey, nickname: string, addrs: Multiaddr[], prekeys?: PrekeyBundle): Promise<string> {
   const pb: InvitePb = {
     publicKey: publicKeyToProtobuf(key.publicKey) as Uint8Array<ArrayBuffer>,
     nickname: nickname.slice(0, MAX_NICKNAME),
     addrs: addrs.slice(0, MAX_ADDRS).map(a => a.bytes as Uint8Array<ArrayBuffer>),
     createdAt: BigInt(Date.now()),
-    signature: new Uint8Array(0)
+    signature: new Uint8Array(0),
+    prekeys: prekeys != null ? PrekeyBundle.encode(prekeys) : undefined
   }
   pb.signature = await key.sign(signedBytes(pb)) as Uint8Array<ArrayBuffer>
   return INVITE_PREFIX + base64url.baseEncode(InvitePb.encode(pb))
@@ -93,7 +97,14 @@ export async function parsePastedInvite (text: string): Promise<{ invite: Invite
   } catch {
     throw new InvalidInviteError('bad address')
   }
+  let prekeys: PrekeyBundle | undefined
+  try {
+    prekeys = pb.prekeys != null ? PrekeyBundle.decode(pb.prekeys) : undefined
+  } catch {
+    throw new InvalidInviteError('bad prekeys')
+  }
   const invite = {
+    prekeys,
     peerId: peerIdFromPublicKey(publicKey),
     nickname: pb.nickname.slice(0, MAX_NICKNAME),
     addrs,

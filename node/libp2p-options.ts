@@ -19,6 +19,7 @@ import { chain, chainTransport } from '../protocols/chain/index.ts'
 import { directMessages } from '../protocols/dm/index.ts'
 import { groupSync } from '../protocols/group-sync/index.ts'
 import { mailbox, type MailboxInit, type MailboxStore } from '../protocols/mailbox/index.ts'
+import { prekeys } from '../protocols/prekeys/index.ts'
 import type { PeerProtection } from './net/peer-protection.ts'
 import type { Datastore } from 'interface-datastore'
 import type { PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
@@ -147,6 +148,7 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       ...(censored ? {} : { autoNAT: autoNAT({ protocolPrefix: 'hyphae' }), dcutr: dcutr() }),
       // hyphae relays grant chat-sized limits, so a relayed connection is a real path for chat
       dm: directMessages({ runOnLimitedConnection: true }),
+      prekeys: prekeys(),
       groupSync: groupSync(),
       chain: chain({ hop: opts.relay?.entry === true }),
       mailbox: mailbox(opts.relay != null ? { ...opts.relay.mailbox, store: opts.relay.mailboxStore } : {}),

@@ -14,8 +14,11 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { BUNDLE, ROOT, STAMP, freshBundle } from '../bin/bundle.js'
 
-/** Native addons (classic-level finds its .node file relative to its own directory). */
-const EXTERNAL = ['classic-level']
+/**
+ * Native addons: classic-level and libsignal find their .node files relative to their own
+ * directories, so they load from node_modules, not from inside the bundle.
+ */
+const EXTERNAL = ['classic-level', '@signalapp/libsignal-client']
 
 /**
  * ink imports its devtools only when DEV=true and react-devtools-core is installed (it is not a

@@ -7,6 +7,7 @@ import { safetyNumber } from '../safety-number.ts'
 import type { ContactRecord, ContactsStore } from '../store/contacts-store.ts'
 import type { ContactInfo } from '../messenger.ts'
 import type { HyphaeServices } from '../net/services.ts'
+import type { PrekeyBundle } from '../../protocols/prekeys/index.ts'
 import type { Libp2p, PeerId, PublicKey } from '@libp2p/interface'
 
 const MAX_NICKNAME = 64
@@ -25,9 +26,13 @@ export class ContactBook {
   private readonly store: ContactsStore
   private readonly libp2p: Libp2p<HyphaeServices>
 
-  constructor (store: ContactsStore, libp2p: Libp2p<HyphaeServices>) {
+  /** keeps the prekeys an invite carries, for the first message to that contact */
+  private readonly savePrekeys?: (peer: string, bundle: PrekeyBundle) => Promise<void>
+
+  constructor (store: ContactsStore, libp2p: Libp2p<HyphaeServices>, savePrekeys?: (peer: string, bundle: PrekeyBundle) => Promise<void>) {
     this.store = store
     this.libp2p = libp2p
+    this.savePrekeys = savePrekeys
   }
 
   /** Adds (or re-adds, which also unblocks) a contact from an invite or a bare peer id. */
@@ -45,6 +50,7 @@ export class ContactBook {
       addrs = invite.addrs.map(a => a.toString())
       publicKey = invite.peerId.publicKey
       inviteName = invite.nickname
+      if (invite.prekeys != null && !invite.peerId.equals(this.libp2p.peerId)) await this.savePrekeys?.(invite.peerId.toString(), invite.prekeys)
       if (invite.addrs.length > 0) await this.libp2p.peerStore.merge(peerId, { multiaddrs: invite.addrs })
     } else {
       try {

@@ -1,7 +1,5 @@
-import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { base64url } from 'multiformats/bases/base64'
-import { Envelope, Lru, MESSAGE_ID_BYTES, sealEnvelope, type DirectMessages } from '../../protocols/dm/index.ts'
+import { DRAFT_VERSION, draftEnvelope, Envelope, MESSAGE_ID_BYTES, sealDraft, sealEnvelope, type DirectMessages, type SealInit } from '../../protocols/dm/index.ts'
 import { BlockedContactError, InvalidArgumentError } from '../errors.ts'
 import { hex, unhex } from '../hex.ts'
 import type { KeyedMutex } from '../keyed-mutex.ts'
@@ -9,11 +7,17 @@ import type { ReceiptEvent, SendResult } from '../messenger.ts'
 import type { Outbox } from './outbox.ts'
 import type { ContactRecord } from '../store/contacts-store.ts'
 import type { MessageRecord, MessagesStore } from '../store/messages-store.ts'
-import type { QueueStore } from '../store/durable-queue.ts'
-import type { Logger, PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
+import type { QueueEntry, QueueStore } from '../store/durable-queue.ts'
+import type { Ratchet } from './ratchet.ts'
+import type { PrekeyBundle } from '../../protocols/prekeys/index.ts'
+import type { SignalTransaction } from '../store/signal-store.ts'
+import type { Logger, PeerId, PrivateKey } from '@libp2p/interface'
 
 export interface ConversationsComponents {
   key: PrivateKey
+  ratchet: Ratchet
+  /** a peer's prekeys: from the peer when `reachable`, else (or failing that) from its mailbox relays */
+  fetchPrekeys: (peer: string, reachable: boolean) => Promise<PrekeyBundle | undefined>
   dm: DirectMessages
   messages: MessagesStore
   outbox: QueueStore
@@ -23,20 +27,6 @@ export interface ConversationsComponents {
   readReceipts: () => Promise<boolean>
   onStored: (record: MessageRecord) => void
   onStatus: (event: ReceiptEvent) => void
-}
-
-/** Decoded keys of recent recipients: decoding one costs more than sealing a short message's header. */
-const publicKeys = new Lru<PublicKey>(1024)
-
-function publicKeyOf (contact: ContactRecord): PublicKey {
-  const id = contact.publicKey ?? contact.peerId
-  let key = publicKeys.get(id)
-  if (key == null) {
-    key = contact.publicKey != null ? publicKeyFromProtobuf(base64url.baseDecode(contact.publicKey)) : peerIdFromString(contact.peerId).publicKey
-    if (key == null) throw new InvalidArgumentError(`no public key known for ${contact.peerId}`)
-    publicKeys.set(id, key)
-  }
-  return key
 }
 
 /** Sending, reading and receipts for direct conversations. */
@@ -60,9 +50,11 @@ export class Conversations {
     const peer = contact.peerId
     // the conversation's lock covers the clock and the seal; the write is only queued under it
     // (batches are written in the order asked), so sends pipelined by a caller share writes
+    await this.components.ratchet.ready()
     const { record, key, bytes, written } = await this.components.mutex.run(peer, async () => {
       const lamport = (await this.components.messages.clock(peer)) + 1
-      const envelope = await sealEnvelope({ senderKey: this.components.key, recipient: publicKeyOf(contact), lamport: BigInt(lamport), body: text, replyTo })
+      const sentAt = Date.now()
+      const { envelope, tx } = await this.seal(peer, { lamport: BigInt(lamport), sentAt, body: text, replyTo })
       const record: MessageRecord = {
         id: hex(envelope.id),
         conversation: peer,
@@ -70,15 +62,17 @@ export class Conversations {
         body: text,
         replyTo: options.replyTo,
         lamport,
-        sentAt: Number(envelope.sentAt),
+        sentAt,
         storedAt: Date.now(),
         status: 'queued'
       }
       const ops = this.components.messages.putOps(record, lamport)
       const key = this.components.outbox.nextKey(peer, record.id)
       const bytes = Envelope.encode(envelope)
-      ops.push(this.components.outbox.putOp(key, bytes))
-      return { record, key, bytes, written: this.components.messages.batch(ops) }
+      ops.push(this.components.outbox.putOp(key, bytes), ...tx.ops())
+      const written = this.components.messages.batch(ops)
+      this.components.ratchet.store.committing(tx, written)
+      return { record, key, bytes, written }
     })
     await written
     this.components.onStored(record)
@@ -90,14 +84,57 @@ export class Conversations {
    * Queues an application's control payload to `peer` (anyone, not only contacts) through the
    * same durable outbox. It is not part of any conversation.
    */
-  async sendControl (peer: string, recipient: PublicKey, control: Uint8Array): Promise<string> {
-    const envelope = await sealEnvelope({ senderKey: this.components.key, recipient, lamport: 0n, body: '', control })
-    const id = hex(envelope.id)
-    const key = this.components.outbox.nextKey(peer, id)
-    const bytes = Envelope.encode(envelope)
-    await this.components.messages.batch([this.components.outbox.putOp(key, bytes)])
+  async sendControl (peer: string, control: Uint8Array): Promise<string> {
+    await this.components.ratchet.ready()
+    const { id, key, bytes } = await this.components.mutex.run(peer, async () => {
+      const { envelope, tx } = await this.seal(peer, { lamport: 0n, body: '', control })
+      const id = hex(envelope.id)
+      const key = this.components.outbox.nextKey(peer, id)
+      const bytes = Envelope.encode(envelope)
+      const written = this.components.messages.batch([this.components.outbox.putOp(key, bytes), ...tx.ops()])
+      this.components.ratchet.store.committing(tx, written)
+      await written
+      return { id, key, bytes }
+    })
     this.components.delivery.queued(peer, key, bytes)
     return id
+  }
+
+  /**
+   * Seals with our session with `peer`, or starts one (PQXDH) from the prekeys of its invite.
+   * With neither, a draft: the outbox seals it once it reaches the peer (sealDrafts). Call under
+   * the conversation's lock; the caller writes `tx.ops()` with the outbox entry.
+   */
+  private async seal (peer: string, content: Omit<SealInit, 'sender' | 'recipient' | 'stores'>): Promise<{ envelope: Envelope, tx: SignalTransaction }> {
+    const { ratchet } = this.components
+    const tx = ratchet.transaction()
+    const sender = this.components.key.publicKey
+    if (!(await ratchet.ensureSession(tx, peer))) return { envelope: draftEnvelope({ sender, ...content }), tx }
+    return { envelope: await sealEnvelope({ sender, recipient: peer, stores: tx.stores, ...content }), tx }
+  }
+
+  /**
+   * Seals the drafts among `entries` (the outbox calls this before sending or depositing them),
+   * with prekeys from the peer when `reachable`, else from its relays, and rewrites their outbox entries with the
+   * sealed bytes in the same batch as the ratchet's state. Drafts it cannot seal stay drafts.
+   */
+  async sealDrafts (peer: string, entries: QueueEntry[], reachable: boolean): Promise<void> {
+    if (!entries.some(e => isDraft(e.value))) return
+    const { ratchet } = this.components
+    await ratchet.ready()
+    await this.components.mutex.run(peer, async () => {
+      const tx = ratchet.transaction()
+      if (!(await ratchet.ensureSession(tx, peer, async () => this.components.fetchPrekeys(peer, reachable)))) return
+      const sealed: Array<{ entry: QueueEntry, bytes: Uint8Array }> = []
+      for (const entry of entries) {
+        if (!isDraft(entry.value)) continue
+        sealed.push({ entry, bytes: Envelope.encode(await sealDraft(Envelope.decode(entry.value), peer, tx.stores)) })
+      }
+      const written = this.components.messages.batch([...sealed.map(s => this.components.outbox.putOp(s.entry.key, s.bytes)), ...tx.ops()])
+      ratchet.store.committing(tx, written)
+      await written
+      for (const { entry, bytes } of sealed) entry.value = bytes
+    })
   }
 
   /** Marks every unread incoming message read; tells the sender if read receipts are on. */
@@ -131,4 +168,8 @@ export class Conversations {
     const moved = await this.components.messages.updateStatus(mine.map(id => ({ id, status: 'read', change: { readAt: now } })))
     mine.forEach((id, i) => { if (moved[i]) this.components.onStatus({ id, conversation: peer, status: 'read' }) })
   }
+}
+
+function isDraft (bytes: Uint8Array): boolean {
+  return Envelope.decode(bytes).version === DRAFT_VERSION
 }

@@ -13,10 +13,16 @@ import { createInbox } from './inbox.ts'
 import { MailboxClient } from './mailbox-client.ts'
 import { Outbox } from './outbox.ts'
 import { RequestQuota, type RequestDrop, type RequestDrops, type RequestLimits } from './request-quota.ts'
+import { Ratchet } from './ratchet.ts'
+import type { PrekeyBundle } from '../../protocols/prekeys/index.ts'
 import type { ContactInfo, ContactSummary, MessageRequest, ReceiptEvent, SendResult } from '../messenger.ts'
 import type { HyphaeServices } from '../net/services.ts'
 import type { Database } from '../store/database.ts'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
+
+/** how long a first message waits for the peer's prekeys when its invite had none */
+const PREKEYS_TIMEOUT = 10_000
+const ROTATION_CHECK_MS = 24 * 3600 * 1000
 
 export interface DirectChatsEvents {
   /** a message was stored: one of ours queued, or one received */
@@ -58,6 +64,9 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   private readonly control = new ControlRouter()
   private readonly disappearing: DisappearingMessages
   private readonly quota: RequestQuota
+  /** our Signal identity, prekeys and sessions */
+  private readonly ratchet: Ratchet
+  private rotation?: ReturnType<typeof setInterval>
 
   constructor (components: DirectChatsComponents) {
     super()
@@ -69,25 +78,43 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     this.contactsStore = new ContactsStore(db)
     this.messages = new MessagesStore(db)
     this.outbox = new QueueStore(db, 'outbox')
-    this.contacts = new ContactBook(this.contactsStore, libp2p)
+    this.ratchet = new Ratchet(db, key)
+    this.contacts = new ContactBook(this.contactsStore, libp2p, async (peer, bundle) => { await this.ratchet.saveBundle(peer, bundle) })
     const onStored = (record: MessageRecord): void => { this.safeDispatchEvent('message', { detail: record }) }
     const onStatus = (event: ReceiptEvent): void => { this.safeDispatchEvent('receipt', { detail: event }) }
     this.quota = new RequestQuota(db, this.contactsStore, this.messages, components.requestLimits)
     const { receive, receiveMany } = createInbox({
-      contacts: this.contactsStore, messages: this.messages, mutex, onStored, quota: this.quota,
+      contacts: this.contactsStore, messages: this.messages, ratchet: this.ratchet, mutex, log, onStored, quota: this.quota,
       onDropped: drop => {
         log('request quota dropped %d message(s) of %s%s', drop.messages, drop.peerId, drop.whole ? ' (the whole request)' : '')
         this.safeDispatchEvent('request:dropped', { detail: drop })
       },
       onControl: async (from, payload) => { await this.control.dispatch(from, payload) }
     })
-    this.mailbox = new MailboxClient({ libp2p, mailbox: libp2p.services.mailbox, key, contacts: this.contactsStore, log, receive })
+    this.mailbox = new MailboxClient({ libp2p, mailbox: libp2p.services.mailbox, contacts: this.contactsStore, log, receive, prekeys: async () => this.prekeys() })
     this.delivery = new Outbox({
       libp2p, dm, store: this.outbox, messages: this.messages, contacts: this.contactsStore, log, onStatus,
-      deposit: async (peer, entries, options) => this.mailbox.deposit(peer, entries, options)
+      deposit: async (peer, entries, options) => this.mailbox.deposit(peer, entries, options),
+      sealDrafts: async (peer, entries, reachable) => { await this.conversations.sealDrafts(peer, entries, reachable) }
     })
+    // from the peer itself when it answers, else from the relays that hold its mailbox
+    const fetchPrekeys = async (peer: string, reachable: boolean): Promise<PrekeyBundle | undefined> => {
+      const peerId = peerIdFromString(peer)
+      if (reachable) {
+        try {
+          return await libp2p.services.prekeys.fetch(peerId, { signal: AbortSignal.timeout(PREKEYS_TIMEOUT) })
+        } catch (err) {
+          log('no prekeys from %s - %e', peer, err)
+        }
+      }
+      return this.mailbox.prekeysOf(peerId, AbortSignal.timeout(PREKEYS_TIMEOUT))
+    }
+    libp2p.services.prekeys.serve = async () => {
+      await this.ratchet.ready()
+      return this.ratchet.oneTimeBundle()
+    }
     this.conversations = new Conversations({
-      key, dm, messages: this.messages, outbox: this.outbox, delivery: this.delivery, mutex, log, onStored, onStatus,
+      key, ratchet: this.ratchet, fetchPrekeys, dm, messages: this.messages, outbox: this.outbox, delivery: this.delivery, mutex, log, onStored, onStatus,
       readReceipts: components.readReceipts
     })
     this.disappearing = new DisappearingMessages({
@@ -115,6 +142,9 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
 
   /** Call once libp2p runs: collects mailboxes, delivers what the outbox holds. */
   async start (): Promise<void> {
+    await this.ratchet.maintain()
+    this.rotation = setInterval(() => { void this.ratchet.maintain().catch(() => {}) }, ROTATION_CHECK_MS)
+    this.rotation.unref?.()
     this.mailbox.start()
     this.disappearing.start()
     await this.delivery.start()
@@ -130,6 +160,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
 
   /** Stops new work; call before libp2p stops, then `drained()` before the stores close. */
   stop (): void {
+    clearInterval(this.rotation)
     this.delivery.stop()
     this.mailbox.stop()
     this.disappearing.stop()
@@ -225,7 +256,13 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   async sendControl (peerId: string, app: string, data: Uint8Array): Promise<string> {
     const key = peerIdFromString(peerId).publicKey
     if (key == null) throw new InvalidArgumentError(`no public key in peer id ${peerId}`)
-    return this.conversations.sendControl(peerId, key, this.control.encode(app, data))
+    return this.conversations.sendControl(peerId, this.control.encode(app, data))
+  }
+
+  /** What our invite carries so that a first message reaches us while we are offline. */
+  async prekeys (): Promise<PrekeyBundle> {
+    await this.ratchet.ready()
+    return this.ratchet.inviteBundle()
   }
 
   async outboxSize (): Promise<number> {

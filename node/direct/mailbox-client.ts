@@ -1,10 +1,12 @@
-import { AckStatus, Envelope, openEnvelope, type OpenedEnvelope, type ReceiveContext } from '../../protocols/dm/index.ts'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import { AckStatus, checkEnvelope, Envelope, type ReceiveContext } from '../../protocols/dm/index.ts'
 import { MailboxRefusedError, PROTOCOL as MAILBOX_PROTOCOL, type Mailbox } from '../../protocols/mailbox/index.ts'
+import { PrekeyBundle } from '../../protocols/prekeys/index.ts'
 import { hex } from '../hex.ts'
 import { relaysOf, type RelayRef } from '../net/relay-addresses.ts'
 import type { ContactsStore } from '../store/contacts-store.ts'
 import type { HyphaeServices } from '../net/services.ts'
-import type { Libp2p, Logger, PeerId, PrivateKey, IdentifyResult } from '@libp2p/interface'
+import type { Libp2p, Logger, PeerId, IdentifyResult } from '@libp2p/interface'
 
 /** statuses after which the envelope is done with: the relay may delete it */
 const DONE = new Set([AckStatus.STORED, AckStatus.DUPLICATE, AckStatus.REFUSED_BLOCKED, AckStatus.MALFORMED, AckStatus.WRONG_PEER, AckStatus.REFUSED_TOO_LARGE])
@@ -15,11 +17,12 @@ const DEPOSIT_TIMEOUT = 20_000
 export interface MailboxClientComponents {
   libp2p: Libp2p<HyphaeServices>
   mailbox: Mailbox
-  key: PrivateKey
   contacts: ContactsStore
   log: Logger
-  /** the same handler direct messages go through: stores, then resolves */
-  receive: (from: PeerId, envelope: Envelope, opened: OpenedEnvelope, context?: ReceiveContext) => Promise<AckStatus>
+  /** the same handler direct messages go through: opens, stores, then resolves */
+  receive: (from: PeerId, envelope: Envelope, context?: ReceiveContext) => Promise<AckStatus>
+  /** our invite's prekey bundle, left on each mailbox relay we meet */
+  prekeys?: () => Promise<PrekeyBundle>
 }
 
 /**
@@ -33,6 +36,8 @@ export interface MailboxClientComponents {
 export class MailboxClient {
   private readonly components: MailboxClientComponents
   private readonly fetching = new Set<string>()
+  /** relays that hold our current prekeys (this run) */
+  private readonly published = new Set<string>()
   private timer?: ReturnType<typeof setInterval>
   private stopped = false
   /** the relays our addresses named last time they changed */
@@ -71,7 +76,45 @@ export class MailboxClient {
   }
 
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
-    if (evt.detail.protocols.includes(MAILBOX_PROTOCOL)) void this.fetchFrom(evt.detail.peerId)
+    if (!evt.detail.protocols.includes(MAILBOX_PROTOCOL)) return
+    void this.fetchFrom(evt.detail.peerId)
+    void this.publishTo(evt.detail.peerId)
+  }
+
+  /** Leaves our prekeys on a mailbox relay, so a sender without our invite can still seal to us. */
+  private async publishTo (relay: PeerId): Promise<void> {
+    const key = relay.toString()
+    if (this.components.prekeys == null || this.published.has(key) || this.stopped) return
+    this.published.add(key)
+    try {
+      await this.components.mailbox.publishPrekeys(relay, PrekeyBundle.encode(await this.components.prekeys()), { signal: AbortSignal.timeout(DEPOSIT_TIMEOUT) })
+    } catch (err) {
+      this.published.delete(key)
+      this.components.log('prekeys not left on %p - %e', relay, err)
+    }
+  }
+
+  /**
+   * The prekeys of `peer` from the relays it is known by (its invite and peer-store addresses),
+   * or undefined. Unchecked here: libsignal checks the signatures when the session starts.
+   */
+  async prekeysOf (peer: PeerId, signal: AbortSignal): Promise<PrekeyBundle | undefined> {
+    for (const relay of await this.relaysOf(peer)) {
+      if (signal.aborted || this.stopped) break
+      try {
+        await this.components.libp2p.peerStore.merge(relay.peerId, { multiaddrs: [relay.addr] })
+        const bytes = await this.components.mailbox.fetchPrekeys(relay.peerId, peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEPOSIT_TIMEOUT)]) })
+        if (bytes != null) return PrekeyBundle.decode(bytes)
+      } catch (err) {
+        this.components.log('no prekeys of %p on %p - %e', peer, relay.peerId, err)
+      }
+    }
+  }
+
+  private async relaysOf (peer: PeerId): Promise<ReturnType<typeof relaysOf>> {
+    const contact = await this.components.contacts.get(peer.toString())
+    const known = await this.components.libp2p.peerStore.get(peer).then(p => p.addresses.map(a => a.multiaddr), () => [])
+    return relaysOf([...(contact?.addrs ?? []), ...known])
   }
 
   private fetchAll (): void {
@@ -98,9 +141,10 @@ export class MailboxClient {
           try { envelope = Envelope.decode(bytes) } catch { continue }
           const id = hex(envelope.id)
           try {
-            const opened = await openEnvelope(envelope, this.components.key)
-            // our relay checked the depositor's introduction, and it deposits only its own envelopes
-            const status = await this.components.receive(opened.from, envelope, opened, { introduced: true })
+            // the author it names only picks the session: a forged name does not decrypt; our
+            // relay checked the depositor's introduction, and takes only envelopes the depositor wrote
+            const from = peerIdFromPublicKey(checkEnvelope(envelope))
+            const status = await this.components.receive(from, envelope, { introduced: true })
             if (DONE.has(status)) done.push(id)
           } catch (err) {
             // not for us or not readable: it will never be, let the relay drop it
@@ -129,9 +173,7 @@ export class MailboxClient {
    */
   async deposit (peer: PeerId, entries: DepositEntry[], options: DepositOptions): Promise<void> {
     if (entries.length === 0 || this.stopped) return
-    const contact = await this.components.contacts.get(peer.toString())
-    const known = await this.components.libp2p.peerStore.get(peer).then(p => p.addresses.map(a => a.multiaddr), () => [])
-    const relays = relaysOf([...(contact?.addrs ?? []), ...known])
+    const relays = await this.relaysOf(peer)
     const taken = new Set<string>()
     await new Promise<void>(resolve => {
       let pending = relays.length

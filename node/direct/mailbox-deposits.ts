@@ -1,4 +1,5 @@
 import { peerIdFromString } from '@libp2p/peer-id'
+import { DRAFT_VERSION, Envelope } from '../../protocols/dm/index.ts'
 import { QueueStore, type QueueEntry } from '../store/durable-queue.ts'
 import type { DepositEntry, DepositOptions } from './mailbox-client.ts'
 import type { ReceiptEvent } from '../messenger.ts'
@@ -16,6 +17,12 @@ export interface MailboxDepositsComponents {
   connected: (peer: string) => boolean
   /** leaves envelopes on the peer's relay mailboxes (MailboxClient.deposit) */
   deposit: (peer: PeerId, entries: DepositEntry[], options: DepositOptions) => Promise<void>
+  /** seals the drafts among the entries (with prekeys from the peer's relays), rewriting them in place */
+  sealDrafts?: (peer: string, entries: QueueEntry[], reachable: boolean) => Promise<void>
+}
+
+const isDraft = (bytes: Uint8Array): boolean => {
+  try { return Envelope.decode(bytes).version === DRAFT_VERSION } catch { return false }
 }
 
 /**
@@ -26,8 +33,11 @@ export interface MailboxDepositsComponents {
  */
 export class MailboxDeposits {
   private readonly components: MailboxDepositsComponents
-  /** per peer, the entries neither acked nor handed to a relay, by message id */
-  private readonly waiting = new Map<string, Map<string, Uint8Array>>()
+  /**
+   * per peer, the entries neither acked nor handed to a relay, by message id: the round's own
+   * objects, so a draft sealed here or by the round is sealed once for both
+   */
+  private readonly waiting = new Map<string, Map<string, QueueEntry>>()
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>()
   /** ids some relay holds, or is being asked to hold, until their ack */
   private readonly handedOver = new Set<string>()
@@ -51,7 +61,7 @@ export class MailboxDeposits {
       const id = QueueStore.idOf(entry.key)
       if (this.handedOver.has(id)) continue
       if (waiting == null) this.waiting.set(peer, waiting = new Map())
-      waiting.set(id, entry.value)
+      waiting.set(id, entry)
     }
     if (waiting != null && waiting.size > 0 && !this.timers.has(peer)) this.arm(peer)
   }
@@ -122,21 +132,27 @@ export class MailboxDeposits {
     const waiting = this.waiting.get(peer)
     this.forget(peer)
     if (waiting == null || waiting.size === 0) return
-    const entries = [...waiting].map(([id, envelope]) => ({ id, envelope }))
+    const entries = [...waiting].map(([id, entry]) => ({ id, entry }))
     for (const { id } of entries) this.handedOver.add(id)
     const run = this.deposit(peer, entries, signal).finally(() => { this.running.delete(run) })
     this.running.add(run)
   }
 
-  private async deposit (peer: string, entries: DepositEntry[], signal: AbortSignal): Promise<void> {
+  private async deposit (peer: string, queued: Array<{ id: string, entry: QueueEntry }>, signal: AbortSignal): Promise<void> {
     const taken = new Set<string>()
     const writes: Array<Promise<void>> = []
-    let fresh = entries
+    // ids that may need another try: all, until we know which a relay took in an earlier run
+    let retry = queued.map(q => q.id)
     try {
+      // a message queued before we had the peer's prekeys is a draft: sealed with prekeys from
+      // its relays if they hold them, else it waits for the peer (a draft cannot be left anywhere)
+      if (queued.some(q => isDraft(q.entry.value))) await this.components.sealDrafts?.(peer, queued.map(q => q.entry), false)
+      const sealed = queued.filter(q => !isDraft(q.entry.value)).map(({ id, entry }) => ({ id, envelope: entry.value }))
       // marked 'sent' in an earlier run: a relay holds it already (and a relay's rate limit
       // should go to what is new)
-      const records = await Promise.all(entries.map(async e => this.components.messages.get(e.id)))
-      fresh = entries.filter((_, i) => records[i]?.status !== 'sent')
+      const records = await Promise.all(sealed.map(async e => this.components.messages.get(e.id)))
+      const fresh: DepositEntry[] = sealed.filter((_, i) => records[i]?.status !== 'sent')
+      retry = [...queued.filter(q => isDraft(q.entry.value)).map(q => q.id), ...fresh.map(e => e.id)]
       await this.components.deposit(peerIdFromString(peer), fresh, {
         signal,
         onTaken: ids => {
@@ -148,8 +164,8 @@ export class MailboxDeposits {
     } catch (err) {
       this.components.log('mailbox deposit for %s failed - %e', peer, err)
     } finally {
-      // what no relay took is deposited again on the peer's next round
-      for (const { id } of fresh) if (!taken.has(id)) this.handedOver.delete(id)
+      // what no relay took (a draft among it) is deposited again on the peer's next round
+      for (const id of retry) if (!taken.has(id)) this.handedOver.delete(id)
     }
   }
 

@@ -1,9 +1,9 @@
 import { peerIdFromString } from '@libp2p/peer-id'
-import { AckStatus, Envelope, PeerRefusedError, type DirectMessages } from '../../protocols/dm/index.ts'
+import { AckStatus, DRAFT_VERSION, Envelope, PeerRefusedError, type DirectMessages } from '../../protocols/dm/index.ts'
 import { hex } from '../hex.ts'
 import { MailboxDeposits } from './mailbox-deposits.ts'
 import { DurableQueue, type QueueEntry, type QueueStore, type RoundOutcome } from '../store/durable-queue.ts'
-import { messageKey, type MessagesStore } from '../store/messages-store.ts'
+import type { MessagesStore } from '../store/messages-store.ts'
 import { reachPeer } from './reach-peer.ts'
 import { abortStalled, FrozenRelays } from '../net/stalled.ts'
 import type { DepositEntry, DepositOptions } from './mailbox-client.ts'
@@ -30,6 +30,8 @@ export interface OutboxComponents {
   contacts: ContactsStore
   log: Logger
   onStatus: (event: ReceiptEvent) => void
+  /** seals drafts among the entries once a session can be had (asking the peer when reachable) */
+  sealDrafts?: (peer: string, entries: QueueEntry[], reachable: boolean) => Promise<void>
   /** leaves envelopes on the peer's relay mailboxes (MailboxClient.deposit) */
   deposit?: (peer: PeerId, entries: DepositEntry[], options: DepositOptions) => Promise<void>
 }
@@ -68,7 +70,7 @@ export class Outbox {
     this.queue = new DurableQueue({ store: components.store, round: async peer => this.round(peer), backoff: BACKOFF, log: components.log })
     const { deposit, libp2p, messages, log, onStatus } = components
     if (deposit != null) {
-      this.deposits = new MailboxDeposits({ deposit, messages, log, onStatus, connected: peer => libp2p.getConnections(peerIdFromString(peer)).length > 0 })
+      this.deposits = new MailboxDeposits({ deposit, messages, log, onStatus, connected: peer => libp2p.getConnections(peerIdFromString(peer)).length > 0, sealDrafts: components.sealDrafts })
     }
   }
 
@@ -199,6 +201,8 @@ export class Outbox {
       this.components.log('cannot reach %s yet - %e', peer, err)
       return 'failed'
     }
+    // a message queued before we had a session with the peer is sealed now that it answers
+    if (!(await this.sealDrafts(peer, entries, true))) return 'failed'
     // a path that stops delivering (a censor freezes the flow, no reset) is probed once no ack
     // has come for STALL_AFTER while messages wait, and closed if it does not answer: they then
     // fail at once and go out again. A slow link that still acks is never probed.
@@ -229,6 +233,16 @@ export class Outbox {
     }
   }
 
+  /** True when no draft is left among the entries. */
+  private async sealDrafts (peer: string, entries: QueueEntry[], reachable: boolean): Promise<boolean> {
+    try {
+      await this.components.sealDrafts?.(peer, entries, reachable)
+    } catch (err) {
+      this.components.log('could not seal the messages queued for %s - %e', peer, err)
+    }
+    return entries.every(e => Envelope.decode(e.value).version !== DRAFT_VERSION)
+  }
+
   private async deliver (peer: PeerId, key: string, bytes: Uint8Array): Promise<void> {
     const envelope = Envelope.decode(bytes)
     let status: 'delivered' | 'failed' = 'delivered'
@@ -239,7 +253,7 @@ export class Outbox {
       status = 'failed'
     }
     await new Promise<void>((resolve, reject) => {
-      this.settled.push({ conversation: peer.toString(), entry: key, id: hex(envelope.id), lamport: Number(envelope.lamport), status, resolve, reject })
+      this.settled.push({ conversation: peer.toString(), entry: key, id: hex(envelope.id), status, resolve, reject })
       if (!this.writing) void this.writeSettled()
     })
   }
@@ -255,7 +269,8 @@ export class Outbox {
         const batch = this.settled.splice(0, this.settled.length)
         try {
           const moved = await this.components.messages.updateStatus(
-            batch.map(s => ({ id: s.id, status: s.status, key: messageKey(s.conversation, s.lamport, s.id) })),
+            // the clock is inside the ciphertext now: the record is found by id
+            batch.map(s => ({ id: s.id, status: s.status })),
             batch.map(s => this.components.store.deleteOp(s.entry))
           )
           batch.forEach((s, i) => {
@@ -279,7 +294,6 @@ interface Settled {
   /** its key in the outbox */
   entry: string
   id: string
-  lamport: number
   status: 'delivered' | 'failed'
   resolve(): void
   reject(err: Error): void

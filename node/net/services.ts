@@ -1,6 +1,7 @@
 import type { DirectMessages } from '../../protocols/dm/index.ts'
 import type { GroupSync } from '../../protocols/group-sync/index.ts'
 import type { Mailbox } from '../../protocols/mailbox/index.ts'
+import type { Prekeys } from '../../protocols/prekeys/index.ts'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { PeerScoreParams } from '@libp2p/gossipsub/score'
@@ -39,6 +40,7 @@ export interface HyphaeServices extends Record<string, unknown> {
   dm: DirectMessages
   groupSync: GroupSync
   mailbox: Mailbox
+  prekeys: Prekeys
   /** only on a relay (hyphae relay) */
   relay?: CircuitRelayService
 }

@@ -9,6 +9,7 @@ export interface Invite {
   addrs: Uint8Array<ArrayBuffer>[]
   createdAt: bigint
   signature: Uint8Array<ArrayBuffer>
+  prekeys?: Uint8Array<ArrayBuffer>
 }
 
 export namespace Invite {
@@ -46,6 +47,11 @@ export namespace Invite {
         if ((obj.signature != null && obj.signature.byteLength > 0)) {
           w.uint32(42)
           w.bytes(obj.signature)
+        }
+
+        if (obj.prekeys != null) {
+          w.uint32(50)
+          w.bytes(obj.prekeys)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -88,6 +94,10 @@ export namespace Invite {
             }
             case 5: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.prekeys = reader.bytes()
               break
             }
             default: {
@@ -152,6 +162,13 @@ export namespace Invite {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.prekeys`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -190,6 +207,11 @@ export namespace Invite {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface InvitePrekeysFieldEvent {
+    field: '$.prekeys'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Invite>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Invite.codec())
   }
@@ -198,7 +220,7 @@ export namespace Invite {
     return decodeMessage(buf, Invite.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Invite>): Generator<InvitePublicKeyFieldEvent | InviteNicknameFieldEvent | InviteAddrsFieldEvent | InviteCreatedAtFieldEvent | InviteSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Invite>): Generator<InvitePublicKeyFieldEvent | InviteNicknameFieldEvent | InviteAddrsFieldEvent | InviteCreatedAtFieldEvent | InviteSignatureFieldEvent | InvitePrekeysFieldEvent> {
     return streamMessage(buf, Invite.codec(), opts)
   }
 }

@@ -17,6 +17,8 @@ export class LevelMailboxStore implements MailboxStore {
   private readonly db: Database
   private readonly envelopes: Bytes
   private readonly ids: Json<string>
+  /** `<recipient>` -> its prekey bundle (one each, replaced when it publishes again) */
+  private readonly prekeys: Bytes
   private readonly usageCache = new Map<string, { messages: number, bytes: number }>()
   /** per depositor and in all: read with one walk of every mailbox on first use, then kept */
   private depositors?: Map<string, Usage>
@@ -28,6 +30,15 @@ export class LevelMailboxStore implements MailboxStore {
     this.db = db
     this.envelopes = db.sublevel<string, Uint8Array>('mailbox', { valueEncoding: 'view' })
     this.ids = db.sublevel<string, string>('mailbox-ids', { valueEncoding: 'json' })
+    this.prekeys = db.sublevel<string, Uint8Array>('mailbox-prekeys', { valueEncoding: 'view' })
+  }
+
+  async putPrekeys (recipient: string, bundle: Uint8Array): Promise<void> {
+    await this.prekeys.put(recipient, bundle)
+  }
+
+  async getPrekeys (recipient: string): Promise<Uint8Array | undefined> {
+    return (await this.prekeys.get(recipient)) ?? undefined
   }
 
   async put (recipient: string, entry: StoredEnvelope): Promise<boolean> {

@@ -4,7 +4,7 @@ export const PROTOCOL_VERSION = '1.0.0'
 export const PROTOCOL = `/${PROTOCOL_PREFIX}/${PROTOCOL_NAME}/${PROTOCOL_VERSION}`
 
 /** Envelope.version written by this code; anything else is refused. */
-export const ENVELOPE_VERSION = 1
+export const ENVELOPE_VERSION = 2
 
 /** Largest message body, in UTF-8 bytes. */
 export const MAX_BODY_BYTES = 64 * 1024

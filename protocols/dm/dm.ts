@@ -2,18 +2,18 @@ import { AbortError, serviceCapabilities, setMaxListeners } from '@libp2p/interf
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { OutboundChannel } from './channel.ts'
 import {
-  HANDLER_TIMEOUT, INTRODUCTION_BITS, INTRODUCTION_MAX_AGE, MAX_FRAME_BYTES, MAX_INTRODUCTION_BITS, MAX_IN_FLIGHT, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS,
+  ENVELOPE_VERSION, HANDLER_TIMEOUT, INTRODUCTION_BITS, INTRODUCTION_MAX_AGE, MAX_FRAME_BYTES, MAX_INTRODUCTION_BITS, MAX_IN_FLIGHT, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS,
   MAX_RECEIPT_IDS, MAX_STRIKES, MESSAGE_ID_BYTES, PROTOCOL, TIMEOUT
 } from './constants.ts'
-import { openEnvelope } from './envelope.ts'
-import { AckTimeoutError, MalformedEnvelopeError, MessageTooLargeError, PeerRefusedError, ServiceStoppedError } from './errors.ts'
+import { checkEnvelope } from './envelope.ts'
+import { AckTimeoutError, MalformedEnvelopeError, MessageTooLargeError, PeerRefusedError, ServiceStoppedError, UnexpectedSenderError } from './errors.ts'
 import { encodeFrame, writeFrames } from './frame.ts'
 import { serveInbound, type InboundContext } from './inbound.ts'
 import { checkIntroduction, mintIntroduction } from './introduction.ts'
 import { Lru } from './lru.ts'
 import { AckStatus, type Envelope, type Introduction } from './pb/dm.ts'
 import { abortable } from './utils.ts'
-import type { DirectMessages, DirectMessagesComponents, DirectMessagesInit, MessageHandler, MessagesHandler, ReceiveContext, ReceivedMessage, ReceiptHandler } from './index.ts'
+import type { DirectMessages, DirectMessagesComponents, DirectMessagesInit, MessageHandler, MessagesHandler, ReceiveContext, ReceiptHandler } from './index.ts'
 import type { AbortOptions, Connection, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
 
 /** Strike counts kept for at most this many peers (oldest forgotten first). */
@@ -117,7 +117,7 @@ export class DirectMessagesService implements Startable, DirectMessages {
 
   async send (peer: PeerId, envelope: Envelope, options: AbortOptions = {}): Promise<AckStatus> {
     if (envelope.id.byteLength !== MESSAGE_ID_BYTES) throw new MalformedEnvelopeError('bad id')
-    if (envelope.ciphertext.byteLength === 0) throw new MalformedEnvelopeError('not sealed')
+    if (envelope.ciphertext.byteLength === 0 || envelope.version !== ENVELOPE_VERSION) throw new MalformedEnvelopeError('not sealed')
     const frame = encodeFrame({ envelope })
     if (frame.byteLength > MAX_FRAME_BYTES) throw new MessageTooLargeError(frame.byteLength, MAX_FRAME_BYTES, 'frame')
     const signal = this.signal(options)
@@ -167,35 +167,36 @@ export class DirectMessagesService implements Startable, DirectMessages {
     }
   }
 
-  /** Opens each envelope, hands those that open on, and answers one status per envelope. */
+  /** Checks each envelope's shape and author, hands those that pass on, and answers one status per envelope. */
   private async receive (from: PeerId, envelopes: Envelope[], context: ReceiveContext): Promise<AckStatus[]> {
     // on this protocol the author is the peer at the other end; forwarding is a mailbox's job
     const publicKey = from.publicKey
     if (publicKey == null) return envelopes.map(() => AckStatus.WRONG_PEER)
     const statuses: AckStatus[] = []
-    const opened: Array<ReceivedMessage & { index: number }> = []
+    const passed: Array<{ index: number, envelope: Envelope }> = []
     for (const [index, envelope] of envelopes.entries()) {
       try {
-        opened.push({ index, envelope, message: await openEnvelope(envelope, this.components.privateKey, publicKey) })
+        if (!checkEnvelope(envelope).equals(publicKey)) throw new UnexpectedSenderError()
+        passed.push({ index, envelope })
         statuses.push(AckStatus.UNAVAILABLE)
       } catch (err: any) {
         this.log('refusing an envelope from %p - %e', from, err)
         statuses.push(refusal(err))
       }
     }
-    if (opened.length === 0) return statuses
+    if (passed.length === 0) return statuses
     const { onMessages, onMessage } = this
     if (onMessages != null) {
       try {
-        const answers = await abortable(Promise.resolve(onMessages(from, opened.map(({ envelope, message }) => ({ envelope, message })), context)), AbortSignal.timeout(this.handlerTimeout))
-        opened.forEach(({ index }, i) => { statuses[index] = answers[i] ?? AckStatus.UNAVAILABLE })
+        const answers = await abortable(Promise.resolve(onMessages(from, passed.map(p => p.envelope), context)), AbortSignal.timeout(this.handlerTimeout))
+        passed.forEach(({ index }, i) => { statuses[index] = answers[i] ?? AckStatus.UNAVAILABLE })
       } catch (err: any) {
-        this.log.error('onMessages failed for %d messages from %p - %e', opened.length, from, err)
+        this.log.error('onMessages failed for %d messages from %p - %e', passed.length, from, err)
       }
     } else if (onMessage != null) {
-      for (const { index, envelope, message } of opened) {
+      for (const { index, envelope } of passed) {
         try {
-          statuses[index] = await abortable(Promise.resolve(onMessage(from, envelope, message, context)), AbortSignal.timeout(this.handlerTimeout))
+          statuses[index] = await abortable(Promise.resolve(onMessage(from, envelope, context)), AbortSignal.timeout(this.handlerTimeout))
         } catch (err: any) {
           this.log.error('onMessage failed for a message from %p - %e', from, err)
         }
@@ -327,13 +328,15 @@ export class DirectMessagesService implements Startable, DirectMessages {
   }
 }
 
-function refusal (err: Error): AckStatus {
+export function refusal (err: Error): AckStatus {
   switch (err.name) {
     case 'WrongRecipientError':
     case 'UnexpectedSenderError':
       return AckStatus.WRONG_PEER
     case 'MessageTooLargeError':
       return AckStatus.REFUSED_TOO_LARGE
+    case 'DuplicateMessageError':
+      return AckStatus.DUPLICATE
     default:
       return AckStatus.MALFORMED
   }

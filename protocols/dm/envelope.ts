@@ -1,50 +1,54 @@
 /**
- * End-to-end encryption of one direct message, independent of the transport, so the same
- * envelope can rest unread on a relay mailbox and still be checked by whoever receives it.
+ * End-to-end encryption of one direct message with Signal's protocol (libsignal): PQXDH starts
+ * a session from the recipient's prekeys, then the Double Ratchet gives every message its own
+ * key. Independent of the transport, so the same envelope can rest unread on a relay mailbox.
  *
- * Scheme (ECIES-style, plus a signature):
- * - the sender makes a fresh X25519 key per message and does ECDH with the recipient's X25519
- *   key, which is derived from their Ed25519 identity key;
- * - HKDF-SHA256 turns that secret into a one-time XChaCha20-Poly1305 key;
- * - the header (version, sender, recipient, id, lamport, sentAt, ephemeral key) is the AEAD's
- *   associated data, so an envelope cannot be re-addressed, re-labelled or re-dated;
- * - the sender signs header + nonce + ciphertext with its Ed25519 identity key, so the
- *   recipient (and a mailbox, without decrypting) can tell who wrote it.
+ * What it gives: forward secrecy (a used message key is gone; a stolen identity key does not
+ * open recorded envelopes), post-compromise security (a leaked session state heals once both
+ * sides have sent again), and deniability: no signature anyone can check later, only the
+ * ratchet's MAC, which the recipient could have computed as well.
  *
- * Why an ephemeral sender key rather than static-static ECDH: once the sender forgets the
- * ephemeral secret (at once), nothing on the sender's side can decrypt its sent messages, and
- * no two messages share a key. The signature supplies the sender authentication that static-
- * static ECDH would have given. What it does not give: a stolen recipient identity key
- * decrypts every stored envelope addressed to it (no ratchet).
+ * The clear header is only what routing needs (version, id, author's key, libsignal's message
+ * type); the Lamport clock, send time and the id again travel inside, under the MAC.
+ *
+ * The caller owns the state: libsignal reads and writes the stores it is given, which the node
+ * layer buffers and commits in the same write as the message (see node/store/signal-store.ts).
  */
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
-import { hkdf } from '@noble/hashes/hkdf.js'
-import { sha256 } from '@noble/hashes/sha2.js'
-import { concat } from 'uint8arrays/concat'
+import {
+  CiphertextMessageType, ErrorCode, LibSignalErrorBase, PreKeySignalMessage, ProtocolAddress, SignalMessage,
+  signalDecrypt, signalDecryptPreKey, signalEncrypt,
+  type IdentityKeyStore, type KyberPreKeyStore, type PreKeyStore, type SessionStore, type SignedPreKeyStore
+} from '@signalapp/libsignal-client'
 import { equals } from 'uint8arrays/equals'
 import { ENVELOPE_VERSION, MAX_BODY_BYTES, MAX_FRAME_BYTES, MESSAGE_ID_BYTES } from './constants.ts'
 import {
-  DecryptionFailedError, EmptyMessageError, InvalidSignatureError, MalformedEnvelopeError,
-  MessageTooLargeError, UnexpectedSenderError, UnsupportedKeyError, WrongRecipientError
+  DecryptionFailedError, DuplicateMessageError, EmptyMessageError, MalformedEnvelopeError,
+  MessageTooLargeError, NoSessionError, UnexpectedSenderError, UnsupportedKeyError
 } from './errors.ts'
-import { ed25519Sign, ed25519Verify, montgomeryOf, receiverKey, senderEphemeral } from './key-cache.ts'
 import { Payload, type Envelope } from './pb/dm.ts'
-import { xchachaOpen, xchachaSeal } from './xchacha.ts'
-import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
+import type { PeerId, PublicKey } from '@libp2p/interface'
 
-const AAD_DOMAIN = new TextEncoder().encode('hyphae-dm/1 aad')
-const SIG_DOMAIN = new TextEncoder().encode('hyphae-dm/1 sig')
-const KEY_INFO = new TextEncoder().encode('hyphae-dm/1 key')
-const NONCE_BYTES = 24
-const TAG_BYTES = 16
-const X25519_BYTES = 32
-const SIGNATURE_BYTES = 64
 const UINT64_MAX = (1n << 64n) - 1n
+/** libsignal's device id: hyphae has one device per identity */
+export const DEVICE_ID = 1
+
+/** The libsignal stores one operation works on (see SignalStores in node/store/signal-store.ts). */
+export interface RatchetStores {
+  session: SessionStore
+  identity: IdentityKeyStore
+  preKey: PreKeyStore
+  signedPreKey: SignedPreKeyStore
+  kyberPreKey: KyberPreKeyStore
+}
 
 export interface SealInit {
-  senderKey: PrivateKey
-  recipient: PublicKey
+  /** our libp2p public key (Ed25519), named in the clear header */
+  sender: PublicKey
+  /** the recipient's peer id: the session to encrypt with */
+  recipient: PeerId | string
+  stores: RatchetStores
   /** 16 bytes; default: a fresh random id */
   id?: Uint8Array
   lamport: bigint
@@ -76,6 +80,10 @@ export function newMessageId (): Uint8Array<ArrayBuffer> {
   return crypto.getRandomValues(new Uint8Array(MESSAGE_ID_BYTES))
 }
 
+export function addressOf (peer: PeerId | string): ProtocolAddress {
+  return ProtocolAddress.new(peer.toString(), DEVICE_ID)
+}
+
 /** Refuses what must never go on the wire: an empty body, or one over MAX_BODY_BYTES. */
 export function encodeBody (body: string): Uint8Array {
   if (body.length === 0) throw new EmptyMessageError()
@@ -92,7 +100,36 @@ function checkContent (body: string, control?: Uint8Array): void {
   if (body !== '') throw new MalformedEnvelopeError('a control message has no body')
 }
 
-export async function sealEnvelope (init: SealInit): Promise<Envelope> {
+/** Envelope.version of a draft: a message waiting, on our own disk only, for a session to seal it. */
+export const DRAFT_VERSION = 0
+
+/**
+ * A message that cannot be sealed yet (no session with the recipient, no prekeys of theirs):
+ * the checked payload in the clear, under DRAFT_VERSION, which send() refuses. `sealDraft`
+ * seals it once a session exists; the id, clock and time stay as they were.
+ */
+export function draftEnvelope (init: Omit<SealInit, 'recipient' | 'stores'>): Envelope {
+  const { id, plaintext } = payloadOf(init)
+  return { version: DRAFT_VERSION, id, sender: publicKeyToProtobuf(init.sender) as Uint8Array<ArrayBuffer>, ciphertext: plaintext, kind: 0 }
+}
+
+export async function sealDraft (draft: Envelope, recipient: PeerId | string, stores: RatchetStores): Promise<Envelope> {
+  if (draft.version !== DRAFT_VERSION) throw new MalformedEnvelopeError('not a draft')
+  const payload = Payload.decode(draft.ciphertext)
+  return sealEnvelope({
+    sender: publicKeyFromProtobuf(draft.sender),
+    recipient,
+    stores,
+    id: payload.id,
+    lamport: payload.lamport,
+    sentAt: Number(payload.sentAt),
+    body: payload.body,
+    replyTo: payload.replyTo,
+    control: payload.control
+  })
+}
+
+function payloadOf (init: Omit<SealInit, 'recipient' | 'stores'>): { id: Uint8Array<ArrayBuffer>, plaintext: Uint8Array<ArrayBuffer> } {
   checkContent(init.body, init.control)
   const id = init.id ?? newMessageId()
   if (id.byteLength !== MESSAGE_ID_BYTES) throw new MalformedEnvelopeError(`id must be ${MESSAGE_ID_BYTES} bytes`)
@@ -100,61 +137,77 @@ export async function sealEnvelope (init: SealInit): Promise<Envelope> {
   if (init.lamport < 0n || init.lamport > UINT64_MAX) throw new MalformedEnvelopeError('lamport out of range')
   const sentAt = init.sentAt ?? Date.now()
   if (!Number.isSafeInteger(sentAt) || sentAt < 0) throw new MalformedEnvelopeError('sentAt out of range')
-  if (init.senderKey.type !== 'Ed25519') throw new UnsupportedKeyError(init.senderKey.type)
-  const recipientX = montgomeryPublic(init.recipient)
-  const ephemeral = senderEphemeral(init.senderKey.publicKey.raw, recipientX, (shared, ephemeralPublic) => messageKey(shared, ephemeralPublic, recipientX))
-  const envelope: Envelope = {
-    version: ENVELOPE_VERSION,
+  if (init.sender.type !== 'Ed25519') throw new UnsupportedKeyError(init.sender.type)
+  return {
     id: Uint8Array.from(id),
-    lamport: init.lamport,
-    sentAt: BigInt(sentAt),
-    sender: publicKeyToProtobuf(init.senderKey.publicKey) as Uint8Array<ArrayBuffer>,
-    recipient: publicKeyToProtobuf(init.recipient) as Uint8Array<ArrayBuffer>,
-    ephemeralKey: Uint8Array.from(ephemeral.publicKey),
-    nonce: crypto.getRandomValues(new Uint8Array(NONCE_BYTES)),
-    ciphertext: new Uint8Array(0),
-    signature: new Uint8Array(0)
-  }
-  const plaintext = Payload.encode({
+    plaintext: Payload.encode({
     body: init.body,
     replyTo: init.replyTo == null ? undefined : Uint8Array.from(init.replyTo),
-    control: init.control == null ? undefined : Uint8Array.from(init.control)
-  })
-  envelope.ciphertext = xchachaSeal(ephemeral.key, envelope.nonce, associatedData(envelope), plaintext)
-  envelope.signature = ed25519Sign(init.senderKey, signedBytes(envelope))
-  return envelope
+    control: init.control == null ? undefined : Uint8Array.from(init.control),
+    id: Uint8Array.from(id),
+    lamport: init.lamport,
+    sentAt: BigInt(sentAt)
+    })
+  }
+}
+
+/** Encrypts with the session libsignal keeps for the recipient (NoSessionError if none). */
+export async function sealEnvelope (init: SealInit): Promise<Envelope> {
+  const { id, plaintext } = payloadOf(init)
+  const address = addressOf(init.recipient)
+  if ((await init.stores.session.getSession(address)) == null) throw new NoSessionError(init.recipient.toString())
+  const sender = peerIdFromPublicKey(init.sender)
+  const message = await signalEncrypt(plaintext, address, addressOf(sender), init.stores.session, init.stores.identity)
+  return {
+    version: ENVELOPE_VERSION,
+    id: Uint8Array.from(id),
+    sender: publicKeyToProtobuf(init.sender) as Uint8Array<ArrayBuffer>,
+    ciphertext: message.serialize(),
+    kind: message.type()
+  }
 }
 
 /**
- * Checks shape and signature without decrypting (what a mailbox can do) and returns the
- * author's key.
+ * Checks the shape of an envelope without decrypting it (what a mailbox can do) and returns the
+ * key of the author it names. Nothing here proves authorship: only opening it does.
  */
-export async function verifyEnvelope (envelope: Envelope): Promise<PublicKey> {
-  const { sender } = checkShape(envelope)
-  checkSignature(envelope, sender)
-  return sender
+export function checkEnvelope (envelope: Envelope): PublicKey {
+  if (envelope.version !== ENVELOPE_VERSION) {
+    throw new MalformedEnvelopeError(envelope.version === 1
+      ? 'version 1 (before the Signal ratchet) is no longer read: the sender must upgrade'
+      : `unsupported version ${envelope.version}`)
+  }
+  if (envelope.id.byteLength !== MESSAGE_ID_BYTES) throw new MalformedEnvelopeError('bad id')
+  if (envelope.kind !== CiphertextMessageType.PreKey && envelope.kind !== CiphertextMessageType.Whisper) throw new MalformedEnvelopeError(`unknown message type ${envelope.kind}`)
+  if (envelope.ciphertext.byteLength === 0 || envelope.ciphertext.byteLength > MAX_FRAME_BYTES) throw new MalformedEnvelopeError('bad ciphertext length')
+  let key: PublicKey
+  try {
+    key = publicKeyFromProtobuf(envelope.sender)
+  } catch {
+    throw new MalformedEnvelopeError('bad sender key')
+  }
+  if (key.type !== 'Ed25519' || !equals(publicKeyToProtobuf(key), envelope.sender)) throw new MalformedEnvelopeError('bad sender key')
+  return key
 }
 
-function checkSignature (envelope: Envelope, sender: PublicKey): void {
-  if (!ed25519Verify(sender.raw, signedBytes(envelope), envelope.signature)) throw new InvalidSignatureError()
-}
-
-export async function openEnvelope (envelope: Envelope, recipientKey: PrivateKey, expectedSender?: PublicKey): Promise<OpenedEnvelope> {
-  const { sender, recipient } = checkShape(envelope)
-  if (!recipient.equals(recipientKey.publicKey)) throw new WrongRecipientError()
-  checkSignature(envelope, sender)
+/**
+ * Decrypts with the stores given (writing the ratchet's new state into them) and checks what is
+ * inside. A message already decrypted is a DuplicateMessageError; one whose author is not the
+ * key its header names, or not `expectedSender`, fails.
+ */
+export async function openEnvelope (envelope: Envelope, stores: RatchetStores, local: PeerId | string, expectedSender?: PublicKey): Promise<OpenedEnvelope> {
+  const sender = checkEnvelope(envelope)
   if (expectedSender != null && !sender.equals(expectedSender)) throw new UnexpectedSenderError()
-
-  const seed = ed25519Seed(recipientKey)
+  const from = peerIdFromPublicKey(sender)
+  const address = addressOf(from)
   let plaintext: Uint8Array
   try {
-    const recipientX = montgomeryPublic(recipientKey.publicKey)
-    const key = receiverKey(seed, recipientKey.publicKey.raw, envelope.ephemeralKey, (shared, ephemeralPublic) => messageKey(shared, ephemeralPublic, recipientX))
-    plaintext = xchachaOpen(key, envelope.nonce, associatedData(envelope), envelope.ciphertext)
-  } catch {
-    throw new DecryptionFailedError()
-  } finally {
-    seed.fill(0)
+    const bytes = Uint8Array.from(envelope.ciphertext)
+    plaintext = envelope.kind === CiphertextMessageType.PreKey
+      ? await signalDecryptPreKey(PreKeySignalMessage.deserialize(bytes), address, addressOf(local), stores.session, stores.identity, stores.preKey, stores.signedPreKey, stores.kyberPreKey)
+      : await signalDecrypt(SignalMessage.deserialize(bytes), address, addressOf(local), stores.session, stores.identity)
+  } catch (err: any) {
+    throw translate(err)
   }
 
   let payload: Payload
@@ -164,67 +217,28 @@ export async function openEnvelope (envelope: Envelope, recipientKey: PrivateKey
     throw new MalformedEnvelopeError('the payload does not decode')
   }
   checkContent(payload.body, payload.control)
+  if (!equals(payload.id, envelope.id)) throw new MalformedEnvelopeError('the id inside differs from the header')
   if (payload.replyTo != null && payload.replyTo.byteLength !== MESSAGE_ID_BYTES) throw new MalformedEnvelopeError('bad replyTo')
+  if (payload.sentAt > BigInt(Number.MAX_SAFE_INTEGER)) throw new MalformedEnvelopeError('sentAt out of range')
   return {
     sender,
-    from: peerIdFromPublicKey(sender),
+    from,
     id: Uint8Array.from(envelope.id),
-    lamport: envelope.lamport,
-    sentAt: Number(envelope.sentAt),
+    lamport: payload.lamport,
+    sentAt: Number(payload.sentAt),
     body: payload.body,
     replyTo: payload.replyTo == null ? undefined : Uint8Array.from(payload.replyTo),
     control: payload.control == null ? undefined : Uint8Array.from(payload.control)
   }
 }
 
-/** The bytes the sender signs: exported so a relay or a test can check them. */
-export function signedBytes (envelope: Envelope): Uint8Array {
-  return concat([SIG_DOMAIN, associatedData(envelope), envelope.nonce, envelope.ciphertext])
-}
-
-/** Every header field, each of fixed length once checkShape has passed, so the concatenation is unambiguous. */
-function associatedData (envelope: Envelope): Uint8Array {
-  const numbers = new DataView(new ArrayBuffer(17))
-  numbers.setUint8(0, envelope.version)
-  numbers.setBigUint64(1, envelope.lamport)
-  numbers.setBigUint64(9, envelope.sentAt)
-  return concat([AAD_DOMAIN, new Uint8Array(numbers.buffer), envelope.sender, envelope.recipient, envelope.id, envelope.ephemeralKey])
-}
-
-function messageKey (shared: Uint8Array, ephemeralPublic: Uint8Array, recipientX: Uint8Array): Uint8Array {
-  return hkdf(sha256, shared, concat([ephemeralPublic, recipientX]), KEY_INFO, 32)
-}
-
-function checkShape (envelope: Envelope): { sender: PublicKey, recipient: PublicKey } {
-  if (envelope.version !== ENVELOPE_VERSION) throw new MalformedEnvelopeError(`unsupported version ${envelope.version}`)
-  if (envelope.id.byteLength !== MESSAGE_ID_BYTES) throw new MalformedEnvelopeError('bad id')
-  if (envelope.lamport > UINT64_MAX || envelope.sentAt > BigInt(Number.MAX_SAFE_INTEGER)) throw new MalformedEnvelopeError('number out of range')
-  if (envelope.ephemeralKey.byteLength !== X25519_BYTES) throw new MalformedEnvelopeError('bad ephemeral key')
-  if (envelope.nonce.byteLength !== NONCE_BYTES) throw new MalformedEnvelopeError('bad nonce')
-  if (envelope.ciphertext.byteLength <= TAG_BYTES || envelope.ciphertext.byteLength > MAX_FRAME_BYTES) throw new MalformedEnvelopeError('bad ciphertext length')
-  if (envelope.signature.byteLength !== SIGNATURE_BYTES) throw new MalformedEnvelopeError('bad signature length')
-  return { sender: ed25519Key(envelope.sender, 'sender'), recipient: ed25519Key(envelope.recipient, 'recipient') }
-}
-
-function ed25519Key (bytes: Uint8Array, what: string): PublicKey {
-  let key: PublicKey
-  try {
-    key = publicKeyFromProtobuf(bytes)
-  } catch {
-    throw new MalformedEnvelopeError(`bad ${what} key`)
+function translate (err: any): Error {
+  // a store's own error reaches us inside libsignal's (the prekey it asked for is gone)
+  if (String(err?.message).includes('PrekeyMissingError')) return new DecryptionFailedError(`the sender started from prekeys we no longer have (an old invite): send them a fresh invite - ${err.message}`)
+  if (err instanceof LibSignalErrorBase) {
+    if (err.code === ErrorCode.DuplicatedMessage) return new DuplicateMessageError()
+    if (err.code === ErrorCode.UntrustedIdentity) return new UnexpectedSenderError('the session key is not the one bound to the sender\'s peer id')
+    return new DecryptionFailedError(`the envelope does not decrypt: ${err.message}`)
   }
-  // re-encoding must give the same bytes, or the signed header would not be canonical
-  if (key.type !== 'Ed25519' || !equals(publicKeyToProtobuf(key), bytes)) throw new MalformedEnvelopeError(`bad ${what} key`)
-  return key
-}
-
-/** @libp2p/crypto 5 keeps an Ed25519 private key as seed || public key (64 bytes). */
-function ed25519Seed (key: PrivateKey): Uint8Array {
-  if (key.type !== 'Ed25519') throw new UnsupportedKeyError(key.type)
-  return Uint8Array.from(key.raw.subarray(0, 32))
-}
-
-function montgomeryPublic (key: PublicKey): Uint8Array {
-  if (key.type !== 'Ed25519') throw new UnsupportedKeyError(key.type)
-  return montgomeryOf(key.raw)
+  return new DecryptionFailedError(`the envelope does not decrypt: ${err?.message ?? err}`)
 }

@@ -52,18 +52,26 @@ export class UnexpectedSenderError extends Error {
   }
 }
 
-export class InvalidSignatureError extends Error {
-  static name = 'InvalidSignatureError'
-  name = 'InvalidSignatureError'
-  constructor (message = 'the envelope signature does not match its sender') {
+export class DuplicateMessageError extends Error {
+  static name = 'DuplicateMessageError'
+  name = 'DuplicateMessageError'
+  constructor (message = 'this message was already decrypted (its key is used up): a retry or a replay') {
     super(message)
+  }
+}
+
+export class NoSessionError extends Error {
+  static name = 'NoSessionError'
+  name = 'NoSessionError'
+  constructor (peer: string) {
+    super(`no Signal session with ${peer} and no prekeys of theirs: add them by invite, or reach them once online`)
   }
 }
 
 export class DecryptionFailedError extends Error {
   static name = 'DecryptionFailedError'
   name = 'DecryptionFailedError'
-  constructor (message = 'the envelope does not decrypt with this key (tampered, or not for us)') {
+  constructor (message = 'the envelope does not decrypt (tampered, not for us, or from a session we do not have)') {
     super(message)
   }
 }

@@ -1,26 +1,27 @@
 /**
  * `/hyphae/dm/1.0.0`: direct messages between two peers over one long-lived stream per
- * direction. Envelopes are end-to-end encrypted and signed (see envelope.ts), so the same bytes
- * can later wait on a relay mailbox; the recipient acks each one only after storing it.
+ * direction. Envelopes are end-to-end encrypted with Signal's ratchet (see envelope.ts), so the
+ * same bytes can later wait on a relay mailbox; the recipient acks each one only after storing it.
  *
  * @example
  * ```ts
  * const node = await createLibp2p({ ..., services: { dm: directMessages({ onMessage }) } })
- * const envelope = await sealEnvelope({ senderKey, recipient, lamport: 1n, body: 'hi' })
+ * const envelope = await sealEnvelope({ sender, recipient, stores, lamport: 1n, body: 'hi' })
  * const status = await node.services.dm.send(peerId, envelope)
  * ```
  */
 import { DirectMessagesService } from './dm.ts'
-import type { OpenedEnvelope } from './envelope.ts'
 import type { AckStatus, Envelope } from './pb/dm.ts'
 import type { AbortOptions, ComponentLogger, PeerId, PrivateKey, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 
 /**
- * Decides what becomes of a verified, decrypted envelope. Resolve STORED only once the message
- * is durably written: the ack goes out after this resolves. Throwing acks UNAVAILABLE.
+ * Decides what becomes of an envelope whose shape was checked and whose named author is the
+ * peer that sent it: the handler opens it (the ratchet's state is the node's, written with the
+ * message) and resolves STORED only once the message is durably written: the ack goes out after
+ * this resolves. Throwing acks UNAVAILABLE.
  */
 export interface MessageHandler {
-  (from: PeerId, envelope: Envelope, message: OpenedEnvelope, context?: ReceiveContext): Promise<AckStatus> | AckStatus
+  (from: PeerId, envelope: Envelope, context?: ReceiveContext): Promise<AckStatus> | AckStatus
 }
 
 export interface ReceiveContext {
@@ -31,18 +32,13 @@ export interface ReceiveContext {
 }
 
 /**
- * Takes every envelope already read from one stream at once, verified, decrypted and in the
- * order they were sent, and resolves one status per message. Resolve STORED for a message only
- * once it is durably written (all of them in one batch, ideally): the acks go out after this
+ * Takes every envelope already read from one stream at once, in the order they were sent, and
+ * resolves one status per envelope. Resolve STORED for a message only once it is durably written
+ * (all of them in one batch, ideally, with the ratchet's state): the acks go out after this
  * resolves. Throwing acks them all UNAVAILABLE.
  */
 export interface MessagesHandler {
-  (from: PeerId, messages: ReceivedMessage[], context?: ReceiveContext): Promise<AckStatus[]> | AckStatus[]
-}
-
-export interface ReceivedMessage {
-  envelope: Envelope
-  message: OpenedEnvelope
+  (from: PeerId, envelopes: Envelope[], context?: ReceiveContext): Promise<AckStatus[]> | AckStatus[]
 }
 
 export interface ReceiptHandler {
@@ -109,6 +105,7 @@ export interface DirectMessagesComponents {
   registrar: DirectMessagesRegistrar
   connectionManager: DirectMessagesConnectionManager
   logger: ComponentLogger
+  /** ours: introductions (proofs of work) name us as their sender */
   privateKey: PrivateKey
 }
 
@@ -116,9 +113,9 @@ export function directMessages (init: DirectMessagesInit = {}): (components: Dir
   return (components) => new DirectMessagesService(components, init)
 }
 
-export { DirectMessagesService } from './dm.ts'
-export { sealEnvelope, openEnvelope, verifyEnvelope, newMessageId, signedBytes } from './envelope.ts'
-export type { SealInit, OpenedEnvelope } from './envelope.ts'
+export { DirectMessagesService, refusal } from './dm.ts'
+export { sealEnvelope, openEnvelope, checkEnvelope, newMessageId, addressOf, DEVICE_ID, DRAFT_VERSION, draftEnvelope, sealDraft } from './envelope.ts'
+export type { SealInit, OpenedEnvelope, RatchetStores } from './envelope.ts'
 export { decodeFrame, encodeFrame } from './frame.ts'
 export { mintIntroduction, checkIntroduction } from './introduction.ts'
 export { Lru } from './lru.ts'

@@ -19,3 +19,7 @@ export const DEFAULT_DEPOSITOR_QUOTA_BYTES = 32 * 1024 * 1024
 /** what the relay keeps in all: its disk is not the depositors' */
 export const DEFAULT_TOTAL_QUOTA_MESSAGES = 200_000
 export const DEFAULT_TOTAL_QUOTA_BYTES = 2 * 1024 * 1024 * 1024
+/** a prekey bundle a relay keeps per recipient: a few KiB (a Kyber-1024 key and signatures) */
+export const MAX_PREKEYS_BYTES = 4096
+/** prekey publishes per recipient per minute (it leaves one bundle per relay, once a run) */
+export const PREKEYS_PER_MINUTE = 6

@@ -1,10 +1,12 @@
 /**
  * `/hyphae/mailbox/1.0.0`: envelopes for offline peers, left on a relay. The relay keeps
- * sealed DM envelopes (it checks their signature and recipient, it cannot read them), hands
+ * sealed DM envelopes (it checks their shape; it can neither read them nor tell who wrote them), hands
  * them to the recipient when it connects, and deletes each only after the recipient says it
  * stored it. A deposit must come from the envelope's author with an introduction for the
  * recipient (the proof of work a stranger pays, see protocols/dm/introduction.ts); TTL, quotas
  * per recipient, per depositor and in all, and a per-depositor rate limit bound what it keeps.
+ * It also holds one prekey bundle per recipient (left by the recipient itself) for senders that
+ * have none: a first message to someone offline can then be sealed and left here.
  */
 import { MailboxService } from './mailbox.ts'
 import type { AbortOptions, ComponentLogger, PeerId, PrivateKey, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
@@ -33,6 +35,9 @@ export interface MailboxStore {
   totalUsage (): Promise<Usage>
   /** drops envelopes stored before `olderThan`; returns how many */
   expire (olderThan: number): Promise<number>
+  /** the recipient's prekey bundle, replacing the one held (one per recipient) */
+  putPrekeys? (recipient: string, bundle: Uint8Array): Promise<void>
+  getPrekeys? (recipient: string): Promise<Uint8Array | undefined>
 }
 
 export interface MailboxEvents {
@@ -50,6 +55,10 @@ export interface Mailbox {
   fetch (relay: PeerId, options?: AbortOptions): Promise<{ envelopes: Uint8Array[], more: boolean }>
   /** Tells `relay` we stored these (hex ids): it deletes them. */
   delete (relay: PeerId, ids: string[], options?: AbortOptions): Promise<void>
+  /** Leaves our prekey bundle on `relay`, for senders who have none of ours. */
+  publishPrekeys (relay: PeerId, bundle: Uint8Array, options?: AbortOptions): Promise<void>
+  /** The prekey bundle `relay` holds for `recipient`, if any (unchecked: libsignal checks it). */
+  fetchPrekeys (relay: PeerId, recipient: PeerId, options?: AbortOptions): Promise<Uint8Array | undefined>
 }
 
 export interface MailboxInit {

@@ -1,12 +1,11 @@
-import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromMultihash, peerIdFromPrivateKey, peerIdFromPublicKey } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
 import * as Digest from 'multiformats/hashes/digest'
-import { checkIntroduction, Envelope, Introduction, INTRODUCTION_BITS, INTRODUCTION_MAX_AGE, Lru, mintIntroduction, verifyEnvelope } from '../dm/index.ts'
+import { checkEnvelope, checkIntroduction, Envelope, Introduction, INTRODUCTION_BITS, INTRODUCTION_MAX_AGE, Lru, mintIntroduction } from '../dm/index.ts'
 import {
   DEFAULT_DEPOSITOR_QUOTA_BYTES, DEFAULT_DEPOSITOR_QUOTA_MESSAGES, DEFAULT_QUOTA_BYTES, DEFAULT_QUOTA_MESSAGES,
   DEFAULT_SENDER_RATE, DEFAULT_TOTAL_QUOTA_BYTES, DEFAULT_TOTAL_QUOTA_MESSAGES, DEFAULT_TTL_MS, FETCH_LIMIT,
-  MAX_ENVELOPE_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, PROTOCOL, TIMEOUT
+  MAX_ENVELOPE_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_PREKEYS_BYTES, PREKEYS_PER_MINUTE, PROTOCOL, TIMEOUT
 } from './constants.ts'
 import { MailboxProtocolError, MailboxRefusedError } from './errors.ts'
 import { MailboxRequest, MailboxResponse, MailboxStatus } from './pb/mailbox.ts'
@@ -24,6 +23,8 @@ export class MailboxService implements Mailbox, Startable {
   private readonly log: Logger
   private readonly timeout: number
   private readonly rate: SenderRateLimit
+  /** prekey publishes, apart from deposits: a node leaves its bundle once per relay it meets */
+  private readonly prekeysRate = new SenderRateLimit(PREKEYS_PER_MINUTE)
   private expireTimer?: ReturnType<typeof setInterval>
   /** our introductions, per recipient (minting one costs ~2^bits hashes) */
   private readonly introductions = new Lru<Introduction>(1024)
@@ -79,7 +80,7 @@ export class MailboxService implements Mailbox, Startable {
 
   private refuse (status: MailboxStatus, reason: string): MailboxResponse {
     this.init.onEvent?.('refused', { reason })
-    return { status, envelopes: [], more: false }
+    return { status, envelopes: [], more: false, prekeys: new Uint8Array(0) }
   }
 
   private async serve (request: MailboxRequest, from: PeerId): Promise<MailboxResponse> {
@@ -98,9 +99,10 @@ export class MailboxService implements Mailbox, Startable {
         // the recipient never meets the depositor: this relay, which it chose, checks the work
         if (!checkIntroduction(Introduction.decode(request.deposit.introduction), from, recipientId, this.introductionBits)) throw new Error('no introduction')
         const decoded = Envelope.decode(envelope)
-        const author = await verifyEnvelope(decoded)
-        // addressed to the mailbox it is left in, by its author: each deposit counts against its sender
-        if (!peerIdFromPublicKey(publicKeyFromProtobuf(decoded.recipient)).equals(recipientId)) throw new Error('recipient mismatch')
+        // its shape and the author it names: under the ratchet nothing else outside the recipient
+        // can be checked (no signature, by design); the depositor (proved by Noise) must be that
+        // author, so each deposit counts against its sender's quota and rate
+        const author = checkEnvelope(decoded)
         if (!peerIdFromPublicKey(author).equals(from)) throw new Error('not the author')
         id = hex(decoded.id)
       } catch {
@@ -111,7 +113,7 @@ export class MailboxService implements Mailbox, Startable {
       if (await store.put(to, { id, envelope: Uint8Array.from(envelope), storedAt: Date.now(), sender: peer })) {
         this.init.onEvent?.('deposit', { recipient: to, bytes: envelope.byteLength })
       }
-      return { status: MailboxStatus.OK, envelopes: [], more: false }
+      return { status: MailboxStatus.OK, envelopes: [], more: false, prekeys: new Uint8Array(0) }
     }
     if (request.fetch != null) {
       const limit = Math.max(1, Math.min(request.fetch.limit || FETCH_LIMIT, FETCH_LIMIT))
@@ -119,12 +121,32 @@ export class MailboxService implements Mailbox, Startable {
       const entries = await store.list(peer, limit + 1)
       const fresh = entries.slice(0, limit).filter(e => Date.now() - e.storedAt < ttl)
       this.init.onEvent?.('fetch', { recipient: peer, count: fresh.length })
-      return { status: MailboxStatus.OK, envelopes: fresh.map(e => e.envelope as Uint8Array<ArrayBuffer>), more: entries.length > limit }
+      return { status: MailboxStatus.OK, envelopes: fresh.map(e => e.envelope as Uint8Array<ArrayBuffer>), more: entries.length > limit, prekeys: new Uint8Array(0) }
+    }
+    if (request.publishPrekeys != null) {
+      const { bundle } = request.publishPrekeys
+      if (store.putPrekeys == null) return this.refuse(MailboxStatus.UNAVAILABLE, 'no prekeys store')
+      if (!this.prekeysRate.allow(peer)) return this.refuse(MailboxStatus.RATE_LIMITED, 'rate')
+      if (bundle.byteLength === 0 || bundle.byteLength > MAX_PREKEYS_BYTES) return this.refuse(MailboxStatus.TOO_LARGE, 'prekeys size')
+      // only the recipient itself leaves its bundle (the stream's remote peer); senders check its signatures
+      await store.putPrekeys(peer, Uint8Array.from(bundle))
+      return { status: MailboxStatus.OK, envelopes: [], more: false, prekeys: new Uint8Array(0) }
+    }
+    if (request.fetchPrekeys != null) {
+      if (store.getPrekeys == null) return this.refuse(MailboxStatus.UNAVAILABLE, 'no prekeys store')
+      let to: string
+      try {
+        to = peerIdFromMultihash(Digest.decode(request.fetchPrekeys.recipient)).toString()
+      } catch {
+        return this.refuse(MailboxStatus.INVALID, 'bad recipient')
+      }
+      const bundle = await store.getPrekeys(to)
+      return { status: MailboxStatus.OK, envelopes: [], more: false, prekeys: (bundle ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer> }
     }
     if (request.delete != null) {
       const count = await store.delete(peer, request.delete.ids.map(hex))
       this.init.onEvent?.('delete', { recipient: peer, count })
-      return { status: MailboxStatus.OK, envelopes: [], more: false }
+      return { status: MailboxStatus.OK, envelopes: [], more: false, prekeys: new Uint8Array(0) }
     }
     return this.refuse(MailboxStatus.INVALID, 'empty request')
   }
@@ -172,6 +194,17 @@ export class MailboxService implements Mailbox, Startable {
     const response = await this.request(relay, { fetch: { limit: FETCH_LIMIT } }, options)
     if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
     return { envelopes: response.envelopes, more: response.more }
+  }
+
+  async publishPrekeys (relay: PeerId, bundle: Uint8Array, options?: AbortOptions): Promise<void> {
+    const response = await this.request(relay, { publishPrekeys: { bundle: bundle as Uint8Array<ArrayBuffer> } }, options)
+    if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
+  }
+
+  async fetchPrekeys (relay: PeerId, recipient: PeerId, options?: AbortOptions): Promise<Uint8Array | undefined> {
+    const response = await this.request(relay, { fetchPrekeys: { recipient: recipient.toMultihash().bytes as Uint8Array<ArrayBuffer> } }, options)
+    if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
+    return response.prekeys.byteLength > 0 ? response.prekeys : undefined
   }
 
   async delete (relay: PeerId, ids: string[], options?: AbortOptions): Promise<void> {

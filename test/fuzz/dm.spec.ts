@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import fc from 'fast-check'
-import { AckStatus, checkIntroduction, decodeFrame, DirectMessagesService, encodeFrame, Envelope, Frame, mintIntroduction, sealEnvelope } from '../../protocols/dm/index.ts'
+import { AckStatus, checkIntroduction, decodeFrame, DirectMessagesService, encodeFrame, Envelope, Frame, mintIntroduction } from '../../protocols/dm/index.ts'
 import { createInbox } from '../../node/direct/inbox.ts'
 import { RequestQuota } from '../../node/direct/request-quota.ts'
 import { KeyedMutex } from '../../node/keyed-mutex.ts'
 import { ContactsStore } from '../../node/store/contacts-store.ts'
-import { openDatabase, type Database } from '../../node/store/database.ts'
 import { MessagesStore } from '../../node/store/messages-store.ts'
-import { removeDir, tempDir } from '../fixtures/temp-dir.ts'
-import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
+import { party, sealTo, type Party } from '../protocols/dm/parties.ts'
+import type { Database } from '../../node/store/database.ts'
+import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
 
 /** `npm run fuzz` sets 100000; `npm test` runs the default */
 const RUNS = Number(process.env.HYPHAE_FUZZ_RUNS ?? 2000)
@@ -33,36 +31,38 @@ function mutations (valid: Uint8Array): fc.Arbitrary<Uint8Array> {
 }
 
 describe('fuzz: DM frames and envelopes into the real inbox and store', { timeout: 1_800_000 }, () => {
-  let dir: string
   let db: Database
   let messages: MessagesStore
   let contacts: ContactsStore
   let service: DirectMessagesService
-  let alice: PrivateKey
-  let bob: PrivateKey
+  let alice: Party
+  /** the victim: the inbox opens envelopes with its ratchet, and stores in its database */
+  let bob: Party
   let aliceId: PeerId
+  let bobId: PeerId
 
   before(async () => {
-    dir = await tempDir()
-    db = await openDatabase(dir, 'db', randomBytes(32))
+    ;[alice, bob] = await Promise.all([party(), party()])
+    db = bob.db
     messages = new MessagesStore(db)
     contacts = new ContactsStore(db)
-    ;[alice, bob] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')])
-    aliceId = peerIdFromPrivateKey(alice)
-    const inbox = createInbox({ contacts, messages, mutex: new KeyedMutex(), quota: new RequestQuota(db, contacts, messages), onStored: () => {}, onDropped: () => {}, onControl: async () => {} })
+    aliceId = peerIdFromPrivateKey(alice.key)
+    bobId = peerIdFromPrivateKey(bob.key)
+    const inbox = createInbox({ contacts, messages, ratchet: bob.ratchet, mutex: new KeyedMutex(), log: quiet.forComponent(''), quota: new RequestQuota(db, contacts, messages), onStored: () => {}, onDropped: () => {}, onControl: async () => {} })
     const unused = async (): Promise<never> => { throw new Error('not in this spec') }
-    service = new DirectMessagesService({ registrar: { handle: unused, unhandle: unused }, connectionManager: { openStream: unused, closeConnections: unused }, logger: quiet, privateKey: bob }, { onMessages: inbox.receiveMany })
+    service = new DirectMessagesService({ registrar: { handle: unused, unhandle: unused }, connectionManager: { openStream: unused, closeConnections: unused }, logger: quiet, privateKey: bob.key }, { onMessages: inbox.receiveMany })
   })
 
   after(async () => {
-    await db?.close()
-    await removeDir(dir)
+    await bob?.close()
   })
 
   it('random and mutated frames: no crash, no unhandled rejection, only the valid message stored', async () => {
-    const valid = await sealEnvelope({ senderKey: alice, recipient: bob.publicKey, lamport: 1n, body: 'the one valid message' })
+    // a real session start from alice to bob's invite prekeys, which bob's inbox can open
+    const valid = await sealTo(alice, bob, 'the one valid message')
+    await alice.close()
     const validFrame = encodeFrame({ envelope: valid })
-    const introFrame = encodeFrame({ introduction: await mintIntroduction(aliceId, peerIdFromPrivateKey(bob), 8) })
+    const introFrame = encodeFrame({ introduction: await mintIntroduction(aliceId, bobId, 8) })
     const rejections: unknown[] = []
     const onRejection = (reason: unknown): void => { rejections.push(reason) }
     process.on('unhandledRejection', onRejection)
@@ -76,7 +76,7 @@ describe('fuzz: DM frames and envelopes into the real inbox and store', { timeou
           assert.equal(err.name, 'MalformedFrameError')
           return
         }
-        if (frame.introduction != null) assert.equal(typeof checkIntroduction(frame.introduction, aliceId, peerIdFromPrivateKey(bob), 16), 'boolean')
+        if (frame.introduction != null) assert.equal(typeof checkIntroduction(frame.introduction, aliceId, bobId, 16), 'boolean')
         if (frame.envelope == null) return
         const statuses = await receive(aliceId, [frame.envelope], { introduced })
         assert.equal(statuses.length, 1)

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import fc from 'fast-check'
-import { Envelope, Introduction, mintIntroduction, sealEnvelope } from '../../protocols/dm/index.ts'
+import { checkEnvelope, Envelope, Introduction, mintIntroduction } from '../../protocols/dm/index.ts'
 import { MailboxService, MailboxStatus } from '../../protocols/mailbox/index.ts'
 import { MailboxRequest, MailboxResponse } from '../../protocols/mailbox/pb/mailbox.ts'
 import { createInbox } from '../../node/direct/inbox.ts'
@@ -13,11 +12,11 @@ import { MailboxClient } from '../../node/direct/mailbox-client.ts'
 import { RequestQuota } from '../../node/direct/request-quota.ts'
 import { KeyedMutex } from '../../node/keyed-mutex.ts'
 import { ContactsStore } from '../../node/store/contacts-store.ts'
-import { openDatabase, type Database } from '../../node/store/database.ts'
 import { LevelMailboxStore } from '../../node/store/mailbox-store.ts'
 import { MessagesStore } from '../../node/store/messages-store.ts'
-import { removeDir, tempDir } from '../fixtures/temp-dir.ts'
-import type { ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
+import { openAt, party, sealTo, type Party } from '../protocols/dm/parties.ts'
+import type { Database } from '../../node/store/database.ts'
+import type { ComponentLogger, Logger, PeerId } from '@libp2p/interface'
 
 /** `npm run fuzz` sets 100000; `npm test` runs the default */
 const RUNS = Number(process.env.HYPHAE_FUZZ_RUNS ?? 2000)
@@ -50,31 +49,30 @@ async function watchRejections (fn: () => Promise<void>): Promise<unknown[]> {
 }
 
 describe('fuzz: mailbox requests into a real relay store, responses into a real inbox', { timeout: 1_800_000 }, () => {
-  let dir: string
   let db: Database
-  let alice: PrivateKey
-  let bob: PrivateKey
-  let aliceId: PeerId
+  /** bob is the recipient: his inbox opens with his ratchet, and stores in his database */
+  let bob: Party
   let bobId: PeerId
 
   before(async () => {
-    dir = await tempDir()
-    db = await openDatabase(dir, 'db', randomBytes(32))
-    ;[alice, bob] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')])
-    aliceId = peerIdFromPrivateKey(alice)
-    bobId = peerIdFromPrivateKey(bob)
+    bob = await party()
+    db = bob.db
+    bobId = peerIdFromPrivateKey(bob.key)
   })
 
   after(async () => {
-    await db?.close()
-    await removeDir(dir)
+    await bob?.close()
   })
 
-  it('relay: random and mutated requests get a status; only the valid deposit is ever kept', async () => {
+  it('relay: random and mutated requests get a status; only the depositor\'s own envelopes are kept, and only the valid one opens', async () => {
     const store = new LevelMailboxStore(db)
     const relayKey = await generateKeyPair('Ed25519')
     const relay = new MailboxService({ registrar: { handle: unused, unhandle: unused }, connectionManager: { openStream: unused }, logger: quiet, privateKey: relayKey }, { store, senderRate: 1e9, introductionBits: 8 })
-    const envelope = Envelope.encode(await sealEnvelope({ senderKey: alice, recipient: bob.publicKey, lamport: 1n, body: 'kept' }))
+    // a real session start from alice (a fresh identity) to bob's invite prekeys: alice is its author
+    const alice = await party()
+    const aliceId = peerIdFromPrivateKey(alice.key)
+    const envelope = Envelope.encode(await sealTo(alice, bob, 'kept'))
+    await alice.close()
     const valid = MailboxRequest.encode({ deposit: { recipient: bobId.toMultihash().bytes, envelope, introduction: Introduction.encode(await mintIntroduction(aliceId, bobId, 8)) } })
     const serve = (relay as any).serve.bind(relay) as (request: MailboxRequest, from: PeerId) => Promise<MailboxResponse>
     const rejections = await watchRejections(async () => {
@@ -90,23 +88,35 @@ describe('fuzz: mailbox requests into a real relay store, responses into a real 
       }), { numRuns: RUNS })
     })
     assert.deepEqual(rejections, [])
-    const kept = await store.list(bobId.toString(), 100)
-    assert.ok(kept.every(e => Buffer.from(e.envelope).equals(envelope)), 'nothing but the valid envelope')
+    const kept = await store.list(bobId.toString(), 1_000_000)
+    // under the ratchet a relay cannot read what it keeps: it checks the shape and that the
+    // depositor is the author named; a mutated ciphertext or id passes that, so what it keeps
+    // must be alice's own deposits, and none but the valid message may open for bob
+    const sealed = Envelope.decode(envelope)
+    for (const e of kept) {
+      const decoded = Envelope.decode(e.envelope)
+      assert.ok(checkEnvelope(decoded).equals(alice.key.publicKey), 'only envelopes naming their depositor')
+      const opened = await openAt(bob, decoded, false).catch(() => undefined)
+      if (opened != null) assert.ok(opened.body === 'kept' && Buffer.from(opened.id).equals(sealed.id), 'nothing but the valid envelope opens')
+    }
+    assert.equal((await store.depositorUsage(aliceId.toString())).messages, kept.length, 'all deposited by alice')
     assert.equal((await store.totalUsage()).messages, kept.length, 'and nothing for anyone else')
   })
 
   it('client: random and mutated fetch responses from our relay store only what is valid', async () => {
     const contacts = new ContactsStore(db)
     const messages = new MessagesStore(db)
-    const inbox = createInbox({ contacts, messages, mutex: new KeyedMutex(), quota: new RequestQuota(db, contacts, messages), onStored: () => {}, onDropped: () => {}, onControl: async () => {} })
+    const inbox = createInbox({ contacts, messages, ratchet: bob.ratchet, mutex: new KeyedMutex(), log: noop, quota: new RequestQuota(db, contacts, messages), onStored: () => {}, onDropped: () => {}, onControl: async () => {} })
     const relayId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
     const ours = multiaddr(`/ip4/127.0.0.1/tcp/1/p2p/${relayId.toString()}/p2p-circuit/p2p/${bobId.toString()}`)
     let next: Uint8Array[] = []
-    const mailbox = { protocol: '', deposit: unused, delete: async () => {}, fetch: async () => ({ envelopes: next, more: false }) }
+    const mailbox = { protocol: '', deposit: unused, delete: async () => {}, fetch: async () => ({ envelopes: next, more: false }), publishPrekeys: unused, fetchPrekeys: unused }
     const libp2p = { getMultiaddrs: () => [ours], addEventListener: () => {}, removeEventListener: () => {}, getConnections: () => [] }
-    const client = new MailboxClient({ libp2p: libp2p as any, mailbox, key: bob, contacts, log: noop, receive: inbox.receive })
-    const stranger = await generateKeyPair('Ed25519')
-    const valid = Envelope.encode(await sealEnvelope({ senderKey: stranger, recipient: bob.publicKey, lamport: 1n, body: 'one' }))
+    const client = new MailboxClient({ libp2p: libp2p as any, mailbox, contacts, log: noop, receive: inbox.receive })
+    // a real session start from a fresh identity to bob's invite prekeys
+    const stranger = await party()
+    const valid = Envelope.encode(await sealTo(stranger, bob, 'one'))
+    await stranger.close()
     const rejections = await watchRejections(async () => {
       await fc.assert(fc.asyncProperty(fc.array(fc.oneof(fc.uint8Array({ maxLength: 512 }), mutations(valid)), { maxLength: 4 }), async envelopes => {
         next = envelopes
@@ -115,6 +125,6 @@ describe('fuzz: mailbox requests into a real relay store, responses into a real 
     })
     assert.deepEqual(rejections, [])
     const stored = await messages.messages.values().all()
-    assert.ok(stored.every(m => m.body === 'one' && m.conversation === peerIdFromPrivateKey(stranger).toString()), `only the valid one: ${stored.length}`)
+    assert.ok(stored.every(m => m.body === 'one' && m.conversation === stranger.peer), `only the valid one: ${stored.length}`)
   })
 })

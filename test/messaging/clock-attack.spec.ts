@@ -1,56 +1,52 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { AckStatus, type OpenedEnvelope } from '../../protocols/dm/index.ts'
+import { AckStatus } from '../../protocols/dm/index.ts'
 import { createInbox, MAX_CLOCK_JUMP, type Inbox } from '../../node/direct/inbox.ts'
 import { RequestQuota } from '../../node/direct/request-quota.ts'
 import { KeyedMutex } from '../../node/keyed-mutex.ts'
 import { ContactsStore } from '../../node/store/contacts-store.ts'
-import { openDatabase, type Database } from '../../node/store/database.ts'
 import { MessagesStore } from '../../node/store/messages-store.ts'
-import { removeDir, tempDir } from '../fixtures/temp-dir.ts'
-import type { PeerId, PrivateKey } from '@libp2p/interface'
+import { party, sealTo, type Party } from '../protocols/dm/parties.ts'
+import type { Logger, PeerId } from '@libp2p/interface'
+
+const quiet = Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false }) as unknown as Logger
 
 /**
- * A contact controls the Lamport clock and the send time in what it sends. One message with
- * clock 2^63-1 used to set ours there: past 2^53 Number() loses precision, and its 19 digits
- * sorted it after every later message (keys hold 16), so the conversation's order broke for good.
+ * A contact controls the Lamport clock and the send time in what it sends (inside the ratchet's
+ * payload). One message with clock 2^63-1 used to set ours there: past 2^53 Number() loses
+ * precision, and its 19 digits sorted it after every later message (keys hold 16), for good.
  */
 describe('a contact cannot wreck a conversation with its clock or send time', () => {
-  let dir: string
-  let db: Database
+  let bob: Party
+  let alice: Party
+  let aliceId: PeerId
   let messages: MessagesStore
   let inbox: Inbox
-  let alice: PrivateKey
-  let aliceId: PeerId
 
   before(async () => {
-    dir = await tempDir()
-    db = await openDatabase(dir, 'db', randomBytes(32))
-    messages = new MessagesStore(db)
-    const contacts = new ContactsStore(db)
-    alice = await generateKeyPair('Ed25519')
-    aliceId = peerIdFromPrivateKey(alice)
+    ;[bob, alice] = await Promise.all([party(), party()])
+    aliceId = peerIdFromPrivateKey(alice.key)
+    messages = new MessagesStore(bob.db)
+    const contacts = new ContactsStore(bob.db)
     await contacts.put({ peerId: aliceId.toString(), nickname: 'alice', addrs: [], state: 'contact', addedAt: Date.now() })
-    inbox = createInbox({ contacts, messages, mutex: new KeyedMutex(), quota: new RequestQuota(db, contacts, messages), onStored: () => {}, onDropped: () => {}, onControl: async () => {} })
+    inbox = createInbox({ contacts, messages, ratchet: bob.ratchet, mutex: new KeyedMutex(), log: quiet, quota: new RequestQuota(bob.db, contacts, messages), onStored: () => {}, onDropped: () => {}, onControl: async () => {} })
   })
 
   after(async () => {
-    await db?.close()
-    await removeDir(dir)
-  })
-
-  const from = (body: string, lamport: bigint, sentAt = Date.now()): OpenedEnvelope => ({
-    sender: alice.publicKey, from: aliceId, id: randomBytes(16), lamport, sentAt, body
+    await bob?.close()
+    await alice?.close()
   })
 
   it('a huge clock is stored in arrival order and moves ours by one; a future send time is not believed', async () => {
     const conversation = aliceId.toString()
     const year3000 = Date.parse('3000-01-01T00:00:00Z')
-    const sent = [from('first', 1n), from('hostile', (1n << 63n) - 1n, year3000), from('after it', 3n)]
-    for (const message of sent) assert.deepEqual(await inbox.receiveMany(aliceId, [{ message }]), [AckStatus.STORED])
+    const sent = [
+      await sealTo(alice, bob, 'first', { lamport: 1n }),
+      await sealTo(alice, bob, 'hostile', { lamport: (1n << 63n) - 1n, sentAt: year3000 }),
+      await sealTo(alice, bob, 'after it', { lamport: 3n })
+    ]
+    for (const envelope of sent) assert.deepEqual(await inbox.receiveMany(aliceId, [envelope]), [AckStatus.STORED])
     const page = await messages.list(conversation)
     assert.deepEqual(page.map(m => m.body), ['first', 'hostile', 'after it'])
     const clock = await messages.clock(conversation)
@@ -58,7 +54,7 @@ describe('a contact cannot wreck a conversation with its clock or send time', ()
     const hostile = page.find(m => m.body === 'hostile')
     assert.ok(hostile != null && hostile.sentAt <= Date.now(), `shown as sent at ${new Date(hostile?.sentAt ?? 0).toISOString()}`)
     // an honest jump within the bound is kept as sent (a contact who wrote a lot while we were away)
-    assert.deepEqual(await inbox.receiveMany(aliceId, [{ message: from('much later', BigInt(clock + 1000)) }]), [AckStatus.STORED])
+    assert.deepEqual(await inbox.receiveMany(aliceId, [await sealTo(alice, bob, 'much later', { lamport: BigInt(clock + 1000) })]), [AckStatus.STORED])
     assert.equal(await messages.clock(conversation), clock + 1000)
   })
 })

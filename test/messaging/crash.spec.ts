@@ -194,6 +194,15 @@ describe('direct messages survive kill -9 (real hyphae daemons)', { timeout: 420
       const mine = (await conversation(sender, recipient.peerId)).filter(m => m.direction === 'out')
       assert.deepEqual(mine.map(m => m.status), ids.map(() => 'delivered'))
       assert.equal((await callRpc(sender.socket, 'status')).outbox, 0)
+
+      // the ratchet state on both sides came through the kill in step with the messages: the
+      // session still works both ways (a state ahead of or behind its messages would not open)
+      await callRpc(recipient.socket, 'messages.send', { contact: sender.peerId, text: 'still in step' }, { timeout: 10_000 })
+      await waitForDaemons({ sender, recipient }, async () => (await conversation(sender, recipient.peerId)).some(m => m.direction === 'in' && m.body === 'still in step'), {
+        timeout: 60_000, interval: 250, message: 'the reply after the restart opens at the sender'
+      })
+      const next = await session.call('messages.send', { contact: recipient.peerId, text: 'and back' })
+      await waitForDaemons({ sender, recipient }, () => delivered.has(next.id), { timeout: 60_000, interval: 250, message: 'a message after the reply is delivered' })
     } finally {
       session.close()
     }

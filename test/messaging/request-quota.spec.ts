@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { AckStatus, decodeFrame, encodeFrame, Envelope, INTRODUCTION_BITS, PROTOCOL, sealEnvelope } from '../../protocols/dm/index.ts'
 import { REQUEST_LIMITS } from '../../node/direct/request-quota.ts'
+import { parseInvite } from '../../node/invite.ts'
+import { party } from '../protocols/dm/parties.ts'
 import { addressOf, createNetwork, waitFor, type Network } from '../fixtures/index.ts'
 import { noise } from '@chainsafe/libp2p-noise'
 import { tcp } from '@libp2p/tcp'
@@ -14,6 +14,8 @@ import { createLibp2p } from 'libp2p'
 import type { RelayInit } from '../../node/create-node.ts'
 import type { HyphaeMessenger } from '../../node/hyphae-messenger.ts'
 import type { RequestDropEvent } from '../../node/messenger.ts'
+import type { PrekeyBundle } from '../../protocols/prekeys/index.ts'
+import type { PrivateKey } from '@libp2p/interface'
 
 const RELAY: RelayInit = { maxReservations: 16, reservationTtlMs: 3_600_000, durationLimitMs: 3_600_000, dataLimitBytes: 1n << 26n }
 const BIG = 60_000
@@ -30,6 +32,26 @@ async function requestBytes (node: HyphaeMessenger): Promise<{ requests: number,
     }
   }
   return { requests: requests.length, messages, bytes }
+}
+
+/** The prekeys a node's invite carries: what a stranger who was handed it seals with. */
+async function invitePrekeys (node: HyphaeMessenger): Promise<PrekeyBundle> {
+  const prekeys = (await parseInvite((await node.id()).invite)).prekeys
+  assert.ok(prekeys != null, 'the invite carries prekeys')
+  return prekeys
+}
+
+/** A fresh identity's first message to `to`: a real session start from `to`'s invite prekeys, sealed with libsignal. */
+async function fromStranger (to: string, prekeys: PrekeyBundle, body: string): Promise<{ envelope: Envelope, key: PrivateKey, peerId: string }> {
+  const stranger = await party()
+  try {
+    const tx = stranger.ratchet.transaction()
+    await stranger.ratchet.startSession(tx, to, prekeys)
+    const envelope = await sealEnvelope({ sender: stranger.key.publicKey, recipient: to, stores: tx.stores, lamport: 1n, body })
+    return { envelope, key: stranger.key, peerId: stranger.peer }
+  } finally {
+    await stranger.close()
+  }
 }
 
 function collectDrops (node: HyphaeMessenger): RequestDropEvent[] {
@@ -52,13 +74,13 @@ describe('a Sybil relay pours 300 strangers x 60 KB into a victim\'s requests', 
     await victim0.addContact((await friend.id()).invite)
     await friend.addContact((await victim0.id()).invite)
     const victimKey = victim0.libp2p.peerId
+    const prekeys = await invitePrekeys(victim0)
     await victim0.stop()
 
     const store = (relay as any).components.mailboxStore
     for (let i = 0; i < 300; i++) {
-      const key = await generateKeyPair('Ed25519')
-      const envelope = await sealEnvelope({ senderKey: key, recipient: victimKey.publicKey!, lamport: 1n, body: `${i} `.padEnd(BIG, 'x') })
-      await store.put(victimKey.toString(), { id: Buffer.from(envelope.id).toString('hex'), envelope: Envelope.encode(envelope), storedAt: Date.now(), sender: peerIdFromPrivateKey(key).toString() })
+      const { envelope, peerId } = await fromStranger(victimKey.toString(), prekeys, `${i} `.padEnd(BIG, 'x'))
+      await store.put(victimKey.toString(), { id: Buffer.from(envelope.id).toString('hex'), envelope: Envelope.encode(envelope), storedAt: Date.now(), sender: peerId })
     }
 
     const victim = await network.restart(1, { bootstrap: [addressOf(relay)] })
@@ -103,15 +125,14 @@ describe('a stranger who writes too much, or without an introduction', { timeout
 
   it('envelopes on a stream that did not begin with a valid introduction are not stored', async () => {
     const [victim] = network.nodes
-    // a bare node speaking the protocol by hand
-    const key = await generateKeyPair('Ed25519')
+    // a bare node speaking the protocol by hand, its first message sealed from the victim's invite
+    const { envelope, key } = await fromStranger(victim.peerId, await invitePrekeys(victim), 'let me in')
     const raw = { key, libp2p: await createLibp2p({ privateKey: key, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] }) }
     try {
       const stream = await raw.libp2p.dialProtocol(multiaddr(addressOf(victim)), PROTOCOL)
       const lp = lpStream(stream)
       // a forged introduction (no work in it), then an envelope: an old or a flooding client
       await lp.write(encodeFrame({ introduction: { timestamp: BigInt(Date.now()), nonce: new Uint8Array(8) } }))
-      const envelope = await sealEnvelope({ senderKey: raw.key, recipient: victim.libp2p.peerId.publicKey!, lamport: 1n, body: 'let me in' })
       await lp.write(encodeFrame({ envelope }))
       const asked = decodeFrame(await lp.read()).introductionRequest
       assert.equal(asked?.bits, INTRODUCTION_BITS, 'the victim asks for an introduction first')

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { multiaddr } from '@multiformats/multiaddr'
 import { addressOf, createNetwork, waitFor, type Network } from '../fixtures/index.ts'
 import type { RelayInit } from '../../node/create-node.ts'
 
@@ -75,5 +76,27 @@ describe('relay: reservations and mailboxes', () => {
     await waitFor(async () => (await relay.relayStats())?.mailbox.messages === 0, { message: 'the relay deleted it after bob acked', timeout: 30_000 })
     const got = await bob.listMessages('alice')
     assert.equal(got.filter(m => m.body === secret).length, 1)
+  })
+
+  it('a first message to someone known by peer id alone, who is offline: sealed with the prekeys their relay holds, left in their mailbox', async () => {
+    const [relay] = network.nodes
+    let bob = network.nodes[2]
+    const carol = (await createNetwork(1, { init: () => ({ bootstrap: [addressOf(relay)] }) }))
+    try {
+      const c = carol.nodes[0]
+      // bob's relay address, as the DHT would give it; no invite, so no prekeys of his
+      const bobRelayAddr = (await bob.id()).addresses.find(a => a.includes('/p2p-circuit'))!
+      // bob left his prekeys on the relay when he met it
+      await waitFor(async () => (await c.libp2p.services.mailbox.fetchPrekeys(relay.libp2p.peerId, bob.libp2p.peerId).catch(() => undefined)) != null, { message: 'the relay holds bob\'s prekeys', timeout: 30_000 })
+      await bob.stop()
+      await c.addContact(bob.peerId, 'bob')
+      await c.libp2p.peerStore.merge(bob.libp2p.peerId, { multiaddrs: [multiaddr(bobRelayAddr)] })
+      const sent = await c.sendMessage('bob', 'found you by peer id')
+      await waitFor(async () => (await c.listMessages('bob')).find(m => m.id === sent.id)?.status === 'sent', { message: 'carol sealed it with the relay\'s copy of bob\'s prekeys and left it there', timeout: 90_000 })
+      bob = await network.restart(2, { bootstrap: [addressOf(relay)] })
+      await waitFor(async () => (await bob.listRequests()).some(r => r.last?.id === sent.id), { message: 'bob got carol\'s message from the mailbox (a request)', timeout: 60_000 })
+    } finally {
+      await carol.stop()
+    }
   })
 })

@@ -232,33 +232,8 @@ export namespace Frame {
     value: Uint8Array<ArrayBuffer>
   }
 
-  export interface FrameEnvelopeLamportFieldEvent {
-    field: '$.envelope.lamport'
-    value: bigint
-  }
-
-  export interface FrameEnvelopeSentAtFieldEvent {
-    field: '$.envelope.sentAt'
-    value: bigint
-  }
-
   export interface FrameEnvelopeSenderFieldEvent {
     field: '$.envelope.sender'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export interface FrameEnvelopeRecipientFieldEvent {
-    field: '$.envelope.recipient'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export interface FrameEnvelopeEphemeralKeyFieldEvent {
-    field: '$.envelope.ephemeralKey'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export interface FrameEnvelopeNonceFieldEvent {
-    field: '$.envelope.nonce'
     value: Uint8Array<ArrayBuffer>
   }
 
@@ -267,9 +242,9 @@ export namespace Frame {
     value: Uint8Array<ArrayBuffer>
   }
 
-  export interface FrameEnvelopeSignatureFieldEvent {
-    field: '$.envelope.signature'
-    value: Uint8Array<ArrayBuffer>
+  export interface FrameEnvelopeKindFieldEvent {
+    field: '$.envelope.kind'
+    value: number
   }
 
   export interface FrameAckIdFieldEvent {
@@ -311,7 +286,7 @@ export namespace Frame {
     return decodeMessage(buf, Frame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameEnvelopeVersionFieldEvent | FrameEnvelopeIdFieldEvent | FrameEnvelopeLamportFieldEvent | FrameEnvelopeSentAtFieldEvent | FrameEnvelopeSenderFieldEvent | FrameEnvelopeRecipientFieldEvent | FrameEnvelopeEphemeralKeyFieldEvent | FrameEnvelopeNonceFieldEvent | FrameEnvelopeCiphertextFieldEvent | FrameEnvelopeSignatureFieldEvent | FrameAckIdFieldEvent | FrameAckStatusFieldEvent | FrameReceiptIdsFieldEvent | FrameIntroductionTimestampFieldEvent | FrameIntroductionNonceFieldEvent | FrameIntroductionRequestBitsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Frame>): Generator<FrameEnvelopeVersionFieldEvent | FrameEnvelopeIdFieldEvent | FrameEnvelopeSenderFieldEvent | FrameEnvelopeCiphertextFieldEvent | FrameEnvelopeKindFieldEvent | FrameAckIdFieldEvent | FrameAckStatusFieldEvent | FrameReceiptIdsFieldEvent | FrameIntroductionTimestampFieldEvent | FrameIntroductionNonceFieldEvent | FrameIntroductionRequestBitsFieldEvent> {
     return streamMessage(buf, Frame.codec(), opts)
   }
 }
@@ -431,14 +406,9 @@ export namespace Introduction {
 export interface Envelope {
   version: number
   id: Uint8Array<ArrayBuffer>
-  lamport: bigint
-  sentAt: bigint
   sender: Uint8Array<ArrayBuffer>
-  recipient: Uint8Array<ArrayBuffer>
-  ephemeralKey: Uint8Array<ArrayBuffer>
-  nonce: Uint8Array<ArrayBuffer>
   ciphertext: Uint8Array<ArrayBuffer>
-  signature: Uint8Array<ArrayBuffer>
+  kind: number
 }
 
 export namespace Envelope {
@@ -461,34 +431,9 @@ export namespace Envelope {
           w.bytes(obj.id)
         }
 
-        if ((obj.lamport != null && obj.lamport !== 0n)) {
-          w.uint32(24)
-          w.uint64(obj.lamport)
-        }
-
-        if ((obj.sentAt != null && obj.sentAt !== 0n)) {
-          w.uint32(32)
-          w.uint64(obj.sentAt)
-        }
-
         if ((obj.sender != null && obj.sender.byteLength > 0)) {
           w.uint32(42)
           w.bytes(obj.sender)
-        }
-
-        if ((obj.recipient != null && obj.recipient.byteLength > 0)) {
-          w.uint32(50)
-          w.bytes(obj.recipient)
-        }
-
-        if ((obj.ephemeralKey != null && obj.ephemeralKey.byteLength > 0)) {
-          w.uint32(58)
-          w.bytes(obj.ephemeralKey)
-        }
-
-        if ((obj.nonce != null && obj.nonce.byteLength > 0)) {
-          w.uint32(66)
-          w.bytes(obj.nonce)
         }
 
         if ((obj.ciphertext != null && obj.ciphertext.byteLength > 0)) {
@@ -496,9 +441,9 @@ export namespace Envelope {
           w.bytes(obj.ciphertext)
         }
 
-        if ((obj.signature != null && obj.signature.byteLength > 0)) {
-          w.uint32(82)
-          w.bytes(obj.signature)
+        if ((obj.kind != null && obj.kind !== 0)) {
+          w.uint32(88)
+          w.uint32(obj.kind)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -508,14 +453,9 @@ export namespace Envelope {
         const obj: any = {
           version: 0,
           id: uint8ArrayAlloc(0),
-          lamport: 0n,
-          sentAt: 0n,
           sender: uint8ArrayAlloc(0),
-          recipient: uint8ArrayAlloc(0),
-          ephemeralKey: uint8ArrayAlloc(0),
-          nonce: uint8ArrayAlloc(0),
           ciphertext: uint8ArrayAlloc(0),
-          signature: uint8ArrayAlloc(0)
+          kind: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -532,36 +472,16 @@ export namespace Envelope {
               obj.id = reader.bytes()
               break
             }
-            case 3: {
-              obj.lamport = reader.uint64()
-              break
-            }
-            case 4: {
-              obj.sentAt = reader.uint64()
-              break
-            }
             case 5: {
               obj.sender = reader.bytes()
-              break
-            }
-            case 6: {
-              obj.recipient = reader.bytes()
-              break
-            }
-            case 7: {
-              obj.ephemeralKey = reader.bytes()
-              break
-            }
-            case 8: {
-              obj.nonce = reader.bytes()
               break
             }
             case 9: {
               obj.ciphertext = reader.bytes()
               break
             }
-            case 10: {
-              obj.signature = reader.bytes()
+            case 11: {
+              obj.kind = reader.uint32()
               break
             }
             default: {
@@ -593,44 +513,9 @@ export namespace Envelope {
               }
               break
             }
-            case 3: {
-              yield {
-                field: `${prefix}.lamport`,
-                value: reader.uint64()
-              }
-              break
-            }
-            case 4: {
-              yield {
-                field: `${prefix}.sentAt`,
-                value: reader.uint64()
-              }
-              break
-            }
             case 5: {
               yield {
                 field: `${prefix}.sender`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 6: {
-              yield {
-                field: `${prefix}.recipient`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 7: {
-              yield {
-                field: `${prefix}.ephemeralKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 8: {
-              yield {
-                field: `${prefix}.nonce`,
                 value: reader.bytes()
               }
               break
@@ -642,10 +527,10 @@ export namespace Envelope {
               }
               break
             }
-            case 10: {
+            case 11: {
               yield {
-                field: `${prefix}.signature`,
-                value: reader.bytes()
+                field: `${prefix}.kind`,
+                value: reader.uint32()
               }
               break
             }
@@ -671,33 +556,8 @@ export namespace Envelope {
     value: Uint8Array<ArrayBuffer>
   }
 
-  export interface EnvelopeLamportFieldEvent {
-    field: '$.lamport'
-    value: bigint
-  }
-
-  export interface EnvelopeSentAtFieldEvent {
-    field: '$.sentAt'
-    value: bigint
-  }
-
   export interface EnvelopeSenderFieldEvent {
     field: '$.sender'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export interface EnvelopeRecipientFieldEvent {
-    field: '$.recipient'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export interface EnvelopeEphemeralKeyFieldEvent {
-    field: '$.ephemeralKey'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export interface EnvelopeNonceFieldEvent {
-    field: '$.nonce'
     value: Uint8Array<ArrayBuffer>
   }
 
@@ -706,9 +566,9 @@ export namespace Envelope {
     value: Uint8Array<ArrayBuffer>
   }
 
-  export interface EnvelopeSignatureFieldEvent {
-    field: '$.signature'
-    value: Uint8Array<ArrayBuffer>
+  export interface EnvelopeKindFieldEvent {
+    field: '$.kind'
+    value: number
   }
 
   export function encode (obj: Partial<Envelope>): Uint8Array<ArrayBuffer> {
@@ -719,7 +579,7 @@ export namespace Envelope {
     return decodeMessage(buf, Envelope.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeIdFieldEvent | EnvelopeLamportFieldEvent | EnvelopeSentAtFieldEvent | EnvelopeSenderFieldEvent | EnvelopeRecipientFieldEvent | EnvelopeEphemeralKeyFieldEvent | EnvelopeNonceFieldEvent | EnvelopeCiphertextFieldEvent | EnvelopeSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeIdFieldEvent | EnvelopeSenderFieldEvent | EnvelopeCiphertextFieldEvent | EnvelopeKindFieldEvent> {
     return streamMessage(buf, Envelope.codec(), opts)
   }
 }
@@ -728,6 +588,9 @@ export interface Payload {
   body: string
   replyTo?: Uint8Array<ArrayBuffer>
   control?: Uint8Array<ArrayBuffer>
+  id: Uint8Array<ArrayBuffer>
+  lamport: bigint
+  sentAt: bigint
 }
 
 export namespace Payload {
@@ -755,12 +618,30 @@ export namespace Payload {
           w.bytes(obj.control)
         }
 
+        if ((obj.id != null && obj.id.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.id)
+        }
+
+        if ((obj.lamport != null && obj.lamport !== 0n)) {
+          w.uint32(40)
+          w.uint64(obj.lamport)
+        }
+
+        if ((obj.sentAt != null && obj.sentAt !== 0n)) {
+          w.uint32(48)
+          w.uint64(obj.sentAt)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          body: ''
+          body: '',
+          id: uint8ArrayAlloc(0),
+          lamport: 0n,
+          sentAt: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -779,6 +660,18 @@ export namespace Payload {
             }
             case 3: {
               obj.control = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.id = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.lamport = reader.uint64()
+              break
+            }
+            case 6: {
+              obj.sentAt = reader.uint64()
               break
             }
             default: {
@@ -817,6 +710,27 @@ export namespace Payload {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.lamport`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.sentAt`,
+                value: reader.uint64()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -844,6 +758,21 @@ export namespace Payload {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface PayloadIdFieldEvent {
+    field: '$.id'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PayloadLamportFieldEvent {
+    field: '$.lamport'
+    value: bigint
+  }
+
+  export interface PayloadSentAtFieldEvent {
+    field: '$.sentAt'
+    value: bigint
+  }
+
   export function encode (obj: Partial<Payload>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Payload.codec())
   }
@@ -852,7 +781,7 @@ export namespace Payload {
     return decodeMessage(buf, Payload.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Payload>): Generator<PayloadBodyFieldEvent | PayloadReplyToFieldEvent | PayloadControlFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Payload>): Generator<PayloadBodyFieldEvent | PayloadReplyToFieldEvent | PayloadControlFieldEvent | PayloadIdFieldEvent | PayloadLamportFieldEvent | PayloadSentAtFieldEvent> {
     return streamMessage(buf, Payload.codec(), opts)
   }
 }

@@ -7,6 +7,8 @@ export interface MailboxRequest {
   deposit?: Deposit
   fetch?: Fetch
   delete?: Delete
+  publishPrekeys?: PublishPrekeys
+  fetchPrekeys?: FetchPrekeys
 }
 
 export namespace MailboxRequest {
@@ -21,17 +23,37 @@ export namespace MailboxRequest {
 
         obj = { ...obj }
 
+        if (obj.fetchPrekeys != null) {
+          obj.publishPrekeys = undefined
+          obj.delete = undefined
+          obj.fetch = undefined
+          obj.deposit = undefined
+        }
+
+        if (obj.publishPrekeys != null) {
+          obj.fetchPrekeys = undefined
+          obj.delete = undefined
+          obj.fetch = undefined
+          obj.deposit = undefined
+        }
+
         if (obj.delete != null) {
+          obj.fetchPrekeys = undefined
+          obj.publishPrekeys = undefined
           obj.fetch = undefined
           obj.deposit = undefined
         }
 
         if (obj.fetch != null) {
+          obj.fetchPrekeys = undefined
+          obj.publishPrekeys = undefined
           obj.delete = undefined
           obj.deposit = undefined
         }
 
         if (obj.deposit != null) {
+          obj.fetchPrekeys = undefined
+          obj.publishPrekeys = undefined
           obj.delete = undefined
           obj.fetch = undefined
         }
@@ -49,6 +71,16 @@ export namespace MailboxRequest {
         if (obj.delete != null) {
           w.uint32(26)
           Delete.codec().encode(obj.delete, w)
+        }
+
+        if (obj.publishPrekeys != null) {
+          w.uint32(34)
+          PublishPrekeys.codec().encode(obj.publishPrekeys, w)
+        }
+
+        if (obj.fetchPrekeys != null) {
+          w.uint32(42)
+          FetchPrekeys.codec().encode(obj.fetchPrekeys, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -81,6 +113,18 @@ export namespace MailboxRequest {
               })
               break
             }
+            case 4: {
+              obj.publishPrekeys = PublishPrekeys.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.publishPrekeys
+              })
+              break
+            }
+            case 5: {
+              obj.fetchPrekeys = FetchPrekeys.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.fetchPrekeys
+              })
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -88,17 +132,37 @@ export namespace MailboxRequest {
           }
         }
 
+        if (obj.fetchPrekeys != null) {
+          delete obj.publishPrekeys
+          delete obj.delete
+          delete obj.fetch
+          delete obj.deposit
+        }
+
+        if (obj.publishPrekeys != null) {
+          delete obj.fetchPrekeys
+          delete obj.delete
+          delete obj.fetch
+          delete obj.deposit
+        }
+
         if (obj.delete != null) {
+          delete obj.fetchPrekeys
+          delete obj.publishPrekeys
           delete obj.fetch
           delete obj.deposit
         }
 
         if (obj.fetch != null) {
+          delete obj.fetchPrekeys
+          delete obj.publishPrekeys
           delete obj.delete
           delete obj.deposit
         }
 
         if (obj.deposit != null) {
+          delete obj.fetchPrekeys
+          delete obj.publishPrekeys
           delete obj.delete
           delete obj.fetch
         }
@@ -128,6 +192,20 @@ export namespace MailboxRequest {
             case 3: {
               yield * Delete.codec().stream(reader, reader.uint32(), `${prefix}.delete`, {
                 limits: opts.limits?.delete
+              })
+
+              break
+            }
+            case 4: {
+              yield * PublishPrekeys.codec().stream(reader, reader.uint32(), `${prefix}.publishPrekeys`, {
+                limits: opts.limits?.publishPrekeys
+              })
+
+              break
+            }
+            case 5: {
+              yield * FetchPrekeys.codec().stream(reader, reader.uint32(), `${prefix}.fetchPrekeys`, {
+                limits: opts.limits?.fetchPrekeys
               })
 
               break
@@ -170,6 +248,16 @@ export namespace MailboxRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface MailboxRequestPublishPrekeysBundleFieldEvent {
+    field: '$.publishPrekeys.bundle'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface MailboxRequestFetchPrekeysRecipientFieldEvent {
+    field: '$.fetchPrekeys.recipient'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<MailboxRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MailboxRequest.codec())
   }
@@ -178,8 +266,186 @@ export namespace MailboxRequest {
     return decodeMessage(buf, MailboxRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestDepositRecipientFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestDepositIntroductionFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestDeleteIdsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestDepositRecipientFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestDepositIntroductionFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestDeleteIdsFieldEvent | MailboxRequestPublishPrekeysBundleFieldEvent | MailboxRequestFetchPrekeysRecipientFieldEvent> {
     return streamMessage(buf, MailboxRequest.codec(), opts)
+  }
+}
+
+export interface PublishPrekeys {
+  bundle: Uint8Array<ArrayBuffer>
+}
+
+export namespace PublishPrekeys {
+  let _codec: Codec<PublishPrekeys>
+
+  export const codec = (): Codec<PublishPrekeys> => {
+    if (_codec == null) {
+      _codec = message<PublishPrekeys>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.bundle != null && obj.bundle.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.bundle)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          bundle: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.bundle = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.bundle`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PublishPrekeysBundleFieldEvent {
+    field: '$.bundle'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<PublishPrekeys>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PublishPrekeys.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PublishPrekeys>): PublishPrekeys {
+    return decodeMessage(buf, PublishPrekeys.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PublishPrekeys>): Generator<PublishPrekeysBundleFieldEvent> {
+    return streamMessage(buf, PublishPrekeys.codec(), opts)
+  }
+}
+
+export interface FetchPrekeys {
+  recipient: Uint8Array<ArrayBuffer>
+}
+
+export namespace FetchPrekeys {
+  let _codec: Codec<FetchPrekeys>
+
+  export const codec = (): Codec<FetchPrekeys> => {
+    if (_codec == null) {
+      _codec = message<FetchPrekeys>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.recipient != null && obj.recipient.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.recipient)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          recipient: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.recipient = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.recipient`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface FetchPrekeysRecipientFieldEvent {
+    field: '$.recipient'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<FetchPrekeys>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, FetchPrekeys.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchPrekeys>): FetchPrekeys {
+    return decodeMessage(buf, FetchPrekeys.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchPrekeys>): Generator<FetchPrekeysRecipientFieldEvent> {
+    return streamMessage(buf, FetchPrekeys.codec(), opts)
   }
 }
 
@@ -551,6 +817,7 @@ export interface MailboxResponse {
   status: MailboxStatus
   envelopes: Uint8Array<ArrayBuffer>[]
   more: boolean
+  prekeys: Uint8Array<ArrayBuffer>
 }
 
 export namespace MailboxResponse {
@@ -580,6 +847,11 @@ export namespace MailboxResponse {
           w.bool(obj.more)
         }
 
+        if ((obj.prekeys != null && obj.prekeys.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.prekeys)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -587,7 +859,8 @@ export namespace MailboxResponse {
         const obj: any = {
           status: MailboxStatus.OK,
           envelopes: [],
-          more: false
+          more: false,
+          prekeys: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -614,6 +887,10 @@ export namespace MailboxResponse {
             }
             case 3: {
               obj.more = reader.bool()
+              break
+            }
+            case 4: {
+              obj.prekeys = reader.bytes()
               break
             }
             default: {
@@ -668,6 +945,13 @@ export namespace MailboxResponse {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.prekeys`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -696,6 +980,11 @@ export namespace MailboxResponse {
     value: boolean
   }
 
+  export interface MailboxResponsePrekeysFieldEvent {
+    field: '$.prekeys'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<MailboxResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MailboxResponse.codec())
   }
@@ -704,7 +993,7 @@ export namespace MailboxResponse {
     return decodeMessage(buf, MailboxResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxResponse>): Generator<MailboxResponseStatusFieldEvent | MailboxResponseEnvelopesFieldEvent | MailboxResponseMoreFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxResponse>): Generator<MailboxResponseStatusFieldEvent | MailboxResponseEnvelopesFieldEvent | MailboxResponseMoreFieldEvent | MailboxResponsePrekeysFieldEvent> {
     return streamMessage(buf, MailboxResponse.codec(), opts)
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { lpStream } from '@libp2p/utils'
 import { AckStatus, decodeFrame, encodeFrame, MAX_FRAME_BYTES, PROTOCOL } from '../../../protocols/dm/index.ts'
-import { closed, connect, createDmNode, dmStreams, seal, stopAll, until, withRejectionWatch, type DmNode } from './helpers.ts'
+import { closed, connect, createDmNode, dmStreams, opening, seal, stopAll, until, withRejectionWatch, type DmNode } from './helpers.ts'
 
 describe('dm protocol against a misbehaving peer', () => {
   it('resets a stream carrying an oversized frame and strikes the peer, while an honest peer keeps going', async () => {
@@ -14,11 +14,11 @@ describe('dm protocol against a misbehaving peer', () => {
       const froms: string[] = []
       let release = (): void => {}
       const held = new Promise<void>(resolve => { release = resolve })
-      bob.dm.onMessage = async (from, _envelope, message) => {
+      bob.dm.onMessage = opening(bob, async (from, message) => {
         froms.push(from.toString())
         if (message.body === 'held') await held
         return AckStatus.STORED
-      }
+      })
       const honest = await connect(alice, bob)
       assert.equal(await alice.dm.send(bob.libp2p.peerId, await seal(alice, bob, 'before')), AckStatus.STORED)
       const [aliceStream] = dmStreams(honest)
@@ -54,10 +54,10 @@ describe('dm protocol against a misbehaving peer', () => {
     try {
       [bob, mallory] = await Promise.all([createDmNode(), createDmNode()])
       const bodies: string[] = []
-      bob.dm.onMessage = (_from, _envelope, message) => {
+      bob.dm.onMessage = opening(bob, (_from, message) => {
         bodies.push(message.body)
         return AckStatus.STORED
-      }
+      })
       await connect(mallory, bob)
       const raw = await mallory.libp2p.dialProtocol(bob.libp2p.peerId, PROTOCOL)
       const lp = lpStream(raw)

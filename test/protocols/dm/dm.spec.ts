@@ -2,17 +2,17 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { lpStream } from '@libp2p/utils'
 import { AckStatus, decodeFrame, encodeFrame, MAX_FRAME_BYTES, MAX_RECEIPT_IDS, newMessageId, PROTOCOL, type Ack, type OpenedEnvelope } from '../../../protocols/dm/index.ts'
-import { connect, createDmNode, dmStreams, seal, stopAll, until, type DmNode } from './helpers.ts'
+import { connect, createDmNode, dmStreams, open, opening, seal, stopAll, until, type DmNode } from './helpers.ts'
 import type { PeerId } from '@libp2p/interface'
 
 interface Received { from: PeerId, message: OpenedEnvelope }
 
 function collect (node: DmNode, status = AckStatus.STORED): Received[] {
   const received: Received[] = []
-  node.dm.onMessage = (from, _envelope, message) => {
+  node.dm.onMessage = opening(node, (from, message) => {
     received.push({ from, message })
     return status
-  }
+  })
   return received
 }
 
@@ -26,11 +26,11 @@ describe('dm protocol between two nodes', () => {
       const atB: Received[] = []
       let store = (): void => {}
       const stored = new Promise<void>(resolve => { store = resolve })
-      b.dm.onMessage = async (from, _envelope, message) => {
+      b.dm.onMessage = opening(b, async (from, message) => {
         atB.push({ from, message })
         await stored
         return AckStatus.STORED
-      }
+      })
       await connect(a, b)
 
       let settled = false
@@ -67,9 +67,9 @@ describe('dm protocol between two nodes', () => {
       let acked = 1
       let ahead = 0
       const onMessage = b.dm.onMessage!
-      b.dm.onMessage = (from, envelope, message) => {
+      b.dm.onMessage = (from, envelope) => {
         ahead = Math.max(ahead, received.length + 1 - acked)
-        return onMessage(from, envelope, message)
+        return onMessage(from, envelope)
       }
       const statuses = await Promise.all(envelopes.slice(1).map(async e => {
         const status = await a!.dm.send(b!.libp2p.peerId, e)
@@ -79,7 +79,7 @@ describe('dm protocol between two nodes', () => {
 
       assert.ok(statuses.every(s => s === AckStatus.STORED))
       assert.ok(ahead > 1, `sends were not pipelined (at most ${ahead} ahead)`)
-      assert.deepEqual(received.map(r => r.message.lamport), envelopes.map(e => e.lamport))
+      assert.deepEqual(received.map(r => r.message.lamport), envelopes.map((_, i) => BigInt(i)))
       assert.deepEqual(received.map(r => r.message.body), envelopes.map((_, i) => `message ${i}`))
       assert.deepEqual(dmStreams(connection).map(s => s.id), [stream.id], 'one outbound stream, never replaced')
       const atB = b.libp2p.getConnections(a.libp2p.peerId).flatMap(dmStreams)
@@ -99,7 +99,7 @@ describe('dm protocol between two nodes', () => {
       let release = (): void => {}
       const held = new Promise<void>(resolve => { release = resolve })
       b.dm.onMessages = async (_from, messages) => {
-        calls.push(messages.map(m => m.message.body))
+        calls.push((await Promise.all(messages.map(async m => open(b!, m)))).map(m => m.body))
         if (calls.length === 1) await held
         return messages.map(() => AckStatus.STORED)
       }
@@ -138,7 +138,7 @@ describe('dm protocol between two nodes', () => {
       let release = (): void => {}
       const held = new Promise<void>(resolve => { release = resolve })
       b.dm.onMessages = async (_from, messages) => {
-        calls.push(messages.map(m => m.message.body))
+        calls.push((await Promise.all(messages.map(async m => open(b!, m)))).map(m => m.body))
         await held
         return messages.map(() => AckStatus.STORED)
       }
@@ -193,8 +193,9 @@ describe('dm protocol between two nodes', () => {
       await assert.rejects(a.dm.send(b.libp2p.peerId, await seal(a, b, 'blocked')), { name: 'PeerRefusedError', status: AckStatus.REFUSED_BLOCKED })
       assert.equal(received.length, 1)
 
-      // sealed for carol, or written by carol, but sent to bob by alice: bob never sees it
-      await assert.rejects(a.dm.send(b.libp2p.peerId, await seal(a, c, 'for carol')), { name: 'PeerRefusedError', status: AckStatus.WRONG_PEER })
+      // written by carol but sent to bob by alice: refused before any handler sees it
+      // (sealed for carol: only the handler's ratchet can tell, and it does not open)
+      await assert.rejects(a.dm.send(b.libp2p.peerId, await seal(a, c, 'for carol')), { name: 'PeerRefusedError', status: AckStatus.MALFORMED })
       await assert.rejects(a.dm.send(b.libp2p.peerId, await seal(c, b, 'carol wrote this')), { name: 'PeerRefusedError', status: AckStatus.WRONG_PEER })
       assert.equal(received.length, 1)
 
@@ -229,11 +230,11 @@ describe('dm protocol between two nodes', () => {
       let release = (): void => {}
       const held = new Promise<void>(resolve => { release = resolve })
       const received: string[] = []
-      b.dm.onMessage = async (_from, _envelope, message) => {
+      b.dm.onMessage = opening(b, async (_from, message) => {
         received.push(message.body)
         if (message.body === 'slow') await held
         return AckStatus.STORED
-      }
+      })
       const connection = await connect(a, b)
       await assert.rejects(a.dm.send(b.libp2p.peerId, await seal(a, b, 'slow'), { signal: AbortSignal.timeout(200) }), { name: 'AckTimeoutError' })
       const controller = new AbortController()
@@ -257,11 +258,11 @@ describe('dm protocol between two nodes', () => {
     try {
       [a, b] = await Promise.all([createDmNode(), createDmNode()])
       const received: string[] = []
-      b.dm.onMessage = async (_from, _envelope, message) => {
+      b.dm.onMessage = opening(b, async (_from, message) => {
         received.push(message.body)
         if (message.body === 'never acked') await new Promise(() => {})
         return AckStatus.STORED
-      }
+      })
       const connection = await connect(a, b)
       const sending = a.dm.send(b.libp2p.peerId, await seal(a, b, 'never acked'))
       await until(() => received.length === 1, 'bob to get it')

@@ -1,18 +1,30 @@
-import { randomUUID } from 'node:crypto'
+import { randomUUID, randomBytes } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { identify, type Identify } from '@libp2p/identify'
 import { memory } from '@libp2p/memory'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { directMessages, PROTOCOL, sealEnvelope, type DirectMessages, type DirectMessagesInit, type Envelope } from '../../../protocols/dm/index.ts'
+import { AckStatus, directMessages, openEnvelope, PROTOCOL, refusal, sealEnvelope, type DirectMessages, type DirectMessagesInit, type Envelope, type OpenedEnvelope } from '../../../protocols/dm/index.ts'
+import { Ratchet } from '../../../node/direct/ratchet.ts'
+import { removeDir, tempDir } from '../../fixtures/temp-dir.ts'
+import { openDatabase, type Database } from '../../../node/store/database.ts'
 import { waitFor } from '../../fixtures/wait-for.ts'
-import type { Connection, PrivateKey, Stream } from '@libp2p/interface'
+import type { Connection, PeerId, PrivateKey, Stream } from '@libp2p/interface'
+
+/** one data key for every store here: a store reopened after a crash needs the same */
+const DATA_KEY = randomBytes(32)
 
 export interface DmNode {
   libp2p: Libp2p<{ identify: Identify, dm: DirectMessages }>
   key: PrivateKey
   dm: DirectMessages
+  /** its Signal state, in a level database of its own */
+  ratchet: Ratchet
+  db: Database
+  dir: string
+  /** seals and opens run one at a time, as the node layer's lock makes them */
+  queue: Promise<unknown>
 }
 
 /** A real node on @libp2p/memory (in-process, no sockets) with noise, yamux, identify and the dm service. */
@@ -26,7 +38,40 @@ export async function createDmNode (init: DirectMessagesInit = {}): Promise<DmNo
     streamMuxers: [yamux()],
     services: { identify: identify(), dm: directMessages(init) }
   })
-  return { libp2p, key, dm: libp2p.services.dm }
+  const dir = await tempDir('hyphae-dm-')
+  const db: Database = await openDatabase(dir, 'db', DATA_KEY)
+  const ratchet = new Ratchet(db, key)
+  await ratchet.ready()
+  return { libp2p, key, dm: libp2p.services.dm, ratchet, db, dir, queue: Promise.resolve() }
+}
+
+async function serially <T> (node: DmNode, task: () => Promise<T>): Promise<T> {
+  const result = node.queue.then(task, task)
+  node.queue = result.catch(() => {})
+  return result
+}
+
+/** Opens an envelope with the node's ratchet and keeps the new state, as the node's inbox does. */
+export async function open (node: DmNode, envelope: Envelope): Promise<OpenedEnvelope> {
+  return serially(node, async () => {
+    const tx = node.ratchet.transaction()
+    const message = await openEnvelope(envelope, tx.stores, node.ratchet.me)
+    await node.ratchet.store.db.batch(tx.ops() as any)
+    return message
+  })
+}
+
+/** A MessageHandler that opens each envelope and hands the message to `handler` (a refusal if it does not open). */
+export function opening (node: DmNode, handler: (from: PeerId, message: OpenedEnvelope) => AckStatus | Promise<AckStatus>): (from: PeerId, envelope: Envelope) => Promise<AckStatus> {
+  return async (from, envelope) => {
+    let message: OpenedEnvelope
+    try {
+      message = await open(node, envelope)
+    } catch (err: any) {
+      return refusal(err)
+    }
+    return handler(from, message)
+  }
 }
 
 /** Dials b from a and resolves once both ends have registered the connection. */
@@ -41,11 +86,24 @@ export async function connect (a: DmNode, b: DmNode): Promise<Connection> {
  * spends ~500 ms in its connection manager's stop.
  */
 export async function stopAll (...nodes: Array<DmNode | undefined>): Promise<void> {
-  for (const node of nodes) await node?.libp2p.stop()
+  for (const node of nodes) {
+    await node?.libp2p.stop()
+    await node?.queue
+    await node?.db.close()
+    if (node != null) await removeDir(node.dir)
+  }
 }
 
+/** Seals with `from`'s session with `to`, started (PQXDH) from `to`'s invite prekeys if need be. */
 export async function seal (from: DmNode, to: DmNode, body: string, lamport = 1n): Promise<Envelope> {
-  return sealEnvelope({ senderKey: from.key, recipient: to.key.publicKey, lamport, body })
+  return serially(from, async () => {
+    const tx = from.ratchet.transaction()
+    const peer = to.libp2p.peerId.toString()
+    if (!(await from.ratchet.hasSession(tx, peer))) await from.ratchet.startSession(tx, peer, await to.ratchet.inviteBundle())
+    const envelope = await sealEnvelope({ sender: from.key.publicKey, recipient: peer, stores: tx.stores, lamport, body })
+    await from.ratchet.store.db.batch(tx.ops() as any)
+    return envelope
+  })
 }
 
 export function dmStreams (connection: Connection): Connection['streams'] {
