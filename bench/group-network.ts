@@ -2,10 +2,10 @@
  * The hyphae side of group-fanout: N messengers in one process, built the way the tests build
  * them (test/fixtures createNetwork: createMessenger on temp profiles, loopback TCP, no mDNS),
  * connected along a graph (fanout.ts), all in one group: node 0 creates it and every other node
- * joins with an invite made by an earlier node it is connected to. Joining also dials
- * the members the invite lists (the inviter and up to 3 members it is connected to), so the
- * group's graph has more connections than the one it started from; the bare baseline is then run
- * on the graph measured here. Sending through it: group-send.ts.
+ * joins, once an earlier node it is connected to has, with an invite from node 0 (only the
+ * admin signs invites). Joining also dials the members the invite lists (the admin and up to 3
+ * members it is connected to), so the group's graph has more connections than the one it started
+ * from, the admin's most of all; the bare baseline is then run on the graph measured here. Sending through it: group-send.ts.
  */
 import { addressOf, createNetwork, waitFor, type Network, type NodeInit } from '../test/fixtures/index.ts'
 import { edgesOf, exemptLoopback, meshed, type Edge } from './fanout.ts'
@@ -134,7 +134,8 @@ export async function formGroupNetwork (options: GroupNetworkOptions, started: (
   const joined: Array<Promise<void>> = [Promise.resolve()]
   for (let i = 1; i < members; i++) {
     const by = inviter.get(i) ?? 0
-    joined[i] = joined[by].then(async () => { await nodes[i].joinGroup(await nodes[by].groupInvite(group)) })
+    // only the admin (node 0) signs invites; a joiner still waits for the neighbour it joins next to
+    joined[i] = joined[by].then(async () => { await nodes[i].joinGroup(await nodes[0].groupInvite(group)) })
   }
   await within(Promise.all(joined), options.formTimeout, `joining ${members} members took more than ${options.formTimeout} ms`)
   log(`${members} joined in ${Math.round(now() - t1)} ms; ${closed} connection ends closed so far`)

@@ -4,9 +4,11 @@
  * group-fanout every member shares one thread, so one member's disk write delays every other
  * member's forwarding; here a member waits only for the members in its own process.
  *
- * usage: node --import tsx bench/group-procs.ts --base DIR [--members 50] [--procs 10]
- *          [--messages 40] [--rounds 3] [--json FILE]
- * DIR: a checkout of the commit to compare with, its node_modules installed.
+ * usage: node --import tsx bench/group-procs.ts --base DIR [--now DIR] [--members 50] [--procs 10]
+ *          [--messages 40] [--rounds 3] [--invites neighbour|admin] [--json FILE]
+ * DIR: a checkout of the commit to compare with, its node_modules installed (--now: this tree).
+ * --invites: who hands each joiner its invite: the neighbour it joins through (before groups had
+ * admin-signed invites) or the admin (since; every joiner then dials the admin too).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
@@ -20,6 +22,8 @@ import { round } from './stats.ts'
 const { values } = parseArgs({
   options: {
     base: { type: 'string' },
+    now: { type: 'string' },
+    invites: { type: 'string', default: 'neighbour' },
     members: { type: 'string', default: '50' },
     procs: { type: 'string', default: '10' },
     messages: { type: 'string', default: '40' },
@@ -121,8 +125,8 @@ async function runOnce (root: string, edges: Edge[], messages: number): Promise<
     for (const [a, b] of edges) if (!inviter.has(b)) inviter.set(b, a)
     const joined: Array<Promise<void>> = [Promise.resolve()]
     for (let i = 1; i < members; i++) {
-      const by = inviter.get(i) ?? 0
-      joined[i] = joined[by].then(async () => {
+      const by = values.invites === 'admin' ? 0 : inviter.get(i) ?? 0
+      joined[i] = joined[inviter.get(i) ?? 0].then(async () => {
         const [wb, mb] = at(by)
         const { invite } = await wb.call({ cmd: 'invite', member: mb, group })
         const [wi, mi] = at(i)
@@ -159,7 +163,7 @@ async function runOnce (root: string, edges: Edge[], messages: number): Promise<
   }
 }
 
-const sides = { base: values.base, now: ROOT }
+const sides = { base: values.base, now: values.now ?? ROOT }
 const results: Record<string, Run[]> = { base: [], now: [] }
 for (let r = 0; r < Number(values.rounds); r++) {
   const edges = randomEdges(members)
