@@ -2,6 +2,7 @@ import { KeyedMutex } from '../keyed-mutex.ts'
 import type { ContactRecord, ContactsStore, JsonSublevel } from '../store/contacts-store.ts'
 import type { Database } from '../store/database.ts'
 import type { BatchOp, MessageRecord, MessagesStore } from '../store/messages-store.ts'
+import type { RequestDropEvent, RequestDrops } from '../messenger.ts'
 
 /** What strangers may keep on this disk: per request, and over all requests. */
 export interface RequestLimits {
@@ -22,17 +23,8 @@ export function requestBytes (record: MessageRecord): number {
 }
 
 /** What was dropped to stay under the limits: older messages of a request, or a whole request. */
-export interface RequestDrop {
-  peerId: string
-  messages: number
-  whole: boolean
-}
-
-/** Totals since the profile was made, for `hyphae requests`. */
-export interface RequestDrops {
-  requests: number
-  messages: number
-}
+export type RequestDrop = RequestDropEvent
+export type { RequestDrops }
 
 export interface Admission {
   /** how many of the incoming messages, from the first, are over the request's own cap */
