@@ -22,8 +22,12 @@ export class KnownRelays {
     this.libp2p.addEventListener('self:peer:update', this.onUpdate)
   }
 
-  /** stops listening and waits for the last write, so the database can close */
+  /**
+   * Keeps the relays held now (an address change does not always raise self:peer:update, e.g. a
+   * reservation made before start), stops listening and waits for the write. Call before libp2p stops.
+   */
   async stop (): Promise<void> {
+    this.onUpdate()
     this.libp2p.removeEventListener('self:peer:update', this.onUpdate)
     await this.writing
   }
