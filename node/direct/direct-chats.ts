@@ -12,6 +12,7 @@ import { DisappearingMessages, TIMER_APP } from './disappearing.ts'
 import { createInbox } from './inbox.ts'
 import { MailboxClient } from './mailbox-client.ts'
 import { Outbox } from './outbox.ts'
+import { PrekeyRationing } from './prekey-rationing.ts'
 import { RequestQuota, type RequestDrop, type RequestDrops, type RequestLimits } from './request-quota.ts'
 import { Ratchet } from './ratchet.ts'
 import type { PrekeyBundle } from '../../protocols/prekeys/index.ts'
@@ -109,10 +110,8 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
       }
       return this.mailbox.prekeysOf(peerId, AbortSignal.timeout(PREKEYS_TIMEOUT))
     }
-    libp2p.services.prekeys.serve = async () => {
-      await this.ratchet.ready()
-      return this.ratchet.oneTimeBundle()
-    }
+    const rationing = new PrekeyRationing(this.ratchet)
+    libp2p.services.prekeys.serve = async peer => rationing.bundleFor(peer.toString())
     this.conversations = new Conversations({
       key, ratchet: this.ratchet, fetchPrekeys, dm, messages: this.messages, outbox: this.outbox, delivery: this.delivery, mutex, log, onStored, onStatus,
       readReceipts: components.readReceipts
