@@ -1,5 +1,6 @@
 import { chmod, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { MemoryDatastore } from 'datastore-core'
 import { LevelDatastore } from 'datastore-level'
 import { createLibp2p } from 'libp2p'
 import { DEFAULT_LISTEN, parseMultiaddrs } from './config.ts'
@@ -85,7 +86,9 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
   const libp2pDir = join(init.dataDir, 'libp2p')
   await mkdir(libp2pDir, { recursive: true, mode: 0o700 })
   await chmod(libp2pDir, 0o700)
-  const datastore = new LevelDatastore(libp2pDir)
+  // a relay keeps its peer store and the DHT records it holds in memory only: on its disk they
+  // would name every client it served
+  const datastore = init.relay != null ? Object.assign(new MemoryDatastore(), { open: async () => {}, close: async () => {} }) : new LevelDatastore(libp2pDir)
   try {
     options.signal?.throwIfAborted()
     await datastore.open()

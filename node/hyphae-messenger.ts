@@ -2,6 +2,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
 import { createInvite } from './invite.ts'
+import { relaysOf } from './net/relay-addresses.ts'
 import { DirectChats } from './direct/index.ts'
 import { InvalidArgumentError } from './errors.ts'
 import { GroupChats, GROUP_CONTROL_APP } from './groups/index.ts'
@@ -170,7 +171,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       peerId: this.peerId,
       nickname,
       addresses: addrs.map(a => a.toString()),
-      invite: await createInvite(this.components.key, nickname, addrs, await this.direct.prekeys())
+      invite: await createInvite(this.components.key, nickname, addrs, await this.direct.prekeys(), await this.direct.ourQueues(relaysOf(addrs)))
     }
   }
 

@@ -8,6 +8,8 @@ import { InvalidInviteError } from './errors.ts'
 import { Invite as InvitePb } from './pb/invite.ts'
 import { holdsPasted, pastedBodies } from './pasted-text.ts'
 import { PrekeyBundle } from '../protocols/prekeys/index.ts'
+import { queueRecords, type QueueRecord } from './direct/mailbox-queues.ts'
+import type { MailboxQueue } from './pb/invite.ts'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 export const INVITE_PREFIX = 'hyphae://invite/'
@@ -23,20 +25,23 @@ export interface Invite {
   createdAt: Date
   /** what starts a Signal session with them (invites from before the ratchet have none) */
   prekeys?: PrekeyBundle
+  /** where to leave mail for them: a queue on each relay they chose (none in older invites) */
+  queues: QueueRecord[]
 }
 
 function signedBytes (pb: InvitePb): Uint8Array {
   return concat([SIGNING_DOMAIN, InvitePb.encode({ ...pb, signature: new Uint8Array(0) })])
 }
 
-export async function createInvite (key: PrivateKey, nickname: string, addrs: Multiaddr[], prekeys?: PrekeyBundle): Promise<string> {
+export async function createInvite (key: PrivateKey, nickname: string, addrs: Multiaddr[], prekeys?: PrekeyBundle, queues: MailboxQueue[] = []): Promise<string> {
   const pb: InvitePb = {
     publicKey: publicKeyToProtobuf(key.publicKey) as Uint8Array<ArrayBuffer>,
     nickname: nickname.slice(0, MAX_NICKNAME),
     addrs: addrs.slice(0, MAX_ADDRS).map(a => a.bytes as Uint8Array<ArrayBuffer>),
     createdAt: BigInt(Date.now()),
     signature: new Uint8Array(0),
-    prekeys: prekeys != null ? PrekeyBundle.encode(prekeys) : undefined
+    prekeys: prekeys != null ? PrekeyBundle.encode(prekeys) : undefined,
+    queues
   }
   pb.signature = await key.sign(signedBytes(pb)) as Uint8Array<ArrayBuffer>
   return INVITE_PREFIX + base64url.baseEncode(InvitePb.encode(pb))
@@ -57,7 +62,7 @@ function decodeInviteText (text: string): { pb: InvitePb, after: string } {
     let bytes: Uint8Array
     try {
       bytes = base64url.baseDecode(body)
-      pb = InvitePb.decode(bytes, { limits: { addrs: MAX_ADDRS } })
+      pb = InvitePb.decode(bytes, { limits: { addrs: MAX_ADDRS, queues: 8 } })
     } catch {
       continue
     }
@@ -108,7 +113,8 @@ export async function parsePastedInvite (text: string): Promise<{ invite: Invite
     peerId: peerIdFromPublicKey(publicKey),
     nickname: pb.nickname.slice(0, MAX_NICKNAME),
     addrs,
-    createdAt: new Date(Number(pb.createdAt))
+    createdAt: new Date(Number(pb.createdAt)),
+    queues: queueRecords(pb.queues)
   }
   return { invite, after }
 }

@@ -44,8 +44,10 @@ export async function serveUntilStopped (messenger: HyphaeMessenger, path: strin
   } else {
     io.out(logLine('started', { mode, peerId: id.peerId, addresses: id.addresses, socket: path }))
   }
-  const onConnect = (evt: CustomEvent<string>): void => { log(json ? logLine('peer:connect', { peerId: evt.detail }) : `connected to ${evt.detail}`) }
-  const onDisconnect = (evt: CustomEvent<string>): void => { log(json ? logLine('peer:disconnect', { peerId: evt.detail }) : `disconnected from ${evt.detail}`) }
+  // a relay logs no client's peer id: its log is what a seizure reads first
+  const who = (peer: string): Record<string, string> => mode === 'relay' ? {} : { peerId: peer }
+  const onConnect = (evt: CustomEvent<string>): void => { log(json ? logLine('peer:connect', who(evt.detail)) : `connected to ${evt.detail}`) }
+  const onDisconnect = (evt: CustomEvent<string>): void => { log(json ? logLine('peer:disconnect', who(evt.detail)) : `disconnected from ${evt.detail}`) }
   messenger.addEventListener('peer:connect', onConnect)
   messenger.addEventListener('peer:disconnect', onDisconnect)
 

@@ -43,10 +43,10 @@ limits (defaults in brackets):
   --relay-duration MIN      per relayed connection [60] (libp2p's default of 2 is too short for chat)
   --relay-data MIB          per relayed connection [64] (libp2p's default is 128 KiB)
   --mailbox-ttl DAYS        how long an unfetched message is kept [14]
-  --mailbox-quota N         messages waiting per recipient [1000]
-  --mailbox-quota-mib MIB   bytes waiting per recipient [16]
-  --sender-rate N           deposits per sender per minute [120]
-  --depositor-quota-mib MIB bytes one sender may have waiting, over all recipients [32]
+  --mailbox-quota N         messages waiting per queue (one contact's mailbox) [1000]
+  --mailbox-quota-mib MIB   bytes waiting per queue [16]
+  --queue-rate N            deposits per queue per minute [120]
+  --max-queues N            queues kept at once (an idle one goes after 30 days) [100000]
   --mailbox-total-mib MIB   bytes all mailboxes may hold together [2048]
   --metrics HOST:PORT       serve Prometheus metrics on http://HOST:PORT/metrics
 node flags: --listen, --bootstrap, --no-mdns, --data-dir (see hyphae daemon --help)`
@@ -59,8 +59,8 @@ const LIMITS = {
   'mailbox-ttl': { type: 'string' },
   'mailbox-quota': { type: 'string' },
   'mailbox-quota-mib': { type: 'string' },
-  'sender-rate': { type: 'string' },
-  'depositor-quota-mib': { type: 'string' },
+  'queue-rate': { type: 'string' },
+  'max-queues': { type: 'string' },
   'mailbox-total-mib': { type: 'string' },
   metrics: { type: 'string' },
   website: { type: 'string' },
@@ -162,8 +162,8 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
         ttlMs: positive(v, 'mailbox-ttl', 14, 365) * 24 * 60 * minute,
         quotaMessages: positive(v, 'mailbox-quota', 1000, 1_000_000),
         quotaBytes: positive(v, 'mailbox-quota-mib', 16, 1024 * 1024) * 1024 * 1024,
-        senderRate: positive(v, 'sender-rate', 120, 1_000_000),
-        depositorQuotaBytes: positive(v, 'depositor-quota-mib', 32, 1024 * 1024) * 1024 * 1024,
+        queueRate: positive(v, 'queue-rate', 120, 1_000_000),
+        maxQueues: positive(v, 'max-queues', 100_000, 100_000_000),
         totalQuotaBytes: positive(v, 'mailbox-total-mib', 2048, 1024 * 1024 * 1024) * 1024 * 1024,
         onEvent: (type, detail) => {
           log(`mailbox:${type}`, detail)
@@ -173,7 +173,9 @@ export async function relayCommand (args: string[], io: Io): Promise<number> {
       }
     }
   })
-  messenger.addEventListener('relay:reservation', evt => { log('relay:reservation', { peerId: evt.detail }) })
+  // a count, never the client's peer id: a relay's log is what a seizure reads first
+  let reservations = 0
+  messenger.addEventListener('relay:reservation', () => { log('relay:reservation', { total: ++reservations }) })
   if (website != null || v.bridge === true) {
     // the line users paste into `hyphae relays add`: one per address a client may reach
     const id = await messenger.id()

@@ -41,6 +41,7 @@ export class ContactBook {
     let addrs: string[] = []
     let publicKey: PublicKey | undefined
     let inviteName = ''
+    let queues: ContactRecord['queues']
     if (holdsInvite(target)) {
       const { invite, after } = await parsePastedInvite(target)
       // `/add INVITE NICK` with the invite pasted in pieces: the words after it name the contact
@@ -50,6 +51,7 @@ export class ContactBook {
       addrs = invite.addrs.map(a => a.toString())
       publicKey = invite.peerId.publicKey
       inviteName = invite.nickname
+      if (invite.queues.length > 0) queues = invite.queues
       if (invite.prekeys != null && !invite.peerId.equals(this.libp2p.peerId)) await this.savePrekeys?.(invite.peerId.toString(), invite.prekeys)
       if (invite.addrs.length > 0) await this.libp2p.peerStore.merge(peerId, { multiaddrs: invite.addrs })
     } else {
@@ -68,6 +70,7 @@ export class ContactBook {
       nickname: name,
       publicKey: publicKey != null ? base64url.baseEncode(publicKeyToProtobuf(publicKey)) : existing?.publicKey,
       addrs: addrs.length > 0 ? addrs : existing?.addrs ?? [],
+      ...((queues ?? existing?.queues) != null ? { queues: queues ?? existing?.queues } : {}),
       state: 'contact',
       addedAt: existing?.addedAt ?? Date.now()
     }

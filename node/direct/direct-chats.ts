@@ -2,7 +2,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { TypedEventEmitter } from 'main-event'
 import { InvalidArgumentError } from '../errors.ts'
 import { KeyedMutex } from '../keyed-mutex.ts'
-import { ContactsStore } from '../store/contacts-store.ts'
+import { ContactsStore, type JsonSublevel } from '../store/contacts-store.ts'
 import { QueueStore } from '../store/durable-queue.ts'
 import { MessagesStore, type MessageRecord } from '../store/messages-store.ts'
 import { ContactBook } from './contact-book.ts'
@@ -11,6 +11,9 @@ import { Conversations } from './conversations.ts'
 import { DisappearingMessages, TIMER_APP } from './disappearing.ts'
 import { createInbox } from './inbox.ts'
 import { MailboxClient } from './mailbox-client.ts'
+import { queueRecords, queuesFor } from './mailbox-queues.ts'
+import { MailboxQueues } from '../pb/invite.ts'
+import { relaysOf, type RelayRef } from '../net/relay-addresses.ts'
 import { Outbox } from './outbox.ts'
 import { PrekeyRationing } from './prekey-rationing.ts'
 import { RequestQuota, type RequestDrop, type RequestDrops, type RequestLimits } from './request-quota.ts'
@@ -24,6 +27,10 @@ import type { Libp2p, PrivateKey } from '@libp2p/interface'
 /** how long a first message waits for the peer's prekeys when its invite had none */
 const PREKEYS_TIMEOUT = 10_000
 const ROTATION_CHECK_MS = 24 * 3600 * 1000
+/** the control app that hands a contact our mailbox queues */
+export const QUEUES_APP = 'queues'
+/** how long relays must stay put before contacts hear of the new queues */
+const SHARE_QUEUES_AFTER_MS = 5_000
 
 export interface DirectChatsEvents {
   /** a message was stored: one of ours queued, or one received */
@@ -68,6 +75,9 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   /** our Signal identity, prekeys and sessions */
   private readonly ratchet: Ratchet
   private rotation?: ReturnType<typeof setInterval>
+  private shareTimer?: ReturnType<typeof setTimeout>
+  /** `relays` -> the relay ids our contacts were last told of; `peer!<id>` -> those told to one peer */
+  private readonly queuesSent: JsonSublevel<string>
 
   constructor (components: DirectChatsComponents) {
     super()
@@ -92,7 +102,15 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
       },
       onControl: async (from, payload) => { await this.control.dispatch(from, payload) }
     })
-    this.mailbox = new MailboxClient({ libp2p, mailbox: libp2p.services.mailbox, contacts: this.contactsStore, log, receive, prekeys: async () => this.prekeys() })
+    this.queuesSent = db.sublevel<string, string>('mailbox-queues-sent', { valueEncoding: 'json' })
+    this.mailbox = new MailboxClient({
+      libp2p, mailbox: libp2p.services.mailbox, contacts: this.contactsStore, log, receive, key, prekeys: async () => this.prekeys(),
+      onRelaysChanged: relays => { this.relaysChanged(relays) },
+      expiryOf: async peer => {
+        const seconds = await this.disappearing.timer(peer)
+        return seconds > 0 ? Date.now() + seconds * 1000 : undefined
+      }
+    })
     this.delivery = new Outbox({
       libp2p, dm, store: this.outbox, messages: this.messages, contacts: this.contactsStore, log, onStatus,
       deposit: async (peer, entries, options) => this.mailbox.deposit(peer, entries, options),
@@ -123,6 +141,17 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     this.control.register(TIMER_APP, async (from, data) => {
       if ((await this.contactsStore.get(from.toString()))?.state !== 'contact') { log('timer from %p, not a contact: ignored', from); return }
       await this.disappearing.onControl(from, data)
+    })
+    // a contact's queues, refreshed when its relays change: only from a contact (a stranger's are dropped and acked)
+    this.control.register(QUEUES_APP, async (from, data) => {
+      const contact = await this.contactsStore.get(from.toString())
+      if (contact?.state !== 'contact') { log('queues from %p, not a contact: ignored', from); return }
+      let queues
+      try { queues = queueRecords(MailboxQueues.decode(data, { limits: { queues: 8 } }).queues) } catch { log('bad queues from %p: ignored', from); return }
+      if (queues.length === 0) return
+      await this.contactsStore.put({ ...contact, queues })
+      // a contact who has ours no more than we had theirs (it accepted our request): hand them over
+      if ((await this.queuesSent.get(`peer!${from.toString()}`)) == null) void this.shareQueues([from.toString()])
     })
     dm.onMessage = receive
     dm.onMessages = receiveMany
@@ -160,6 +189,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   /** Stops new work; call before libp2p stops, then `drained()` before the stores close. */
   stop (): void {
     clearInterval(this.rotation)
+    clearTimeout(this.shareTimer)
     this.delivery.stop()
     this.mailbox.stop()
     this.disappearing.stop()
@@ -228,6 +258,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   async acceptRequest (ref: string): Promise<ContactInfo> {
     const record = await this.contacts.accept(ref)
     this.quota.forget(record.peerId)
+    void this.shareQueues([record.peerId])
     return this.contacts.info(record)
   }
 
@@ -262,6 +293,50 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   async prekeys (): Promise<PrekeyBundle> {
     await this.ratchet.ready()
     return this.ratchet.inviteBundle()
+  }
+
+  /** Our queues on the relays we hold a slot on, for an invite or a contact. */
+  async ourQueues (relays: RelayRef[] = relaysOf(this.components.libp2p.getMultiaddrs())): Promise<MailboxQueues['queues']> {
+    return queuesFor(this.components.key, relays)
+  }
+
+  /**
+   * Hands these peers our current queues, through the encrypted DM path (a contact's mailbox
+   * included). A contact who added us by invite has them already; one we accepted, or one whose
+   * copy names a relay we no longer hold, does not.
+   */
+  private async shareQueues (peers: string[]): Promise<void> {
+    const relays = relaysOf(this.components.libp2p.getMultiaddrs())
+    const queues = await this.ourQueues(relays)
+    if (queues.length === 0) return
+    const data = MailboxQueues.encode({ queues })
+    const set = relays.map(r => r.peerId.toString()).sort().join(',')
+    for (const peer of peers) {
+      await this.sendControl(peer, QUEUES_APP, data)
+        .then(async () => { await this.queuesSent.put(`peer!${peer}`, set) }, () => {})
+    }
+  }
+
+  /**
+   * Our relays changed: once they settle, if one is new since we last told our contacts, every
+   * contact hears of our queues (the set told is kept, so a restart tells nobody again).
+   */
+  private relaysChanged (relays: RelayRef[]): void {
+    clearTimeout(this.shareTimer)
+    this.shareTimer = setTimeout(() => {
+      void (async () => {
+        const told = new Set(((await this.queuesSent.get('relays')) ?? '').split(',').filter(Boolean))
+        const now = relays.map(r => r.peerId.toString())
+        if (now.every(r => told.has(r))) return
+        // the first set this profile holds: contacts (if any) have it from our invite
+        if (told.size > 0) {
+          const contacts = await this.contactsStore.list('contact')
+          await this.shareQueues(contacts.map(c => c.peerId))
+        }
+        await this.queuesSent.put('relays', now.sort().join(','))
+      })().catch(() => {})
+    }, SHARE_QUEUES_AFTER_MS)
+    this.shareTimer.unref?.()
   }
 
   async outboxSize (): Promise<number> {

@@ -1,12 +1,13 @@
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { AckStatus, checkEnvelope, Envelope, type ReceiveContext } from '../../protocols/dm/index.ts'
-import { MailboxRefusedError, PROTOCOL as MAILBOX_PROTOCOL, type Mailbox } from '../../protocols/mailbox/index.ts'
+import { openFromRelay, sealForRelay } from '../../protocols/dm/sealed.ts'
+import { MailboxRefusedError, MailboxStatus, PROTOCOL as MAILBOX_PROTOCOL, type Mailbox, type QueueKeys } from '../../protocols/mailbox/index.ts'
 import { PrekeyBundle } from '../../protocols/prekeys/index.ts'
-import { hex } from '../hex.ts'
 import { relaysOf, type RelayRef } from '../net/relay-addresses.ts'
+import { deriveQueue, queueRef } from './mailbox-queues.ts'
 import type { ContactsStore } from '../store/contacts-store.ts'
 import type { HyphaeServices } from '../net/services.ts'
-import type { Libp2p, Logger, PeerId, IdentifyResult } from '@libp2p/interface'
+import type { Libp2p, Logger, PeerId, IdentifyResult, PrivateKey } from '@libp2p/interface'
 
 /** statuses after which the envelope is done with: the relay may delete it */
 const DONE = new Set([AckStatus.STORED, AckStatus.DUPLICATE, AckStatus.REFUSED_BLOCKED, AckStatus.MALFORMED, AckStatus.WRONG_PEER, AckStatus.REFUSED_TOO_LARGE])
@@ -19,25 +20,33 @@ export interface MailboxClientComponents {
   mailbox: Mailbox
   contacts: ContactsStore
   log: Logger
+  /** our identity: derives our queues and opens the sealed boxes left in them */
+  key: PrivateKey
   /** the same handler direct messages go through: opens, stores, then resolves */
   receive: (from: PeerId, envelope: Envelope, context?: ReceiveContext) => Promise<AckStatus>
-  /** our invite's prekey bundle, left on each mailbox relay we meet */
+  /** our invite's prekey bundle, left under our queue on each mailbox relay of ours */
   prekeys?: () => Promise<PrekeyBundle>
+  /** our relays changed: hand our contacts the new queues */
+  onRelaysChanged?: (relays: RelayRef[]) => void
+  /** when a deposit for `peer` may be dropped (its disappearing-messages timer), if ever */
+  expiryOf?: (peer: string) => Promise<number | undefined>
 }
 
 /**
- * The client side of relay mailboxes: leaves envelopes for contacts who cannot be reached on the
- * relays named in their addresses, and collects what waits for us from the relays we hold a
- * reservation on (ours, chosen by us: any other peer could pose as a mailbox and pour in
- * whatever it likes). Those relays checked each depositor's introduction. The outbox stays the
- * source of truth: a deposited message stays in it until the
- * recipient acks it directly (a duplicate it then ignores), so a relay that loses it loses nothing.
+ * The client side of relay mailboxes (/hyphae/mailbox/2.0.0, queues). As a recipient: on each
+ * relay we hold a reservation on (ours, chosen by us and named in our invite) we open our queue,
+ * leave our prekeys under it, and collect what waits there. As a sender: we leave sealed,
+ * padded boxes only in the queues a contact handed us (its signed invite, or its encrypted
+ * control message), never on a relay it did not name. The outbox stays the source of truth: a
+ * deposited message stays in it until the recipient acks it directly (a duplicate it then
+ * ignores), so a relay that loses it loses nothing.
  */
 export class MailboxClient {
   private readonly components: MailboxClientComponents
   private readonly fetching = new Set<string>()
-  /** relays that hold our current prekeys (this run) */
-  private readonly published = new Set<string>()
+  /** relays that hold our queue (and our current prekeys), this run */
+  private readonly opened = new Map<string, Promise<boolean>>()
+  private readonly queues = new Map<string, Promise<QueueKeys>>()
   private timer?: ReturnType<typeof setInterval>
   private stopped = false
   /** the relays our addresses named last time they changed */
@@ -62,59 +71,91 @@ export class MailboxClient {
   }
 
   /** The relays we hold a reservation on: those our own circuit addresses go through. */
-  private reservedRelays (): PeerId[] {
-    return relaysOf(this.components.libp2p.getMultiaddrs()).map(r => r.peerId)
+  private reservedRefs (): RelayRef[] {
+    return relaysOf(this.components.libp2p.getMultiaddrs())
   }
 
-  /** A new reservation: what waits there is ours to collect now. */
+  private reservedRelays (): PeerId[] {
+    return this.reservedRefs().map(r => r.peerId)
+  }
+
+  private async queueOn (relay: PeerId): Promise<QueueKeys> {
+    const key = relay.toString()
+    let queue = this.queues.get(key)
+    if (queue == null) this.queues.set(key, queue = deriveQueue(this.components.key, relay))
+    return queue
+  }
+
+  /** A new reservation: open our queue there and collect what waits in it. */
   private readonly onSelfUpdate = (): void => {
-    const relays = this.reservedRelays()
-    for (const relay of relays) {
-      if (!this.reserved.has(relay.toString())) void this.fetchFrom(relay)
+    const refs = this.reservedRefs()
+    let changed = refs.length !== this.reserved.size
+    for (const relay of refs) {
+      if (this.reserved.has(relay.peerId.toString())) continue
+      changed = true
+      void this.fetchFrom(relay.peerId)
     }
-    this.reserved = new Set(relays.map(r => r.toString()))
+    this.reserved = new Set(refs.map(r => r.peerId.toString()))
+    if (changed && refs.length > 0) this.components.onRelaysChanged?.(refs)
   }
 
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
     if (!evt.detail.protocols.includes(MAILBOX_PROTOCOL)) return
     void this.fetchFrom(evt.detail.peerId)
-    void this.publishTo(evt.detail.peerId)
-  }
-
-  /** Leaves our prekeys on a mailbox relay, so a sender without our invite can still seal to us. */
-  private async publishTo (relay: PeerId): Promise<void> {
-    const key = relay.toString()
-    if (this.components.prekeys == null || this.published.has(key) || this.stopped) return
-    this.published.add(key)
-    try {
-      await this.components.mailbox.publishPrekeys(relay, PrekeyBundle.encode(await this.components.prekeys()), { signal: AbortSignal.timeout(DEPOSIT_TIMEOUT) })
-    } catch (err) {
-      this.published.delete(key)
-      this.components.log('prekeys not left on %p - %e', relay, err)
-    }
   }
 
   /**
-   * The prekeys of `peer` from the relays it is known by (its invite and peer-store addresses),
-   * or undefined. Unchecked here: libsignal checks the signatures when the session starts.
+   * Opens our queue on a relay of ours and leaves our prekeys under it, once a run; false when
+   * the relay refused (it is then asked again next time).
+   */
+  private async ensureOpen (relay: PeerId): Promise<boolean> {
+    const key = relay.toString()
+    let opening = this.opened.get(key)
+    if (opening == null) {
+      opening = (async () => {
+        const signal = AbortSignal.timeout(DEPOSIT_TIMEOUT)
+        const queue = await this.queueOn(relay)
+        await this.components.mailbox.open(relay, queue, { signal })
+        if (this.components.prekeys != null) {
+          await this.components.mailbox.publishPrekeys(relay, queue, PrekeyBundle.encode(await this.components.prekeys()), { signal })
+            .catch(err => { this.components.log('prekeys not left on %p - %e', relay, err) })
+        }
+        return true
+      })().catch(err => {
+        this.opened.delete(key)
+        this.components.log('no queue opened on %p - %e', relay, err)
+        return false
+      })
+      this.opened.set(key, opening)
+    }
+    return opening
+  }
+
+  /**
+   * The prekeys of `peer` from the queues it handed us, or undefined. Unchecked here: libsignal
+   * checks the signatures when the session starts.
    */
   async prekeysOf (peer: PeerId, signal: AbortSignal): Promise<PrekeyBundle | undefined> {
-    for (const relay of await this.relaysOf(peer)) {
+    for (const q of await this.queuesOf(peer)) {
       if (signal.aborted || this.stopped) break
       try {
-        await this.components.libp2p.peerStore.merge(relay.peerId, { multiaddrs: [relay.addr] })
-        const bytes = await this.components.mailbox.fetchPrekeys(relay.peerId, peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEPOSIT_TIMEOUT)]) })
+        await this.components.libp2p.peerStore.merge(q.relay.peerId, { multiaddrs: [q.relay.addr] })
+        const bytes = await this.components.mailbox.fetchPrekeys(q.relay.peerId, q, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEPOSIT_TIMEOUT)]) })
         if (bytes != null) return PrekeyBundle.decode(bytes)
       } catch (err) {
-        this.components.log('no prekeys of %p on %p - %e', peer, relay.peerId, err)
+        this.components.log('no prekeys of %p on %p - %e', peer, q.relay.peerId, err)
       }
     }
   }
 
-  private async relaysOf (peer: PeerId): Promise<ReturnType<typeof relaysOf>> {
+  /** The queues `peer` handed us: only relays it signed (its invite) or told us of (its own encrypted message). */
+  private async queuesOf (peer: PeerId): Promise<Array<ReturnType<typeof queueRef>>> {
     const contact = await this.components.contacts.get(peer.toString())
-    const known = await this.components.libp2p.peerStore.get(peer).then(p => p.addresses.map(a => a.multiaddr), () => [])
-    return relaysOf([...(contact?.addrs ?? []), ...known])
+    const refs: Array<ReturnType<typeof queueRef>> = []
+    for (const record of contact?.queues ?? []) {
+      try { refs.push(queueRef(record)) } catch {}
+    }
+    return refs
   }
 
   private fetchAll (): void {
@@ -125,7 +166,7 @@ export class MailboxClient {
     }
   }
 
-  /** Fetches, stores and then deletes everything waiting for us on `relay`. */
+  /** Fetches, stores and then deletes everything waiting in our queue on `relay`. */
   async fetchFrom (relay: PeerId): Promise<number> {
     const key = relay.toString()
     if (this.fetching.has(key) || this.stopped) return 0
@@ -133,30 +174,33 @@ export class MailboxClient {
     this.fetching.add(key)
     let total = 0
     try {
+      if (!(await this.ensureOpen(relay))) return 0
+      const queue = await this.queueOn(relay)
       for (let round = 0; round < FETCH_ROUNDS && !this.stopped; round++) {
-        const { envelopes, more } = await this.components.mailbox.fetch(relay)
+        const { items, more } = await this.components.mailbox.fetch(relay, queue)
         const done: string[] = []
-        for (const bytes of envelopes) {
-          let envelope: Envelope
-          try { envelope = Envelope.decode(bytes) } catch { continue }
-          const id = hex(envelope.id)
+        for (const item of items) {
           try {
-            // the author it names only picks the session: a forged name does not decrypt; our
-            // relay checked the depositor's introduction, and takes only envelopes the depositor wrote
+            // the sender sits inside the box: only we can open it
+            const envelope = Envelope.decode(openFromRelay(item.envelope, this.components.key))
+            // the author it names only picks the session: a forged name does not decrypt; whoever
+            // left it held the token we handed our contacts
             const from = peerIdFromPublicKey(checkEnvelope(envelope))
             const status = await this.components.receive(from, envelope, { introduced: true })
-            if (DONE.has(status)) done.push(id)
+            if (DONE.has(status)) done.push(item.id)
           } catch (err) {
             // not for us or not readable: it will never be, let the relay drop it
-            this.components.log('mailbox envelope %s from %p unreadable - %e', id, relay, err)
-            done.push(id)
+            this.components.log('mailbox envelope %s from %p unreadable - %e', item.id, relay, err)
+            done.push(item.id)
           }
         }
         total += done.length
-        if (done.length > 0) await this.components.mailbox.delete(relay, done)
+        if (done.length > 0) await this.components.mailbox.delete(relay, queue, done)
         if (!more || done.length === 0) break
       }
     } catch (err) {
+      // a relay that forgot our queue (restarted without its data, or expired it) is asked to open it again
+      if (err instanceof MailboxRefusedError && err.status === MailboxStatus.DENIED) this.opened.delete(key)
       this.components.log('mailbox fetch from %p failed - %e', relay, err)
     } finally {
       this.fetching.delete(key)
@@ -165,26 +209,27 @@ export class MailboxClient {
   }
 
   /**
-   * Leaves the envelopes on every relay `peer` is known by (its invite and peer-store
-   * addresses), all at once, each relay with its own timeout: one that is blocked or slow holds
-   * up none of the others. `onTaken` hears of each id the first time a relay takes it. Resolves
-   * once every envelope is on some relay or every relay is done; a refusal (a full mailbox)
-   * leaves the envelope in the outbox only.
+   * Leaves the envelopes in every queue `peer` handed us, all at once, each relay with its own
+   * timeout: one that is blocked or slow holds up none of the others. Each relay gets its own
+   * sealed box of each envelope (no two relays can match theirs). `onTaken` hears of each id the
+   * first time a relay takes it. Resolves once every envelope is on some relay or every relay is
+   * done; a refusal (a full queue) leaves the envelope in the outbox only.
    */
   async deposit (peer: PeerId, entries: DepositEntry[], options: DepositOptions): Promise<void> {
     if (entries.length === 0 || this.stopped) return
-    const relays = await this.relaysOf(peer)
+    const queues = await this.queuesOf(peer)
+    if (queues.length === 0) { this.components.log('%p handed us no mailbox queue: nothing deposited', peer); return }
+    const expiresAt = await this.components.expiryOf?.(peer.toString()).catch(() => undefined)
     const taken = new Set<string>()
     await new Promise<void>(resolve => {
-      let pending = relays.length
-      if (pending === 0) { resolve(); return }
-      for (const relay of relays) {
+      let pending = queues.length
+      for (const queue of queues) {
         const onTaken = (id: string): void => {
           if (taken.has(id)) return
           taken.add(id)
           options.onTaken([id])
         }
-        void this.depositOn(relay, peer, entries, options.signal, onTaken).finally(() => {
+        void this.depositOn(queue, peer, entries, options.signal, onTaken, expiresAt).finally(() => {
           pending--
           // the relays still at it go on in the background, bounded by their timeout
           if (pending === 0 || taken.size === entries.length) resolve()
@@ -193,14 +238,17 @@ export class MailboxClient {
     })
   }
 
-  /** Deposits the envelopes on one relay, in order (all, or up to a failure), telling each id it took. */
-  private async depositOn (relay: RelayRef, peer: PeerId, entries: DepositEntry[], signal: AbortSignal, onTaken: (id: string) => void): Promise<void> {
+  /** Deposits the envelopes in one queue, in order (all, or up to a failure), telling each id it took. */
+  private async depositOn (queue: ReturnType<typeof queueRef>, peer: PeerId, entries: DepositEntry[], signal: AbortSignal, onTaken: (id: string) => void, expiresAt?: number): Promise<void> {
+    const relay = queue.relay
     try {
+      const recipient = peer.publicKey
+      if (recipient == null) throw new Error('no public key in the peer id')
       await this.components.libp2p.peerStore.merge(relay.peerId, { multiaddrs: [relay.addr] })
       const timeout = AbortSignal.any([signal, AbortSignal.timeout(DEPOSIT_TIMEOUT)])
       for (const entry of entries) {
         if (this.stopped) break
-        await this.components.mailbox.deposit(relay.peerId, peer, entry.envelope, { signal: timeout })
+        await this.components.mailbox.deposit(relay.peerId, queue, sealForRelay(entry.envelope, recipient), { signal: timeout, expiresAt })
         onTaken(entry.id)
       }
     } catch (err) {

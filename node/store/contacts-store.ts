@@ -1,5 +1,6 @@
 import { Lru } from '../../protocols/dm/index.ts'
 import type { Database } from './database.ts'
+import type { QueueRecord } from '../direct/mailbox-queues.ts'
 import type { BatchOp } from './messages-store.ts'
 import type { AbstractSublevel } from 'abstract-level'
 
@@ -15,6 +16,8 @@ export interface ContactRecord {
   addrs: string[]
   state: ContactState
   addedAt: number
+  /** their mailbox queues (from their invite, then their control messages): the only places we leave mail for them */
+  queues?: QueueRecord[]
   /** a request's older messages dropped to keep it under its quota */
   dropped?: number
 }

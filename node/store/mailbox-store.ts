@@ -1,166 +1,178 @@
-import { publicKeyFromProtobuf } from '@libp2p/crypto/keys'
-import { peerIdFromPublicKey } from '@libp2p/peer-id'
-import { Envelope } from '../../protocols/dm/index.ts'
 import type { Database } from './database.ts'
-import type { MailboxStore, StoredEnvelope, Usage } from '../../protocols/mailbox/index.ts'
+import type { MailboxStore, QueueRecord, StoredEnvelope, Usage } from '../../protocols/mailbox/index.ts'
 import type { AbstractSublevel } from 'abstract-level'
 
 type Bytes = AbstractSublevel<Database, string | Uint8Array, string, Uint8Array>
 type Json<V> = AbstractSublevel<Database, string | Uint8Array, string, V>
+interface StoredQueue { key: string, depositHash: string, seenAt: number }
+
+/** the sublevels of /hyphae/mailbox/1.0.0, keyed by recipient peer id: dropped at open */
+const LEGACY = ['mailbox', 'mailbox-ids', 'mailbox-prekeys']
 
 /**
- * A relay's mailboxes in level: `<recipient>!<storedAt>!<id>` -> the sealed envelope (all the
- * relay ever has: ciphertext, the two public keys, no nickname), and `<recipient>!<id>` -> that
- * key, for dedupe and deletion by id.
+ * A relay's queues in level, version 2: `<queue>` -> { queue key, deposit hash, day last seen };
+ * `<queue>!<storedAt>!<expiresAt>!<id>` -> the sealed, padded box; `<queue>!<id>` -> that key,
+ * for dedupe and deletion by id; `<queue>` -> the owner's prekey bundle. Queue ids are random,
+ * drawn per relay: nothing here names a peer.
  */
 export class LevelMailboxStore implements MailboxStore {
   private readonly db: Database
+  private readonly queues: Json<StoredQueue>
   private readonly envelopes: Bytes
   private readonly ids: Json<string>
-  /** `<recipient>` -> its prekey bundle (one each, replaced when it publishes again) */
   private readonly prekeys: Bytes
-  private readonly usageCache = new Map<string, { messages: number, bytes: number }>()
-  /** per depositor and in all: read with one walk of every mailbox on first use, then kept */
-  private depositors?: Map<string, Usage>
+  private readonly usageCache = new Map<string, Usage>()
   private total?: Usage
-  /** puts and deletes so far, so a walk can tell it raced one */
-  private changes = 0
+  private queuesHeld?: number
+  private legacyDropped?: Promise<void>
 
   constructor (db: Database) {
     this.db = db
-    this.envelopes = db.sublevel<string, Uint8Array>('mailbox', { valueEncoding: 'view' })
-    this.ids = db.sublevel<string, string>('mailbox-ids', { valueEncoding: 'json' })
-    this.prekeys = db.sublevel<string, Uint8Array>('mailbox-prekeys', { valueEncoding: 'view' })
+    this.queues = db.sublevel<string, StoredQueue>('mbx2-queues', { valueEncoding: 'json' })
+    this.envelopes = db.sublevel<string, Uint8Array>('mbx2', { valueEncoding: 'view' })
+    this.ids = db.sublevel<string, string>('mbx2-ids', { valueEncoding: 'json' })
+    this.prekeys = db.sublevel<string, Uint8Array>('mbx2-prekeys', { valueEncoding: 'view' })
   }
 
-  async putPrekeys (recipient: string, bundle: Uint8Array): Promise<void> {
-    await this.prekeys.put(recipient, bundle)
+  /**
+   * Deletes what version 1 kept (envelopes and prekeys by recipient peer id): a 2.0.0 client
+   * cannot fetch it (no queue), and it names peers. Senders lose nothing: a message leaves their
+   * outbox only on the recipient's ack, so it is deposited again in a queue, or delivered.
+   */
+  async dropLegacy (): Promise<void> {
+    this.legacyDropped ??= (async () => {
+      for (const name of LEGACY) await this.db.sublevel(name).clear()
+    })()
+    await this.legacyDropped
   }
 
-  async getPrekeys (recipient: string): Promise<Uint8Array | undefined> {
-    return (await this.prekeys.get(recipient)) ?? undefined
+  async getQueue (queue: string): Promise<QueueRecord | undefined> {
+    const held = await this.queues.get(queue)
+    if (held == null) return undefined
+    return { key: Uint8Array.from(Buffer.from(held.key, 'hex')), depositHash: Uint8Array.from(Buffer.from(held.depositHash, 'hex')), seenAt: held.seenAt }
   }
 
-  async put (recipient: string, entry: StoredEnvelope): Promise<boolean> {
-    if ((await this.ids.get(`${recipient}!${entry.id}`)) != null) return false
-    const key = `${recipient}!${entry.storedAt.toString().padStart(16, '0')}!${entry.id}`
+  async putQueue (queue: string, record: QueueRecord): Promise<void> {
+    const isNew = (await this.queues.get(queue)) == null
+    await this.queues.put(queue, { key: Buffer.from(record.key).toString('hex'), depositHash: Buffer.from(record.depositHash).toString('hex'), seenAt: record.seenAt })
+    if (isNew && this.queuesHeld != null) this.queuesHeld++
+  }
+
+  async queueCount (): Promise<number> {
+    if (this.queuesHeld == null) {
+      let n = 0
+      for await (const _ of this.queues.keys()) n++ // eslint-disable-line @typescript-eslint/no-unused-vars
+      this.queuesHeld = n
+    }
+    return this.queuesHeld
+  }
+
+  async putPrekeys (queue: string, bundle: Uint8Array): Promise<void> {
+    await this.prekeys.put(queue, bundle)
+  }
+
+  async getPrekeys (queue: string): Promise<Uint8Array | undefined> {
+    return (await this.prekeys.get(queue)) ?? undefined
+  }
+
+  async put (queue: string, entry: StoredEnvelope): Promise<boolean> {
+    if ((await this.ids.get(`${queue}!${entry.id}`)) != null) return false
+    const key = `${queue}!${pad(entry.storedAt)}!${pad(entry.expiresAt)}!${entry.id}`
     await this.db.batch([
       { type: 'put', sublevel: this.envelopes, key, value: entry.envelope },
-      { type: 'put', sublevel: this.ids, key: `${recipient}!${entry.id}`, value: key }
+      { type: 'put', sublevel: this.ids, key: `${queue}!${entry.id}`, value: key }
     ] as any)
-    const usage = await this.usage(recipient)
-    this.usageCache.set(recipient, { messages: usage.messages + 1, bytes: usage.bytes + entry.envelope.byteLength })
-    this.account(entry.sender ?? senderOf(entry.envelope), entry.envelope.byteLength, 1)
+    const usage = await this.usage(queue)
+    this.usageCache.set(queue, { messages: usage.messages + 1, bytes: usage.bytes + entry.envelope.byteLength })
+    this.account(entry.envelope.byteLength, 1)
     return true
   }
 
-  async depositorUsage (sender: string): Promise<Usage> {
-    await this.walk()
-    return this.depositors?.get(sender) ?? { messages: 0, bytes: 0 }
-  }
-
   async totalUsage (): Promise<Usage> {
-    await this.walk()
-    return { ...(this.total ?? { messages: 0, bytes: 0 }) }
+    this.total ??= await this.totals()
+    return { ...this.total }
   }
 
-  private async walk (): Promise<void> {
-    // a put or delete while walking (the walk reads a snapshot) means walking again: at most 3 times
-    for (let attempt = 0; attempt < 3 && this.depositors == null; attempt++) {
-      const changes = this.changes
-      const depositors = new Map<string, Usage>()
-      const total = { messages: 0, bytes: 0 }
-      for await (const envelope of this.envelopes.values()) {
-        const sender = senderOf(envelope)
-        const usage = depositors.get(sender) ?? { messages: 0, bytes: 0 }
-        usage.messages++
-        usage.bytes += envelope.byteLength
-        depositors.set(sender, usage)
-        total.messages++
-        total.bytes += envelope.byteLength
-      }
-      if (changes === this.changes || attempt === 2) {
-        this.depositors ??= depositors
-        this.total ??= total
-      }
-    }
-  }
-
-  private account (sender: string, bytes: number, messages: number): void {
-    this.changes++
-    if (this.depositors == null || this.total == null) return
-    const usage = this.depositors.get(sender) ?? { messages: 0, bytes: 0 }
-    usage.messages = Math.max(0, usage.messages + messages)
-    usage.bytes = Math.max(0, usage.bytes + bytes * Math.sign(messages))
-    if (usage.messages === 0) this.depositors.delete(sender)
-    else this.depositors.set(sender, usage)
+  private account (bytes: number, messages: number): void {
+    if (this.total == null) return
     this.total.messages = Math.max(0, this.total.messages + messages)
     this.total.bytes = Math.max(0, this.total.bytes + bytes * Math.sign(messages))
   }
 
-  async list (recipient: string, limit: number): Promise<StoredEnvelope[]> {
-    const entries = await this.envelopes.iterator({ gt: `${recipient}!`, lt: `${recipient}!~`, limit }).all()
+  async list (queue: string, limit: number): Promise<StoredEnvelope[]> {
+    const entries = await this.envelopes.iterator({ gt: `${queue}!`, lt: `${queue}!~`, limit }).all()
     return entries.map(([key, envelope]) => {
-      const [, storedAt, id] = key.split('!')
-      return { id, envelope, storedAt: Number(storedAt) }
+      const [, storedAt, expiresAt, id] = key.split('!')
+      return { id, envelope, storedAt: Number(storedAt), expiresAt: Number(expiresAt) }
     })
   }
 
-  async delete (recipient: string, ids: string[]): Promise<number> {
+  async delete (queue: string, ids: string[]): Promise<number> {
     const ops: any[] = []
     let bytes = 0
-    const gone: Uint8Array[] = []
     for (const id of ids) {
-      const key = await this.ids.get(`${recipient}!${id}`)
+      const key = await this.ids.get(`${queue}!${id}`)
       if (key == null) continue
       const envelope = await this.envelopes.get(key)
-      if (envelope != null) gone.push(envelope)
       bytes += envelope?.byteLength ?? 0
-      ops.push({ type: 'del', sublevel: this.envelopes, key }, { type: 'del', sublevel: this.ids, key: `${recipient}!${id}` })
+      ops.push({ type: 'del', sublevel: this.envelopes, key }, { type: 'del', sublevel: this.ids, key: `${queue}!${id}` })
     }
     if (ops.length === 0) return 0
     await this.db.batch(ops)
-    const usage = await this.usage(recipient)
-    this.usageCache.set(recipient, { messages: Math.max(0, usage.messages - ops.length / 2), bytes: Math.max(0, usage.bytes - bytes) })
-    for (const envelope of gone) this.account(senderOf(envelope), envelope.byteLength, -1)
-    return ops.length / 2
+    const usage = await this.usage(queue)
+    const count = ops.length / 2
+    this.usageCache.set(queue, { messages: Math.max(0, usage.messages - count), bytes: Math.max(0, usage.bytes - bytes) })
+    this.account(bytes, -count)
+    return count
   }
 
-  async usage (recipient: string): Promise<{ messages: number, bytes: number }> {
-    let usage = this.usageCache.get(recipient)
+  async usage (queue: string): Promise<Usage> {
+    let usage = this.usageCache.get(queue)
     if (usage == null) {
       usage = { messages: 0, bytes: 0 }
-      for await (const envelope of this.envelopes.values({ gt: `${recipient}!`, lt: `${recipient}!~` })) {
+      for await (const envelope of this.envelopes.values({ gt: `${queue}!`, lt: `${queue}!~` })) {
         usage.messages++
         usage.bytes += envelope.byteLength
       }
-      this.usageCache.set(recipient, usage)
+      if (this.usageCache.size >= 10_000) this.usageCache.delete(this.usageCache.keys().next().value as string)
+      this.usageCache.set(queue, usage)
     }
     return usage
   }
 
-  async expire (olderThan: number): Promise<number> {
+  async expire (olderThan: number, now: number, idleSince: number): Promise<number> {
+    await this.dropLegacy()
     const ops: any[] = []
     let expired = 0
     for await (const key of this.envelopes.keys()) {
-      const [recipient, storedAt, id] = key.split('!')
-      if (Number(storedAt) >= olderThan) continue
-      ops.push({ type: 'del', sublevel: this.envelopes, key }, { type: 'del', sublevel: this.ids, key: `${recipient}!${id}` })
+      const [queue, storedAt, expiresAt, id] = key.split('!')
+      if (Number(storedAt) >= olderThan && Number(expiresAt) > now) continue
+      ops.push({ type: 'del', sublevel: this.envelopes, key }, { type: 'del', sublevel: this.ids, key: `${queue}!${id}` })
       expired++
-      this.usageCache.delete(recipient)
+      this.usageCache.delete(queue)
+      if (ops.length >= 2000) { await this.db.batch(ops.splice(0)) }
+    }
+    if (ops.length > 0) await this.db.batch(ops.splice(0))
+    // a queue its owner has not fetched from in a long while goes, with what it held
+    for await (const [queue, record] of this.queues.iterator()) {
+      if (record.seenAt >= idleSince) continue
+      ops.push({ type: 'del', sublevel: this.queues, key: queue }, { type: 'del', sublevel: this.prekeys, key: queue })
+      for await (const key of this.envelopes.keys({ gt: `${queue}!`, lt: `${queue}!~` })) {
+        ops.push({ type: 'del', sublevel: this.envelopes, key }, { type: 'del', sublevel: this.ids, key: `${queue}!${key.split('!')[3]}` })
+        expired++
+      }
+      this.usageCache.delete(queue)
+      this.queuesHeld = undefined
       if (ops.length >= 2000) { await this.db.batch(ops.splice(0)) }
     }
     if (ops.length > 0) await this.db.batch(ops)
     // counted again on next use
-    if (expired > 0) {
-      this.depositors = undefined
-      this.total = undefined
-    }
+    if (expired > 0) this.total = undefined
     return expired
   }
 
-  /** totals over every mailbox, for metrics */
-  async totals (): Promise<{ messages: number, bytes: number }> {
+  /** totals over every queue, for metrics */
+  async totals (): Promise<Usage> {
     const totals = { messages: 0, bytes: 0 }
     for await (const envelope of this.envelopes.values()) {
       totals.messages++
@@ -170,11 +182,4 @@ export class LevelMailboxStore implements MailboxStore {
   }
 }
 
-/** Who left an envelope: its author (the relay refuses deposits by anyone else). */
-function senderOf (envelope: Uint8Array): string {
-  try {
-    return peerIdFromPublicKey(publicKeyFromProtobuf(Envelope.decode(envelope).sender)).toString()
-  } catch {
-    return ''
-  }
-}
+const pad = (n: number): string => n.toString().padStart(16, '0')

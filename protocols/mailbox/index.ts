@@ -1,64 +1,100 @@
 /**
- * `/hyphae/mailbox/1.0.0`: envelopes for offline peers, left on a relay. The relay keeps
- * sealed DM envelopes (it checks their shape; it can neither read them nor tell who wrote them), hands
- * them to the recipient when it connects, and deletes each only after the recipient says it
- * stored it. A deposit must come from the envelope's author with an introduction for the
- * recipient (the proof of work a stranger pays, see protocols/dm/introduction.ts); TTL, quotas
- * per recipient, per depositor and in all, and a per-depositor rate limit bound what it keeps.
- * It also holds one prekey bundle per recipient (left by the recipient itself) for senders that
- * have none: a first message to someone offline can then be sealed and left here.
+ * `/hyphae/mailbox/2.0.0`: sealed envelopes for offline peers, left on a relay in queues. A
+ * recipient opens a queue on each relay it chose: a random id, a per-queue Ed25519 key that signs
+ * its fetches and deletes, and the hash of a deposit token it hands its contacts (in its invite,
+ * then in an encrypted control message). A deposit names the queue and carries the token; the
+ * box inside is sealed to the recipient with the sender's identity inside it (protocols/dm/sealed.ts)
+ * and padded to a bucket. The relay thus keeps queue ids, key hashes and padded ciphertext: no
+ * peer id of depositor or recipient, and logs none. TTL (and a deposit's own expiry), per-queue
+ * quota and rate and a total cap bound what it keeps. It also holds one prekey bundle per queue,
+ * left by its owner, for a contact that has a token but no session yet.
+ *
+ * `/hyphae/mailbox/1.0.0` (mailboxes by peer id) is answered UNAVAILABLE, and a 2.0.0 client
+ * talking to a relay that speaks only 1.0.0 gets a LegacyMailboxError.
  */
 import { MailboxService } from './mailbox.ts'
 import type { AbortOptions, ComponentLogger, PeerId, PrivateKey, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 
 export interface StoredEnvelope {
-  /** the envelope's message id, hex */
+  /** the relay's id for it, hex (a hash of the box) */
   id: string
   envelope: Uint8Array
   storedAt: number
-  /** the depositor's peer id, who is also the envelope's author (given to put) */
-  sender?: string
+  /** ms since the epoch after which it is dropped */
+  expiresAt: number
+}
+
+export interface QueueRecord {
+  /** the queue's Ed25519 public key, 32 bytes */
+  key: Uint8Array
+  /** SHA-256 of the deposit token */
+  depositHash: Uint8Array
+  /** when the owner last opened or fetched (day precision: the relay needs no more) */
+  seenAt: number
 }
 
 export interface Usage { messages: number, bytes: number }
 
-/** Where a relay keeps mailboxes; node/ provides a level-backed one. */
+/** Where a relay keeps its queues; node/ provides a level-backed one. Queues are hex ids. */
 export interface MailboxStore {
-  /** false when the id is already held for that recipient */
-  put (recipient: string, entry: StoredEnvelope): Promise<boolean>
-  list (recipient: string, limit: number): Promise<StoredEnvelope[]>
-  delete (recipient: string, ids: string[]): Promise<number>
-  usage (recipient: string): Promise<Usage>
-  /** what one depositor has waiting, over every recipient */
-  depositorUsage (sender: string): Promise<Usage>
+  getQueue (queue: string): Promise<QueueRecord | undefined>
+  putQueue (queue: string, record: QueueRecord): Promise<void>
+  queueCount (): Promise<number>
+  /** false when the id is already held in that queue */
+  put (queue: string, entry: StoredEnvelope): Promise<boolean>
+  list (queue: string, limit: number): Promise<StoredEnvelope[]>
+  delete (queue: string, ids: string[]): Promise<number>
+  usage (queue: string): Promise<Usage>
   /** everything the relay keeps */
   totalUsage (): Promise<Usage>
-  /** drops envelopes stored before `olderThan`; returns how many */
-  expire (olderThan: number): Promise<number>
-  /** the recipient's prekey bundle, replacing the one held (one per recipient) */
-  putPrekeys? (recipient: string, bundle: Uint8Array): Promise<void>
-  getPrekeys? (recipient: string): Promise<Uint8Array | undefined>
+  /** drops envelopes stored before `olderThan` or past their own expiry at `now`, and queues idle since `idleSince`; returns how many envelopes */
+  expire (olderThan: number, now: number, idleSince: number): Promise<number>
+  /** the owner's prekey bundle, replacing the one held (one per queue) */
+  putPrekeys (queue: string, bundle: Uint8Array): Promise<void>
+  getPrekeys (queue: string): Promise<Uint8Array | undefined>
 }
 
 export interface MailboxEvents {
-  deposit: { recipient: string, bytes: number }
+  open: Record<string, never>
+  deposit: { bytes: number }
   refused: { reason: string }
-  fetch: { recipient: string, count: number }
-  delete: { recipient: string, count: number }
+  fetch: { count: number }
+  delete: { count: number }
+}
+
+/** What the owner of a queue holds: its id, its key and the token it hands out. */
+export interface QueueKeys {
+  id: Uint8Array
+  key: PrivateKey
+  token: Uint8Array
+}
+
+/** What a contact holds to deposit in a queue. */
+export interface QueueRef {
+  id: Uint8Array
+  token: Uint8Array
+}
+
+export interface FetchedEnvelope {
+  /** the relay's id, hex: what delete() takes */
+  id: string
+  envelope: Uint8Array
 }
 
 export interface Mailbox {
   readonly protocol: string
-  /** Leaves an encoded envelope for `recipient` on `relay`. Rejects with MailboxRefusedError. */
-  deposit (relay: PeerId, recipient: PeerId, envelope: Uint8Array, options?: AbortOptions): Promise<void>
-  /** Fetches what waits for us on `relay`, oldest first. */
-  fetch (relay: PeerId, options?: AbortOptions): Promise<{ envelopes: Uint8Array[], more: boolean }>
+  /** Opens (or confirms) our queue on `relay`. */
+  open (relay: PeerId, queue: QueueKeys, options?: AbortOptions): Promise<void>
+  /** Leaves a sealed, padded box in a queue on `relay`. Rejects with MailboxRefusedError. */
+  deposit (relay: PeerId, queue: QueueRef, envelope: Uint8Array, options?: AbortOptions & { expiresAt?: number }): Promise<void>
+  /** Fetches what waits in our queue on `relay`, oldest first. */
+  fetch (relay: PeerId, queue: QueueKeys, options?: AbortOptions): Promise<{ items: FetchedEnvelope[], more: boolean }>
   /** Tells `relay` we stored these (hex ids): it deletes them. */
-  delete (relay: PeerId, ids: string[], options?: AbortOptions): Promise<void>
-  /** Leaves our prekey bundle on `relay`, for senders who have none of ours. */
-  publishPrekeys (relay: PeerId, bundle: Uint8Array, options?: AbortOptions): Promise<void>
-  /** The prekey bundle `relay` holds for `recipient`, if any (unchecked: libsignal checks it). */
-  fetchPrekeys (relay: PeerId, recipient: PeerId, options?: AbortOptions): Promise<Uint8Array | undefined>
+  delete (relay: PeerId, queue: QueueKeys, ids: string[], options?: AbortOptions): Promise<void>
+  /** Leaves our prekey bundle under our queue on `relay`. */
+  publishPrekeys (relay: PeerId, queue: QueueKeys, bundle: Uint8Array, options?: AbortOptions): Promise<void>
+  /** The prekey bundle the owner of the queue left on `relay`, if any (unchecked: libsignal checks it). */
+  fetchPrekeys (relay: PeerId, queue: QueueRef, options?: AbortOptions): Promise<Uint8Array | undefined>
 }
 
 export interface MailboxInit {
@@ -66,18 +102,16 @@ export interface MailboxInit {
   /** with a store this node serves mailboxes (a relay); without, it is a client only */
   store?: MailboxStore
   ttlMs?: number
+  /** per queue */
   quotaMessages?: number
   quotaBytes?: number
-  /** deposits per sender per minute */
-  senderRate?: number
-  depositorQuotaMessages?: number
-  depositorQuotaBytes?: number
+  /** deposits per queue per minute */
+  queueRate?: number
   totalQuotaMessages?: number
   totalQuotaBytes?: number
-  /** leading zero bits asked of a deposit's introduction, and put into ours (default INTRODUCTION_BITS) */
-  introductionBits?: number
+  maxQueues?: number
   timeout?: number
-  /** called once per served request, for logs and metrics */
+  /** called once per served request, for logs and metrics: never with a peer id */
   onEvent?: <K extends keyof MailboxEvents>(type: K, detail: MailboxEvents[K]) => void
 }
 

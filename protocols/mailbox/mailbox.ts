@@ -1,20 +1,33 @@
-import { peerIdFromMultihash, peerIdFromPrivateKey, peerIdFromPublicKey } from '@libp2p/peer-id'
+import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
-import * as Digest from 'multiformats/hashes/digest'
-import { checkEnvelope, checkIntroduction, Envelope, Introduction, INTRODUCTION_BITS, INTRODUCTION_MAX_AGE, Lru, mintIntroduction } from '../dm/index.ts'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { concat } from 'uint8arrays/concat'
+import { equals } from 'uint8arrays/equals'
+import { SEALED_SIZES } from '../dm/sealed.ts'
 import {
-  DEFAULT_DEPOSITOR_QUOTA_BYTES, DEFAULT_DEPOSITOR_QUOTA_MESSAGES, DEFAULT_QUOTA_BYTES, DEFAULT_QUOTA_MESSAGES,
-  DEFAULT_SENDER_RATE, DEFAULT_TOTAL_QUOTA_BYTES, DEFAULT_TOTAL_QUOTA_MESSAGES, DEFAULT_TTL_MS, FETCH_LIMIT,
-  MAX_ENVELOPE_BYTES, MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_PREKEYS_BYTES, PREKEYS_PER_MINUTE, PROTOCOL, TIMEOUT
+  DEFAULT_MAX_QUEUES, DEFAULT_QUEUE_RATE, DEFAULT_QUOTA_BYTES, DEFAULT_QUOTA_MESSAGES, DEFAULT_TOTAL_QUOTA_BYTES,
+  DEFAULT_TOTAL_QUOTA_MESSAGES, DEFAULT_TTL_MS, FETCH_LIMIT, LEGACY_PROTOCOL, MAX_CLOCK_SKEW_MS, MAX_ENVELOPE_BYTES,
+  MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_PREKEYS_BYTES, OPENS_PER_MINUTE, PREKEYS_PER_MINUTE,
+  PROTOCOL, QUEUE_ID_BYTES, QUEUE_IDLE_MS, SIGNING_DOMAIN, TIMEOUT, TOKEN_BYTES
 } from './constants.ts'
-import { MailboxProtocolError, MailboxRefusedError } from './errors.ts'
+import { LegacyMailboxError, MailboxProtocolError, MailboxRefusedError } from './errors.ts'
 import { MailboxRequest, MailboxResponse, MailboxStatus } from './pb/mailbox.ts'
 import { SenderRateLimit } from './rate-limit.ts'
-import type { Mailbox, MailboxComponents, MailboxInit, Usage } from './index.ts'
+import type { FetchedEnvelope, Mailbox, MailboxComponents, MailboxInit, QueueKeys, QueueRef, Usage } from './index.ts'
 import type { AbortOptions, Connection, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 const EXPIRE_EVERY_MS = 60 * 60_000
+const DAY = 24 * 3600_000
+const DOMAIN = new TextEncoder().encode(SIGNING_DOMAIN)
+
+/** What the queue key signs: the domain, the relay it is meant for, the request without its signature. */
+export function signedBytes (relay: PeerId, request: MailboxRequest): Uint8Array {
+  return concat([DOMAIN, relay.toMultihash().bytes, MailboxRequest.encode({ ...request, signature: new Uint8Array(0) })])
+}
+
+const empty = (status: MailboxStatus): MailboxResponse => ({ status, items: [], more: false, prekeys: new Uint8Array(0) })
 
 export class MailboxService implements Mailbox, Startable {
   readonly protocol: string
@@ -22,13 +35,13 @@ export class MailboxService implements Mailbox, Startable {
   private readonly init: MailboxInit
   private readonly log: Logger
   private readonly timeout: number
+  /** deposits per queue */
   private readonly rate: SenderRateLimit
-  /** prekey publishes, apart from deposits: a node leaves its bundle once per relay it meets */
   private readonly prekeysRate = new SenderRateLimit(PREKEYS_PER_MINUTE)
+  /** opens per connected peer: in memory only */
+  private readonly opensRate = new SenderRateLimit(OPENS_PER_MINUTE)
   private expireTimer?: ReturnType<typeof setInterval>
-  /** our introductions, per recipient (minting one costs ~2^bits hashes) */
-  private readonly introductions = new Lru<Introduction>(1024)
-  private readonly introductionBits: number
+  private readonly self: PeerId
 
   constructor (components: MailboxComponents, init: MailboxInit = {}) {
     this.components = components
@@ -36,8 +49,8 @@ export class MailboxService implements Mailbox, Startable {
     this.log = components.logger.forComponent('hyphae:mailbox')
     this.protocol = init.protocol ?? PROTOCOL
     this.timeout = init.timeout ?? TIMEOUT
-    this.rate = new SenderRateLimit(init.senderRate ?? DEFAULT_SENDER_RATE)
-    this.introductionBits = init.introductionBits ?? INTRODUCTION_BITS
+    this.rate = new SenderRateLimit(init.queueRate ?? DEFAULT_QUEUE_RATE)
+    this.self = peerIdFromPrivateKey(components.privateKey)
   }
 
   readonly [Symbol.toStringTag] = '@hyphae/mailbox'
@@ -49,8 +62,10 @@ export class MailboxService implements Mailbox, Startable {
       maxInboundStreams: MAX_INBOUND_STREAMS,
       maxOutboundStreams: MAX_OUTBOUND_STREAMS
     })
+    await this.components.registrar.handle(LEGACY_PROTOCOL, this.handleLegacy, { maxInboundStreams: 2, maxOutboundStreams: 0 })
     const expire = (): void => {
-      void this.init.store?.expire(Date.now() - (this.init.ttlMs ?? DEFAULT_TTL_MS))
+      const now = Date.now()
+      void this.init.store?.expire(now - (this.init.ttlMs ?? DEFAULT_TTL_MS), now, now - QUEUE_IDLE_MS)
         .then(n => { if (n > 0) this.init.onEvent?.('refused', { reason: `expired ${n}` }) }, err => { this.log.error('expiry failed - %e', err) })
     }
     expire()
@@ -60,7 +75,22 @@ export class MailboxService implements Mailbox, Startable {
 
   async stop (): Promise<void> {
     clearInterval(this.expireTimer)
-    if (this.init.store != null) await this.components.registrar.unhandle(this.protocol)
+    if (this.init.store != null) {
+      await this.components.registrar.unhandle(this.protocol)
+      await this.components.registrar.unhandle(LEGACY_PROTOCOL)
+    }
+  }
+
+  /** 1.0.0 clients get UNAVAILABLE (the same field and value in both versions): "no mailboxes here". */
+  private readonly handleLegacy = async (stream: Stream): Promise<void> => {
+    try {
+      const signal = AbortSignal.timeout(this.timeout)
+      await pbStream(stream).write(empty(MailboxStatus.UNAVAILABLE), MailboxResponse, { signal })
+      await stream.close({ signal })
+      this.init.onEvent?.('refused', { reason: 'protocol 1.0.0' })
+    } catch (err: any) {
+      stream.abort(err)
+    }
   }
 
   private readonly handleStream = async (stream: Stream, connection: Connection): Promise<void> => {
@@ -68,11 +98,12 @@ export class MailboxService implements Mailbox, Startable {
     const pb = pbStream(stream, { maxDataLength: MAX_ENVELOPE_BYTES + 1024 })
     try {
       const request = await pb.read(MailboxRequest, { signal })
-      const response = await this.serve(request, connection.remotePeer)
+      const response = await this.serve(request, connection.remotePeer.toString())
       await pbStream(pb.unwrap(), { maxDataLength: MAX_MESSAGE_BYTES }).write(response, MailboxResponse, { signal })
       await stream.close({ signal })
     } catch (err: any) {
-      this.log('mailbox request from %p failed - %e', connection.remotePeer, err)
+      // no peer id in what a relay logs
+      this.log('mailbox request failed - %s', err?.name ?? 'error')
       this.init.onEvent?.('refused', { reason: err?.name ?? 'error' })
       stream.abort(err)
     }
@@ -80,98 +111,112 @@ export class MailboxService implements Mailbox, Startable {
 
   private refuse (status: MailboxStatus, reason: string): MailboxResponse {
     this.init.onEvent?.('refused', { reason })
-    return { status, envelopes: [], more: false, prekeys: new Uint8Array(0) }
+    return empty(status)
   }
 
-  private async serve (request: MailboxRequest, from: PeerId): Promise<MailboxResponse> {
+  /** The owner's signature over a fresh request: true when it verifies against the queue's key. */
+  private async signedByOwner (request: MailboxRequest, key: Uint8Array): Promise<boolean> {
+    if (Math.abs(Date.now() - Number(request.timestamp)) > MAX_CLOCK_SKEW_MS) return false
+    try {
+      return await publicKeyFromRaw(key).verify(signedBytes(this.self, request), request.signature)
+    } catch {
+      return false
+    }
+  }
+
+  /** `from` only keys an in-memory rate limit on opens; it is never stored or logged. */
+  private async serve (request: MailboxRequest, from: string): Promise<MailboxResponse> {
     const store = this.init.store
     if (store == null) return this.refuse(MailboxStatus.UNAVAILABLE, 'no store')
-    const peer = from.toString()
-    if (request.deposit != null) {
-      const { recipient, envelope } = request.deposit
-      if (!this.rate.allow(peer)) return this.refuse(MailboxStatus.RATE_LIMITED, 'rate')
-      if (envelope.byteLength > MAX_ENVELOPE_BYTES) return this.refuse(MailboxStatus.TOO_LARGE, 'too large')
-      let id: string
-      let to: string
-      try {
-        const recipientId = peerIdFromMultihash(Digest.decode(recipient))
-        to = recipientId.toString()
-        // the recipient never meets the depositor: this relay, which it chose, checks the work
-        if (!checkIntroduction(Introduction.decode(request.deposit.introduction), from, recipientId, this.introductionBits)) throw new Error('no introduction')
-        const decoded = Envelope.decode(envelope)
-        // its shape and the author it names: under the ratchet nothing else outside the recipient
-        // can be checked (no signature, by design); the depositor (proved by Noise) must be that
-        // author, so each deposit counts against its sender's quota and rate
-        const author = checkEnvelope(decoded)
-        if (!peerIdFromPublicKey(author).equals(from)) throw new Error('not the author')
-        id = hex(decoded.id)
-      } catch {
-        return this.refuse(MailboxStatus.INVALID, 'invalid envelope')
-      }
-      const full = await this.full(store, to, peer, envelope.byteLength)
-      if (full != null) return this.refuse(MailboxStatus.FULL, full)
-      if (await store.put(to, { id, envelope: Uint8Array.from(envelope), storedAt: Date.now(), sender: peer })) {
-        this.init.onEvent?.('deposit', { recipient: to, bytes: envelope.byteLength })
-      }
-      return { status: MailboxStatus.OK, envelopes: [], more: false, prekeys: new Uint8Array(0) }
+    if (request.queue.byteLength !== QUEUE_ID_BYTES) return this.refuse(MailboxStatus.INVALID, 'bad queue id')
+    const queue = hex(request.queue)
+    if (request.open != null) {
+      const { key, depositHash } = request.open
+      if (!this.opensRate.allow(from)) return this.refuse(MailboxStatus.RATE_LIMITED, 'opens')
+      if (key.byteLength !== 32 || depositHash.byteLength !== 32) return this.refuse(MailboxStatus.INVALID, 'bad open')
+      // the key in the request signs it: a queue is claimed by whoever holds its key
+      if (!(await this.signedByOwner(request, key))) return this.refuse(MailboxStatus.DENIED, 'open not signed')
+      const held = await store.getQueue(queue)
+      if (held != null && !(equals(held.key, key) && equals(held.depositHash, depositHash))) return this.refuse(MailboxStatus.DENIED, 'queue taken')
+      if (held == null && await store.queueCount() >= (this.init.maxQueues ?? DEFAULT_MAX_QUEUES)) return this.refuse(MailboxStatus.FULL, 'queues full')
+      const seenAt = Math.floor(Date.now() / DAY) * DAY
+      if (held == null || held.seenAt !== seenAt) await store.putQueue(queue, { key: Uint8Array.from(key), depositHash: Uint8Array.from(depositHash), seenAt })
+      if (held == null) this.init.onEvent?.('open', {})
+      return empty(MailboxStatus.OK)
     }
+    const held = await store.getQueue(queue)
+    if (request.deposit != null || request.fetchPrekeys != null) {
+      const token = request.deposit?.token ?? request.fetchPrekeys?.token ?? new Uint8Array(0)
+      // the capability the owner handed out: without it a queue id is worth nothing
+      if (held == null || token.byteLength !== TOKEN_BYTES || !equals(sha256(token), held.depositHash)) return this.refuse(MailboxStatus.DENIED, 'no capability')
+      if (request.fetchPrekeys != null) {
+        const bundle = await store.getPrekeys(queue)
+        return { ...empty(MailboxStatus.OK), prekeys: (bundle ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer> }
+      }
+      const { envelope, expiresAt } = request.deposit!
+      if (!this.rate.allow(queue)) return this.refuse(MailboxStatus.RATE_LIMITED, 'rate')
+      if (envelope.byteLength > MAX_ENVELOPE_BYTES) return this.refuse(MailboxStatus.TOO_LARGE, 'too large')
+      // only padded boxes: an unpadded one would tell its size, and every client pads
+      if (!SEALED_SIZES.has(envelope.byteLength)) return this.refuse(MailboxStatus.INVALID, 'not padded')
+      const now = Date.now()
+      const ttl = this.init.ttlMs ?? DEFAULT_TTL_MS
+      const expiry = expiresAt === 0n ? now + ttl : Number(expiresAt < BigInt(now + ttl) ? expiresAt : BigInt(now + ttl))
+      if (expiry <= now) return this.refuse(MailboxStatus.INVALID, 'expired')
+      const full = await this.full(store, queue, envelope.byteLength)
+      if (full != null) return this.refuse(MailboxStatus.FULL, full)
+      if (await store.put(queue, { id: hex(sha256(envelope).subarray(0, 16)), envelope: Uint8Array.from(envelope), storedAt: now, expiresAt: expiry })) {
+        this.init.onEvent?.('deposit', { bytes: envelope.byteLength })
+      }
+      return empty(MailboxStatus.OK)
+    }
+    // the owner's requests: signed with the queue's key
+    if (held == null || !(await this.signedByOwner(request, held.key))) return this.refuse(MailboxStatus.DENIED, 'not the owner')
     if (request.fetch != null) {
       const limit = Math.max(1, Math.min(request.fetch.limit || FETCH_LIMIT, FETCH_LIMIT))
-      const ttl = this.init.ttlMs ?? DEFAULT_TTL_MS
-      const entries = await store.list(peer, limit + 1)
-      const fresh = entries.slice(0, limit).filter(e => Date.now() - e.storedAt < ttl)
-      this.init.onEvent?.('fetch', { recipient: peer, count: fresh.length })
-      return { status: MailboxStatus.OK, envelopes: fresh.map(e => e.envelope as Uint8Array<ArrayBuffer>), more: entries.length > limit, prekeys: new Uint8Array(0) }
+      const entries = await store.list(queue, limit + 1)
+      const now = Date.now()
+      const fresh = entries.slice(0, limit).filter(e => e.expiresAt > now)
+      const seenAt = Math.floor(now / DAY) * DAY
+      if (held.seenAt !== seenAt) await store.putQueue(queue, { ...held, seenAt })
+      this.init.onEvent?.('fetch', { count: fresh.length })
+      return {
+        ...empty(MailboxStatus.OK),
+        items: fresh.map(e => ({ id: Uint8Array.from(Buffer.from(e.id, 'hex')), envelope: e.envelope as Uint8Array<ArrayBuffer> })),
+        more: entries.length > limit
+      }
+    }
+    if (request.delete != null) {
+      const count = await store.delete(queue, request.delete.ids.map(hex))
+      this.init.onEvent?.('delete', { count })
+      return empty(MailboxStatus.OK)
     }
     if (request.publishPrekeys != null) {
       const { bundle } = request.publishPrekeys
-      if (store.putPrekeys == null) return this.refuse(MailboxStatus.UNAVAILABLE, 'no prekeys store')
-      if (!this.prekeysRate.allow(peer)) return this.refuse(MailboxStatus.RATE_LIMITED, 'rate')
+      if (!this.prekeysRate.allow(queue)) return this.refuse(MailboxStatus.RATE_LIMITED, 'rate')
       if (bundle.byteLength === 0 || bundle.byteLength > MAX_PREKEYS_BYTES) return this.refuse(MailboxStatus.TOO_LARGE, 'prekeys size')
-      // only the recipient itself leaves its bundle (the stream's remote peer); senders check its signatures
-      await store.putPrekeys(peer, Uint8Array.from(bundle))
-      return { status: MailboxStatus.OK, envelopes: [], more: false, prekeys: new Uint8Array(0) }
-    }
-    if (request.fetchPrekeys != null) {
-      if (store.getPrekeys == null) return this.refuse(MailboxStatus.UNAVAILABLE, 'no prekeys store')
-      let to: string
-      try {
-        to = peerIdFromMultihash(Digest.decode(request.fetchPrekeys.recipient)).toString()
-      } catch {
-        return this.refuse(MailboxStatus.INVALID, 'bad recipient')
-      }
-      const bundle = await store.getPrekeys(to)
-      return { status: MailboxStatus.OK, envelopes: [], more: false, prekeys: (bundle ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer> }
-    }
-    if (request.delete != null) {
-      const count = await store.delete(peer, request.delete.ids.map(hex))
-      this.init.onEvent?.('delete', { recipient: peer, count })
-      return { status: MailboxStatus.OK, envelopes: [], more: false, prekeys: new Uint8Array(0) }
+      await store.putPrekeys(queue, Uint8Array.from(bundle))
+      return empty(MailboxStatus.OK)
     }
     return this.refuse(MailboxStatus.INVALID, 'empty request')
   }
 
   /** Which quota one more envelope of `bytes` would break, if any. */
-  private async full (store: NonNullable<MailboxInit['store']>, recipient: string, depositor: string, bytes: number): Promise<string | undefined> {
+  private async full (store: NonNullable<MailboxInit['store']>, queue: string, bytes: number): Promise<string | undefined> {
     const over = (usage: Usage, messages: number, maxBytes: number): boolean => usage.messages + 1 > messages || usage.bytes + bytes > maxBytes
-    if (over(await store.usage(recipient), this.init.quotaMessages ?? DEFAULT_QUOTA_MESSAGES, this.init.quotaBytes ?? DEFAULT_QUOTA_BYTES)) return 'full'
-    if (over(await store.depositorUsage(depositor), this.init.depositorQuotaMessages ?? DEFAULT_DEPOSITOR_QUOTA_MESSAGES, this.init.depositorQuotaBytes ?? DEFAULT_DEPOSITOR_QUOTA_BYTES)) return 'depositor full'
+    if (over(await store.usage(queue), this.init.quotaMessages ?? DEFAULT_QUOTA_MESSAGES, this.init.quotaBytes ?? DEFAULT_QUOTA_BYTES)) return 'full'
     if (over(await store.totalUsage(), this.init.totalQuotaMessages ?? DEFAULT_TOTAL_QUOTA_MESSAGES, this.init.totalQuotaBytes ?? DEFAULT_TOTAL_QUOTA_BYTES)) return 'relay full'
     return undefined
   }
 
-  private async introduction (recipient: PeerId): Promise<Introduction> {
-    const key = recipient.toString()
-    const kept = this.introductions.get(key)
-    if (kept != null && Date.now() - Number(kept.timestamp) < INTRODUCTION_MAX_AGE / 2) return kept
-    const fresh = await mintIntroduction(peerIdFromPrivateKey(this.components.privateKey), recipient, this.introductionBits)
-    this.introductions.set(key, fresh)
-    return fresh
-  }
-
   private async request (relay: PeerId, request: MailboxRequest, options: AbortOptions = {}): Promise<MailboxResponse> {
     const signal = options.signal ?? AbortSignal.timeout(this.timeout)
-    const stream = await this.components.connectionManager.openStream(relay, this.protocol, { signal })
+    let stream: Stream
+    try {
+      stream = await this.components.connectionManager.openStream(relay, this.protocol, { signal })
+    } catch (err: any) {
+      if (err?.name === 'UnsupportedProtocolError') throw new LegacyMailboxError(`${relay.toString()} does not speak ${this.protocol} (an older relay, mailboxes by peer id): it cannot hold our mail`)
+      throw err
+    }
     try {
       const pb = pbStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
       await pb.write(request, MailboxRequest, { signal })
@@ -184,33 +229,47 @@ export class MailboxService implements Mailbox, Startable {
     }
   }
 
-  async deposit (relay: PeerId, recipient: PeerId, envelope: Uint8Array, options?: AbortOptions): Promise<void> {
-    const introduction = Introduction.encode(await this.introduction(recipient))
-    const response = await this.request(relay, { deposit: { recipient: recipient.toMultihash().bytes as Uint8Array<ArrayBuffer>, envelope: envelope as Uint8Array<ArrayBuffer>, introduction } }, options)
+  /** A request of the queue's owner, signed for `relay`. */
+  private async owned (relay: PeerId, queue: QueueKeys, request: Omit<MailboxRequest, 'queue' | 'timestamp' | 'signature'>, options?: AbortOptions): Promise<MailboxResponse> {
+    const full: MailboxRequest = { ...request, queue: queue.id as Uint8Array<ArrayBuffer>, timestamp: BigInt(Date.now()), signature: new Uint8Array(0) }
+    full.signature = await queue.key.sign(signedBytes(relay, full)) as Uint8Array<ArrayBuffer>
+    const response = await this.request(relay, full, options)
+    if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
+    return response
+  }
+
+  async open (relay: PeerId, queue: QueueKeys, options?: AbortOptions): Promise<void> {
+    await this.owned(relay, queue, { open: { key: queue.key.publicKey.raw as Uint8Array<ArrayBuffer>, depositHash: sha256(queue.token) as Uint8Array<ArrayBuffer> } }, options)
+  }
+
+  async deposit (relay: PeerId, queue: QueueRef, envelope: Uint8Array, options: AbortOptions & { expiresAt?: number } = {}): Promise<void> {
+    const response = await this.request(relay, {
+      queue: queue.id as Uint8Array<ArrayBuffer>,
+      timestamp: 0n,
+      signature: new Uint8Array(0),
+      deposit: { token: queue.token as Uint8Array<ArrayBuffer>, envelope: envelope as Uint8Array<ArrayBuffer>, expiresAt: BigInt(options.expiresAt ?? 0) }
+    }, options)
     if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
   }
 
-  async fetch (relay: PeerId, options?: AbortOptions): Promise<{ envelopes: Uint8Array[], more: boolean }> {
-    const response = await this.request(relay, { fetch: { limit: FETCH_LIMIT } }, options)
-    if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
-    return { envelopes: response.envelopes, more: response.more }
+  async fetch (relay: PeerId, queue: QueueKeys, options?: AbortOptions): Promise<{ items: FetchedEnvelope[], more: boolean }> {
+    const response = await this.owned(relay, queue, { fetch: { limit: FETCH_LIMIT } }, options)
+    return { items: response.items.map(i => ({ id: hex(i.id), envelope: i.envelope })), more: response.more }
   }
 
-  async publishPrekeys (relay: PeerId, bundle: Uint8Array, options?: AbortOptions): Promise<void> {
-    const response = await this.request(relay, { publishPrekeys: { bundle: bundle as Uint8Array<ArrayBuffer> } }, options)
-    if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
+  async publishPrekeys (relay: PeerId, queue: QueueKeys, bundle: Uint8Array, options?: AbortOptions): Promise<void> {
+    await this.owned(relay, queue, { publishPrekeys: { bundle: bundle as Uint8Array<ArrayBuffer> } }, options)
   }
 
-  async fetchPrekeys (relay: PeerId, recipient: PeerId, options?: AbortOptions): Promise<Uint8Array | undefined> {
-    const response = await this.request(relay, { fetchPrekeys: { recipient: recipient.toMultihash().bytes as Uint8Array<ArrayBuffer> } }, options)
+  async fetchPrekeys (relay: PeerId, queue: QueueRef, options?: AbortOptions): Promise<Uint8Array | undefined> {
+    const response = await this.request(relay, { queue: queue.id as Uint8Array<ArrayBuffer>, timestamp: 0n, signature: new Uint8Array(0), fetchPrekeys: { token: queue.token as Uint8Array<ArrayBuffer> } }, options)
     if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
     return response.prekeys.byteLength > 0 ? response.prekeys : undefined
   }
 
-  async delete (relay: PeerId, ids: string[], options?: AbortOptions): Promise<void> {
+  async delete (relay: PeerId, queue: QueueKeys, ids: string[], options?: AbortOptions): Promise<void> {
     for (let i = 0; i < ids.length; i += 1024) {
-      const response = await this.request(relay, { delete: { ids: ids.slice(i, i + 1024).map(id => Uint8Array.from(Buffer.from(id, 'hex'))) } }, options)
-      if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
+      await this.owned(relay, queue, { delete: { ids: ids.slice(i, i + 1024).map(id => Uint8Array.from(Buffer.from(id, 'hex'))) } }, options)
     }
   }
 }

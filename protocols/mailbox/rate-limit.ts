@@ -1,7 +1,7 @@
 import { RateLimiter } from '@libp2p/utils'
 
 /**
- * Deposits per sender per minute (libp2p's RateLimiter: a window from a sender's first deposit),
+ * Requests per key (a queue, or a connected peer kept in memory only) per minute (libp2p's RateLimiter: a window from a sender's first deposit),
  * for at most `maxSenders` senders at once: past that the longest-known one is forgotten.
  */
 export class SenderRateLimit {

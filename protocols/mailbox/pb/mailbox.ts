@@ -4,11 +4,15 @@ import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 export interface MailboxRequest {
+  open?: Open
   deposit?: Deposit
   fetch?: Fetch
   delete?: Delete
   publishPrekeys?: PublishPrekeys
   fetchPrekeys?: FetchPrekeys
+  queue: Uint8Array<ArrayBuffer>
+  timestamp: bigint
+  signature: Uint8Array<ArrayBuffer>
 }
 
 export namespace MailboxRequest {
@@ -28,6 +32,7 @@ export namespace MailboxRequest {
           obj.delete = undefined
           obj.fetch = undefined
           obj.deposit = undefined
+          obj.open = undefined
         }
 
         if (obj.publishPrekeys != null) {
@@ -35,6 +40,7 @@ export namespace MailboxRequest {
           obj.delete = undefined
           obj.fetch = undefined
           obj.deposit = undefined
+          obj.open = undefined
         }
 
         if (obj.delete != null) {
@@ -42,6 +48,7 @@ export namespace MailboxRequest {
           obj.publishPrekeys = undefined
           obj.fetch = undefined
           obj.deposit = undefined
+          obj.open = undefined
         }
 
         if (obj.fetch != null) {
@@ -49,6 +56,7 @@ export namespace MailboxRequest {
           obj.publishPrekeys = undefined
           obj.delete = undefined
           obj.deposit = undefined
+          obj.open = undefined
         }
 
         if (obj.deposit != null) {
@@ -56,38 +64,71 @@ export namespace MailboxRequest {
           obj.publishPrekeys = undefined
           obj.delete = undefined
           obj.fetch = undefined
+          obj.open = undefined
+        }
+
+        if (obj.open != null) {
+          obj.fetchPrekeys = undefined
+          obj.publishPrekeys = undefined
+          obj.delete = undefined
+          obj.fetch = undefined
+          obj.deposit = undefined
+        }
+
+        if (obj.open != null) {
+          w.uint32(10)
+          Open.codec().encode(obj.open, w)
         }
 
         if (obj.deposit != null) {
-          w.uint32(10)
+          w.uint32(18)
           Deposit.codec().encode(obj.deposit, w)
         }
 
         if (obj.fetch != null) {
-          w.uint32(18)
+          w.uint32(26)
           Fetch.codec().encode(obj.fetch, w)
         }
 
         if (obj.delete != null) {
-          w.uint32(26)
+          w.uint32(34)
           Delete.codec().encode(obj.delete, w)
         }
 
         if (obj.publishPrekeys != null) {
-          w.uint32(34)
+          w.uint32(42)
           PublishPrekeys.codec().encode(obj.publishPrekeys, w)
         }
 
         if (obj.fetchPrekeys != null) {
-          w.uint32(42)
+          w.uint32(50)
           FetchPrekeys.codec().encode(obj.fetchPrekeys, w)
+        }
+
+        if ((obj.queue != null && obj.queue.byteLength > 0)) {
+          w.uint32(82)
+          w.bytes(obj.queue)
+        }
+
+        if ((obj.timestamp != null && obj.timestamp !== 0n)) {
+          w.uint32(88)
+          w.uint64(obj.timestamp)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(98)
+          w.bytes(obj.signature)
         }
 
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
-        const obj: any = {}
+        const obj: any = {
+          queue: uint8ArrayAlloc(0),
+          timestamp: 0n,
+          signature: uint8ArrayAlloc(0)
+        }
 
         const end = length == null ? reader.len : reader.pos + length
 
@@ -96,33 +137,51 @@ export namespace MailboxRequest {
 
           switch (tag >>> 3) {
             case 1: {
+              obj.open = Open.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.open
+              })
+              break
+            }
+            case 2: {
               obj.deposit = Deposit.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.deposit
               })
               break
             }
-            case 2: {
+            case 3: {
               obj.fetch = Fetch.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.fetch
               })
               break
             }
-            case 3: {
+            case 4: {
               obj.delete = Delete.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.delete
               })
               break
             }
-            case 4: {
+            case 5: {
               obj.publishPrekeys = PublishPrekeys.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.publishPrekeys
               })
               break
             }
-            case 5: {
+            case 6: {
               obj.fetchPrekeys = FetchPrekeys.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.fetchPrekeys
               })
+              break
+            }
+            case 10: {
+              obj.queue = reader.bytes()
+              break
+            }
+            case 11: {
+              obj.timestamp = reader.uint64()
+              break
+            }
+            case 12: {
+              obj.signature = reader.bytes()
               break
             }
             default: {
@@ -137,6 +196,7 @@ export namespace MailboxRequest {
           delete obj.delete
           delete obj.fetch
           delete obj.deposit
+          delete obj.open
         }
 
         if (obj.publishPrekeys != null) {
@@ -144,6 +204,7 @@ export namespace MailboxRequest {
           delete obj.delete
           delete obj.fetch
           delete obj.deposit
+          delete obj.open
         }
 
         if (obj.delete != null) {
@@ -151,6 +212,7 @@ export namespace MailboxRequest {
           delete obj.publishPrekeys
           delete obj.fetch
           delete obj.deposit
+          delete obj.open
         }
 
         if (obj.fetch != null) {
@@ -158,6 +220,7 @@ export namespace MailboxRequest {
           delete obj.publishPrekeys
           delete obj.delete
           delete obj.deposit
+          delete obj.open
         }
 
         if (obj.deposit != null) {
@@ -165,6 +228,15 @@ export namespace MailboxRequest {
           delete obj.publishPrekeys
           delete obj.delete
           delete obj.fetch
+          delete obj.open
+        }
+
+        if (obj.open != null) {
+          delete obj.fetchPrekeys
+          delete obj.publishPrekeys
+          delete obj.delete
+          delete obj.fetch
+          delete obj.deposit
         }
 
         return obj
@@ -176,38 +248,66 @@ export namespace MailboxRequest {
 
           switch (tag >>> 3) {
             case 1: {
+              yield * Open.codec().stream(reader, reader.uint32(), `${prefix}.open`, {
+                limits: opts.limits?.open
+              })
+
+              break
+            }
+            case 2: {
               yield * Deposit.codec().stream(reader, reader.uint32(), `${prefix}.deposit`, {
                 limits: opts.limits?.deposit
               })
 
               break
             }
-            case 2: {
+            case 3: {
               yield * Fetch.codec().stream(reader, reader.uint32(), `${prefix}.fetch`, {
                 limits: opts.limits?.fetch
               })
 
               break
             }
-            case 3: {
+            case 4: {
               yield * Delete.codec().stream(reader, reader.uint32(), `${prefix}.delete`, {
                 limits: opts.limits?.delete
               })
 
               break
             }
-            case 4: {
+            case 5: {
               yield * PublishPrekeys.codec().stream(reader, reader.uint32(), `${prefix}.publishPrekeys`, {
                 limits: opts.limits?.publishPrekeys
               })
 
               break
             }
-            case 5: {
+            case 6: {
               yield * FetchPrekeys.codec().stream(reader, reader.uint32(), `${prefix}.fetchPrekeys`, {
                 limits: opts.limits?.fetchPrekeys
               })
 
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.queue`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 11: {
+              yield {
+                field: `${prefix}.timestamp`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 12: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
               break
             }
             default: {
@@ -222,8 +322,18 @@ export namespace MailboxRequest {
     return _codec
   }
 
-  export interface MailboxRequestDepositRecipientFieldEvent {
-    field: '$.deposit.recipient'
+  export interface MailboxRequestOpenKeyFieldEvent {
+    field: '$.open.key'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface MailboxRequestOpenDepositHashFieldEvent {
+    field: '$.open.depositHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface MailboxRequestDepositTokenFieldEvent {
+    field: '$.deposit.token'
     value: Uint8Array<ArrayBuffer>
   }
 
@@ -232,9 +342,9 @@ export namespace MailboxRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
-  export interface MailboxRequestDepositIntroductionFieldEvent {
-    field: '$.deposit.introduction'
-    value: Uint8Array<ArrayBuffer>
+  export interface MailboxRequestDepositExpiresAtFieldEvent {
+    field: '$.deposit.expiresAt'
+    value: bigint
   }
 
   export interface MailboxRequestFetchLimitFieldEvent {
@@ -253,8 +363,23 @@ export namespace MailboxRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
-  export interface MailboxRequestFetchPrekeysRecipientFieldEvent {
-    field: '$.fetchPrekeys.recipient'
+  export interface MailboxRequestFetchPrekeysTokenFieldEvent {
+    field: '$.fetchPrekeys.token'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface MailboxRequestQueueFieldEvent {
+    field: '$.queue'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface MailboxRequestTimestampFieldEvent {
+    field: '$.timestamp'
+    value: bigint
+  }
+
+  export interface MailboxRequestSignatureFieldEvent {
+    field: '$.signature'
     value: Uint8Array<ArrayBuffer>
   }
 
@@ -266,28 +391,34 @@ export namespace MailboxRequest {
     return decodeMessage(buf, MailboxRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestDepositRecipientFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestDepositIntroductionFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestDeleteIdsFieldEvent | MailboxRequestPublishPrekeysBundleFieldEvent | MailboxRequestFetchPrekeysRecipientFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestOpenKeyFieldEvent | MailboxRequestOpenDepositHashFieldEvent | MailboxRequestDepositTokenFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestDepositExpiresAtFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestDeleteIdsFieldEvent | MailboxRequestPublishPrekeysBundleFieldEvent | MailboxRequestFetchPrekeysTokenFieldEvent | MailboxRequestQueueFieldEvent | MailboxRequestTimestampFieldEvent | MailboxRequestSignatureFieldEvent> {
     return streamMessage(buf, MailboxRequest.codec(), opts)
   }
 }
 
-export interface PublishPrekeys {
-  bundle: Uint8Array<ArrayBuffer>
+export interface Open {
+  key: Uint8Array<ArrayBuffer>
+  depositHash: Uint8Array<ArrayBuffer>
 }
 
-export namespace PublishPrekeys {
-  let _codec: Codec<PublishPrekeys>
+export namespace Open {
+  let _codec: Codec<Open>
 
-  export const codec = (): Codec<PublishPrekeys> => {
+  export const codec = (): Codec<Open> => {
     if (_codec == null) {
-      _codec = message<PublishPrekeys>((obj, w, opts = {}) => {
+      _codec = message<Open>((obj, w, opts = {}) => {
         if (opts.lengthDelimited !== false) {
           w.fork()
         }
 
-        if ((obj.bundle != null && obj.bundle.byteLength > 0)) {
+        if ((obj.key != null && obj.key.byteLength > 0)) {
           w.uint32(10)
-          w.bytes(obj.bundle)
+          w.bytes(obj.key)
+        }
+
+        if ((obj.depositHash != null && obj.depositHash.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.depositHash)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -295,7 +426,8 @@ export namespace PublishPrekeys {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          bundle: uint8ArrayAlloc(0)
+          key: uint8ArrayAlloc(0),
+          depositHash: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -305,7 +437,11 @@ export namespace PublishPrekeys {
 
           switch (tag >>> 3) {
             case 1: {
-              obj.bundle = reader.bytes()
+              obj.key = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.depositHash = reader.bytes()
               break
             }
             default: {
@@ -325,96 +461,14 @@ export namespace PublishPrekeys {
           switch (tag >>> 3) {
             case 1: {
               yield {
-                field: `${prefix}.bundle`,
+                field: `${prefix}.key`,
                 value: reader.bytes()
               }
               break
             }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-      })
-    }
-
-    return _codec
-  }
-
-  export interface PublishPrekeysBundleFieldEvent {
-    field: '$.bundle'
-    value: Uint8Array<ArrayBuffer>
-  }
-
-  export function encode (obj: Partial<PublishPrekeys>): Uint8Array<ArrayBuffer> {
-    return encodeMessage(obj, PublishPrekeys.codec())
-  }
-
-  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PublishPrekeys>): PublishPrekeys {
-    return decodeMessage(buf, PublishPrekeys.codec(), opts)
-  }
-
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PublishPrekeys>): Generator<PublishPrekeysBundleFieldEvent> {
-    return streamMessage(buf, PublishPrekeys.codec(), opts)
-  }
-}
-
-export interface FetchPrekeys {
-  recipient: Uint8Array<ArrayBuffer>
-}
-
-export namespace FetchPrekeys {
-  let _codec: Codec<FetchPrekeys>
-
-  export const codec = (): Codec<FetchPrekeys> => {
-    if (_codec == null) {
-      _codec = message<FetchPrekeys>((obj, w, opts = {}) => {
-        if (opts.lengthDelimited !== false) {
-          w.fork()
-        }
-
-        if ((obj.recipient != null && obj.recipient.byteLength > 0)) {
-          w.uint32(10)
-          w.bytes(obj.recipient)
-        }
-
-        if (opts.lengthDelimited !== false) {
-          w.ldelim()
-        }
-      }, (reader, length, opts = {}) => {
-        const obj: any = {
-          recipient: uint8ArrayAlloc(0)
-        }
-
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
-              obj.recipient = reader.bytes()
-              break
-            }
-            default: {
-              reader.skipType(tag & 7)
-              break
-            }
-          }
-        }
-
-        return obj
-      }, function * (reader, length, prefix, opts = {}) {
-        const end = length == null ? reader.len : reader.pos + length
-
-        while (reader.pos < end) {
-          const tag = reader.uint32()
-
-          switch (tag >>> 3) {
-            case 1: {
+            case 2: {
               yield {
-                field: `${prefix}.recipient`,
+                field: `${prefix}.depositHash`,
                 value: reader.bytes()
               }
               break
@@ -431,28 +485,33 @@ export namespace FetchPrekeys {
     return _codec
   }
 
-  export interface FetchPrekeysRecipientFieldEvent {
-    field: '$.recipient'
+  export interface OpenKeyFieldEvent {
+    field: '$.key'
     value: Uint8Array<ArrayBuffer>
   }
 
-  export function encode (obj: Partial<FetchPrekeys>): Uint8Array<ArrayBuffer> {
-    return encodeMessage(obj, FetchPrekeys.codec())
+  export interface OpenDepositHashFieldEvent {
+    field: '$.depositHash'
+    value: Uint8Array<ArrayBuffer>
   }
 
-  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchPrekeys>): FetchPrekeys {
-    return decodeMessage(buf, FetchPrekeys.codec(), opts)
+  export function encode (obj: Partial<Open>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Open.codec())
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchPrekeys>): Generator<FetchPrekeysRecipientFieldEvent> {
-    return streamMessage(buf, FetchPrekeys.codec(), opts)
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Open>): Open {
+    return decodeMessage(buf, Open.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Open>): Generator<OpenKeyFieldEvent | OpenDepositHashFieldEvent> {
+    return streamMessage(buf, Open.codec(), opts)
   }
 }
 
 export interface Deposit {
-  recipient: Uint8Array<ArrayBuffer>
+  token: Uint8Array<ArrayBuffer>
   envelope: Uint8Array<ArrayBuffer>
-  introduction: Uint8Array<ArrayBuffer>
+  expiresAt: bigint
 }
 
 export namespace Deposit {
@@ -465,9 +524,9 @@ export namespace Deposit {
           w.fork()
         }
 
-        if ((obj.recipient != null && obj.recipient.byteLength > 0)) {
+        if ((obj.token != null && obj.token.byteLength > 0)) {
           w.uint32(10)
-          w.bytes(obj.recipient)
+          w.bytes(obj.token)
         }
 
         if ((obj.envelope != null && obj.envelope.byteLength > 0)) {
@@ -475,9 +534,9 @@ export namespace Deposit {
           w.bytes(obj.envelope)
         }
 
-        if ((obj.introduction != null && obj.introduction.byteLength > 0)) {
-          w.uint32(26)
-          w.bytes(obj.introduction)
+        if ((obj.expiresAt != null && obj.expiresAt !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.expiresAt)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -485,9 +544,9 @@ export namespace Deposit {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          recipient: uint8ArrayAlloc(0),
+          token: uint8ArrayAlloc(0),
           envelope: uint8ArrayAlloc(0),
-          introduction: uint8ArrayAlloc(0)
+          expiresAt: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -497,7 +556,7 @@ export namespace Deposit {
 
           switch (tag >>> 3) {
             case 1: {
-              obj.recipient = reader.bytes()
+              obj.token = reader.bytes()
               break
             }
             case 2: {
@@ -505,7 +564,7 @@ export namespace Deposit {
               break
             }
             case 3: {
-              obj.introduction = reader.bytes()
+              obj.expiresAt = reader.uint64()
               break
             }
             default: {
@@ -525,7 +584,7 @@ export namespace Deposit {
           switch (tag >>> 3) {
             case 1: {
               yield {
-                field: `${prefix}.recipient`,
+                field: `${prefix}.token`,
                 value: reader.bytes()
               }
               break
@@ -539,8 +598,8 @@ export namespace Deposit {
             }
             case 3: {
               yield {
-                field: `${prefix}.introduction`,
-                value: reader.bytes()
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64()
               }
               break
             }
@@ -556,8 +615,8 @@ export namespace Deposit {
     return _codec
   }
 
-  export interface DepositRecipientFieldEvent {
-    field: '$.recipient'
+  export interface DepositTokenFieldEvent {
+    field: '$.token'
     value: Uint8Array<ArrayBuffer>
   }
 
@@ -566,9 +625,9 @@ export namespace Deposit {
     value: Uint8Array<ArrayBuffer>
   }
 
-  export interface DepositIntroductionFieldEvent {
-    field: '$.introduction'
-    value: Uint8Array<ArrayBuffer>
+  export interface DepositExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: bigint
   }
 
   export function encode (obj: Partial<Deposit>): Uint8Array<ArrayBuffer> {
@@ -579,7 +638,7 @@ export namespace Deposit {
     return decodeMessage(buf, Deposit.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Deposit>): Generator<DepositRecipientFieldEvent | DepositEnvelopeFieldEvent | DepositIntroductionFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Deposit>): Generator<DepositTokenFieldEvent | DepositEnvelopeFieldEvent | DepositExpiresAtFieldEvent> {
     return streamMessage(buf, Deposit.codec(), opts)
   }
 }
@@ -789,13 +848,192 @@ export namespace Delete {
   }
 }
 
+export interface PublishPrekeys {
+  bundle: Uint8Array<ArrayBuffer>
+}
+
+export namespace PublishPrekeys {
+  let _codec: Codec<PublishPrekeys>
+
+  export const codec = (): Codec<PublishPrekeys> => {
+    if (_codec == null) {
+      _codec = message<PublishPrekeys>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.bundle != null && obj.bundle.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.bundle)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          bundle: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.bundle = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.bundle`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PublishPrekeysBundleFieldEvent {
+    field: '$.bundle'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<PublishPrekeys>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PublishPrekeys.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PublishPrekeys>): PublishPrekeys {
+    return decodeMessage(buf, PublishPrekeys.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PublishPrekeys>): Generator<PublishPrekeysBundleFieldEvent> {
+    return streamMessage(buf, PublishPrekeys.codec(), opts)
+  }
+}
+
+export interface FetchPrekeys {
+  token: Uint8Array<ArrayBuffer>
+}
+
+export namespace FetchPrekeys {
+  let _codec: Codec<FetchPrekeys>
+
+  export const codec = (): Codec<FetchPrekeys> => {
+    if (_codec == null) {
+      _codec = message<FetchPrekeys>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.token != null && obj.token.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.token)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          token: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.token = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.token`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface FetchPrekeysTokenFieldEvent {
+    field: '$.token'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<FetchPrekeys>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, FetchPrekeys.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchPrekeys>): FetchPrekeys {
+    return decodeMessage(buf, FetchPrekeys.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchPrekeys>): Generator<FetchPrekeysTokenFieldEvent> {
+    return streamMessage(buf, FetchPrekeys.codec(), opts)
+  }
+}
+
 export enum MailboxStatus {
   OK = 'OK',
   FULL = 'FULL',
   RATE_LIMITED = 'RATE_LIMITED',
   TOO_LARGE = 'TOO_LARGE',
   INVALID = 'INVALID',
-  UNAVAILABLE = 'UNAVAILABLE'
+  UNAVAILABLE = 'UNAVAILABLE',
+  DENIED = 'DENIED'
 }
 
 enum __MailboxStatusValues {
@@ -804,7 +1042,8 @@ enum __MailboxStatusValues {
   RATE_LIMITED = 2,
   TOO_LARGE = 3,
   INVALID = 4,
-  UNAVAILABLE = 5
+  UNAVAILABLE = 5,
+  DENIED = 6
 }
 
 export namespace MailboxStatus {
@@ -813,9 +1052,121 @@ export namespace MailboxStatus {
   }
 }
 
+export interface Item {
+  id: Uint8Array<ArrayBuffer>
+  envelope: Uint8Array<ArrayBuffer>
+}
+
+export namespace Item {
+  let _codec: Codec<Item>
+
+  export const codec = (): Codec<Item> => {
+    if (_codec == null) {
+      _codec = message<Item>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.id != null && obj.id.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.id)
+        }
+
+        if ((obj.envelope != null && obj.envelope.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.envelope)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          id: uint8ArrayAlloc(0),
+          envelope: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.id = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.envelope = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.envelope`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ItemIdFieldEvent {
+    field: '$.id'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ItemEnvelopeFieldEvent {
+    field: '$.envelope'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Item>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Item.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Item>): Item {
+    return decodeMessage(buf, Item.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Item>): Generator<ItemIdFieldEvent | ItemEnvelopeFieldEvent> {
+    return streamMessage(buf, Item.codec(), opts)
+  }
+}
+
 export interface MailboxResponse {
   status: MailboxStatus
-  envelopes: Uint8Array<ArrayBuffer>[]
+  items: Item[]
   more: boolean
   prekeys: Uint8Array<ArrayBuffer>
 }
@@ -835,10 +1186,10 @@ export namespace MailboxResponse {
           MailboxStatus.codec().encode(obj.status, w)
         }
 
-        if (obj.envelopes != null && obj.envelopes.length > 0) {
-          for (const value of obj.envelopes) {
+        if (obj.items != null && obj.items.length > 0) {
+          for (const value of obj.items) {
             w.uint32(18)
-            w.bytes(value)
+            Item.codec().encode(value, w)
           }
         }
 
@@ -858,7 +1209,7 @@ export namespace MailboxResponse {
       }, (reader, length, opts = {}) => {
         const obj: any = {
           status: MailboxStatus.OK,
-          envelopes: [],
+          items: [],
           more: false,
           prekeys: uint8ArrayAlloc(0)
         }
@@ -874,15 +1225,17 @@ export namespace MailboxResponse {
               break
             }
             case 2: {
-              if (opts.limits?.envelopes != null && obj.envelopes.length === opts.limits.envelopes) {
-                throw new MaxLengthError('Decode error - repeated field "envelopes" had too many elements')
+              if (opts.limits?.items != null && obj.items.length === opts.limits.items) {
+                throw new MaxLengthError('Decode error - repeated field "items" had too many elements')
               }
 
-              if (obj.envelopes.length === 1024) {
-                throw new MaxLengthError('Decode error - repeated field "envelopes" had too many elements')
+              if (obj.items.length === 1024) {
+                throw new MaxLengthError('Decode error - repeated field "items" had too many elements')
               }
 
-              obj.envelopes.push(reader.bytes())
+              obj.items.push(Item.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.items$
+              }))
               break
             }
             case 3: {
@@ -903,7 +1256,7 @@ export namespace MailboxResponse {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          envelopes: 1024
+          items: 1024
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -920,21 +1273,24 @@ export namespace MailboxResponse {
               break
             }
             case 2: {
-              if (opts.limits?.envelopes != null && obj.envelopes === opts.limits.envelopes) {
-                throw new MaxLengthError('Streaming decode error - repeated field "envelopes" had too many elements')
+              if (opts.limits?.items != null && obj.items === opts.limits.items) {
+                throw new MaxLengthError('Streaming decode error - repeated field "items" had too many elements')
               }
 
-              if (obj.envelopes === 1024) {
-                throw new MaxLengthError('Streaming decode error - repeated field "envelopes" had too many elements')
+              if (obj.items === 1024) {
+                throw new MaxLengthError('Streaming decode error - repeated field "items" had too many elements')
               }
 
-              yield {
-                field: `${prefix}.envelopes[]`,
-                index: obj.envelopes,
-                value: reader.bytes()
+              for (const evt of Item.codec().stream(reader, reader.uint32(), `${prefix}.items[]`, {
+                limits: opts.limits?.items$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.items
+                }
               }
 
-              obj.envelopes++
+              obj.items++
 
               break
             }
@@ -969,10 +1325,16 @@ export namespace MailboxResponse {
     value: MailboxStatus
   }
 
-  export interface MailboxResponseEnvelopesFieldEvent {
-    field: '$.envelopes[]'
-    index: number
+  export interface MailboxResponseItemsIdFieldEvent {
+    field: '$.items[].id'
     value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface MailboxResponseItemsEnvelopeFieldEvent {
+    field: '$.items[].envelope'
+    value: Uint8Array<ArrayBuffer>
+    index: number
   }
 
   export interface MailboxResponseMoreFieldEvent {
@@ -993,7 +1355,7 @@ export namespace MailboxResponse {
     return decodeMessage(buf, MailboxResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxResponse>): Generator<MailboxResponseStatusFieldEvent | MailboxResponseEnvelopesFieldEvent | MailboxResponseMoreFieldEvent | MailboxResponsePrekeysFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxResponse>): Generator<MailboxResponseStatusFieldEvent | MailboxResponseItemsIdFieldEvent | MailboxResponseItemsEnvelopeFieldEvent | MailboxResponseMoreFieldEvent | MailboxResponsePrekeysFieldEvent> {
     return streamMessage(buf, MailboxResponse.codec(), opts)
   }
 }
