@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { Envelope, sealEnvelope } from '../../protocols/dm/index.ts'
-import { MailboxStatus } from '../../protocols/mailbox/index.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { MailboxStatus, type QueueRef } from '../../protocols/mailbox/index.ts'
 import { addressOf, createNetwork, waitFor, type Network } from '../fixtures/index.ts'
+import { boxFor, queueOpened } from './queues.ts'
 import type { RelayInit } from '../../node/create-node.ts'
 import type { HyphaeMessenger } from '../../node/hyphae-messenger.ts'
-import type { Ratchet } from '../../node/direct/ratchet.ts'
 import type { PrekeyBundle } from '../../protocols/prekeys/index.ts'
 
 const RELAY: RelayInit = {
@@ -13,32 +13,25 @@ const RELAY: RelayInit = {
   reservationTtlMs: 3_600_000,
   durationLimitMs: 3_600_000,
   dataLimitBytes: 1n << 26n,
-  mailbox: { quotaMessages: 2, senderRate: 1000 }
+  mailbox: { quotaMessages: 2, queueRate: 1000 }
 }
 
 /** Invite prekeys of each node, taken while it runs: envelopes are sealed to nodes that are down. */
 const prekeys = new Map<string, PrekeyBundle>()
+/** bob's queue on the relay, taken while he runs */
+let bobQueue: QueueRef
 
 async function keepPrekeys (nodes: HyphaeMessenger[]): Promise<void> {
   for (const node of nodes) prekeys.set(node.peerId, await node.direct.prekeys())
+  bobQueue = await queueOpened(nodes[2], nodes[0], nodes[1])
 }
 
-/** What alice's outbox would deposit: sealed with her session with `to`, started from its invite prekeys. */
-async function envelopeFor (from: HyphaeMessenger, to: HyphaeMessenger, body: string): Promise<Uint8Array> {
-  const ratchet: Ratchet = (from.direct as any).ratchet
-  const tx = ratchet.transaction()
-  if (!(await ratchet.hasSession(tx, to.peerId))) await ratchet.startSession(tx, to.peerId, prekeys.get(to.peerId)!)
-  const envelope = await sealEnvelope({ sender: from.libp2p.peerId.publicKey!, recipient: to.peerId, stores: tx.stores, lamport: 1n, body })
-  const written = ratchet.store.db.batch(tx.ops() as any)
-  ratchet.store.committing(tx, written)
-  await written
-  return Envelope.encode(envelope)
-}
+const envelopeFor = async (from: HyphaeMessenger, to: HyphaeMessenger, body: string): Promise<Uint8Array> => boxFor(from, to.peerId, prekeys.get(to.peerId)!, body)
 
 describe('relay mailbox limits', () => {
   let network: Network
   before(async () => {
-    // 0 relays with a quota of 2 per recipient; 1 deposits for 2
+    // 0 relays with a quota of 2 per queue; 1 deposits for 2
     network = await createNetwork(3, { init: (i, started) => i === 0 ? { relay: RELAY, relayClient: false } : { bootstrap: [addressOf(started[0])] } })
     // bob is away (else he would collect his mail as it arrives)
     await keepPrekeys(network.nodes)
@@ -46,30 +39,32 @@ describe('relay mailbox limits', () => {
   })
   after(async () => { await network.stop() })
 
-  it('a full mailbox answers FULL and keeps what it holds', async () => {
+  it('a full queue answers FULL and keeps what it holds', async () => {
     const [relay, alice, bob] = network.nodes
     const mailbox = alice.libp2p.services.mailbox
-    await mailbox.deposit(relay.libp2p.peerId, bob.libp2p.peerId, await envelopeFor(alice, bob, 'one'))
-    await mailbox.deposit(relay.libp2p.peerId, bob.libp2p.peerId, await envelopeFor(alice, bob, 'two'))
-    await assert.rejects(mailbox.deposit(relay.libp2p.peerId, bob.libp2p.peerId, await envelopeFor(alice, bob, 'three')),
+    await mailbox.deposit(relay.libp2p.peerId, bobQueue, await envelopeFor(alice, bob, 'one'))
+    await mailbox.deposit(relay.libp2p.peerId, bobQueue, await envelopeFor(alice, bob, 'two'))
+    await assert.rejects(mailbox.deposit(relay.libp2p.peerId, bobQueue, await envelopeFor(alice, bob, 'three')),
       (err: any) => err.name === 'MailboxRefusedError' && err.status === MailboxStatus.FULL)
     assert.equal((await relay.relayStats())?.mailbox.messages, 2)
   })
 
-  it('garbage is INVALID and not stored', async () => {
+  it('garbage, and a box of a size no padding gives, is INVALID and not stored', async () => {
     const [relay, alice] = network.nodes
     const mailbox = alice.libp2p.services.mailbox
-    // (an envelope sealed for someone else looks like any other: under the ratchet a relay cannot
-    // tell whom it is for; the recipient drops it unopened, and the quota bounds it meanwhile)
-    await assert.rejects(mailbox.deposit(relay.libp2p.peerId, alice.libp2p.peerId, new Uint8Array([1, 2, 3])),
+    await assert.rejects(mailbox.deposit(relay.libp2p.peerId, bobQueue, new Uint8Array([1, 2, 3])),
+      (err: any) => err.status === MailboxStatus.INVALID)
+    await assert.rejects(mailbox.deposit(relay.libp2p.peerId, bobQueue, new Uint8Array(1024 + 72)),
       (err: any) => err.status === MailboxStatus.INVALID)
     assert.equal((await relay.relayStats())?.mailbox.messages, 2)
   })
 
-  it('only the recipient fetches its mailbox, and the relay deletes only what it acknowledged', async () => {
+  it('only the owner of a queue fetches it, and the relay deletes only what it acknowledged', async () => {
     const [relay, alice] = network.nodes
-    // alice's own mailbox is empty: bob's envelopes are never handed to her
-    assert.deepEqual((await alice.libp2p.services.mailbox.fetch(relay.libp2p.peerId)).envelopes, [])
+    // alice holds bob's queue id and token (a contact does) but not his queue key
+    const posing = { id: bobQueue.id, token: bobQueue.token, key: await generateKeyPair('Ed25519') }
+    await assert.rejects(alice.libp2p.services.mailbox.fetch(relay.libp2p.peerId, posing), (err: any) => err.status === MailboxStatus.DENIED)
+    await assert.rejects(alice.libp2p.services.mailbox.delete(relay.libp2p.peerId, posing, ['00'.repeat(16)]), (err: any) => err.status === MailboxStatus.DENIED)
     assert.equal((await relay.relayStats())?.mailbox.messages, 2)
     // bob comes back and collects (stores, acks, the relay deletes); alice is no contact of his,
     // so her two messages are requests
@@ -79,20 +74,20 @@ describe('relay mailbox limits', () => {
   })
 })
 
-describe('relay sender rate limit', () => {
+describe('relay queue rate limit', () => {
   let network: Network
   before(async () => {
-    network = await createNetwork(3, { init: (i, started) => i === 0 ? { relay: { ...RELAY, mailbox: { senderRate: 2 } }, relayClient: false } : { bootstrap: [addressOf(started[0])] } })
+    network = await createNetwork(3, { init: (i, started) => i === 0 ? { relay: { ...RELAY, mailbox: { queueRate: 2 } }, relayClient: false } : { bootstrap: [addressOf(started[0])] } })
     await keepPrekeys(network.nodes)
   })
   after(async () => { await network.stop() })
 
-  it('a sender over its rate is told RATE_LIMITED', async () => {
+  it('deposits into one queue over its rate are told RATE_LIMITED', async () => {
     const [relay, alice, bob] = network.nodes
     const mailbox = alice.libp2p.services.mailbox
-    await mailbox.deposit(relay.libp2p.peerId, bob.libp2p.peerId, await envelopeFor(alice, bob, 'a'))
-    await mailbox.deposit(relay.libp2p.peerId, bob.libp2p.peerId, await envelopeFor(alice, bob, 'b'))
-    await assert.rejects(mailbox.deposit(relay.libp2p.peerId, bob.libp2p.peerId, await envelopeFor(alice, bob, 'c')),
+    await mailbox.deposit(relay.libp2p.peerId, bobQueue, await envelopeFor(alice, bob, 'a'))
+    await mailbox.deposit(relay.libp2p.peerId, bobQueue, await envelopeFor(alice, bob, 'b'))
+    await assert.rejects(mailbox.deposit(relay.libp2p.peerId, bobQueue, await envelopeFor(alice, bob, 'c')),
       (err: any) => err.status === MailboxStatus.RATE_LIMITED)
   })
 })
@@ -106,9 +101,9 @@ describe('a relay that stops keeps its mailboxes', () => {
   })
   after(async () => { await network.stop() })
 
-  it('the envelopes waiting for an offline peer are there after a restart', async () => {
+  it('the envelopes waiting in a queue are there after a restart', async () => {
     const [relay, alice, bob] = network.nodes
-    await alice.libp2p.services.mailbox.deposit(relay.libp2p.peerId, bob.libp2p.peerId, await envelopeFor(alice, bob, 'kept'))
+    await alice.libp2p.services.mailbox.deposit(relay.libp2p.peerId, bobQueue, await envelopeFor(alice, bob, 'kept'))
     assert.equal((await relay.relayStats())?.mailbox.messages, 1)
     const restarted = await network.restart(0, { relay: RELAY, relayClient: false })
     assert.equal(restarted.peerId, relay.peerId)
