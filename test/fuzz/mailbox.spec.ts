@@ -4,7 +4,9 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import fc from 'fast-check'
-import { checkEnvelope, Envelope, Introduction, mintIntroduction } from '../../protocols/dm/index.ts'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { Envelope } from '../../protocols/dm/index.ts'
+import { openFromRelay, sealForRelay, SEALED_SIZES } from '../../protocols/dm/sealed.ts'
 import { MailboxService, MailboxStatus } from '../../protocols/mailbox/index.ts'
 import { MailboxRequest, MailboxResponse } from '../../protocols/mailbox/pb/mailbox.ts'
 import { createInbox } from '../../node/direct/inbox.ts'
@@ -64,19 +66,23 @@ describe('fuzz: mailbox requests into a real relay store, responses into a real 
     await bob?.close()
   })
 
-  it('relay: random and mutated requests get a status; only the depositor\'s own envelopes are kept, and only the valid one opens', async () => {
+  it('relay: random and mutated requests get a status; only padded boxes in the opened queue are kept, and only the valid one opens', async () => {
     const store = new LevelMailboxStore(db)
     const relayKey = await generateKeyPair('Ed25519')
-    const relay = new MailboxService({ registrar: { handle: unused, unhandle: unused }, connectionManager: { openStream: unused }, logger: quiet, privateKey: relayKey }, { store, senderRate: 1e9, introductionBits: 8 })
-    // a real session start from alice (a fresh identity) to bob's invite prekeys: alice is its author
+    const relay = new MailboxService({ registrar: { handle: unused, unhandle: unused }, connectionManager: { openStream: unused }, logger: quiet, privateKey: relayKey }, { store, queueRate: 1e9 })
+    // bob's queue, as his client opens it
+    const queue = crypto.getRandomValues(new Uint8Array(16))
+    const token = crypto.getRandomValues(new Uint8Array(32))
+    const queueKey = await generateKeyPair('Ed25519')
+    await store.putQueue(Buffer.from(queue).toString('hex'), { key: queueKey.publicKey.raw, depositHash: sha256(token), seenAt: Date.now() })
+    // a real session start from alice (a fresh identity) to bob's invite prekeys, boxed for bob
     const alice = await party()
-    const aliceId = peerIdFromPrivateKey(alice.key)
-    const envelope = Envelope.encode(await sealTo(alice, bob, 'kept'))
+    const envelope = sealForRelay(Envelope.encode(await sealTo(alice, bob, 'kept')), bob.key.publicKey)
     await alice.close()
-    const valid = MailboxRequest.encode({ deposit: { recipient: bobId.toMultihash().bytes, envelope, introduction: Introduction.encode(await mintIntroduction(aliceId, bobId, 8)) } })
-    const serve = (relay as any).serve.bind(relay) as (request: MailboxRequest, from: PeerId) => Promise<MailboxResponse>
+    const valid = MailboxRequest.encode({ queue, timestamp: 0n, signature: new Uint8Array(0), deposit: { token, envelope: envelope as Uint8Array<ArrayBuffer>, expiresAt: 0n } })
+    const serve = (relay as any).serve.bind(relay) as (request: MailboxRequest, from: string) => Promise<MailboxResponse>
     const rejections = await watchRejections(async () => {
-      await fc.assert(fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 1024 }), mutations(valid)), fc.constantFrom(aliceId, bobId), async (bytes, from) => {
+      await fc.assert(fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 1024 }), mutations(valid)), fc.constantFrom('a', 'b'), async (bytes, from) => {
         let request: MailboxRequest
         try {
           request = MailboxRequest.decode(bytes)
@@ -88,19 +94,20 @@ describe('fuzz: mailbox requests into a real relay store, responses into a real 
       }), { numRuns: RUNS })
     })
     assert.deepEqual(rejections, [])
-    const kept = await store.list(bobId.toString(), 1_000_000)
-    // under the ratchet a relay cannot read what it keeps: it checks the shape and that the
-    // depositor is the author named; a mutated ciphertext or id passes that, so what it keeps
-    // must be alice's own deposits, and none but the valid message may open for bob
-    const sealed = Envelope.decode(envelope)
+    const kept = await store.list(Buffer.from(queue).toString('hex'), 1_000_000)
+    // a relay cannot read what it keeps: it checks the token and the size; a mutated box passes
+    // that, so what it keeps must be padded, and none but the valid message may open for bob
+    let opened = 0
     for (const e of kept) {
-      const decoded = Envelope.decode(e.envelope)
-      assert.ok(checkEnvelope(decoded).equals(alice.key.publicKey), 'only envelopes naming their depositor')
-      const opened = await openAt(bob, decoded, false).catch(() => undefined)
-      if (opened != null) assert.ok(opened.body === 'kept' && Buffer.from(opened.id).equals(sealed.id), 'nothing but the valid envelope opens')
+      assert.ok(SEALED_SIZES.has(e.envelope.byteLength), 'only padded boxes')
+      const inner = (() => { try { return openFromRelay(e.envelope, bob.key) } catch { return undefined } })()
+      if (inner == null) continue
+      const decoded = Envelope.decode(inner)
+      const message = await openAt(bob, decoded, false).catch(() => undefined)
+      if (message != null) { opened++; assert.equal(message.body, 'kept', 'nothing but the valid envelope opens') }
     }
-    assert.equal((await store.depositorUsage(aliceId.toString())).messages, kept.length, 'all deposited by alice')
-    assert.equal((await store.totalUsage()).messages, kept.length, 'and nothing for anyone else')
+    assert.ok(opened <= 1)
+    assert.equal((await store.totalUsage()).messages, kept.length, 'and nothing in any other queue')
   })
 
   it('client: random and mutated fetch responses from our relay store only what is valid', async () => {
@@ -110,15 +117,15 @@ describe('fuzz: mailbox requests into a real relay store, responses into a real 
     const relayId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
     const ours = multiaddr(`/ip4/127.0.0.1/tcp/1/p2p/${relayId.toString()}/p2p-circuit/p2p/${bobId.toString()}`)
     let next: Uint8Array[] = []
-    const mailbox = { protocol: '', deposit: unused, delete: async () => {}, fetch: async () => ({ envelopes: next, more: false }), publishPrekeys: unused, fetchPrekeys: unused }
+    const mailbox = { protocol: '', open: async () => {}, deposit: unused, delete: async () => {}, fetch: async () => ({ items: next.map((envelope, i) => ({ id: i.toString(16).padStart(32, '0'), envelope })), more: false }), publishPrekeys: unused, fetchPrekeys: unused }
     const libp2p = { getMultiaddrs: () => [ours], addEventListener: () => {}, removeEventListener: () => {}, getConnections: () => [] }
-    const client = new MailboxClient({ libp2p: libp2p as any, mailbox, contacts, log: noop, receive: inbox.receive })
-    // a real session start from a fresh identity to bob's invite prekeys
+    const client = new MailboxClient({ libp2p: libp2p as any, mailbox, contacts, log: noop, receive: inbox.receive, key: bob.key })
+    // a real session start from a fresh identity to bob's invite prekeys, boxed for bob
     const stranger = await party()
-    const valid = Envelope.encode(await sealTo(stranger, bob, 'one'))
+    const valid = sealForRelay(Envelope.encode(await sealTo(stranger, bob, 'one')), bob.key.publicKey)
     await stranger.close()
     const rejections = await watchRejections(async () => {
-      await fc.assert(fc.asyncProperty(fc.array(fc.oneof(fc.uint8Array({ maxLength: 512 }), mutations(valid)), { maxLength: 4 }), async envelopes => {
+      await fc.assert(fc.asyncProperty(fc.array(fc.oneof(fc.uint8Array({ maxLength: 512 }), fc.uint8Array({ minLength: 1024 + 73, maxLength: 1024 + 73 }), mutations(valid)), { maxLength: 4 }), async envelopes => {
         next = envelopes
         await client.fetchFrom(relayId)
       }), { numRuns: RUNS })
