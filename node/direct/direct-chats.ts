@@ -31,6 +31,8 @@ const ROTATION_CHECK_MS = 24 * 3600 * 1000
 export const QUEUES_APP = 'queues'
 /** how long relays must stay put before contacts hear of the new queues */
 const SHARE_QUEUES_AFTER_MS = 5_000
+/** how long making an invite waits for our queues to be opened on the relays it names */
+const OPEN_QUEUES_TIMEOUT = 5_000
 
 export interface DirectChatsEvents {
   /** a message was stored: one of ours queued, or one received */
@@ -295,8 +297,12 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     return this.ratchet.inviteBundle()
   }
 
-  /** Our queues on the relays we hold a slot on, for an invite or a contact. */
+  /**
+   * Our queues on these relays (default: those we hold a slot on), for an invite or a contact;
+   * opened first on those we are connected to (waiting at most OPEN_QUEUES_TIMEOUT).
+   */
   async ourQueues (relays: RelayRef[] = relaysOf(this.components.libp2p.getMultiaddrs())): Promise<MailboxQueues['queues']> {
+    await this.mailbox.openQueues(relays.map(r => r.peerId), AbortSignal.timeout(OPEN_QUEUES_TIMEOUT))
     return queuesFor(this.components.key, relays)
   }
 

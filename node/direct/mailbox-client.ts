@@ -132,6 +132,19 @@ export class MailboxClient {
   }
 
   /**
+   * Opens our queue on each of these relays we are connected to, waiting at most until `signal`:
+   * an invite then names queues that exist (a contact's deposit into one not yet opened is refused).
+   */
+  async openQueues (relays: PeerId[], signal: AbortSignal): Promise<void> {
+    const connected = relays.filter(r => this.components.libp2p.getConnections(r).length > 0)
+    if (connected.length === 0 || this.stopped) return
+    await Promise.race([
+      Promise.allSettled(connected.map(async r => this.ensureOpen(r))),
+      new Promise(resolve => { signal.addEventListener('abort', resolve, { once: true }) })
+    ])
+  }
+
+  /**
    * The prekeys of `peer` from the queues it handed us, or undefined. Unchecked here: libsignal
    * checks the signatures when the session starts.
    */
