@@ -30,6 +30,7 @@ export const BENCHES: Entry[] = [
   { name: 'dm-rtt', tags: ['dm'], file: './dm-rtt.ts' },
   { name: 'dm-throughput', tags: ['dm'], file: './dm-throughput.ts' },
   { name: 'dm-ratchet', tags: ['dm'], file: './dm-ratchet.ts' },
+  { name: 'mailbox-sealed', tags: ['dm', 'mailbox'], file: './mailbox-sealed.ts' },
   { name: 'dm-wss', tags: ['dm', 'censorship'], file: './dm-wss.ts' },
   { name: 'gossip-baseline', tags: ['gossip', 'group'], file: './gossip-baseline.ts' },
   { name: 'group-fanout', tags: ['gossip', 'group'], file: './group-fanout.ts' },

@@ -61,7 +61,7 @@ export class LevelMailboxStore implements MailboxStore {
   async queueCount (): Promise<number> {
     if (this.queuesHeld == null) {
       let n = 0
-      for await (const _ of this.queues.keys()) n++ // eslint-disable-line @typescript-eslint/no-unused-vars
+      for await (const _ of this.queues.keys()) n++
       this.queuesHeld = n
     }
     return this.queuesHeld

@@ -11,8 +11,9 @@
  * names. (libsignal's own sealed sender needs a SenderCertificate from a server's trust root,
  * which a serverless network does not have; this is its outer layer without the certificate.)
  */
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
-import { ed25519, x25519 } from '@noble/curves/ed25519.js'
+import { ed25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concat } from 'uint8arrays/concat'
@@ -47,6 +48,15 @@ export function unpad (padded: Uint8Array): Uint8Array {
   return padded.subarray(0, end)
 }
 
+// X25519 through node:crypto (OpenSSL): noble's, in JS, took 7x as long (bench/RESULTS.md)
+const SPKI = Buffer.from('302a300506032b656e032100', 'hex')
+const PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex')
+const publicX = (raw: Uint8Array): KeyObject => createPublicKey({ key: Buffer.concat([SPKI, raw]), format: 'der', type: 'spki' })
+const privateX = (raw: Uint8Array): KeyObject => createPrivateKey({ key: Buffer.concat([PKCS8, raw]), format: 'der', type: 'pkcs8' })
+const rawOf = (key: KeyObject): Uint8Array => Uint8Array.from(key.export({ format: 'der', type: 'spki' }).subarray(SPKI.byteLength))
+/** our own X25519 key pair, per identity key (converting costs a scalar multiplication) */
+const ours = new WeakMap<PrivateKey, { privateKey: KeyObject, publicKey: Uint8Array }>()
+
 function ed25519Raw (key: PublicKey): Uint8Array {
   if (key.type !== 'Ed25519') throw new MalformedEnvelopeError(`sealed sender needs an Ed25519 recipient, not ${key.type}`)
   return key.raw
@@ -59,8 +69,9 @@ function boxKey (shared: Uint8Array, ephemeral: Uint8Array, recipient: Uint8Arra
 /** Seals an encoded Envelope to `recipient` (its libp2p Ed25519 key), padded to a bucket. */
 export function sealForRelay (envelope: Uint8Array, recipient: PublicKey): Uint8Array {
   const recipientX = ed25519.utils.toMontgomery(ed25519Raw(recipient))
-  const { secretKey, publicKey } = x25519.keygen()
-  const shared = x25519.getSharedSecret(secretKey, recipientX)
+  const ephemeral = generateKeyPairSync('x25519')
+  const publicKey = rawOf(ephemeral.publicKey)
+  const shared = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: publicX(recipientX) })
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE))
   const ciphertext = xchacha20poly1305(boxKey(shared, publicKey, recipientX), nonce, Uint8Array.of(SEALED_VERSION)).encrypt(pad(envelope))
   return concat([Uint8Array.of(SEALED_VERSION), publicKey, nonce, ciphertext])
@@ -73,11 +84,16 @@ export function openFromRelay (box: Uint8Array, key: PrivateKey): Uint8Array {
   if (key.type !== 'Ed25519') throw new MalformedEnvelopeError('sealed sender needs an Ed25519 key')
   const ephemeral = box.subarray(1, 1 + EPHEMERAL)
   const nonce = box.subarray(1 + EPHEMERAL, 1 + EPHEMERAL + NONCE)
-  const ours = ed25519.utils.toMontgomerySecret(key.raw.subarray(0, 32))
+  let mine = ours.get(key)
+  if (mine == null) {
+    const privateKey = privateX(ed25519.utils.toMontgomerySecret(key.raw.subarray(0, 32)))
+    mine = { privateKey, publicKey: rawOf(createPublicKey(privateKey)) }
+    ours.set(key, mine)
+  }
   let padded: Uint8Array
   try {
-    const shared = x25519.getSharedSecret(ours, ephemeral)
-    padded = xchacha20poly1305(boxKey(shared, ephemeral, x25519.getPublicKey(ours)), nonce, Uint8Array.of(SEALED_VERSION)).decrypt(box.subarray(1 + EPHEMERAL + NONCE))
+    const shared = diffieHellman({ privateKey: mine.privateKey, publicKey: publicX(ephemeral) })
+    padded = xchacha20poly1305(boxKey(shared, ephemeral, mine.publicKey), nonce, Uint8Array.of(SEALED_VERSION)).decrypt(box.subarray(1 + EPHEMERAL + NONCE))
   } catch {
     throw new MalformedEnvelopeError('the sealed envelope does not open (not for us, or altered)')
   }
