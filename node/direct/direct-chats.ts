@@ -33,6 +33,8 @@ export const QUEUES_APP = 'queues'
 const SHARE_QUEUES_AFTER_MS = 5_000
 /** how long making an invite waits for our queues to be opened on the relays it names */
 const OPEN_QUEUES_TIMEOUT = 5_000
+/** relays remembered as named to contacts */
+const MAX_TOLD = 32
 
 export interface DirectChatsEvents {
   /** a message was stored: one of ours queued, or one received */
@@ -299,11 +301,22 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
 
   /**
    * Our queues on these relays (default: those we hold a slot on), for an invite or a contact;
-   * opened first on those we are connected to (waiting at most OPEN_QUEUES_TIMEOUT).
+   * opened first on those we are connected to (waiting at most OPEN_QUEUES_TIMEOUT). The relays
+   * are noted as handed out (see relaysChanged).
    */
   async ourQueues (relays: RelayRef[] = relaysOf(this.components.libp2p.getMultiaddrs())): Promise<MailboxQueues['queues']> {
     await this.mailbox.openQueues(relays.map(r => r.peerId), AbortSignal.timeout(OPEN_QUEUES_TIMEOUT))
-    return queuesFor(this.components.key, relays)
+    const queues = await queuesFor(this.components.key, relays)
+    const told = await this.handedOut()
+    if (relays.some(r => !told.includes(r.peerId.toString()))) {
+      await this.queuesSent.put('relays', [...new Set([...relays.map(r => r.peerId.toString()), ...told])].slice(0, MAX_TOLD).join(','))
+    }
+    return queues
+  }
+
+  /** The relays named in an invite or a control message of ours, newest first. */
+  private async handedOut (): Promise<string[]> {
+    return ((await this.queuesSent.get('relays')) ?? '').split(',').filter(Boolean)
   }
 
   /**
@@ -324,22 +337,19 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   }
 
   /**
-   * Our relays changed: once they settle, if one is new since we last told our contacts, every
-   * contact hears of our queues (the set told is kept, so a restart tells nobody again).
+   * Our relays changed: once they settle, if one was never named in an invite or a control
+   * message of ours, every contact hears of our queues (what was named is kept, so a restart
+   * tells nobody again).
    */
   private relaysChanged (relays: RelayRef[]): void {
     clearTimeout(this.shareTimer)
     this.shareTimer = setTimeout(() => {
       void (async () => {
-        const told = new Set(((await this.queuesSent.get('relays')) ?? '').split(',').filter(Boolean))
-        const now = relays.map(r => r.peerId.toString())
-        if (now.every(r => told.has(r))) return
-        // the first set this profile holds: contacts (if any) have it from our invite
-        if (told.size > 0) {
-          const contacts = await this.contactsStore.list('contact')
-          await this.shareQueues(contacts.map(c => c.peerId))
-        }
-        await this.queuesSent.put('relays', now.sort().join(','))
+        const told = await this.handedOut()
+        if (relays.every(r => told.includes(r.peerId.toString()))) return
+        const contacts = await this.contactsStore.list('contact')
+        if (contacts.length > 0) await this.shareQueues(contacts.map(c => c.peerId))
+        else await this.ourQueues(relays)
       })().catch(() => {})
     }, SHARE_QUEUES_AFTER_MS)
     this.shareTimer.unref?.()

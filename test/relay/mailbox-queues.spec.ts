@@ -219,3 +219,51 @@ describe('a relay under test stores and logs no client peer id', { timeout: 240_
     }
   })
 })
+
+describe('queues handed over in an encrypted control message', { timeout: 240_000 }, () => {
+  let network: Network
+  let second: Network | undefined
+  before(async () => {
+    network = await createNetwork(4, { init: (i, started) => i === 0 ? { relay: RELAY, relayClient: false } : { bootstrap: [addressOf(started[0])] } })
+  })
+  after(async () => {
+    await network?.stop()
+    await second?.stop()
+  })
+
+  it('accepting a request hands the requester our queues, and it answers with its own', async () => {
+    const [relay, , bob, carol] = network.nodes
+    await queueOpened(bob, relay, carol)
+    // carol has bob's invite; bob has nothing of hers
+    await carol.addContact((await bob.id()).invite, 'bob')
+    await carol.sendMessage('bob', 'hi, it is carol')
+    await waitFor(async () => (await bob.listRequests()).some(r => r.peerId === carol.peerId), { message: 'bob has carol\'s request', timeout: 30_000 })
+    assert.equal((await (bob.direct as any).contactsStore.get(carol.peerId))?.queues, undefined, 'no queue of carol\'s yet')
+    await bob.acceptRequest(carol.peerId)
+    const record = await waitFor(async () => {
+      const r = await (bob.direct as any).contactsStore.get(carol.peerId)
+      return (r?.queues?.length ?? 0) > 0 ? r : undefined
+    }, { message: 'carol handed bob her queues', timeout: 60_000 })
+    assert.ok(record.queues.every((q: { relay: string }) => q.relay.endsWith(`/p2p/${relay.peerId}`)))
+  })
+
+  it('when our relays change, contacts hear of the new queue, and mail for us goes there', async () => {
+    const [relay, alice, bob] = network.nodes
+    await alice.addContact((await bob.id()).invite, 'bob')
+    await bob.addContact((await alice.id()).invite, 'alice')
+    second = await createNetwork(1, { init: { relay: RELAY, relayClient: false } })
+    const [relay2] = second.nodes
+    // bob meets a second relay and takes a slot there
+    await bob.libp2p.dial(multiaddr(addressOf(relay2)))
+    await waitFor(async () => (await bob.id()).addresses.some(a => a.includes(`/p2p/${relay2.peerId}/p2p-circuit`)), { message: 'bob holds a slot on the second relay', timeout: 60_000 })
+    const record = await waitFor(async () => {
+      const r = await (alice.direct as any).contactsStore.get(bob.peerId)
+      return r?.queues?.some((q: { relay: string }) => q.relay.endsWith(`/p2p/${relay2.peerId}`)) === true ? r : undefined
+    }, { message: 'alice got bob\'s queue on the second relay', timeout: 60_000 })
+    assert.ok(record.queues.some((q: { relay: string }) => q.relay.endsWith(`/p2p/${relay.peerId}`)), 'and still the first')
+    await bob.stop()
+    const sent = await alice.sendMessage('bob', 'to your new relay too')
+    await waitFor(async () => (await relay2.relayStats())?.mailbox.messages === 1, { message: 'the second relay holds it', timeout: 60_000 })
+    await waitFor(async () => (await alice.listMessages('bob')).find(m => m.id === sent.id)?.status === 'sent', { message: 'alice sees it left in a mailbox', timeout: 30_000 })
+  })
+})
