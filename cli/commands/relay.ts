@@ -43,7 +43,7 @@ limits (defaults in brackets):
   --relay-duration MIN      per relayed connection [60] (libp2p's default of 2 is too short for chat)
   --relay-data MIB          per relayed connection [64] (libp2p's default is 128 KiB)
   --mailbox-ttl DAYS        how long an unfetched message is kept [14]
-  --mailbox-quota N         messages waiting per queue (one contact's mailbox) [1000]
+  --mailbox-quota N         messages waiting per queue (a recipient's mailbox here) [1000]
   --mailbox-quota-mib MIB   bytes waiting per queue [16]
   --queue-rate N            deposits per queue per minute [120]
   --max-queues N            queues kept at once (an idle one goes after 30 days) [100000]
