@@ -3,9 +3,10 @@ export const PROTOCOL = '/hyphae/mailbox/2.0.0'
 export const LEGACY_PROTOCOL = '/hyphae/mailbox/1.0.0'
 /** a sealed envelope: the largest padding bucket and the box around it (see protocols/dm/sealed.ts) */
 export const MAX_ENVELOPE_BYTES = 96 * 1024 + 73
-/** a fetch response: up to FETCH_LIMIT envelopes */
+/** a fetch response: up to FETCH_LIMIT envelopes and FETCH_BYTES (a stream's read buffer is 4 MiB) */
 export const FETCH_LIMIT = 64
-export const MAX_MESSAGE_BYTES = FETCH_LIMIT * (MAX_ENVELOPE_BYTES + 64) + 4096
+export const FETCH_BYTES = 2 * 1024 * 1024
+export const MAX_MESSAGE_BYTES = FETCH_BYTES + MAX_ENVELOPE_BYTES + FETCH_LIMIT * 64 + 4096
 export const TIMEOUT = 15_000
 export const MAX_INBOUND_STREAMS = 8
 export const MAX_OUTBOUND_STREAMS = 8

@@ -7,7 +7,7 @@ import { equals } from 'uint8arrays/equals'
 import { SEALED_SIZES } from '../dm/sealed.ts'
 import {
   DEFAULT_MAX_QUEUES, DEFAULT_QUEUE_RATE, DEFAULT_QUOTA_BYTES, DEFAULT_QUOTA_MESSAGES, DEFAULT_TOTAL_QUOTA_BYTES,
-  DEFAULT_TOTAL_QUOTA_MESSAGES, DEFAULT_TTL_MS, FETCH_LIMIT, LEGACY_PROTOCOL, MAX_CLOCK_SKEW_MS, MAX_ENVELOPE_BYTES,
+  DEFAULT_TOTAL_QUOTA_MESSAGES, DEFAULT_TTL_MS, FETCH_BYTES, FETCH_LIMIT, LEGACY_PROTOCOL, MAX_CLOCK_SKEW_MS, MAX_ENVELOPE_BYTES,
   MAX_INBOUND_STREAMS, MAX_MESSAGE_BYTES, MAX_OUTBOUND_STREAMS, MAX_PREKEYS_BYTES, OPENS_PER_MINUTE, PREKEYS_PER_MINUTE,
   PROTOCOL, QUEUE_ID_BYTES, QUEUE_IDLE_MS, SIGNING_DOMAIN, TIMEOUT, TOKEN_BYTES
 } from './constants.ts'
@@ -175,14 +175,18 @@ export class MailboxService implements Mailbox, Startable {
       const limit = Math.max(1, Math.min(request.fetch.limit || FETCH_LIMIT, FETCH_LIMIT))
       const entries = await store.list(queue, limit + 1)
       const now = Date.now()
-      const fresh = entries.slice(0, limit).filter(e => e.expiresAt > now)
+      // at most FETCH_BYTES (always at least one): the rest is `more`
+      let bytes = 0
+      let taken = 0
+      while (taken < Math.min(limit, entries.length) && (taken === 0 || bytes + entries[taken].envelope.byteLength <= FETCH_BYTES)) bytes += entries[taken++].envelope.byteLength
+      const fresh = entries.slice(0, taken).filter(e => e.expiresAt > now)
       const seenAt = Math.floor(now / DAY) * DAY
       if (held.seenAt !== seenAt) await store.putQueue(queue, { ...held, seenAt })
       this.init.onEvent?.('fetch', { count: fresh.length })
       return {
         ...empty(MailboxStatus.OK),
         items: fresh.map(e => ({ id: Uint8Array.from(Buffer.from(e.id, 'hex')), envelope: e.envelope as Uint8Array<ArrayBuffer> })),
-        more: entries.length > limit
+        more: entries.length > taken
       }
     }
     if (request.delete != null) {

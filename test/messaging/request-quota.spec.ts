@@ -6,6 +6,8 @@ import { AckStatus, decodeFrame, encodeFrame, Envelope, INTRODUCTION_BITS, PROTO
 import { REQUEST_LIMITS } from '../../node/direct/request-quota.ts'
 import { parseInvite } from '../../node/invite.ts'
 import { party } from '../protocols/dm/parties.ts'
+import { sealForRelay } from '../../protocols/dm/sealed.ts'
+import { queueOf } from '../relay/queues.ts'
 import { addressOf, createNetwork, waitFor, type Network } from '../fixtures/index.ts'
 import { noise } from '@chainsafe/libp2p-noise'
 import { tcp } from '@libp2p/tcp'
@@ -75,12 +77,14 @@ describe('a Sybil relay pours 300 strangers x 60 KB into a victim\'s requests', 
     await friend.addContact((await victim0.id()).invite)
     const victimKey = victim0.libp2p.peerId
     const prekeys = await invitePrekeys(victim0)
+    // the victim's queue on the relay (its token leaked, or the attacker is the relay)
+    const queue = Buffer.from((await queueOf(victim0, relay)).id).toString('hex')
     await victim0.stop()
 
     const store = (relay as any).components.mailboxStore
     for (let i = 0; i < 300; i++) {
-      const { envelope, peerId } = await fromStranger(victimKey.toString(), prekeys, `${i} `.padEnd(BIG, 'x'))
-      await store.put(victimKey.toString(), { id: Buffer.from(envelope.id).toString('hex'), envelope: Envelope.encode(envelope), storedAt: Date.now(), sender: peerId })
+      const { envelope } = await fromStranger(victimKey.toString(), prekeys, `${i} `.padEnd(BIG, 'x'))
+      await store.put(queue, { id: Buffer.from(envelope.id).toString('hex'), envelope: sealForRelay(Envelope.encode(envelope), victimKey.publicKey!), storedAt: Date.now(), expiresAt: Date.now() + 3_600_000 })
     }
 
     const victim = await network.restart(1, { bootstrap: [addressOf(relay)] })
