@@ -69,7 +69,11 @@ export class Download {
         continue
       }
       // each source runs its windows until nothing is left for it, or it fails for good
+      const held = file.count
       await Promise.all(sources.flatMap(peer => Array.from({ length: WINDOWS_PER_SOURCE }, async () => this.worker(peer))))
+      // what the sources hold changes (a swarm): asked afresh next round, after a pause if this one gave nothing
+      this.haves.clear()
+      if (file.count === held) await this.sleep(BACKOFF_MIN_MS * 2)
     }
     await file.checkpoint()
   }

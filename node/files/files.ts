@@ -69,6 +69,8 @@ export class Files {
   private readonly downloads = new Map<string, DownloadEntry>()
   /** bytes held by downloads under way (the stored record has them at each state change) */
   private readonly live = new Map<string, number>()
+  /** chunks of our files served since start (an upload's progress) */
+  private readonly served = new Map<string, Set<number>>()
   /** chunks refused since start, per file */
   private readonly refused = new Map<string, number>()
   private readonly rates = new Map<string, { at: number, bytes: number, rate: number, emitted: number }>()
@@ -346,8 +348,8 @@ export class Files {
     }
     this.rates.set(record.id, r)
     record.received = received
-    this.live.set(record.id, received)
-    if (now - r.emitted >= PROGRESS_MS) {
+    if (record.direction === 'in') this.live.set(record.id, received)
+    if (now - r.emitted >= PROGRESS_MS || received >= record.size) {
       r.emitted = now
       this.emit(record, false)
     }
@@ -393,6 +395,13 @@ export class Files {
     const file = await this.file(record)
     const start = request.start
     const end = Math.min(file.n, request.start + request.count)
+    const served = this.served.get(record.id) ?? new Set<number>()
+    this.served.set(record.id, served)
+    const uploaded = (i: number): void => {
+      served.add(i)
+      this.progress(record, Math.min(record.size, served.size * record.chunkSize))
+      if (served.size === file.n) this.emit(record, true)
+    }
     return {
       status: FileStatus.OK,
       have: file.have,
@@ -400,6 +409,7 @@ export class Files {
         for (let i = start; i < end; i++) {
           if (!file.has(i)) continue
           yield { index: i, data: await file.read(i) as Uint8Array<ArrayBuffer>, proof: file.tree.proof(i) as Array<Uint8Array<ArrayBuffer>> }
+          uploaded(i)
         }
       })()
     }

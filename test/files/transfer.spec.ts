@@ -36,7 +36,7 @@ describe('files between two contacts, direct', () => {
       const done = await fileState(bob, sent.file.id, 'complete')
       assert.equal(done.received, 1 << 20)
       assert.ok(done.savedTo?.startsWith(saveDir))
-      assert.equal(await sha256Of(done.savedTo), sha256)
+      assert.equal(await sha256Of(done.savedTo!), sha256)
     } finally {
       await removeDir(saveDir)
     }
