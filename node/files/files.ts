@@ -303,6 +303,8 @@ export class Files {
     entry.done = (async () => {
       const file = await this.file(record)
       if (entry.stopped) return
+      // what an earlier run checked and kept (resumed from its last checkpoint)
+      this.live.set(record.id, Math.min(record.size, file.count * record.chunkSize))
       entry.download = new Download({
         file,
         transfer: this.components.transfer,
