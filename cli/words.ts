@@ -91,3 +91,16 @@ export function formatFile (f: FileInfo): string {
   const state = f.state === 'downloading' ? `downloading ${f.size === 0 ? 100 : Math.floor(f.received * 100 / f.size)}%` : f.state
   return `${f.id.slice(0, 12)}  ${f.direction === 'in' ? 'from' : 'to  '} ${f.conversation.slice(-8)}  ${state.padEnd(16)} ${formatBytes(f.size).padStart(9)}  ${sanitize(f.name)}${f.savedTo != null ? `  -> ${sanitize(f.savedTo)}` : ''}`
 }
+
+/** What a file's message shows after its line: offered (and how to get it), progress, saved. */
+export function fileStatus (f: { direction: 'in' | 'out', state: string, name: string, received: number, size: number, bytesPerSecond: number, secondsLeft?: number, savedTo?: string, error?: string }): string {
+  switch (f.state) {
+    case 'offered': return 'offered: /get to download it'
+    case 'downloading': return progressLine({ ...f, name: '' }).trim()
+    case 'complete': return f.savedTo != null ? `saved to ${sanitize(f.savedTo)}` : 'complete'
+    case 'failed': return `failed: ${sanitize(f.error ?? '')} (/get tries again)`
+    case 'refused': return 'refused: over your size limit for this contact'
+    case 'declined': return 'declined'
+    default: return f.received > 0 && f.received < f.size ? `sending ${progressLine({ ...f, name: '' }).trim()}` : ''
+  }
+}

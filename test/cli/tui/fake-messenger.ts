@@ -412,6 +412,20 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
     return { ...sent, file }
   }
 
+  /** The network's part: `from` offers a file, shown in the conversation as a real offer would be. */
+  offerFile (from: string, name: string, size: number): FileInfo {
+    const list = this.messagesOf(from)
+    const id = this.nextId().padEnd(64, 'a')
+    const record: MessageRecord = {
+      id: this.nextId(), conversation: from, direction: 'in', body: `[file] ${name}`, file: { id, name, size },
+      lamport: (list.at(-1)?.lamport ?? 0) + 1, sentAt: Date.now(), storedAt: Date.now(), status: 'received'
+    }
+    const file: FileInfo = { id, messageId: record.id, conversation: from, direction: 'in', name, size, state: 'offered', received: 0, refusedChunks: 0, createdAt: Date.now() }
+    this.files.set(id, file)
+    this.store(record)
+    return file
+  }
+
   async listFiles (options: { contact?: string } = {}): Promise<FileInfo[]> {
     const peer = options.contact != null ? this.resolve(options.contact).peerId : undefined
     return [...this.files.values()].filter(f => peer == null || f.conversation === peer)
