@@ -85,7 +85,7 @@ export class Files {
   }
 
   async start (): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 })
+    // files/ is made by the first file sent or accepted: a profile without files has none
     this.started = true
     this.components.transfer.onRequest = async (from, request, options) => this.serve(from, request, options)
     for await (const record of this.records.values()) {
@@ -195,6 +195,7 @@ export class Files {
     if (record.size > limits.maxSize) throw new FileTooLargeError(record.size, limits.maxSize, 'this contact\'s limit')
     const saveDir = options.dir ?? this.downloadsDir
     await mkdir(saveDir, { recursive: true, mode: 0o700 })
+    await mkdir(this.dir, { recursive: true, mode: 0o700 })
     const have = await ChunkFile.exists(this.dir, record.id)
     await this.checkSpace(this.dir, have ? 0 : record.size + chunkCount(record) * TAG_BYTES)
     await this.checkSpace(saveDir, record.size)
@@ -203,10 +204,9 @@ export class Files {
     return this.info(next)
   }
 
-  /** Stops a download (or refuses an offer) and deletes the chunks received. */
+  /** Stops a download (or refuses an offer) and deletes the chunks received; for a file you sent, stops sharing it and deletes its sealed copy. */
   async decline (ref: string): Promise<FileInfo> {
     const record = await this.find(ref)
-    if (record.direction !== 'in') throw new FileStateError('that file is one you sent')
     await this.stopDownload(record.id)
     await this.closeFile(record.id)
     await ChunkFile.remove(this.dir, record.id)
@@ -419,7 +419,7 @@ export class Files {
 
   /** The key is not needed to serve, but the root only names a file to the peers it was sent to. */
   private mayServe (record: FileRecord, peer: string): boolean {
-    return record.direction === 'out' && record.conversation === peer
+    return record.direction === 'out' && record.state === 'shared' && record.conversation === peer
   }
 }
 
