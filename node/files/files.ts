@@ -157,6 +157,9 @@ export class Files {
       id, messageId, conversation: from, direction: 'in', name, size, state: 'offered',
       received: 0, refusedChunks: 0, createdAt: Date.now(), key: hex(offer.key), chunkSize: offer.chunkSize
     }
+    // a root already known (a file we sent or hold, or a replay) keeps its record: an offer cannot
+    // take over another file's key, size or state
+    if (this.records.getSync(id) != null) return { file: { id, name, size }, ops: [], record }
     return { file: { id, name, size }, ops: [{ type: 'put', sublevel: this.records, key: id, value: record }], record }
   }
 

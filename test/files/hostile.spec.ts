@@ -82,6 +82,21 @@ describe('files from a hostile or failing peer', () => {
     }
   })
 
+  it('an offer naming a root we already know cannot take over that file\'s record', async () => {
+    const [alice, bob, carol] = network.nodes
+    const { path } = await randomFile(dir, 'mine.bin', 100_000)
+    const sent = await alice.sendFile(bob.peerId, path)
+    await waitFor(async () => (await bob.listFiles()).some(f => f.id === sent.file.id), { message: 'the offer' })
+    // carol (a contact of bob's) offers the same root with another key, name and size
+    const forged = FileOffer.encode({ root: unhex(sent.file.id) as Uint8Array<ArrayBuffer>, key: new Uint8Array(32).fill(9), name: 'other.bin', size: 5n, chunkSize: 256 * 1024, mime: '' })
+    const m = await carol.direct.sendFile(bob.peerId, '[file] other.bin', forged, { id: sent.file.id, name: 'other.bin', size: 5 })
+    await waitFor(async () => (await bob.listMessages(carol.peerId)).some(x => x.id === m.id), { message: 'carol\'s offer' })
+    const kept = (await bob.listFiles()).find(f => f.id === sent.file.id)
+    assert.equal(kept?.conversation, alice.peerId)
+    assert.equal(kept?.name, 'mine.bin')
+    assert.equal(kept?.size, 100_000)
+  })
+
   it('only the contact a file was sent to may fetch it', async () => {
     const [alice, bob, carol] = network.nodes
     const { path } = await randomFile(dir, 'private.bin', 100_000)
