@@ -8,8 +8,8 @@
  * the chosen folder (default DATA_DIR/downloads).
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, stat, statfs } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { mkdir, rm, stat, statfs } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { CHUNK_SIZE, FileOffer, FileStatus, MAX_FILE_BYTES, TAG_BYTES, type FileAnswer, type FileChunk, type FileRequest, type FileTransfer } from '../../protocols/file/index.ts'
 import { InvalidArgumentError } from '../errors.ts'
 import { hex, unhex } from '../hex.ts'
@@ -383,7 +383,14 @@ export class Files {
 
   private async decrypt (record: FileRecord, target: string): Promise<void> {
     const file = await this.file(record)
-    await file.decryptTo(unhex(record.key), target, join(this.dir, `.saving-${randomBytes(8).toString('hex')}`))
+    // the temporary copy sits beside the target: a rename cannot cross file systems (a USB stick)
+    try {
+      await file.decryptTo(unhex(record.key), target, join(dirname(target), `.hyphae-saving-${randomBytes(8).toString('hex')}`))
+    } catch (err) {
+      // the empty name reserved for it goes too
+      if ((await stat(target).catch(() => undefined))?.size === 0) await rm(target, { force: true })
+      throw err
+    }
   }
 
   private async checkSpace (dir: string, needed: number): Promise<void> {
