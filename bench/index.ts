@@ -38,7 +38,8 @@ export const BENCHES: Entry[] = [
   { name: 'cold-start', tags: ['process'], file: './cold-start.ts' },
   { name: 'idle-memory', tags: ['memory', 'process'], file: './idle-memory.ts' },
   { name: 'scale', tags: ['memory'], file: './scale.ts' },
-  { name: 'store', tags: ['store'], file: './store.ts' }
+  { name: 'store', tags: ['store'], file: './store.ts' },
+  { name: 'file-transfer', tags: ['files'], file: './file-transfer.ts' }
 ]
 
 const HELP = `usage: npm run bench -- [NAME|TAG ...] [--quick] [--json FILE] [--cpu-prof DIR] [--list]

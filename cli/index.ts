@@ -27,6 +27,8 @@ commands:
   requests [accept PEER-ID]               messages from people who are not contacts
   group create|invite|join|leave|remove|list|members|send|messages   group chats (hyphae group --help)
   send CONTACT TEXT  send a message (it waits in the outbox until delivered)
+  send CONTACT --file PATH   send a file, end-to-end encrypted (hyphae send --help)
+  files [list|accept|decline|save|limits]   files sent and offered to you (hyphae files --help)
   messages CONTACT   print a conversation
   passphrase         set, change or remove the passphrase that protects the profile
   wipe [--yes]       destroy the profile, its keys first
@@ -57,6 +59,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   requests: async () => (await import('./commands/requests.ts')).requestsCommand,
   send: async () => (await import('./commands/messages.ts')).sendCommand,
   messages: async () => (await import('./commands/messages.ts')).messagesCommand,
+  files: async () => (await import('./commands/files.ts')).filesCommand,
   tui: async () => (await import('./commands/tui.ts')).tuiCommand,
   relay: async () => (await import('./commands/relay.ts')).relayCommand,
   relays: async () => (await import('./commands/relays.ts')).relaysCommand,

@@ -1,5 +1,5 @@
 import { sanitize, sanitizeLines } from './tui/format.ts'
-import type { GroupInfo, GroupMessageRecord, MessageRecord } from '../node/messenger.ts'
+import type { FileInfo, GroupInfo, GroupMessageRecord, MessageRecord } from '../node/messenger.ts'
 
 /** What each status of a message you sent means, in the words a user needs. */
 export const STATUS_WORDS: Record<string, string> = {
@@ -53,4 +53,54 @@ export function removalWords (member: string, g: GroupInfo): string {
   const others = Math.max(0, g.members - 1)
   const who = others === 0 ? 'you are its only member now, on' : `you and the ${others} other member${others === 1 ? '' : 's'} move to`
   return `removed ${sanitize(member)} from ${sanitize(g.name)}; ${who} a new key (epoch ${g.epoch}) that ${sanitize(member)} never gets`
+}
+
+export function formatBytes (n: number): string {
+  if (n < 1024) return `${n} B`
+  const units = ['KiB', 'MiB', 'GiB', 'TiB']
+  let v = n / 1024
+  let u = 0
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++ }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`
+}
+
+export function formatDuration (seconds: number): string {
+  if (seconds < 60) return `${seconds} s`
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`
+  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`
+}
+
+/** A bar of `cells` cells filled to `fraction`. */
+export function progressBar (fraction: number, cells = 20): string {
+  const full = Math.max(0, Math.min(cells, Math.round(fraction * cells)))
+  return `[${'#'.repeat(full)}${'.'.repeat(cells - full)}]`
+}
+
+/** One line of a file's progress: bar, percent, bytes, speed, time left. */
+export function progressLine (p: { name: string, received: number, size: number, bytesPerSecond: number, secondsLeft?: number }): string {
+  const fraction = p.size === 0 ? 1 : p.received / p.size
+  return [
+    sanitize(p.name), progressBar(fraction), `${Math.floor(fraction * 100)}%`, `${formatBytes(p.received)}/${formatBytes(p.size)}`,
+    ...(p.bytesPerSecond > 0 ? [`${formatBytes(p.bytesPerSecond)}/s`] : []),
+    ...(p.secondsLeft != null ? [`${formatDuration(p.secondsLeft)} left`] : [])
+  ].join('  ')
+}
+
+/** A file as listed: its short id, direction, state, name and size. */
+export function formatFile (f: FileInfo): string {
+  const state = f.state === 'downloading' ? `downloading ${f.size === 0 ? 100 : Math.floor(f.received * 100 / f.size)}%` : f.state
+  return `${f.id.slice(0, 12)}  ${f.direction === 'in' ? 'from' : 'to  '} ${f.conversation.slice(-8)}  ${state.padEnd(16)} ${formatBytes(f.size).padStart(9)}  ${sanitize(f.name)}${f.savedTo != null ? `  -> ${sanitize(f.savedTo)}` : ''}`
+}
+
+/** What a file's message shows after its line: offered (and how to get it), progress, saved. */
+export function fileStatus (f: { direction: 'in' | 'out', state: string, name: string, received: number, size: number, bytesPerSecond: number, secondsLeft?: number, savedTo?: string, error?: string }): string {
+  switch (f.state) {
+    case 'offered': return 'offered: /get to download it'
+    case 'downloading': return progressLine({ ...f, name: '' }).trim()
+    case 'complete': return f.savedTo != null ? `saved to ${sanitize(f.savedTo)}` : 'complete'
+    case 'failed': return `failed: ${sanitize(f.error ?? '')} (/get tries again)`
+    case 'refused': return 'refused: over your size limit for this contact'
+    case 'declined': return 'declined'
+    default: return f.received > 0 && f.received < f.size ? `sending ${progressLine({ ...f, name: '' }).trim()}` : ''
+  }
 }

@@ -134,7 +134,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
     const startNode = async (listen: string[]): Promise<HyphaeMessenger> => {
       const libp2p = await createLibp2p({ ...build(listen), start: false })
       // wire the message handlers before the node accepts its first stream
-      const messenger = new HyphaeMessenger({ libp2p, key: profile.key, db: profile.db, meta: profile.meta, datastore, mailboxStore, bootstrap, mdns: init.mdns ?? true, censored, passphrase: profile.encrypted, protection })
+      const messenger = new HyphaeMessenger({ libp2p, key: profile.key, db: profile.db, meta: profile.meta, datastore, mailboxStore, bootstrap, mdns: init.mdns ?? true, censored, passphrase: profile.encrypted, protection, dataDir: init.dataDir })
       try {
         await libp2p.start()
       } catch (err) {

@@ -4,6 +4,9 @@ import { TypedEventEmitter } from 'main-event'
 import { createInvite } from './invite.ts'
 import { relaysOf } from './net/relay-addresses.ts'
 import { DirectChats } from './direct/index.ts'
+import { Files } from './files/files.ts'
+import { hex } from './hex.ts'
+import { FileOffer } from '../protocols/file/index.ts'
 import { InvalidArgumentError } from './errors.ts'
 import { GroupChats, GROUP_CONTROL_APP } from './groups/index.ts'
 import { connect, dialableAddresses, findPeer, isCircuit, reachability } from './net/addresses.ts'
@@ -15,6 +18,7 @@ import { RelayList, type RelayEntry } from './net/relay-list.ts'
 import { liveReservations, watchReservations, type ReservationMap } from './net/relay-reservations.ts'
 import { parseProxyUrl } from './net/proxy.ts'
 import type { ControlHandler } from './direct/index.ts'
+import type { FileInfo, FileLimits, FileSendResult } from './messenger.ts'
 import type { ContactInfo, ContactSummary, DoctorReport, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, RequestDrops, Reachability, RelayInfo, SendResult, Settings } from './messenger.ts'
 import type { HyphaeServices } from './net/services.ts'
 import type { Database } from './store/database.ts'
@@ -42,6 +46,8 @@ export interface HyphaeMessengerComponents {
   passphrase?: boolean
   /** keeps contacts, group neighbours and relays through a connection flood */
   protection?: PeerProtection
+  /** the profile's directory: files sent and received are kept under it */
+  dataDir: string
 }
 
 export interface RelayStats {
@@ -51,6 +57,12 @@ export interface RelayStats {
 }
 
 const DEFAULT_TIMEOUT = 30_000
+/** What a file offer's message shows of it. */
+function fileOfferSummary (offer: Uint8Array): { id: string, name: string, size: number } {
+  const decoded = FileOffer.decode(offer)
+  return { id: hex(decoded.root), name: decoded.name, size: Number(decoded.size) }
+}
+
 /** how long stop() may spend leaving queued messages in their recipients' mailboxes */
 const STOP_DEPOSIT_TIMEOUT = 5_000
 
@@ -63,6 +75,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   readonly peerId: string
   readonly direct: DirectChats
   readonly groups: GroupChats
+  readonly files: Files
   private readonly components: HyphaeMessengerComponents
   private readonly warmup: PeerWarmup
   private readonly protection: PeerProtection
@@ -80,13 +93,30 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.protection = components.protection ?? new PeerProtection()
     this.relayList = new RelayList(components.meta)
     this.knownRelays = new KnownRelays(this.libp2p, components.meta)
+    this.files = new Files({
+      transfer: this.libp2p.services.file,
+      db: components.db,
+      dataDir: components.dataDir,
+      log: this.libp2p.logger.forComponent('hyphae:files'),
+      sendOffer: async (ref, body, offer) => {
+        const summary = fileOfferSummary(offer)
+        return this.direct.sendFile(ref, body, offer, summary)
+      },
+      contactState: async peer => this.direct.contactState(peer),
+      onProgress: progress => { this.safeDispatchEvent('file:progress', { detail: progress }) }
+    })
     this.direct = new DirectChats({
       libp2p: this.libp2p, key: components.key, db: components.db,
+      fileOffer: (from, id, offer) => this.files.offerOps(from, id, offer),
       readReceipts: async () => (await this.settings()).readReceipts,
       // their relays can be ours too (a node with no bootstrap list has no other way to meet one)
       onContactAdded: addrs => { void this.warmup.meetRelays(addrs).catch(() => {}) }
     })
-    this.direct.addEventListener('message', evt => { this.safeDispatchEvent('message', { detail: evt.detail }) })
+    this.direct.addEventListener('message', evt => {
+      const record = evt.detail
+      if (record.file != null && record.direction === 'in') void this.files.offered(record.file.id).catch(() => {})
+      this.safeDispatchEvent('message', { detail: record })
+    })
     this.direct.addEventListener('receipt', evt => { this.safeDispatchEvent('receipt', { detail: evt.detail }) })
     this.direct.addEventListener('request:dropped', evt => { this.safeDispatchEvent('request:dropped', { detail: evt.detail }) })
     this.groups = new GroupChats({
@@ -116,6 +146,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     }
     await this.direct.start()
     await this.groups.start()
+    await this.files.start()
     void this.protectKnownPeers()
   }
 
@@ -224,6 +255,25 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   }
   async requestDrops (): Promise<RequestDrops> { return this.direct.requestDrops() }
   async sendMessage (ref: string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> { return this.direct.send(ref, text, options) }
+  async sendFile (ref: string, path: string): Promise<FileSendResult> {
+    const file = await this.files.send(ref, path)
+    return { id: file.messageId, status: 'queued', file }
+  }
+
+  async listFiles (options: { contact?: string } = {}): Promise<FileInfo[]> {
+    const conversation = options.contact != null ? (await this.direct.resolve(options.contact)).peerId : undefined
+    return this.files.list({ conversation })
+  }
+
+  async acceptFile (file: string, options: { dir?: string } = {}): Promise<FileInfo> { return this.files.accept(file, options) }
+  async declineFile (file: string): Promise<FileInfo> { return this.files.decline(file) }
+  async saveFile (file: string, path: string): Promise<FileInfo> { return this.files.save(file, path) }
+
+  async setFileLimits (ref: string, change: Partial<FileLimits>): Promise<FileLimits & { peerId: string }> {
+    const { peerId } = await this.direct.resolve(ref)
+    return { peerId, ...(await this.files.setLimits(peerId, change)) }
+  }
+
   async listMessages (ref: string, options: { limit?: number, before?: string } = {}): Promise<MessageRecord[]> { return this.direct.list(ref, options) }
   async markRead (ref: string): Promise<string[]> { return this.direct.markRead(ref) }
   async outboxSize (): Promise<number> { return this.direct.outboxSize() }
@@ -302,6 +352,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     // a laptop closing right after a send: what waits for contacts out of reach goes to their
     // mailboxes first; what no relay takes in time stays in the outbox for the next start
     await this.direct.flushToMailboxes(AbortSignal.timeout(STOP_DEPOSIT_TIMEOUT)).catch(() => {})
+    await this.files.stop()
     this.direct.stop()
     this.warmup.stop()
     this.protection.stop()

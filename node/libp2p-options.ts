@@ -17,6 +17,7 @@ import type { ProxyAddress } from './net/proxy.ts'
 import { acceptWebsiteRelays, websiteTransport, type WebsiteTransportInit } from './net/website/transport.ts'
 import { chain, chainTransport } from '../protocols/chain/index.ts'
 import { directMessages } from '../protocols/dm/index.ts'
+import { fileTransfer } from '../protocols/file/index.ts'
 import { groupSync } from '../protocols/group-sync/index.ts'
 import { mailbox, type MailboxInit, type MailboxStore } from '../protocols/mailbox/index.ts'
 import { prekeys } from '../protocols/prekeys/index.ts'
@@ -149,6 +150,7 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       // hyphae relays grant chat-sized limits, so a relayed connection is a real path for chat
       dm: directMessages({ runOnLimitedConnection: true }),
       prekeys: prekeys(),
+      file: fileTransfer(),
       groupSync: groupSync(),
       chain: chain({ hop: opts.relay?.entry === true }),
       mailbox: mailbox(opts.relay != null ? { ...opts.relay.mailbox, store: opts.relay.mailboxStore } : {}),

@@ -171,6 +171,59 @@ export interface GroupSendResult {
   status: GroupMessageStatus
 }
 
+/**
+ * A file sent or offered in a conversation. `in`: offered (waiting for you to accept), then
+ * downloading, then complete (saved to savedTo), or failed, declined, refused (over the
+ * contact's size limit). `out`: shared (the recipient may fetch it from you).
+ */
+export type FileState = 'offered' | 'downloading' | 'complete' | 'failed' | 'declined' | 'refused' | 'shared'
+
+export interface FileInfo {
+  /** the file's Merkle root, 64 hex digits (a unique prefix of 4+ names it) */
+  id: string
+  /** the message that carried the offer */
+  messageId: string
+  /** the contact's peer id */
+  conversation: string
+  direction: 'in' | 'out'
+  /** sanitized: a plain file name, safe to create */
+  name: string
+  size: number
+  state: FileState
+  /** bytes held and checked */
+  received: number
+  /** where the plaintext was written */
+  savedTo?: string
+  error?: string
+  /** chunks refused because they did not match the file's Merkle root */
+  refusedChunks: number
+  createdAt: number
+}
+
+export interface FileProgress {
+  id: string
+  conversation: string
+  name: string
+  direction: 'in' | 'out'
+  state: FileState
+  received: number
+  size: number
+  bytesPerSecond: number
+  secondsLeft?: number
+  savedTo?: string
+  error?: string
+}
+
+/** Per contact: offers up to autoAccept bytes are fetched without asking; over maxSize, refused. */
+export interface FileLimits {
+  autoAccept: number
+  maxSize: number
+}
+
+export interface FileSendResult extends SendResult {
+  file: FileInfo
+}
+
 export interface MessengerEvents {
   'peer:connect': CustomEvent<string>
   'peer:disconnect': CustomEvent<string>
@@ -186,6 +239,8 @@ export interface MessengerEvents {
   'group:message': CustomEvent<GroupMessageRecord>
   /** one of your group messages changed state (queued -> sent) */
   'group:receipt': CustomEvent<GroupReceiptEvent>
+  /** a file moved on: progress (a few times a second while it downloads) or a new state */
+  'file:progress': CustomEvent<FileProgress>
 }
 
 /** The one object cli/ talks to. */
@@ -215,6 +270,18 @@ export interface Messenger extends TypedEventTarget<MessengerEvents> {
 
   /** stores the message in the outbox and returns at once; delivery follows */
   sendMessage (ref: string, text: string, options?: { replyTo?: string }): Promise<SendResult>
+  /** seals the file into the profile and sends its offer (a message); the contact fetches it from you */
+  sendFile (ref: string, path: string): Promise<FileSendResult>
+  /** files sent and offered, oldest first; only one conversation's when given */
+  listFiles (options?: { contact?: string }): Promise<FileInfo[]>
+  /** starts fetching an offered file; once complete it is written into `dir` (default DATA_DIR/downloads) */
+  acceptFile (file: string, options?: { dir?: string }): Promise<FileInfo>
+  /** refuses an offer, or stops a download and deletes what it received */
+  declineFile (file: string): Promise<FileInfo>
+  /** writes a complete file's plaintext to `path` (a new file, or a folder to put it in) */
+  saveFile (file: string, path: string): Promise<FileInfo>
+  /** a contact's auto-accept size and size cap for files */
+  setFileLimits (ref: string, change: Partial<FileLimits>): Promise<FileLimits & { peerId: string }>
   /** a page of a conversation, oldest first */
   listMessages (ref: string, options?: { limit?: number, before?: string }): Promise<MessageRecord[]>
   /** marks the conversation read; sends read receipts if you opted in */

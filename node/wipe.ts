@@ -14,8 +14,8 @@ export interface WipeResult {
 
 /** What a profile holds that opens the rest: destroyed first, so a wipe cut short still leaves nothing readable. */
 const KEYS = [KEY_FILE, 'website', 'libp2p']
-/** the rest: the store, an interrupted migration's copies, the daemon's socket */
-const REST = ['db', 'db.new', 'db.encrypted', 'db.plaintext', 'hyphae.sock']
+/** the rest: the store, an interrupted migration's copies, the daemon's socket, files sent and received (sealed, then saved) */
+const REST = ['db', 'db.new', 'db.encrypted', 'db.plaintext', 'hyphae.sock', 'files', 'downloads']
 
 async function exists (path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false)

@@ -7,10 +7,15 @@ import { terminalJson } from '../tui/format.ts'
 import type { Io } from '../io.ts'
 
 const SEND_HELP = `usage: hyphae send CONTACT TEXT [--reply-to MESSAGE-ID] [--wait SECONDS]
+       hyphae send CONTACT --file PATH [--wait SECONDS] [--json]
 
 Queues the message in the outbox (it survives restarts) and waits up to --wait seconds
 (default 10) for the contact to store it. Without a running daemon the node runs only for the
-command: a message to an offline contact then stays in the outbox until the next run.`
+command: a message to an offline contact then stays in the outbox until the next run.
+
+--file offers the file (end-to-end encrypted, up to 4 GiB); the contact fetches it from you
+once they accept it. Without a daemon the command serves it for up to --wait seconds (default
+600), with progress on a terminal; a daemon serves it for as long as it runs.`
 
 const MESSAGES_HELP = `usage: hyphae messages CONTACT [--limit N] [--before MESSAGE-ID] [--json]
 
@@ -19,10 +24,15 @@ in their mailbox (left on their relay: "sent"), delivered (they stored it), read
 A reply shows the message it answers above it.`
 
 export async function sendCommand (args: string[], io: Io): Promise<number> {
-  const parsed = parseCommand('send', args, { ...NODE_OPTIONS, 'reply-to': { type: 'string' }, wait: { type: 'string' } }, 2)
+  const parsed = parseCommand('send', args, { ...NODE_OPTIONS, 'reply-to': { type: 'string' }, wait: { type: 'string' }, file: { type: 'string' }, json: { type: 'boolean' } }, 2)
   if (parsed.values.help === true) { io.out(SEND_HELP); return 0 }
   const [contact, text] = parsed.positionals
   if (contact == null || contact.trim() === '') throw new UsageError('send: missing CONTACT')
+  if (parsed.values.file != null) {
+    if (text != null) throw new UsageError('send: --file takes no TEXT')
+    const { sendFile } = await import('./files.ts')
+    return sendFile(parsed, contact, String(parsed.values.file), io)
+  }
   if (text == null || text.trim() === '') throw new UsageError('send: the message is empty')
   const wait = Number(parsed.values.wait ?? 10)
   if (!Number.isFinite(wait) || wait < 0 || wait > 3600) throw new UsageError('send: --wait takes 0 to 3600 seconds')

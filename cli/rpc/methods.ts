@@ -23,6 +23,13 @@ function optInt (params: any, name: string): number | undefined {
   return value
 }
 
+function optBytes (params: any, name: string): number | undefined {
+  const value = params?.[name]
+  if (value == null) return undefined
+  if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(`param "${name}" must be a number of bytes`)
+  return value
+}
+
 function seconds (params: any, name: string): number {
   const value = params?.[name]
   if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`param "${name}" must be a whole number of seconds (0: off)`)
@@ -74,6 +81,12 @@ export const CALLS: Record<CallName, CallSpec> = {
   sendMessage: { rpc: 'messages.send', args: [param('contact'), param('text'), options({ replyTo: optStr })] },
   listMessages: { rpc: 'messages.list', args: [param('contact'), options({ limit: optInt, before: optStr })] },
   markRead: { rpc: 'messages.read', args: [param('contact')], wrap: 'read' },
+  sendFile: { rpc: 'files.send', args: [param('contact'), param('path')] },
+  listFiles: { rpc: 'files.list', args: [options({ contact: optStr })] },
+  acceptFile: { rpc: 'files.accept', args: [param('file'), options({ dir: optStr })] },
+  declineFile: { rpc: 'files.decline', args: [param('file')] },
+  saveFile: { rpc: 'files.save', args: [param('file'), param('path')] },
+  setFileLimits: { rpc: 'files.limits', args: [param('contact'), options({ autoAccept: optBytes, maxSize: optBytes })] },
   settings: { rpc: 'settings.get' },
   updateSettings: { rpc: 'settings.set', args: ['all'] },
   addRelay: { rpc: 'relays.add', args: [param('line')] },
@@ -128,6 +141,7 @@ export const NOTIFICATIONS: Record<string, { event: keyof MessengerEvents, wrap?
   'request.dropped': { event: 'request:dropped' },
   'group.message': { event: 'group:message' },
   'group.receipt': { event: 'group:receipt' },
+  'file.progress': { event: 'file:progress' },
   'peer.connect': { event: 'peer:connect', wrap: 'peerId' },
   'peer.disconnect': { event: 'peer:disconnect', wrap: 'peerId' }
 }

@@ -16,6 +16,8 @@ import { useCommands, type OverlayState } from './hooks/use-commands.ts'
 import { useConversations, type Conversation } from './hooks/use-conversations.ts'
 import { useGroupMembers } from './hooks/use-group-members.ts'
 import { useMessages } from './hooks/use-messages.ts'
+import { useFiles } from './hooks/use-files.ts'
+import { fileStatus } from '../words.ts'
 import { useMessengerEvent } from './hooks/use-messenger-event.ts'
 import { useTerminalSize } from './hooks/use-terminal-size.ts'
 import { inTimeOrder } from '../words.ts'
@@ -62,7 +64,17 @@ export function App ({ messenger, welcome = false, bell = true, attached = false
   const historyRef = useMemo(() => active == null ? undefined : { id: active.id, group: isGroup }, [active?.id, isGroup])
   const history = useMessages(messenger, historyRef)
   // a group reads in the order things happened: Lamport order can put a later join first
-  const shown = useMemo(() => isGroup ? inTimeOrder(history.messages) : history.messages, [isGroup, history.messages])
+  const files = useFiles(messenger, active != null && !isGroup ? active.id : undefined)
+  // a file's message shows its state: offered, a progress bar, where it was saved
+  const shown = useMemo(() => {
+    const ordered = isGroup ? inTimeOrder(history.messages) : history.messages
+    if (files.size === 0) return ordered
+    return ordered.map(m => {
+      const f = m.file != null ? files.get(m.file.id) : undefined
+      const status = f != null ? fileStatus(f) : ''
+      return status === '' ? m : { ...m, body: `${m.body}  ${status}` }
+    })
+  }, [isGroup, history.messages, files])
   const members = useGroupMembers(messenger, isGroup ? active?.id : undefined)
   const [overlay, setOverlay] = useState<OverlayState | undefined>(welcome ? { kind: 'invite', welcome: true } : undefined)
   const [picking, setPicking] = useState(false)

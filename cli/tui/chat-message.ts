@@ -18,6 +18,8 @@ export interface ChatMessage {
   event?: 'join' | 'leave' | 'remove'
   /** groups, for a removal: who was removed */
   subject?: string
+  /** a file's message: its id (its state comes from files.list and file:progress) */
+  file?: { id: string, name: string, size: number }
 }
 
 export function fromDirect (m: MessageRecord): ChatMessage {

@@ -29,6 +29,9 @@ export type Command =
   | { name: 'members' }
   | { name: 'relay', line: string }
   | { name: 'relays' }
+  | { name: 'file', path: string }
+  /** no file: the newest one offered in the open conversation */
+  | { name: 'get', file?: string }
 
 export type ParseResult = { command: Command } | { error: string }
 
@@ -50,6 +53,8 @@ export const COMMAND_HELP: CommandHelp[] = [
   { usage: '/rename NAME', what: 'rename this contact' },
   { usage: '/receipts on|off', what: 'send read receipts (off unless you opt in)' },
   { usage: '/timer 1h|off', what: 'disappearing messages in this conversation, for both of you (30s, 5m, 1h, 1d, 1w)' },
+  { usage: '/file PATH', what: 'send a file, end-to-end encrypted (up to 4 GiB); they fetch it once they accept' },
+  { usage: '/get [FILE]', what: 'download the newest file offered here (or FILE, an id) into DATA_DIR/downloads' },
   { usage: '/doctor', what: 'connections, reachability, outbox, DHT' },
   { usage: '/relay LINE', what: 'add a relay or bridge someone gave you (hyphae://relay/...)' },
   { usage: '/relays', what: 'the relays and bridges you added, and whether they are connected' },
@@ -101,6 +106,8 @@ export function parseCommand (line: string): ParseResult {
       const nickname = words.slice(1).join(' ')
       return { command: { name: 'add', invite: words[0], nickname: nickname !== '' ? nickname : undefined } }
     }
+    case 'file': return rest !== '' ? { command: { name: 'file', path: rest.replace(/^(['"])(.*)\1$/, '$2') } } : { error: usage('/file') }
+    case 'get': return words.length <= 1 ? { command: { name: 'get', file: words[0] } } : { error: usage('/get') }
     case 'unblock': return rest !== '' ? { command: { name: 'unblock', who: rest } } : { error: usage('/unblock') }
     case 'nick': case 'rename': {
       if (rest === '') return { error: usage(`/${name}`) }

@@ -41,7 +41,7 @@ export class Conversations {
    * Seals the message and writes it and its outbox entry in one batch; when this returns the
    * message survives a crash and will be delivered.
    */
-  async send (contact: ContactRecord, text: string, options: { replyTo?: string } = {}): Promise<SendResult> {
+  async send (contact: ContactRecord, text: string, options: { replyTo?: string, file?: { offer: Uint8Array, summary: NonNullable<MessageRecord['file']> } } = {}): Promise<SendResult> {
     if (contact.state === 'blocked') throw new BlockedContactError(contact.peerId)
     if (typeof text !== 'string' || text.trim() === '') throw new InvalidArgumentError('the message is empty')
     if (options.replyTo != null && !/^[0-9a-f]+$/.test(options.replyTo)) throw new InvalidArgumentError('replyTo must be a message id')
@@ -54,7 +54,7 @@ export class Conversations {
     const { record, key, bytes, written } = await this.components.mutex.run(peer, async () => {
       const lamport = (await this.components.messages.clock(peer)) + 1
       const sentAt = Date.now()
-      const { envelope, tx } = await this.seal(peer, { lamport: BigInt(lamport), sentAt, body: text, replyTo })
+      const { envelope, tx } = await this.seal(peer, { lamport: BigInt(lamport), sentAt, body: text, replyTo, file: options.file?.offer })
       const record: MessageRecord = {
         id: hex(envelope.id),
         conversation: peer,
@@ -64,7 +64,8 @@ export class Conversations {
         lamport,
         sentAt,
         storedAt: Date.now(),
-        status: 'queued'
+        status: 'queued',
+        ...(options.file != null ? { file: options.file.summary } : {})
       }
       const ops = this.components.messages.putOps(record, lamport)
       const key = this.components.outbox.nextKey(peer, record.id)

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../errors.ts'
 import { KeyedMutex } from '../keyed-mutex.ts'
 import { ContactsStore, type JsonSublevel } from '../store/contacts-store.ts'
 import { QueueStore } from '../store/durable-queue.ts'
-import { MessagesStore, type MessageRecord } from '../store/messages-store.ts'
+import { MessagesStore, type BatchOp, type MessageRecord } from '../store/messages-store.ts'
 import { ContactBook } from './contact-book.ts'
 import { ControlRouter, type ControlHandler } from './control-messages.ts'
 import { Conversations } from './conversations.ts'
@@ -55,6 +55,8 @@ export interface DirectChatsComponents {
   onContactAdded?: (addrs: string[]) => void
   /** what strangers may keep here (default REQUEST_LIMITS) */
   requestLimits?: Partial<RequestLimits>
+  /** a contact's file offer: what its message shows and the ops that keep it (see Files.offerOps) */
+  fileOffer?: (from: string, messageId: string, offer: Uint8Array) => { file: NonNullable<MessageRecord['file']>, ops: BatchOp[] } | undefined
 }
 
 /**
@@ -104,7 +106,8 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
         log('request quota dropped %d message(s) of %s%s', drop.messages, drop.peerId, drop.whole ? ' (the whole request)' : '')
         this.safeDispatchEvent('request:dropped', { detail: drop })
       },
-      onControl: async (from, payload) => { await this.control.dispatch(from, payload) }
+      onControl: async (from, payload) => { await this.control.dispatch(from, payload) },
+      fileOffer: components.fileOffer
     })
     this.queuesSent = db.sublevel<string, string>('mailbox-queues-sent', { valueEncoding: 'json' })
     this.mailbox = new MailboxClient({
@@ -268,6 +271,23 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
 
   async send (ref: string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> {
     return this.conversations.send(await this.contacts.resolve(ref), text, options)
+  }
+
+  /** Sends a file offer as a message of the conversation, `body` its line of text. */
+  async sendFile (ref: string, body: string, offer: Uint8Array, summary: NonNullable<MessageRecord['file']>): Promise<SendResult & { conversation: string }> {
+    const contact = await this.contacts.resolve(ref)
+    return { ...(await this.conversations.send(contact, body, { file: { offer, summary } })), conversation: contact.peerId }
+  }
+
+  /** Resolves a contact reference (peer id or nickname) to its peer id. */
+  async resolve (ref: string): Promise<{ peerId: string, state: string }> {
+    const contact = await this.contacts.resolve(ref)
+    return { peerId: contact.peerId, state: contact.state }
+  }
+
+  /** A peer's standing here: contact, request, blocked, or undefined. */
+  async contactState (peer: string): Promise<string | undefined> {
+    return (await this.contactsStore.get(peer))?.state
   }
 
   async list (ref: string, options: { limit?: number, before?: string } = {}): Promise<MessageRecord[]> {

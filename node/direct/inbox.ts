@@ -29,6 +29,8 @@ export interface InboxComponents {
   onDropped: (drop: RequestDrop) => void
   /** control payloads go here instead of the conversation; it stores, then resolves */
   onControl: (from: PeerId, control: Uint8Array) => Promise<void>
+  /** a file offer: what the message shows of it and the ops that keep it (undefined: not a valid offer) */
+  fileOffer?: (from: string, messageId: string, offer: Uint8Array) => { file: NonNullable<MessageRecord['file']>, ops: BatchOp[] } | undefined
 }
 
 export interface Inbox {
@@ -151,7 +153,15 @@ export function createInbox (components: InboxComponents): Inbox {
           storedAt,
           status: 'received'
         }
-        pending.push({ record, ops: components.messages.putOps(record, clock), index: i })
+        const ops = components.messages.putOps(record, clock)
+        // a file offer is kept with its message (an invalid one leaves the message as its text line)
+        // from contacts only: a stranger's offer stays a line of text in its request (no record to grow)
+        const offer = message.file != null && contact?.state === 'contact' ? components.fileOffer?.(peer, id, message.file) : undefined
+        if (offer != null) {
+          record.file = offer.file
+          ops.push(...offer.ops)
+        }
+        pending.push({ record, ops, index: i })
         if (contact == null) {
           // a stranger: kept as a message request, never dropped, never a normal conversation
           contact = changed = { peerId: peer, nickname: peer.slice(-8), addrs: [], state: 'request', addedAt: Date.now(), publicKey: publicKeyText(message) }

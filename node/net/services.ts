@@ -1,4 +1,5 @@
 import type { DirectMessages } from '../../protocols/dm/index.ts'
+import type { FileTransfer } from '../../protocols/file/index.ts'
 import type { GroupSync } from '../../protocols/group-sync/index.ts'
 import type { Mailbox } from '../../protocols/mailbox/index.ts'
 import type { Prekeys } from '../../protocols/prekeys/index.ts'
@@ -41,6 +42,7 @@ export interface HyphaeServices extends Record<string, unknown> {
   groupSync: GroupSync
   mailbox: Mailbox
   prekeys: Prekeys
+  file: FileTransfer
   /** only on a relay (hyphae relay) */
   relay?: CircuitRelayService
 }

@@ -18,6 +18,8 @@ export interface MessageRecord {
   storedAt: number
   status: MessageStatus
   readAt?: number
+  /** the message is a file offer: the file's id (see files.list for its state) */
+  file?: { id: string, name: string, size: number }
 }
 
 const STATUS_RANK: Record<MessageStatus, number> = { queued: 0, sent: 1, failed: 2, delivered: 3, read: 4, received: 0 }

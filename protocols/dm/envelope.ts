@@ -62,6 +62,8 @@ export interface SealInit {
    * (e.g. a group's new key); up to MAX_BODY_BYTES. The node layer routes it, never shows it.
    */
   control?: Uint8Array
+  /** a file offer (protocols/file FileOffer); `body` is then the line shown by clients without files */
+  file?: Uint8Array
 }
 
 export interface OpenedEnvelope {
@@ -74,6 +76,7 @@ export interface OpenedEnvelope {
   body: string
   replyTo?: Uint8Array
   control?: Uint8Array
+  file?: Uint8Array
 }
 
 export function newMessageId (): Uint8Array<ArrayBuffer> {
@@ -93,7 +96,8 @@ export function encodeBody (body: string): Uint8Array {
 }
 
 /** A control payload replaces the body; either way something must be inside, within the limit. */
-function checkContent (body: string, control?: Uint8Array): void {
+function checkContent (body: string, control?: Uint8Array, file?: Uint8Array): void {
+  if (file != null && (file.byteLength === 0 || file.byteLength > MAX_BODY_BYTES || control != null)) throw new MalformedEnvelopeError('bad file offer')
   if (control == null) { encodeBody(body); return }
   if (control.byteLength === 0) throw new EmptyMessageError()
   if (control.byteLength > MAX_BODY_BYTES) throw new MessageTooLargeError(control.byteLength, MAX_BODY_BYTES)
@@ -125,12 +129,13 @@ export async function sealDraft (draft: Envelope, recipient: PeerId | string, st
     sentAt: Number(payload.sentAt),
     body: payload.body,
     replyTo: payload.replyTo,
-    control: payload.control
+    control: payload.control,
+    file: payload.file
   })
 }
 
 function payloadOf (init: Omit<SealInit, 'recipient' | 'stores'>): { id: Uint8Array<ArrayBuffer>, plaintext: Uint8Array<ArrayBuffer> } {
-  checkContent(init.body, init.control)
+  checkContent(init.body, init.control, init.file)
   const id = init.id ?? newMessageId()
   if (id.byteLength !== MESSAGE_ID_BYTES) throw new MalformedEnvelopeError(`id must be ${MESSAGE_ID_BYTES} bytes`)
   if (init.replyTo != null && init.replyTo.byteLength !== MESSAGE_ID_BYTES) throw new MalformedEnvelopeError(`replyTo must be ${MESSAGE_ID_BYTES} bytes`)
@@ -144,6 +149,7 @@ function payloadOf (init: Omit<SealInit, 'recipient' | 'stores'>): { id: Uint8Ar
     body: init.body,
     replyTo: init.replyTo == null ? undefined : Uint8Array.from(init.replyTo),
     control: init.control == null ? undefined : Uint8Array.from(init.control),
+    file: init.file == null ? undefined : Uint8Array.from(init.file),
     id: Uint8Array.from(id),
     lamport: init.lamport,
     sentAt: BigInt(sentAt)
@@ -216,7 +222,7 @@ export async function openEnvelope (envelope: Envelope, stores: RatchetStores, l
   } catch {
     throw new MalformedEnvelopeError('the payload does not decode')
   }
-  checkContent(payload.body, payload.control)
+  checkContent(payload.body, payload.control, payload.file)
   if (!equals(payload.id, envelope.id)) throw new MalformedEnvelopeError('the id inside differs from the header')
   if (payload.replyTo != null && payload.replyTo.byteLength !== MESSAGE_ID_BYTES) throw new MalformedEnvelopeError('bad replyTo')
   if (payload.sentAt > BigInt(Number.MAX_SAFE_INTEGER)) throw new MalformedEnvelopeError('sentAt out of range')
@@ -228,7 +234,8 @@ export async function openEnvelope (envelope: Envelope, stores: RatchetStores, l
     sentAt: Number(payload.sentAt),
     body: payload.body,
     replyTo: payload.replyTo == null ? undefined : Uint8Array.from(payload.replyTo),
-    control: payload.control == null ? undefined : Uint8Array.from(payload.control)
+    control: payload.control == null ? undefined : Uint8Array.from(payload.control),
+    file: payload.file == null ? undefined : Uint8Array.from(payload.file)
   }
 }
 

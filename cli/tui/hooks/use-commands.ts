@@ -7,6 +7,13 @@ import type { Notice } from '../components/NoticeLine.tsx'
 import type { Conversation } from './use-conversations.ts'
 import type { ContactInfo, Messenger } from '../../../node/messenger.ts'
 import { formatTimer } from '../../duration.ts'
+import { formatBytes } from '../../words.ts'
+import { homedir } from 'node:os'
+import { resolve as resolvePath } from 'node:path'
+
+function expandHome (path: string): string {
+  return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path
+}
 
 export type OverlayState =
   | { kind: 'help' }
@@ -165,6 +172,24 @@ export function useCommands (ctx: CommandContext): (line: string) => Promise<voi
           const { timer } = await messenger.setTimer(c.id, command.seconds)
           await reload()
           notify({ tone: 'info', text: timer === 0 ? `messages with ${c.title} are kept again (from now on)` : `messages with ${c.title} now disappear ${formatTimer(timer)} after they arrive, on both sides` })
+          return
+        }
+        case 'file': {
+          const c = need('open the contact to send the file to')
+          if (c == null) return
+          notify({ tone: 'info', text: `sealing ${command.path}...` })
+          const sent = await messenger.sendFile(c.id, resolvePath(expandHome(command.path)))
+          notify({ tone: 'info', text: `offered ${sent.file.name} (${formatBytes(sent.file.size)}): ${c.title} fetches it from you once they accept` })
+          return
+        }
+        case 'get': {
+          const c = need('open the conversation the file was sent in')
+          if (c == null) return
+          const offered = (await messenger.listFiles({ contact: c.id })).filter(f => f.direction === 'in' && (command.file != null ? f.id.startsWith(command.file.toLowerCase()) : ['offered', 'failed', 'declined'].includes(f.state)))
+          const file = offered.at(-1)
+          if (file == null) { notify({ tone: 'error', text: command.file != null ? `no file ${command.file} from ${c.title}` : `${c.title} has offered no file to download` }); return }
+          const accepted = await messenger.acceptFile(file.id)
+          notify({ tone: 'info', text: `downloading ${accepted.name} (${formatBytes(accepted.size)})` })
           return
         }
         case 'doctor':

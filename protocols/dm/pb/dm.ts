@@ -591,6 +591,7 @@ export interface Payload {
   id: Uint8Array<ArrayBuffer>
   lamport: bigint
   sentAt: bigint
+  file?: Uint8Array<ArrayBuffer>
 }
 
 export namespace Payload {
@@ -633,6 +634,11 @@ export namespace Payload {
           w.uint64(obj.sentAt)
         }
 
+        if (obj.file != null) {
+          w.uint32(58)
+          w.bytes(obj.file)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -672,6 +678,10 @@ export namespace Payload {
             }
             case 6: {
               obj.sentAt = reader.uint64()
+              break
+            }
+            case 7: {
+              obj.file = reader.bytes()
               break
             }
             default: {
@@ -731,6 +741,13 @@ export namespace Payload {
               }
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.file`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -773,6 +790,11 @@ export namespace Payload {
     value: bigint
   }
 
+  export interface PayloadFileFieldEvent {
+    field: '$.file'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Payload>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Payload.codec())
   }
@@ -781,7 +803,7 @@ export namespace Payload {
     return decodeMessage(buf, Payload.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Payload>): Generator<PayloadBodyFieldEvent | PayloadReplyToFieldEvent | PayloadControlFieldEvent | PayloadIdFieldEvent | PayloadLamportFieldEvent | PayloadSentAtFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Payload>): Generator<PayloadBodyFieldEvent | PayloadReplyToFieldEvent | PayloadControlFieldEvent | PayloadIdFieldEvent | PayloadLamportFieldEvent | PayloadSentAtFieldEvent | PayloadFileFieldEvent> {
     return streamMessage(buf, Payload.codec(), opts)
   }
 }

@@ -2,7 +2,7 @@ import { TypedEventEmitter } from 'main-event'
 import { FakeGroups } from './fake-groups.ts'
 import { fakeInvite, fakeIdsMade, fakePeerId, INVITE_PREFIX, pageOf } from './fake-ids.ts'
 import type {
-  ContactInfo, ContactSummary, DoctorReport, IdentityInfo, Messenger, MessengerEvents, MessageRecord, MessageRequest, MessageStatus,
+  ContactInfo, ContactSummary, DoctorReport, FileInfo, FileLimits, FileSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRecord, MessageRequest, MessageStatus,
   NodeStatus, Reachability, RelayInfo, RequestDrops, SendResult, Settings
 } from '../../../node/messenger.ts'
 
@@ -399,4 +399,64 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
   sendGroupMessage: Messenger['sendGroupMessage'] = async (group, text) => this.groups.sendGroupMessage(group, text)
   listGroupMessages: Messenger['listGroupMessages'] = async (group, options) => this.groups.listGroupMessages(group, options)
   markGroupRead: Messenger['markGroupRead'] = async group => { await this.groups.markGroupRead(group) }
+
+  readonly files = new Map<string, FileInfo>()
+
+  async sendFile (ref: string, path: string): Promise<FileSendResult> {
+    this.record('sendFile', ref, path)
+    const c = this.resolve(ref)
+    const name = path.split('/').pop() ?? 'file'
+    const sent = await this.sendMessage(c.peerId, `[file] ${name}`)
+    const file: FileInfo = { id: sent.id.padEnd(64, '0'), messageId: sent.id, conversation: c.peerId, direction: 'out', name, size: 1024, state: 'shared', received: 1024, refusedChunks: 0, createdAt: Date.now() }
+    this.files.set(file.id, file)
+    return { ...sent, file }
+  }
+
+  /** The network's part: `from` offers a file, shown in the conversation as a real offer would be. */
+  offerFile (from: string, name: string, size: number): FileInfo {
+    const list = this.messagesOf(from)
+    const id = this.nextId().padEnd(64, 'a')
+    const record: MessageRecord = {
+      id: this.nextId(), conversation: from, direction: 'in', body: `[file] ${name}`, file: { id, name, size },
+      lamport: (list.at(-1)?.lamport ?? 0) + 1, sentAt: Date.now(), storedAt: Date.now(), status: 'received'
+    }
+    const file: FileInfo = { id, messageId: record.id, conversation: from, direction: 'in', name, size, state: 'offered', received: 0, refusedChunks: 0, createdAt: Date.now() }
+    this.files.set(id, file)
+    this.store(record)
+    return file
+  }
+
+  async listFiles (options: { contact?: string } = {}): Promise<FileInfo[]> {
+    const peer = options.contact != null ? this.resolve(options.contact).peerId : undefined
+    return [...this.files.values()].filter(f => peer == null || f.conversation === peer)
+  }
+
+  private fileOf (ref: string): FileInfo {
+    const file = [...this.files.values()].find(f => f.id.startsWith(ref) || f.messageId === ref)
+    if (file == null) throw Object.assign(new Error(`no file ${ref}`), { name: 'FileNotFoundError' })
+    return file
+  }
+
+  async acceptFile (ref: string): Promise<FileInfo> {
+    this.record('acceptFile', ref)
+    const file = { ...this.fileOf(ref), state: 'downloading' as const }
+    this.files.set(file.id, file)
+    return file
+  }
+
+  async declineFile (ref: string): Promise<FileInfo> {
+    this.record('declineFile', ref)
+    const file = { ...this.fileOf(ref), state: 'declined' as const }
+    this.files.set(file.id, file)
+    return file
+  }
+
+  async saveFile (ref: string, path: string): Promise<FileInfo> {
+    this.record('saveFile', ref, path)
+    return { ...this.fileOf(ref), savedTo: path }
+  }
+
+  async setFileLimits (ref: string, change: Partial<FileLimits>): Promise<FileLimits & { peerId: string }> {
+    return { peerId: this.resolve(ref).peerId, autoAccept: 0, maxSize: 4 * 1024 ** 3, ...change }
+  }
 }
