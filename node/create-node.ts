@@ -1,6 +1,5 @@
-import { chmod, mkdir } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { LevelDatastore } from 'datastore-level'
 import { createLibp2p } from 'libp2p'
 import { DEFAULT_LISTEN, parseMultiaddrs } from './config.ts'
 import { createKeys, identityExists, loadKeys, type ProfileKeys } from './identity.ts'
@@ -11,6 +10,7 @@ import { encryptedDatabase, openLevel, type Database } from './store/database.ts
 import { MetaStore } from './store/meta-store.ts'
 import { NotInitializedError } from './errors.ts'
 import { LevelMailboxStore } from './store/mailbox-store.ts'
+import { EncryptedDatastore, migratePlainDatastore } from './store/libp2p-datastore.ts'
 import { RelayList } from './net/relay-list.ts'
 import { parseProxyUrl } from './net/proxy.ts'
 import { PeerProtection, type InboundLimits } from './net/peer-protection.ts'
@@ -80,15 +80,12 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
   if (init.create === false && !(await identityExists(init.dataDir))) throw new NotInitializedError(init.dataDir)
   await mkdir(init.dataDir, { recursive: true, mode: 0o700 })
   const profile = await openProfile(init.dataDir, init)
-  // the peer store and DHT records say whom this node knows: private like the rest (and made so
-  // on profiles created before, when level left it 0755)
-  const libp2pDir = join(init.dataDir, 'libp2p')
-  await mkdir(libp2pDir, { recursive: true, mode: 0o700 })
-  await chmod(libp2pDir, 0o700)
-  const datastore = new LevelDatastore(libp2pDir)
+  // the peer store and DHT records say whom this node knows: encrypted like the rest, inside the
+  // profile's database (a profile from before kept them in the clear in libp2p/: moved in, shredded)
+  const datastore = new EncryptedDatastore(profile.db)
   try {
     options.signal?.throwIfAborted()
-    await datastore.open()
+    await migratePlainDatastore(join(init.dataDir, 'libp2p'), datastore)
     const mailboxStore = init.relay != null ? new LevelMailboxStore(profile.db) : undefined
     const settings = await profile.meta.getJSON<{ censored?: boolean, proxy?: string | null }>('settings')
     const proxyUrl = init.proxy ?? settings?.proxy ?? undefined
