@@ -117,7 +117,13 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
       readReceipts: components.readReceipts
     })
     this.disappearing = new DisappearingMessages({
-      db, messages: this.messages, log, sendControl: async (peer, app, data) => this.sendControl(peer, app, data)
+      db,
+      messages: this.messages,
+      log,
+      sendControl: async (peer, app, data) => this.sendControl(peer, app, data),
+      unqueueOps: async (peer, ids) => this.delivery.unqueueOps(peer, ids),
+      onExpired: (peer, ids) => { this.delivery.unqueued(peer, ids) },
+      compact: typeof (db as Partial<Database>).compact === 'function' ? async () => db.compact() : undefined
     })
     // only a contact sets a conversation's timer: a stranger's setting is dropped (and acked)
     this.control.register(TIMER_APP, async (from, data) => {

@@ -44,6 +44,13 @@ export interface DisappearingComponents {
   log: Logger
   /** told which messages of a conversation expired once they are deleted */
   onExpired?: (conversation: string, ids: string[]) => void
+  /**
+   * The writes that take messages of ours off the outbox (never delivered: they expire unsent,
+   * and no relay is handed them after), put in the batch that deletes them
+   */
+  unqueueOps?: (conversation: string, ids: Set<string>) => Promise<BatchOp[]>
+  /** LevelDB's compaction: until it runs, a deleted value stays in the log and table files */
+  compact?: () => Promise<void>
   now?: () => number
 }
 
@@ -129,6 +136,8 @@ export class DisappearingMessages {
         if (seconds === 0 || (this.due.get(peer) ?? 0) > this.now()) continue
         deleted += await this.expire(peer, since ?? 0, seconds * 1000)
       }
+      // the ciphertext of what expired leaves the files too, not only the index
+      if (deleted > 0) await this.components.compact?.()
       return deleted
     } finally {
       this.sweeping = false
@@ -140,6 +149,7 @@ export class DisappearingMessages {
     const now = this.now()
     const ops: BatchOp[] = []
     const ids: string[] = []
+    const undelivered = new Set<string>()
     // a message stored after this scan expires after now + keepMs
     let due = now + keepMs
     let read = 0
@@ -149,6 +159,7 @@ export class DisappearingMessages {
       if (record.storedAt < storedFrom) continue
       if (record.storedAt + keepMs > now) { due = Math.min(due, record.storedAt + keepMs); continue }
       ids.push(record.id)
+      if (record.direction === 'out' && record.status !== 'delivered' && record.status !== 'read') undelivered.add(record.id)
       ops.push(
         { type: 'del', sublevel: messages.messages, key: messageKey(conversation, record.lamport, record.id) },
         { type: 'del', sublevel: messages.byId, key: record.id },
@@ -157,6 +168,7 @@ export class DisappearingMessages {
     }
     this.due.set(conversation, due)
     if (ops.length === 0) return 0
+    if (undelivered.size > 0 && this.components.unqueueOps != null) ops.push(...await this.components.unqueueOps(conversation, undelivered))
     await messages.batch(ops)
     this.components.onExpired?.(conversation, ids)
     return ids.length

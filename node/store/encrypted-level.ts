@@ -123,6 +123,16 @@ export class EncryptedLevel extends AbstractLevel<string | Uint8Array, string, U
     return this.inner.location
   }
 
+  /**
+   * Rewrites LevelDB's files without what was deleted: until a compaction, a deleted value (an
+   * expired message's ciphertext) stays in the log and table files. The whole key space: names
+   * are HMACs, so one conversation's entries are not one range.
+   */
+  async compact (): Promise<void> {
+    const inner = this.inner as Inner & { compactRange?: (start: string, end: string) => Promise<void> }
+    await inner.compactRange?.('\x00', '\u{10ffff}')
+  }
+
   async _open (): Promise<void> {
     if (this.inner.status !== 'open') await this.inner.open()
   }
