@@ -19,7 +19,7 @@ import type { PrekeyBundle } from '../../protocols/prekeys/index.ts'
 import type { ContactInfo, ContactSummary, MessageRequest, ReceiptEvent, SendResult } from '../messenger.ts'
 import type { HyphaeServices } from '../net/services.ts'
 import type { Database } from '../store/database.ts'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Libp2p, Logger, PrivateKey } from '@libp2p/interface'
 
 /** how long a first message waits for the peer's prekeys when its invite had none */
 const PREKEYS_TIMEOUT = 10_000
@@ -68,6 +68,9 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   /** our Signal identity, prekeys and sessions */
   private readonly ratchet: Ratchet
   private rotation?: ReturnType<typeof setInterval>
+  /** one lock per peer around its session: the same one the inbox and conversations take */
+  private readonly mutex = new KeyedMutex()
+  private readonly log: Logger
 
   constructor (components: DirectChatsComponents) {
     super()
@@ -75,7 +78,8 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     const { libp2p, key, db } = components
     const log = libp2p.logger.forComponent('hyphae:direct')
     const dm = libp2p.services.dm
-    const mutex = new KeyedMutex()
+    const mutex = this.mutex
+    this.log = log
     this.contactsStore = new ContactsStore(db)
     this.messages = new MessagesStore(db)
     this.outbox = new QueueStore(db, 'outbox')
@@ -211,6 +215,14 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   async setTimer (ref: string, seconds: number): Promise<{ peerId: string, timer: number }> {
     const { peerId } = await this.contacts.resolve(ref)
     return { peerId, timer: (await this.disappearing.set(peerId, seconds)).seconds }
+  }
+
+  /** See Messenger.resetSession. */
+  async resetSession (ref: string): Promise<ContactInfo & { hadSession: boolean }> {
+    const record = await this.contacts.resolve(ref)
+    const hadSession = await this.mutex.run(record.peerId, async () => this.ratchet.resetSession(record.peerId))
+    this.log('session with %s reset', record.peerId)
+    return { ...this.contacts.info(record), hadSession }
   }
 
   /** Deletes the messages whose timer ran out now rather than at the next sweep; returns how many. */
