@@ -37,7 +37,8 @@ export const BENCHES: Entry[] = [
   { name: 'cold-start', tags: ['process'], file: './cold-start.ts' },
   { name: 'idle-memory', tags: ['memory', 'process'], file: './idle-memory.ts' },
   { name: 'scale', tags: ['memory'], file: './scale.ts' },
-  { name: 'store', tags: ['store'], file: './store.ts' }
+  { name: 'store', tags: ['store'], file: './store.ts' },
+  { name: 'peer-store', tags: ['store'], file: './peer-store.ts' }
 ]
 
 const HELP = `usage: npm run bench -- [NAME|TAG ...] [--quick] [--json FILE] [--cpu-prof DIR] [--list]
