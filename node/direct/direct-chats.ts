@@ -46,6 +46,9 @@ export interface DirectChatsComponents {
   requestLimits?: Partial<RequestLimits>
 }
 
+/** how long a stop waits for session work under way (a libsignal call) before closing the stores */
+const DRAIN_TIMEOUT = 10_000
+
 /**
  * Direct messages, the same shape as GroupChats: contacts and message requests, the
  * conversations, the inbox the DM protocol hands messages to, the durable outbox that reaches
@@ -177,6 +180,9 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
 
   async drained (): Promise<void> {
     await this.delivery.drained()
+    // sessions are read and written under this lock: a libsignal call still under way holds it,
+    // and its store callbacks need the database the caller closes next
+    await this.mutex.idle(AbortSignal.timeout(DRAIN_TIMEOUT))
   }
 
   /** The addresses in every contact's invite (where their relays are). */
