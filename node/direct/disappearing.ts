@@ -14,10 +14,10 @@ export const SWEEP_MS = 1000
 /** a peer's clock may run ahead of ours by this much; a setting from further ahead is refused */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000
 /**
- * A compaction rewrites the whole database (2.6 s for 20,000 messages on the loaded test
+ * A compaction rewrites the whole database (4.7 s for 20,000 messages on the loaded test
  * machine, bench/peer-store.ts): the next waits this many times as long as the last took, so
  * compactions take at most a tenth of the time, and an expired message's ciphertext outlives
- * it on disk by about that long (a second or so on a small profile, ~25 s on that one)
+ * it on disk by about that long (a second or so on a small profile, ~40 s on that one)
  */
 export const COMPACT_PAUSE_FACTOR = 9
 /** messages read per conversation per sweep (bounds one sweep's work) */
