@@ -1,7 +1,6 @@
-import { chmod, mkdir } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MemoryDatastore } from 'datastore-core'
-import { LevelDatastore } from 'datastore-level'
 import { createLibp2p } from 'libp2p'
 import { DEFAULT_LISTEN, parseMultiaddrs } from './config.ts'
 import { createKeys, identityExists, loadKeys, type ProfileKeys } from './identity.ts'
@@ -12,6 +11,7 @@ import { encryptedDatabase, openLevel, type Database } from './store/database.ts
 import { MetaStore } from './store/meta-store.ts'
 import { NotInitializedError } from './errors.ts'
 import { LevelMailboxStore } from './store/mailbox-store.ts'
+import { EncryptedDatastore, migratePlainDatastore } from './store/libp2p-datastore.ts'
 import { RelayList } from './net/relay-list.ts'
 import { parseProxyUrl } from './net/proxy.ts'
 import { PeerProtection, type InboundLimits } from './net/peer-protection.ts'
@@ -81,17 +81,13 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
   if (init.create === false && !(await identityExists(init.dataDir))) throw new NotInitializedError(init.dataDir)
   await mkdir(init.dataDir, { recursive: true, mode: 0o700 })
   const profile = await openProfile(init.dataDir, init)
-  // the peer store and DHT records say whom this node knows: private like the rest (and made so
-  // on profiles created before, when level left it 0755)
-  const libp2pDir = join(init.dataDir, 'libp2p')
-  await mkdir(libp2pDir, { recursive: true, mode: 0o700 })
-  await chmod(libp2pDir, 0o700)
-  // a relay keeps its peer store and the DHT records it holds in memory only: on its disk they
-  // would name every client it served
-  const datastore = init.relay != null ? Object.assign(new MemoryDatastore(), { open: async () => {}, close: async () => {} }) : new LevelDatastore(libp2pDir)
+  // the peer store and DHT records say whom this node knows: encrypted like the rest, inside the
+  // profile's database (a profile from before kept them in the clear in libp2p/: moved in, shredded);
+  // a relay keeps them in memory only: on its disk they would name every client it served
+  const datastore = init.relay != null ? Object.assign(new MemoryDatastore(), { open: async () => {}, close: async () => {} }) : new EncryptedDatastore(profile.db)
   try {
     options.signal?.throwIfAborted()
-    await datastore.open()
+    await migratePlainDatastore(join(init.dataDir, 'libp2p'), datastore)
     const mailboxStore = init.relay != null ? new LevelMailboxStore(profile.db) : undefined
     const settings = await profile.meta.getJSON<{ censored?: boolean, proxy?: string | null }>('settings')
     const proxyUrl = init.proxy ?? settings?.proxy ?? undefined

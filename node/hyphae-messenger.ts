@@ -242,6 +242,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
 
   async addContact (target: string, nickname?: string): Promise<ContactInfo> { return this.protected(await this.direct.addContact(target, nickname)) }
   async renameContact (ref: string, nickname: string): Promise<ContactInfo> { return this.direct.renameContact(ref, nickname) }
+  async resetSession (ref: string): Promise<ContactInfo & { hadSession: boolean }> { return this.direct.resetSession(ref) }
   async setTimer (ref: string, seconds: number): Promise<{ peerId: string, timer: number }> { return this.direct.setTimer(ref, seconds) }
   async removeContact (ref: string): Promise<ContactInfo> { return this.direct.removeContact(ref) }
   async blockContact (ref: string): Promise<ContactInfo> { return this.direct.blockContact(ref) }

@@ -136,13 +136,28 @@ export async function loadKeys (dataDir: string, passphrase?: string): Promise<P
   return { key, dataKey: fresh, encrypted }
 }
 
+/**
+ * The data key a passphrase check just unwrapped, for the open that follows it (the CLI asks,
+ * checks, then opens the profile): taken once, and only for the same key file (its salt) and
+ * passphrase, so Argon2id runs once per start rather than twice.
+ */
+let checked: { path: string, salt: string, passphrase: string, dataKey: Uint8Array } | undefined
+
 /** Throws WrongPassphraseError (or PassphraseRequiredError) unless `passphrase` opens the key file; writes nothing. */
 export async function checkPassphrase (dataDir: string, passphrase?: string): Promise<void> {
-  await unlockKeyFile(dataDir, passphrase)
+  checked = undefined
+  const { dataKey, salt } = await unlockKeyFile(dataDir, passphrase)
+  if (dataKey != null && salt != null && passphrase != null) checked = { path: keyFilePath(dataDir), salt, passphrase, dataKey }
+}
+
+function takeChecked (path: string, salt: string, passphrase: string): Uint8Array | undefined {
+  const hit = checked
+  checked = undefined
+  return hit != null && hit.path === path && hit.salt === salt && hit.passphrase === passphrase ? hit.dataKey : undefined
 }
 
 /** The keys in the file as they are: a v1 file has no data key yet. */
-async function unlockKeyFile (dataDir: string, passphrase?: string): Promise<{ key: PrivateKey, dataKey?: Uint8Array, encrypted: boolean }> {
+async function unlockKeyFile (dataDir: string, passphrase?: string): Promise<{ key: PrivateKey, dataKey?: Uint8Array, encrypted: boolean, salt?: string }> {
   const path = keyFilePath(dataDir)
   const file = await readKeyFile(dataDir)
   if (file == null) throw new NotInitializedError(dataDir)
@@ -158,7 +173,7 @@ async function unlockKeyFile (dataDir: string, passphrase?: string): Promise<{ k
     } else {
       dataKey = file.kdf == null
         ? base64url.baseDecode(file.dataKey ?? '')
-        : openOrWrong(await argon2idKey(passphrase ?? '', file.kdf, base64url.baseDecode(file.kdf.salt)), file.wrappedDataKey as Sealed)
+        : takeChecked(path, file.kdf.salt, passphrase ?? '') ?? openOrWrong(await argon2idKey(passphrase ?? '', file.kdf, base64url.baseDecode(file.kdf.salt)), file.wrappedDataKey as Sealed)
       if (dataKey.byteLength !== 32) throw new Error('data key length')
       raw = unseal(identitySealKey(dataKey), file as Sealed)
     }
@@ -173,7 +188,7 @@ async function unlockKeyFile (dataDir: string, passphrase?: string): Promise<{ k
   } catch (err: any) {
     throw new CorruptKeyFileError(path, err.message)
   }
-  return { key, dataKey, encrypted }
+  return { key, dataKey, encrypted, salt: file.kdf?.salt }
 }
 
 function openOrWrong (key: Uint8Array, sealed: Sealed): Uint8Array {

@@ -10,4 +10,10 @@ export class KeyedMutex {
     void tail.then(() => { if (this.tails.get(key) === tail) this.tails.delete(key) })
     return result
   }
+
+  /** Resolves once no task is running or queued under any key (those queued meanwhile too), or at `signal`. */
+  async idle (signal: AbortSignal): Promise<void> {
+    const aborted = new Promise<void>(resolve => { signal.addEventListener('abort', () => { resolve() }, { once: true }) })
+    while (this.tails.size > 0 && !signal.aborted) await Promise.race([Promise.all([...this.tails.values()]), aborted])
+  }
 }

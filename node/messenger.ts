@@ -259,6 +259,12 @@ export interface Messenger extends TypedEventTarget<MessengerEvents> {
   renameContact (ref: string, nickname: string): Promise<ContactInfo>
   /** Disappearing messages: keep this conversation's messages `seconds` (0: forever), on both sides. */
   setTimer (ref: string, seconds: number): Promise<{ peerId: string, timer: number }>
+  /**
+   * Starts a new secure session with a contact whose session broke (they reinstalled, lost
+   * state): from fresh prekeys, at the next message. The safety number is bound to the peer id,
+   * so it is the same after: a contact with a new key is a new peer id, a new contact.
+   */
+  resetSession (ref: string): Promise<ContactInfo & { hadSession: boolean }>
   removeContact (ref: string): Promise<ContactInfo>
   blockContact (ref: string): Promise<ContactInfo>
   listContacts (): Promise<ContactSummary[]>

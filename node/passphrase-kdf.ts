@@ -18,9 +18,13 @@ function utf8 (passphrase: string): Uint8Array {
 
 type NativeArgon2 = (algorithm: string, params: Record<string, unknown>, callback: (err: Error | null, key: Uint8Array) => void) => void
 
+/** Argon2id runs in this process (each ~1.6 s): a start should cost one */
+export const kdfRuns = { argon2id: 0 }
+
 export async function argon2idKey (passphrase: string, params: Argon2idParams, salt: Uint8Array): Promise<Uint8Array> {
   // bounded: a key file is local, but a hand-edited one should not ask for 100 GB
   if (params.m > 4 * 1024 * 1024 || params.t > 64 || params.p > 16) throw new RangeError('Argon2id parameters out of range')
+  kdfRuns.argon2id++
   const native = (nodeCrypto as unknown as { argon2?: NativeArgon2 }).argon2
   if (native != null) {
     return new Promise((resolve, reject) => {

@@ -12,7 +12,7 @@ export interface WipeResult {
   leftAlone: string[]
 }
 
-/** What a profile holds that opens the rest: destroyed first, so a wipe cut short still leaves nothing readable. */
+/** What a profile holds that opens the rest (or is readable without it): destroyed first, so a wipe cut short still leaves nothing readable. */
 const KEYS = [KEY_FILE, 'website', 'libp2p']
 /** the rest: the store, an interrupted migration's copies, the daemon's socket, files sent and received (sealed, then saved) */
 const REST = ['db', 'db.new', 'db.encrypted', 'db.plaintext', 'hyphae.sock', 'files', 'downloads']
@@ -23,8 +23,8 @@ async function exists (path: string): Promise<boolean> {
 
 /**
  * Destroys a profile: its keys first (identity.key, which holds the data key; the website
- * certificate; the libp2p datastore), each file overwritten before it is unlinked, then the
- * store. Holds the profile's lock throughout, so a running profile gets ProfileLockedError and
+ * certificate; a plaintext libp2p datastore from an old version), each file overwritten before
+ * it is unlinked, then the store (which holds libp2p's datastore now). Holds the profile's lock throughout, so a running profile gets ProfileLockedError and
  * nothing is touched. Only the names hyphae writes are removed: `--data-dir ~` by mistake wipes
  * no one's documents.
  */

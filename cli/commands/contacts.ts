@@ -12,10 +12,13 @@ const HELP = `usage: hyphae contacts add INVITE|PEER-ID [--name NICK]    (an inv
        hyphae contacts remove CONTACT
        hyphae contacts block CONTACT
        hyphae contacts timer CONTACT 30s|5m|1h|1d|1w|off
+       hyphae contacts reset-session CONTACT
 
 CONTACT is a peer id or a nickname. Compare the safety number (in list) with your contact's
 screen, in person or on a call, to know that nobody sits between you. timer: disappearing
-messages, for both of you: each message is deleted that long after it was stored.`
+messages, for both of you: each message is deleted that long after it was stored.
+reset-session: when a contact cannot read your messages any more (they reinstalled or lost
+their data), the next message starts a new secure session from fresh keys.`
 
 const MAX_PASTED_WORDS = 512
 
@@ -65,6 +68,12 @@ export async function contactsCommand (args: string[], io: Io): Promise<number> 
       io.out(`messages with ${peerId} ${timer === 0 ? 'are kept' : `disappear after ${formatTimer(timer)}`}, on both sides`)
       return 0
     }
+    case 'reset-session': {
+      const c = await withMessenger(parsed, async m => m.resetSession(need(a, 'CONTACT')))
+      io.out(`${c.hadSession ? 'the secure session' : 'no session yet'} with ${sanitize(c.nickname)} (${c.peerId}): the next message starts a new one from fresh keys`)
+      if (c.safetyNumber != null) io.out(`safety number unchanged (it is bound to the peer id): ${c.safetyNumber}`)
+      return 0
+    }
     case 'remove': case 'block': {
       const contact = need(a, 'CONTACT')
       const c = await withMessenger(parsed, async m => verb === 'remove' ? m.removeContact(contact) : m.blockContact(contact))
@@ -72,6 +81,6 @@ export async function contactsCommand (args: string[], io: Io): Promise<number> 
       return 0
     }
     default:
-      throw new UsageError(`contacts: unknown action ${JSON.stringify(verb)} (add, list, rename, timer, remove, block)`)
+      throw new UsageError(`contacts: unknown action ${JSON.stringify(verb)} (add, list, rename, timer, reset-session, remove, block)`)
   }
 }

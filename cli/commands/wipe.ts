@@ -8,8 +8,8 @@ import type { Io } from '../io.ts'
 const HELP = `usage: hyphae wipe [--yes] [--data-dir DIR]
 
 Destroys the profile: first its keys (identity.key with the data key that encrypts the store,
-the website certificate, the libp2p datastore), each file overwritten with random bytes before
-it is unlinked, then the store. Asks on a terminal; --yes for scripts. Refuses while the
+the website certificate, a plaintext libp2p/ an old version left), each file overwritten with
+random bytes before it is unlinked, then the store (the peer store is inside it). Asks on a terminal; --yes for scripts. Refuses while the
 profile is running. On SSDs and copy-on-write file systems overwriting is not guaranteed to
 reach the old blocks: what protects them is that the keys are gone (with a passphrase).`
 

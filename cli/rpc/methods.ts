@@ -73,6 +73,7 @@ export const CALLS: Record<CallName, CallSpec> = {
   listContacts: { rpc: 'contacts.list' },
   renameContact: { rpc: 'contacts.rename', args: [param('contact'), param('nickname')] },
   setTimer: { rpc: 'contacts.timer', args: [param('contact'), param('seconds', seconds)] },
+  resetSession: { rpc: 'contacts.resetSession', args: [param('contact')] },
   removeContact: { rpc: 'contacts.remove', args: [param('contact')] },
   blockContact: { rpc: 'contacts.block', args: [param('contact')] },
   listRequests: { rpc: 'requests.list' },

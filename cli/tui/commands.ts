@@ -15,6 +15,7 @@ export type Command =
   | { name: 'block' }
   | { name: 'unblock', who: string }
   | { name: 'verify' }
+  | { name: 'reset' }
   | { name: 'nick', nickname: string }
   | { name: 'rename', nickname: string }
   | { name: 'doctor' }
@@ -52,6 +53,7 @@ export const COMMAND_HELP: CommandHelp[] = [
   { usage: '/nick NAME', what: 'change your own nickname' },
   { usage: '/rename NAME', what: 'rename this contact' },
   { usage: '/receipts on|off', what: 'send read receipts (off unless you opt in)' },
+  { usage: '/reset', what: 'new secure session with this contact, when they cannot read you any more (they reinstalled)' },
   { usage: '/timer 1h|off', what: 'disappearing messages in this conversation, for both of you (30s, 5m, 1h, 1d, 1w)' },
   { usage: '/file PATH', what: 'send a file, end-to-end encrypted (up to 4 GiB); they fetch it once they accept' },
   { usage: '/get [FILE]', what: 'download the newest file offered here (or FILE, an id) into DATA_DIR/downloads' },
@@ -92,6 +94,7 @@ export function parseCommand (line: string): ParseResult {
     case 'accept': return none({ name: 'accept' })
     case 'block': return none({ name: 'block' })
     case 'verify': return none({ name: 'verify' })
+    case 'reset': return none({ name: 'reset' })
     case 'doctor': return none({ name: 'doctor' })
     case 'leave': return none({ name: 'leave' })
     case 'members': return none({ name: 'members' })

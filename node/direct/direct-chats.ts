@@ -22,7 +22,7 @@ import type { PrekeyBundle } from '../../protocols/prekeys/index.ts'
 import type { ContactInfo, ContactSummary, MessageRequest, ReceiptEvent, SendResult } from '../messenger.ts'
 import type { HyphaeServices } from '../net/services.ts'
 import type { Database } from '../store/database.ts'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Libp2p, Logger, PrivateKey } from '@libp2p/interface'
 
 /** how long a first message waits for the peer's prekeys when its invite had none */
 const PREKEYS_TIMEOUT = 10_000
@@ -59,6 +59,9 @@ export interface DirectChatsComponents {
   fileOffer?: (from: string, messageId: string, offer: Uint8Array) => { file: NonNullable<MessageRecord['file']>, ops: BatchOp[] } | undefined
 }
 
+/** how long a stop waits for session work under way (a libsignal call) before closing the stores */
+const DRAIN_TIMEOUT = 10_000
+
 /**
  * Direct messages, the same shape as GroupChats: contacts and message requests, the
  * conversations, the inbox the DM protocol hands messages to, the durable outbox that reaches
@@ -84,6 +87,9 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   private shareTimer?: ReturnType<typeof setTimeout>
   /** `relays` -> the relay ids our contacts were last told of; `peer!<id>` -> those told to one peer */
   private readonly queuesSent: JsonSublevel<string>
+  /** one lock per peer around its session: the same one the inbox and conversations take */
+  private readonly mutex = new KeyedMutex()
+  private readonly log: Logger
 
   constructor (components: DirectChatsComponents) {
     super()
@@ -91,7 +97,8 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     const { libp2p, key, db } = components
     const log = libp2p.logger.forComponent('hyphae:direct')
     const dm = libp2p.services.dm
-    const mutex = new KeyedMutex()
+    const mutex = this.mutex
+    this.log = log
     this.contactsStore = new ContactsStore(db)
     this.messages = new MessagesStore(db)
     this.outbox = new QueueStore(db, 'outbox')
@@ -142,7 +149,13 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
       readReceipts: components.readReceipts
     })
     this.disappearing = new DisappearingMessages({
-      db, messages: this.messages, log, sendControl: async (peer, app, data) => this.sendControl(peer, app, data)
+      db,
+      messages: this.messages,
+      log,
+      sendControl: async (peer, app, data) => this.sendControl(peer, app, data),
+      unqueueOps: async (peer, ids) => this.delivery.unqueueOps(peer, ids),
+      onExpired: (peer, ids) => { this.delivery.unqueued(peer, ids) },
+      compact: typeof (db as Partial<Database>).compact === 'function' ? async () => db.compact() : undefined
     })
     // only a contact sets a conversation's timer: a stranger's setting is dropped (and acked)
     this.control.register(TIMER_APP, async (from, data) => {
@@ -204,6 +217,9 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
 
   async drained (): Promise<void> {
     await this.delivery.drained()
+    // sessions are read and written under this lock: a libsignal call still under way holds it,
+    // and its store callbacks need the database the caller closes next
+    await this.mutex.idle(AbortSignal.timeout(DRAIN_TIMEOUT))
   }
 
   /** The addresses in every contact's invite (where their relays are). */
@@ -242,6 +258,14 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   async setTimer (ref: string, seconds: number): Promise<{ peerId: string, timer: number }> {
     const { peerId } = await this.contacts.resolve(ref)
     return { peerId, timer: (await this.disappearing.set(peerId, seconds)).seconds }
+  }
+
+  /** See Messenger.resetSession. */
+  async resetSession (ref: string): Promise<ContactInfo & { hadSession: boolean }> {
+    const record = await this.contacts.resolve(ref)
+    const hadSession = await this.mutex.run(record.peerId, async () => this.ratchet.resetSession(record.peerId))
+    this.log('session with %s reset', record.peerId)
+    return { ...this.contacts.info(record), hadSession }
   }
 
   /** Deletes the messages whose timer ran out now rather than at the next sweep; returns how many. */

@@ -17,6 +17,8 @@ export interface MailboxDepositsComponents {
   connected: (peer: string) => boolean
   /** leaves envelopes on the peer's relay mailboxes (MailboxClient.deposit) */
   deposit: (peer: PeerId, entries: DepositEntry[], options: DepositOptions) => Promise<void>
+  /** which of these outbox keys are still queued (not acked, not expired): only those are deposited */
+  stillQueued?: (keys: string[]) => Promise<boolean[]>
   /** seals the drafts among the entries (with prekeys from the peer's relays), rewriting them in place */
   sealDrafts?: (peer: string, entries: QueueEntry[], reachable: boolean) => Promise<void>
 }
@@ -73,6 +75,14 @@ export class MailboxDeposits {
     if (waiting == null) return
     waiting.delete(id)
     this.lastAck.set(peer, Date.now())
+    if (waiting.size === 0) this.forget(peer)
+  }
+
+  /** Messages taken off the outbox unsent (they expired): not deposited. */
+  dropped (peer: string, ids: string[]): void {
+    const waiting = this.waiting.get(peer)
+    if (waiting == null) return
+    for (const id of ids) waiting.delete(id)
     if (waiting.size === 0) this.forget(peer)
   }
 
@@ -138,12 +148,16 @@ export class MailboxDeposits {
     this.running.add(run)
   }
 
-  private async deposit (peer: string, queued: Array<{ id: string, entry: QueueEntry }>, signal: AbortSignal): Promise<void> {
+  private async deposit (peer: string, waiting: Array<{ id: string, entry: QueueEntry }>, signal: AbortSignal): Promise<void> {
     const taken = new Set<string>()
+    let queued = waiting
     const writes: Array<Promise<void>> = []
     // ids that may need another try: all, until we know which a relay took in an earlier run
     let retry = queued.map(q => q.id)
     try {
+      // an entry gone from the outbox meanwhile (acked, or its message expired) is left nowhere
+      const still = await this.components.stillQueued?.(queued.map(q => q.entry.key))
+      if (still != null) queued = queued.filter((_, i) => still[i])
       // a message queued before we had the peer's prekeys is a draft: sealed with prekeys from
       // its relays if they hold them, else it waits for the peer (a draft cannot be left anywhere)
       if (queued.some(q => isDraft(q.entry.value))) await this.components.sealDrafts?.(peer, queued.map(q => q.entry), false)

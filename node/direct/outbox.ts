@@ -2,8 +2,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { AckStatus, DRAFT_VERSION, Envelope, PeerRefusedError, type DirectMessages } from '../../protocols/dm/index.ts'
 import { hex } from '../hex.ts'
 import { MailboxDeposits } from './mailbox-deposits.ts'
-import { DurableQueue, type QueueEntry, type QueueStore, type RoundOutcome } from '../store/durable-queue.ts'
-import type { MessagesStore } from '../store/messages-store.ts'
+import { DurableQueue, QueueStore, type QueueEntry, type RoundOutcome } from '../store/durable-queue.ts'
+import type { BatchOp, MessagesStore } from '../store/messages-store.ts'
 import { reachPeer } from './reach-peer.ts'
 import { abortStalled, FrozenRelays } from '../net/stalled.ts'
 import type { DepositEntry, DepositOptions } from './mailbox-client.ts'
@@ -70,7 +70,15 @@ export class Outbox {
     this.queue = new DurableQueue({ store: components.store, round: async peer => this.round(peer), backoff: BACKOFF, log: components.log })
     const { deposit, libp2p, messages, log, onStatus } = components
     if (deposit != null) {
-      this.deposits = new MailboxDeposits({ deposit, messages, log, onStatus, connected: peer => libp2p.getConnections(peerIdFromString(peer)).length > 0, sealDrafts: components.sealDrafts })
+      this.deposits = new MailboxDeposits({
+        deposit,
+        messages,
+        log,
+        onStatus,
+        connected: peer => libp2p.getConnections(peerIdFromString(peer)).length > 0,
+        stillQueued: async keys => components.store.sublevel.hasMany(keys),
+        sealDrafts: components.sealDrafts
+      })
     }
   }
 
@@ -130,6 +138,24 @@ export class Outbox {
     // the round under way may be reaching the peer for a while: this one's mailbox timer starts now
     this.deposits?.watch(peer, [{ key, value: envelope }])
     this.kick(peer)
+  }
+
+  /** The writes that take the entries of these message ids off the peer's queue (they expired unsent). */
+  async unqueueOps (peer: string, ids: Set<string>): Promise<BatchOp[]> {
+    const ops: BatchOp[] = []
+    const store = this.components.store
+    for await (const key of store.sublevel.keys({ gt: `${peer}!`, lt: `${peer}!~` })) {
+      if (ids.has(QueueStore.idOf(key))) ops.push(store.deleteOp(key))
+    }
+    return ops
+  }
+
+  /** Messages taken off the peer's queue (unqueueOps, written): no round or mailbox sends them now. */
+  unqueued (peer: string, ids: string[]): void {
+    const gone = new Set(ids)
+    const fresh = this.fresh.get(peer)
+    if (fresh != null) fresh.entries = fresh.entries.filter(e => !gone.has(QueueStore.idOf(e.key)))
+    this.deposits?.dropped(peer, ids)
   }
 
   /** Starts delivering to `peer` now (or once more after the round under way). */

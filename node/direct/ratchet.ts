@@ -7,7 +7,7 @@ import {
 import { addressOf, DEVICE_ID } from '../../protocols/dm/index.ts'
 import { Lru } from '../../protocols/dm/lru.ts'
 import { PrekeyBundle } from '../../protocols/prekeys/index.ts'
-import { kyberKey, prekeyKey, resortKey, signedKey, SignalStore, type SignalTransaction } from '../store/signal-store.ts'
+import { kyberKey, prekeyKey, resortKey, sessionKey, signedKey, SignalStore, type SignalTransaction } from '../store/signal-store.ts'
 import type { Database } from '../store/database.ts'
 import type { PrivateKey as Libp2pKey } from '@libp2p/interface'
 
@@ -162,6 +162,22 @@ export class Ratchet {
   /** Keeps a peer's bundle (from its invite) for the first message to it. */
   async saveBundle (peer: string, bundle: PrekeyBundle): Promise<void> {
     await this.store.db.put(bundleKey(peer), PrekeyBundle.encode(bundle))
+  }
+
+  /**
+   * Forgets the session with `peer` and the bundle from its invite (its prekeys may be gone with
+   * the state it lost): the next message starts a new session from fresh prekeys, asked of the
+   * peer or its relays. Call under the peer's lock, as every session operation runs.
+   */
+  async resetSession (peer: string): Promise<boolean> {
+    const tx = this.transaction()
+    const had = await this.hasSession(tx, peer)
+    tx.set(sessionKey(peer), null)
+    tx.set(bundleKey(peer), null)
+    const written = this.store.db.batch(tx.ops() as any)
+    this.store.committing(tx, written)
+    await written
+    return had
   }
 
   async hasSession (tx: SignalTransaction, peer: string): Promise<boolean> {

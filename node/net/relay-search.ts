@@ -40,6 +40,9 @@ async function pause (ms: number, signal?: AbortSignal): Promise<void> {
   await new Promise<void>(resolve => {
     const done = (): void => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve() }
     const timer = setTimeout(done, ms)
+    // a search in the background never holds the process: libp2p's relay discovery can start a
+    // walk as the node stops (a reservation dropped), with a signal nothing aborts after
+    timer.unref?.()
     signal?.addEventListener('abort', done, { once: true })
   })
 }

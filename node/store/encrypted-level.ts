@@ -24,6 +24,9 @@ const NONCE = 24
 /** a key kept in the raw store, outside the HMAC'd names: says the store is encrypted, and with which key */
 const MARKER = '\x00hyphae-store'
 const MARKER_CHECK = 'hyphae-store/1'
+/** below the marker and above every stored name (ASCII up to `~`): bounds that hold nothing */
+const LOWEST = '\x00'
+const HIGHEST = '\x7f'
 const text = new TextEncoder()
 const untext = new TextDecoder('utf-8', { fatal: true })
 
@@ -121,6 +124,25 @@ export class EncryptedLevel extends AbstractLevel<string | Uint8Array, string, U
 
   get location (): string {
     return this.inner.location
+  }
+
+  /**
+   * Rewrites LevelDB's files without what was deleted or overwritten: until then a deleted value
+   * (an expired message's ciphertext, a superseded session state) stays in the log and table
+   * files. LevelDB's compactRange alone does not do it: it never rewrites a file of the deepest
+   * level with nothing above it, and a write and its delete flushed together land in one such
+   * file. So each of two passes first writes tombstones at both ends of the key space (the
+   * flushed file then overlaps every other and lands above them), then compacts everything:
+   * the first pass brings all to the deepest level, the second merges into it, dropping what
+   * is shadowed. The whole key space: names are HMACs, one conversation's entries are no range.
+   */
+  async compact (): Promise<void> {
+    const inner = this.inner as Inner & { compactRange?: (start: string, end: string) => Promise<void> }
+    if (inner.compactRange == null) return
+    for (let pass = 0; pass < 2; pass++) {
+      await inner.batch([{ type: 'del', key: LOWEST }, { type: 'del', key: HIGHEST }])
+      await inner.compactRange(LOWEST, HIGHEST)
+    }
   }
 
   async _open (): Promise<void> {

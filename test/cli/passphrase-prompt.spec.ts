@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { createKeys } from '../../node/identity.ts'
+import { createKeys, loadKeys } from '../../node/identity.ts'
+import { kdfRuns } from '../../node/passphrase-kdf.ts'
 import { passphraseFor, type PassphrasePrompt } from '../../cli/passphrase.ts'
 import { removeDir, tempDir } from '../fixtures/temp-dir.ts'
 
@@ -44,5 +45,22 @@ describe('the passphrase prompt', () => {
     const terminal = typing(['a', 'b', 'c', 'correct horse'])
     await assert.rejects(passphraseFor(dir, terminal), { name: 'WrongPassphraseError' })
     assert.equal(terminal.shown.filter(l => l.startsWith('Passphrase')).length, 3)
+  })
+
+  it('runs Argon2id once for the prompt and the open after it', async () => {
+    const created = await loadKeys(dir, 'correct horse')
+    const before = kdfRuns.argon2id
+    assert.equal(await passphraseFor(dir, typing(['correct horse'])), 'correct horse')
+    const opened = await loadKeys(dir, 'correct horse')
+    assert.equal(kdfRuns.argon2id - before, 1, 'one derivation for the check and the open')
+    assert.deepEqual(opened.dataKey, created.dataKey)
+    // taken once: another open derives again
+    await loadKeys(dir, 'correct horse')
+    assert.equal(kdfRuns.argon2id - before, 2)
+  })
+
+  it('does not hand a checked key to an open with another passphrase', async () => {
+    assert.equal(await passphraseFor(dir, typing(['correct horse'])), 'correct horse')
+    await assert.rejects(loadKeys(dir, 'wrong horse'), { name: 'WrongPassphraseError' })
   })
 })

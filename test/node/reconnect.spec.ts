@@ -38,8 +38,8 @@ describe('reconnecting from the persisted peer store', { timeout: 90_000 }, () =
       timeout: 10_000,
       message: 'nodes 2 and 3 to see node 1 go'
     })
-    // the peer store lives on disk (datastore-level) in the profile
-    assert.ok((await stat(join(network.dirs[1], 'libp2p'))).isDirectory())
+    // the peer store lives on disk in the profile's encrypted database, not beside it
+    await assert.rejects(stat(join(network.dirs[1], 'libp2p')), { code: 'ENOENT' })
 
     // No bootstrap list, no mDNS: the only way back is the peer store. It listens on another
     // loopback address, so the addresses nodes 2 and 3 remember for it are dead and only it can

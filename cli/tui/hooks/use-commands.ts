@@ -132,6 +132,13 @@ export function useCommands (ctx: CommandContext): (line: string) => Promise<voi
           notify({ tone: 'info', text: `unblocked ${info.nickname}` })
           return
         }
+        case 'reset': {
+          const c = need('open the contact whose session to reset')
+          if (c == null) return
+          const info = await messenger.resetSession(c.id)
+          notify({ tone: 'info', text: `secure session with ${c.title} reset: your next message starts a new one. Safety number unchanged${info.safetyNumber != null ? ` (${info.safetyNumber})` : ''}` })
+          return
+        }
         case 'verify': {
           const c = need('open the conversation to verify')
           if (c == null) return

@@ -248,6 +248,11 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
     return this.info(c)
   }
 
+  async resetSession (ref: string): Promise<ContactInfo & { hadSession: boolean }> {
+    this.record('resetSession', ref)
+    return { ...this.info(this.resolve(ref)), hadSession: true }
+  }
+
   /** disappearing-messages timers by peer id */
   readonly timers = new Map<string, number>()
 

@@ -10,9 +10,13 @@ import { CorruptStoreError } from '../../../node/errors.ts'
 import { keyFilePath } from '../../../node/identity.ts'
 import { StoreCipher } from '../../../node/store/encrypted-level.ts'
 import { openLevel } from '../../../node/store/database.ts'
-import { createNetwork, TEST_NODE_INIT, waitFor } from '../../fixtures/index.ts'
+import { MIN_TIMER_S } from '../../../node/direct/disappearing.ts'
+import { addressOf, createNetwork, TEST_NODE_INIT, waitFor } from '../../fixtures/index.ts'
+import type { RelayInit } from '../../../node/create-node.ts'
 import { formGroup, texts } from '../../groups/helpers.ts'
 import { addEachOther, EventLog } from '../../messaging/helpers.ts'
+
+const RELAY: RelayInit = { maxReservations: 16, reservationTtlMs: 3_600_000, durationLimitMs: 3_600_000, dataLimitBytes: 1n << 26n }
 
 /** Every file under `dir`, as bytes, by path. */
 async function filesUnder (dir: string): Promise<Map<string, Buffer>> {
@@ -28,7 +32,7 @@ function holding (files: Map<string, Buffer>, needle: Uint8Array | string): stri
 }
 
 describe('what a seized disk gives away', { timeout: 180_000 }, () => {
-  it('no message, nickname, group name, peer id or secret is readable under db/', async () => {
+  it('no message, nickname, group name, peer id or secret is readable anywhere in the profile', async () => {
     const network = await createNetwork(2, { init: i => ({ nickname: ['Zanzibar-Quokka', 'Okapi-Marmalade'][i] }) })
     try {
       const [a, b] = network.nodes
@@ -64,8 +68,75 @@ describe('what a seized disk gives away', { timeout: 180_000 }, () => {
         ...keys.map((k): [string, Uint8Array] => ['an identity private key', k.subarray(-32)])
       ]
       for (const dir of network.dirs) {
-        const files = await filesUnder(join(dir, 'db'))
+        const files = await filesUnder(dir)
         assert.ok(files.size > 0)
+        for (const [what, needle] of needles) {
+          assert.deepEqual(holding(files, needle), [], `${what} (${typeof needle === 'string' ? needle : Buffer.from(needle).toString('hex')}) is on disk`)
+        }
+      }
+    } finally {
+      await network.stop()
+    }
+  })
+
+  it('a conversation through a relay leaves nothing readable anywhere in any of the three profiles', { timeout: 240_000 }, async () => {
+    const network = await createNetwork(3, {
+      init: (i, started) => i === 0
+        ? { relay: RELAY, relayClient: false, nickname: 'Relay-Gannet-Lantern' }
+        : { bootstrap: [addressOf(started[0])], nickname: ['', 'Zanzibar-Quokka', 'Okapi-Marmalade'][i], passphrase: i === 1 ? 'correct horse battery staple' : undefined }
+    })
+    try {
+      const [relay, a, b] = network.nodes
+      for (const node of [a, b]) {
+        await waitFor(async () => (await node.id()).addresses.some(x => x.includes(`/p2p/${relay.peerId}/p2p-circuit`)), { message: `${node.peerId} holds a slot on the relay`, timeout: 30_000 })
+      }
+      await a.addContact((await b.id()).invite, 'Aunt-Wisteria-Nickname')
+      await b.addContact((await a.id()).invite, 'Cousin-Periwinkle-Nickname')
+      const logB = new EventLog(b)
+      const toB = await a.sendMessage(b.peerId, 'the march starts at Plaza Xylophone at dawn')
+      await waitFor(() => logB.messages.some(m => m.id === toB.id), { timeout: 60_000, message: 'the message to arrive' })
+      logB.detach()
+      const group = await formGroup([a, b], 'Clandestine-Heron-Circle')
+      await a.sendGroupMessage(group.id, 'group plan: meet under the Vermilion bridge')
+      await waitFor(async () => (await texts(b, group.id)).includes('group plan: meet under the Vermilion bridge'), { timeout: 60_000, message: 'the group message to arrive' })
+      const secrets = Object.values((await a.groups.store.group(group.id))?.secrets ?? {})
+
+      // B out of reach: the next one waits in its mailbox on the relay
+      await b.stop()
+      const mailed = await a.sendMessage(b.peerId, 'a letter about the Juniper Observatory')
+      await waitFor(async () => (await a.listMessages(b.peerId)).find(m => m.id === mailed.id)?.status === 'sent', { timeout: 60_000, message: 'the relay to take the letter' })
+      const b2 = await network.restart(2, { bootstrap: [addressOf(relay)] })
+      await waitFor(async () => (await b2.listMessages(a.peerId)).some(m => m.id === mailed.id), { timeout: 60_000, message: 'B to fetch the letter' })
+
+      // and one that disappears
+      await a.setTimer(b2.peerId, MIN_TIMER_S)
+      await waitFor(async () => (await b2.listContacts()).find(c => c.peerId === a.peerId)?.timer === MIN_TIMER_S, { timeout: 30_000, message: 'B to follow the timer' })
+      const vanishing = await b2.sendMessage(a.peerId, 'vanishing note about the Tangerine Lighthouse')
+      await waitFor(async () => (await a.listMessages(b2.peerId)).some(m => m.id === vanishing.id), { timeout: 60_000, message: 'the vanishing note to arrive' })
+      await waitFor(async () => !(await a.listMessages(b2.peerId)).some(m => m.id === vanishing.id) && !(await b2.listMessages(a.peerId)).some(m => m.id === vanishing.id), { timeout: 60_000, message: 'the note to expire on both sides' })
+
+      const keys = [relay, a, b2].map(n => privateKeyToProtobuf((n as any).components.key))
+      const peers = [relay, a, b2].map(n => peerIdFromString(n.peerId))
+      for (const node of [relay, a, b2]) await node.stop()
+
+      const needles: Array<[string, Uint8Array | string]> = [
+        ['a message', 'Plaza Xylophone'], ['a group message', 'Vermilion'], ['a mailbox letter', 'Juniper Observatory'], ['an expired message', 'Tangerine Lighthouse'],
+        ['a profile nickname', 'Zanzibar-Quokka'], ['a profile nickname', 'Okapi-Marmalade'], ['a profile nickname', 'Relay-Gannet-Lantern'],
+        ['a contact nickname', 'Aunt-Wisteria'], ['a contact nickname', 'Cousin-Periwinkle'],
+        ['the group name', 'Clandestine-Heron'], ['the group id', group.id],
+        ...peers.flatMap((p): Array<[string, Uint8Array | string]> => [
+          ['a peer id', p.toString()], ['a peer id (multihash bytes)', p.toMultihash().bytes], ['a peer id (CID, as libp2p keys its peer store)', p.toCID().toString()],
+          ['a public key (bytes)', p.publicKey?.raw ?? new Uint8Array(32)]
+        ]),
+        ...secrets.map((s): [string, string | Uint8Array] => ['a group secret', s]),
+        ...secrets.map((s): [string, string | Uint8Array] => ['a group secret (bytes)', Buffer.from(s, 'hex')]),
+        ...keys.map((k): [string, Uint8Array] => ['an identity private key', k.subarray(-32)])
+      ]
+      assert.ok(secrets.length > 0, 'the group has an epoch secret')
+      for (const dir of network.dirs) {
+        // the whole profile: db/, the key file, and whatever else is in there
+        const files = await filesUnder(dir)
+        assert.ok([...files.keys()].some(f => f.endsWith('identity.key')))
         for (const [what, needle] of needles) {
           assert.deepEqual(holding(files, needle), [], `${what} (${typeof needle === 'string' ? needle : Buffer.from(needle).toString('hex')}) is on disk`)
         }

@@ -90,6 +90,39 @@ describe('the encrypted level store', () => {
     }
   })
 
+  it('compact() takes deleted and overwritten values out of the files, wherever LevelDB put them', async () => {
+    const dir = await fresh()
+    const db = await openDatabase(dir, 'db', randomBytes(32))
+    open.push(db)
+    await fill(db)
+    const sealedAt = async (key: string): Promise<Buffer> => Buffer.from((await db.inner.get((db as any).cipher.names.key(key)))!.subarray(-48))
+    const onDisk = async (needle: Buffer): Promise<boolean> => (await allBytes(join(dir, 'db'))).indexOf(needle) !== -1
+    const messages = db.sublevel<string, any>('messages', { valueEncoding: 'json' })
+    const keys = await messages.keys().all()
+
+    // never compacted: the value and its delete are flushed together, to a file nothing is above
+    await messages.put('recent', { body: 'written and deleted before any compaction' })
+    const recent = await sealedAt('!messages!recent')
+    await messages.del('recent')
+    assert.equal(await onDisk(recent), true, 'in the log before')
+    await db.compact()
+    assert.equal(await onDisk(recent), false, 'a value deleted before the first compaction is gone after it')
+
+    // deep in the tables now: one deleted, one overwritten
+    const deleted = await sealedAt(`!messages!${keys[0]}`)
+    const overwritten = await sealedAt(`!messages!${keys[1]}`)
+    await messages.del(keys[0])
+    await messages.put(keys[1], { body: 'newer' })
+    assert.equal(await onDisk(deleted), true)
+    assert.equal(await onDisk(overwritten), true)
+    await db.compact()
+    assert.equal(await onDisk(deleted), false, 'a deleted value is gone')
+    assert.equal(await onDisk(overwritten), false, 'an overwritten value is gone')
+    assert.deepEqual(await messages.get(keys[1]), { body: 'newer' })
+    assert.equal((await messages.keys().all()).length, keys.length - 1)
+    assert.ok((await db.keys().all()).length > 0, 'the store still reads (no bound left behind)')
+  })
+
   it('writes a batch as one batch below', async () => {
     const db = await openDatabase(await fresh(), 'db', randomBytes(32))
     open.push(db)
