@@ -1,4 +1,5 @@
 import { peerIdFromString } from '@libp2p/peer-id'
+import { isConnected } from '../net/addresses.ts'
 import { AckStatus, DRAFT_VERSION, Envelope, PeerRefusedError, type DirectMessages } from '../../protocols/dm/index.ts'
 import { hex } from '../hex.ts'
 import { MailboxDeposits } from './mailbox-deposits.ts'
@@ -70,7 +71,7 @@ export class Outbox {
     this.queue = new DurableQueue({ store: components.store, round: async peer => this.round(peer), backoff: BACKOFF, log: components.log })
     const { deposit, libp2p, messages, log, onStatus } = components
     if (deposit != null) {
-      this.deposits = new MailboxDeposits({ deposit, messages, log, onStatus, connected: peer => libp2p.getConnections(peerIdFromString(peer)).length > 0, sealDrafts: components.sealDrafts })
+      this.deposits = new MailboxDeposits({ deposit, messages, log, onStatus, connected: peer => isConnected(libp2p, peer), sealDrafts: components.sealDrafts })
     }
   }
 
