@@ -6,7 +6,7 @@
  *
  *   for r in 1 2 3; do for t in BASE NOW; do (cd $t && node --import tsx bench/group-receive.ts); done; done
  *
- * usage: node --import tsx bench/group-receive.ts [--authors 10] [--messages 2000]
+ * usage: node --import tsx bench/group-receive.ts [--authors 10] [--messages 2000] [--plain]
  * Written against the API of GroupLedger and GroupsStore only, so it runs in an older checkout.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -17,18 +17,19 @@ import { hex, unhex } from '../node/hex.ts'
 import { GroupContext } from '../node/groups/context.ts'
 import { GROUP_ID_BYTES, randomBytes, SECRET_BYTES, signGroupMessage, type SignedGroupMessage } from '../node/groups/crypto.ts'
 import { GroupLedger } from '../node/groups/ledger.ts'
-import { openDatabase } from '../node/store/database.ts'
+import { openDatabase, openLevel, type Database } from '../node/store/database.ts'
 import { GroupsStore, type GroupRecord } from '../node/store/groups-store.ts'
 import { GroupMessageKind } from '../protocols/group/pb/group.ts'
 import { removeDir, tempDir } from '../test/fixtures/temp-dir.ts'
 import { percentile } from './stats.ts'
 
-const { values } = parseArgs({ options: { authors: { type: 'string', default: '10' }, messages: { type: 'string', default: '2000' } } })
+const { values } = parseArgs({ options: { authors: { type: 'string', default: '10' }, messages: { type: 'string', default: '2000' }, plain: { type: 'boolean', default: false } } })
 const authors = Number(values.authors)
 const messages = Number(values.messages)
 
 const dir = await tempDir()
-const db = await openDatabase(dir, 'db', randomBytes(32))
+// --plain: level without the encrypting layer, to tell its share of the cost
+const db = values.plain ? await openLevel(dir, 'db') as unknown as Database : await openDatabase(dir, 'db', randomBytes(32))
 try {
   const me = await generateKeyPair('Ed25519')
   const keys = await Promise.all(Array.from({ length: authors }, async () => generateKeyPair('Ed25519')))
@@ -63,7 +64,7 @@ try {
     took.push((performance.now() - t0) * 1000)
   }
   const totalMs = performance.now() - started
-  process.stdout.write(JSON.stringify({ messages, authors, p50Us: Math.round(percentile(took, 50)), p99Us: Math.round(percentile(took, 99)), meanUs: Math.round(totalMs * 1000 / messages) }) + '\n')
+  process.stdout.write(JSON.stringify({ messages, authors, plain: values.plain, p50Us: Math.round(percentile(took, 50)), p99Us: Math.round(percentile(took, 99)), meanUs: Math.round(totalMs * 1000 / messages) }) + '\n')
   ctx.stop()
 } finally {
   await db.close()
