@@ -1,4 +1,4 @@
-import type { TypedEventTarget } from '@libp2p/interface'
+import type { TypedEventTarget } from '../node/messenger.ts'
 
 /** The most events kept while nobody waits for them (a busy node during a long --wait). */
 const MAX_KEPT = 10_000

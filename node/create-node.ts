@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MemoryDatastore } from 'datastore-core'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createLibp2p } from 'libp2p'
 import { DEFAULT_LISTEN, parseMultiaddrs } from './config.ts'
 import { createKeys, identityExists, loadKeys, type ProfileKeys } from './identity.ts'
@@ -166,6 +167,8 @@ export interface Profile {
   db: Database
   meta: MetaStore
   key: PrivateKey
+  /** the key's peer id, as text */
+  peerId: string
   /** whether a passphrase protects the profile's keys (without one, the disk is the key) */
   encrypted: boolean
 }
@@ -189,7 +192,7 @@ export async function openProfile (dataDir: string, init: { passphrase?: string,
     const db = await encryptedDatabase(inner, keys.dataKey)
     const meta = new MetaStore(db)
     if (init.nickname != null) await meta.setNickname(init.nickname)
-    return { db, meta, key: keys.key, encrypted: keys.encrypted }
+    return { db, meta, key: keys.key, peerId: peerIdFromPrivateKey(keys.key).toString(), encrypted: keys.encrypted }
   } catch (err) {
     await inner.close().catch(() => {})
     throw err

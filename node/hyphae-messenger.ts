@@ -1,4 +1,3 @@
-import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
 import { createInvite } from './invite.ts'
@@ -9,7 +8,7 @@ import { hex } from './hex.ts'
 import { FileOffer } from '../protocols/file/index.ts'
 import { InvalidArgumentError } from './errors.ts'
 import { GroupChats, GROUP_CONTROL_APP } from './groups/index.ts'
-import { connect, dialableAddresses, findPeer, isCircuit, reachability } from './net/addresses.ts'
+import { connect, dialableAddresses, findPeer, isCircuit, isConnected, reachability } from './net/addresses.ts'
 import { diagnose } from './net/doctor.ts'
 import { KnownRelays } from './net/known-relays.ts'
 import { PeerProtection } from './net/peer-protection.ts'
@@ -344,7 +343,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   }
 
   private relayInfo (entry: RelayEntry): RelayInfo {
-    return { ...entry, connected: this.libp2p.getConnections(peerIdFromString(entry.peerId)).length > 0 }
+    return { ...entry, connected: isConnected(this.libp2p, entry.peerId) }
   }
 
   async stop (): Promise<void> {

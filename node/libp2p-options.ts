@@ -3,9 +3,9 @@ import { autoNAT } from '@libp2p/autonat'
 import { bootstrap } from '@libp2p/bootstrap'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
-import { gossipsub } from '@libp2p/gossipsub'
+import { gossipsub, type GossipSubComponents } from '@libp2p/gossipsub'
 import { identify, identifyPush } from '@libp2p/identify'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { kadDHT, passthroughMapper, type KadDHTComponents } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
@@ -22,8 +22,9 @@ import { groupSync } from '../protocols/group-sync/index.ts'
 import { mailbox, type MailboxInit, type MailboxStore } from '../protocols/mailbox/index.ts'
 import { prekeys } from '../protocols/prekeys/index.ts'
 import type { PeerProtection } from './net/peer-protection.ts'
+import type { HyphaeDHT, HyphaePubSub, HyphaeServices } from './net/services.ts'
 import type { Datastore } from 'interface-datastore'
-import type { PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
+import type { PrivateKey, ComponentLogger } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -79,9 +80,9 @@ export interface RelayServerOptions {
   entry?: boolean
 }
 
-export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
+export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<HyphaeServices> {
   const censored = opts.censored === true || opts.proxy != null
-  const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
+  const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
   if (opts.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: opts.bootstrap, timeout: 0 }))
   if (opts.mdns) peerDiscovery.push(lanDiscovery({ interval: opts.mdnsInterval ?? 10_000 }))
 
@@ -131,7 +132,8 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
         clientMode: opts.relay != null ? opts.relay.bridge === true : censored || !(opts.dhtServer ?? true),
         // keep LAN addresses: during an internet cut the LAN is all there is
         peerInfoMapper: passthroughMapper
-      }),
+      // the factory names the interface; hyphae reads a little more of the class (services.ts)
+      }) as (components: KadDHTComponents) => HyphaeDHT,
       pubsub: gossipsub({
         allowPublishToZeroTopicPeers: true,
         globalSignaturePolicy: 'StrictSign',
@@ -144,7 +146,7 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
         // only messages signed by members, sealed with the epoch key, are accepted or relayed.
         scoreParams: { IPColocationFactorWeight: 0 },
         fastMsgIdFn: fastMessageId
-      }),
+      }) as (components: GossipSubComponents) => HyphaePubSub,
       // a censored node's direct addresses are neither announced nor dialable across the censor
       ...(censored ? {} : { autoNAT: autoNAT({ protocolPrefix: 'hyphae' }), dcutr: dcutr() }),
       // hyphae relays grant chat-sized limits, so a relayed connection is a real path for chat

@@ -244,6 +244,9 @@ export interface MessengerEvents {
 }
 
 /** The one object cli/ talks to. */
+/** what the Messenger's events come through (cli/ names it from here, not from libp2p) */
+export type { TypedEventTarget }
+
 export interface Messenger extends TypedEventTarget<MessengerEvents> {
   readonly peerId: string
   id (options?: AbortOptions): Promise<IdentityInfo>

@@ -3,7 +3,6 @@ import { AlreadyInitializedError, openProfile } from '../../node/index.ts'
 import { PROFILE_OPTIONS, parseCommand, UsageError } from '../args.ts'
 import { dataDirOf } from '../open-node.ts'
 import { newPassphrase } from '../passphrase.ts'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Io } from '../io.ts'
 
 const HELP = `usage: hyphae init [--name NICK] [--no-passphrase] [--data-dir DIR]
@@ -21,6 +20,6 @@ export async function initCommand (args: string[], io: Io): Promise<number> {
   const passphrase = await newPassphrase(parsed.values['no-passphrase'] !== true)
   const profile = await openProfile(dataDir, { passphrase, create: true, nickname: name?.trim() })
   await profile.db.close()
-  io.out(`created identity ${peerIdFromPrivateKey(profile.key).toString()} in ${dataDir}${passphrase != null ? ' (encrypted)' : ''}`)
+  io.out(`created identity ${profile.peerId} in ${dataDir}${passphrase != null ? ' (encrypted)' : ''}`)
   return 0
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../../node/errors.ts'
-import type { TypedEventTarget } from '@libp2p/interface'
+import type { TypedEventTarget } from '../../node/messenger.ts'
 import type { Messenger, MessengerEvents } from '../../node/messenger.ts'
 import type { RpcMethod } from './socket-server.ts'
 import type { RpcSession } from './session.ts'

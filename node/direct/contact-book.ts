@@ -1,5 +1,6 @@
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { isConnected } from '../net/addresses.ts'
 import { base64url } from 'multiformats/bases/base64'
 import { AmbiguousContactError, InvalidArgumentError, UnknownContactError } from '../errors.ts'
 import { holdsInvite, parsePastedInvite } from '../invite.ts'
@@ -135,7 +136,7 @@ export class ContactBook {
       peerId: record.peerId,
       nickname: record.nickname,
       state: record.state,
-      online: this.libp2p.getConnections(peerIdFromString(record.peerId)).length > 0,
+      online: isConnected(this.libp2p, record.peerId),
       safetyNumber: safety,
       addedAt: record.addedAt
     }

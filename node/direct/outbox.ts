@@ -1,4 +1,5 @@
 import { peerIdFromString } from '@libp2p/peer-id'
+import { isConnected } from '../net/addresses.ts'
 import { AckStatus, DRAFT_VERSION, Envelope, PeerRefusedError, type DirectMessages } from '../../protocols/dm/index.ts'
 import { hex } from '../hex.ts'
 import { MailboxDeposits } from './mailbox-deposits.ts'
@@ -75,7 +76,7 @@ export class Outbox {
         messages,
         log,
         onStatus,
-        connected: peer => libp2p.getConnections(peerIdFromString(peer)).length > 0,
+        connected: peer => isConnected(libp2p, peer),
         stillQueued: async keys => components.store.sublevel.hasMany(keys),
         sealDrafts: components.sealDrafts
       })

@@ -1,5 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
+import { reachPeer } from '../direct/reach-peer.ts'
 import { InvalidArgumentError } from '../errors.ts'
+import { isConnected } from '../net/addresses.ts'
 import { hex, unhex } from '../hex.ts'
 import { GroupsStore, type GroupMessageRecord, type GroupRecord } from '../store/groups-store.ts'
 import { active, GroupContext, type GroupStats } from './context.ts'
@@ -174,7 +176,7 @@ export class GroupChats {
     if (!isAdmin(record, this.me)) throw new NotGroupAdminError(record.name, 'invite: ask them for an invite')
     if (record.nonce == null) throw new NotGroupAdminError(record.name, 'invite, and this group predates signed invites: create a new one')
     const members = await this.store.listMembers(record.id)
-    const others = inviteOrder(members.filter(m => m.state === 'member' && m.peerId !== this.me), m => this.online(m.peerId))
+    const others = inviteOrder(members.filter(m => m.state === 'member' && m.peerId !== this.me), m => isConnected(this.components.libp2p, m.peerId))
     const listed: Array<{ peerId: string, addrs: Multiaddr[] }> = [{ peerId: this.me, addrs: this.components.addresses() }]
     for (const m of others) {
       if (listed.length >= MAX_INVITE_MEMBERS) break
@@ -268,7 +270,7 @@ export class GroupChats {
   async members (ref: string): Promise<GroupMemberInfo[]> {
     const record = await this.resolve(ref)
     const members = await this.store.listMembers(record.id)
-    return members.map(m => ({ peerId: m.peerId, nickname: m.nickname, state: m.state, admin: isAdmin(record, m.peerId), me: m.peerId === this.me, online: m.peerId !== this.me && this.online(m.peerId) }))
+    return members.map(m => ({ peerId: m.peerId, nickname: m.nickname, state: m.state, admin: isAdmin(record, m.peerId), me: m.peerId === this.me, online: m.peerId !== this.me && isConnected(this.components.libp2p, m.peerId) }))
   }
 
   /** Stores the message and its outbox entry in one batch; publishing follows. */
@@ -328,22 +330,14 @@ export class GroupChats {
     if (this.topics.activate(record)) this.outbox.kick(record.id)
   }
 
+  /** A member from an invite: its addresses go to the peer store, which reachPeer dials first. */
   private async dial (peerId: string, addrs: Multiaddr[]): Promise<void> {
     try {
       const id = peerIdFromString(peerId)
       await this.components.libp2p.peerStore.merge(id, { multiaddrs: addrs })
-      if (this.components.libp2p.getConnections(id).length > 0) return
-      await this.components.libp2p.dial(id, { signal: AbortSignal.any([this.ctx.signal, AbortSignal.timeout(DIAL_TIMEOUT)]) })
+      await reachPeer(this.components.libp2p, id, [], AbortSignal.any([this.ctx.signal, AbortSignal.timeout(DIAL_TIMEOUT)]))
     } catch (err: any) {
       this.ctx.log('could not dial group member %s - %e', peerId, err)
-    }
-  }
-
-  private online (peerId: string): boolean {
-    try {
-      return this.components.libp2p.getConnections(peerIdFromString(peerId)).length > 0
-    } catch {
-      return false
     }
   }
 

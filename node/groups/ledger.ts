@@ -90,7 +90,9 @@ export class GroupLedger {
       const member = await store.member(group, author)
       if (!mayPost(record, KINDS[m.kind], author, member, lamport, via)) return 'ignored'
       const head = await store.head(group, author)
-      if (m.prev.byteLength > 0 && !(await store.hasHash(group, hex(m.prev)))) gapSince = head?.lamport ?? 0
+      // the author's previous message is nearly always its head: no read then
+      const prev = hex(m.prev)
+      if (prev !== '' && prev !== head?.hash && !(await store.hasHash(group, prev))) gapSince = head?.lamport ?? 0
       const now = Date.now()
       const rec: GroupMessageRecord = {
         id,
@@ -106,7 +108,7 @@ export class GroupLedger {
         storedAt: now,
         status: author === me ? 'sent' : 'received',
         hash: hex(signed.hash),
-        prev: hex(m.prev)
+        prev
       }
       const ops = store.putMessageOps(rec, signed.bytes, Math.max(await store.clock(group), lamport), head)
       const change = await this.membership(record, rec, signed, member, via)

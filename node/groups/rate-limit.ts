@@ -1,19 +1,26 @@
+import { Lru } from '../../protocols/dm/index.ts'
+
 export interface TokenBucketsInit {
   /** tokens a key starts with, and the most it can save up */
   burst: number
   perSecond: number
-  /** keys remembered at most (the oldest is forgotten first) */
+  /** keys remembered at most (the least recently used is forgotten first) */
   maxKeys?: number
   now?: () => number
 }
 
-/** One token bucket per key (an author in a group): `burst` at once, then `perSecond`. */
+/**
+ * One token bucket per key (an author in a group): `burst` at once, then `perSecond`. Not
+ * libp2p's RateLimiter: its fixed window lets a flood timed to a window's end through at twice
+ * the burst, it throws on every refusal (a flood's every message), and it keeps no debt.
+ */
 export class TokenBuckets {
   private readonly init: Required<TokenBucketsInit>
-  private readonly buckets = new Map<string, { tokens: number, at: number }>()
+  private readonly buckets: Lru<{ tokens: number, at: number }>
 
   constructor (init: TokenBucketsInit) {
     this.init = { maxKeys: 1024, now: Date.now, ...init }
+    this.buckets = new Lru(this.init.maxKeys)
   }
 
   /** Spends `cost` tokens of `key` (one by default); false when it has fewer left. */
@@ -40,7 +47,6 @@ export class TokenBuckets {
     let bucket = this.buckets.get(key)
     if (bucket == null) {
       bucket = { tokens: this.init.burst, at: now }
-      if (this.buckets.size >= this.init.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string)
       this.buckets.set(key, bucket)
     }
     bucket.tokens = Math.min(this.init.burst, bucket.tokens + (now - bucket.at) / 1000 * this.init.perSecond)

@@ -15,6 +15,15 @@ export function isCircuit (ma: Multiaddr): boolean {
   return ma.getComponents().some(c => c.name === 'p2p-circuit')
 }
 
+/** Whether we hold a connection to the peer (false for text that is not a peer id). */
+export function isConnected (libp2p: Pick<Libp2p, 'getConnections'>, peerId: string): boolean {
+  try {
+    return libp2p.getConnections(peerIdFromString(peerId)).length > 0
+  } catch {
+    return false
+  }
+}
+
 /** Addresses worth handing to another user: not loopback unless that is all there is. */
 export function dialableAddresses (libp2p: Libp2p<HyphaeServices>): Multiaddr[] {
   const all = libp2p.getMultiaddrs()

@@ -3,6 +3,7 @@ import type { FileTransfer } from '../../protocols/file/index.ts'
 import type { GroupSync } from '../../protocols/group-sync/index.ts'
 import type { Mailbox } from '../../protocols/mailbox/index.ts'
 import type { Prekeys } from '../../protocols/prekeys/index.ts'
+import type { ChainService } from '../../protocols/chain/chain.ts'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { PeerScoreParams } from '@libp2p/gossipsub/score'
@@ -36,13 +37,15 @@ export interface HyphaeServices extends Record<string, unknown> {
   ping: Ping
   dht: HyphaeDHT
   pubsub: HyphaePubSub
-  autoNAT: unknown
-  dcutr: unknown
+  /** neither in censored mode */
+  autoNAT?: unknown
+  dcutr?: unknown
   dm: DirectMessages
   groupSync: GroupSync
   mailbox: Mailbox
   prekeys: Prekeys
   file: FileTransfer
+  chain: ChainService
   /** only on a relay (hyphae relay) */
   relay?: CircuitRelayService
 }

@@ -1,3 +1,4 @@
+import { Lru } from '../../protocols/dm/index.ts'
 import { QueueStore } from './durable-queue.ts'
 import type { Database } from './database.ts'
 import type { JsonSublevel } from './contacts-store.ts'
@@ -77,6 +78,13 @@ export interface HistoryPage {
   next?: string
 }
 
+/** an author's latest message in a group */
+export interface Head { hash: string, lamport: number }
+
+/** Groups cached at most, and members and heads: far more than a person takes part in. */
+const CACHED_GROUPS = 256
+const CACHED_ENTRIES = 4096
+
 const pad = (n: number): string => n.toString().padStart(16, '0')
 
 /** Keys sort by group, then Lamport clock, then id: a range read is a page of a group, in order. */
@@ -106,13 +114,26 @@ export class GroupsStore {
   readonly raw: BinarySublevel
   readonly ids: JsonSublevel<string>
   readonly hashes: JsonSublevel<string>
-  readonly heads: JsonSublevel<{ hash: string, lamport: number }>
+  readonly heads: JsonSublevel<Head>
   readonly members: JsonSublevel<GroupMemberRecord>
   readonly clocks: JsonSublevel<number>
   /** the group outbox's entries (see GroupOutbox) */
   readonly outbox: QueueStore
   readonly unread: JsonSublevel<number>
   private readonly db: Database
+  /**
+   * Groups, members and authors' heads as last written or read: every received message needs
+   * them, and each level read is a thread-pool round trip and a decryption. Filled by reads,
+   * updated by batch() once written (all their writes go through it), so never staler than disk.
+   */
+  private readonly cached = {
+    groups: new Lru<GroupRecord | null>(CACHED_GROUPS),
+    members: new Lru<GroupMemberRecord | null>(CACHED_ENTRIES),
+    heads: new Lru<Head | null>(CACHED_ENTRIES)
+  }
+
+  /** bumped by every batch: a read that began before one does not fill the cache with what it read */
+  private writes = 0
   /** every clock write goes through putMessageOps, under the group's mutex: memory is authoritative */
   private readonly clockCache = new Map<string, number>()
   /** unread counts change only under the group's mutex too */
@@ -125,7 +146,7 @@ export class GroupsStore {
     this.raw = db.sublevel<string, Uint8Array>('graw', { valueEncoding: 'view' })
     this.ids = db.sublevel<string, string>('gids', { valueEncoding: 'json' })
     this.hashes = db.sublevel<string, string>('ghash', { valueEncoding: 'json' })
-    this.heads = db.sublevel<string, { hash: string, lamport: number }>('ghead', { valueEncoding: 'json' })
+    this.heads = db.sublevel<string, Head>('ghead', { valueEncoding: 'json' })
     this.members = db.sublevel<string, GroupMemberRecord>('gmember', { valueEncoding: 'json' })
     this.clocks = db.sublevel<string, number>('gclock', { valueEncoding: 'json' })
     this.outbox = new QueueStore(db, 'gout')
@@ -134,10 +155,25 @@ export class GroupsStore {
 
   async batch (ops: BatchOp[]): Promise<void> {
     await this.db.batch(ops as any)
+    this.writes++
+    for (const op of ops) {
+      const cache = op.sublevel === this.groups ? this.cached.groups : op.sublevel === this.members ? this.cached.members : op.sublevel === this.heads ? this.cached.heads : undefined
+      cache?.set(op.key, op.type === 'put' ? Object.freeze(op.value) : null)
+    }
+  }
+
+  /** A read through `cache` (null: known to be absent). */
+  private async read <V> (cache: Lru<V | null>, sublevel: JsonSublevel<V>, key: string): Promise<V | undefined> {
+    const hit = cache.get(key)
+    if (hit !== undefined) return hit ?? undefined
+    const writes = this.writes
+    const value = await sublevel.get(key)
+    if (writes === this.writes) cache.set(key, value == null ? null : Object.freeze(value))
+    return value
   }
 
   async group (id: string): Promise<GroupRecord | undefined> {
-    return this.groups.get(id)
+    return this.read(this.cached.groups, this.groups, id)
   }
 
   async listGroups (): Promise<GroupRecord[]> {
@@ -185,15 +221,15 @@ export class GroupsStore {
     return (await this.hashes.get(`${group}!${hash}`)) != null
   }
 
-  async head (group: string, peer: string): Promise<{ hash: string, lamport: number } | undefined> {
-    return this.heads.get(`${group}!${peer}`)
+  async head (group: string, peer: string): Promise<Head | undefined> {
+    return this.read(this.cached.heads, this.heads, `${group}!${peer}`)
   }
 
   /**
    * The operations that store a message (record, signed bytes, indexes), move the author's head
    * when it is their latest, and advance the group clock to `clock`; run them in one batch.
    */
-  putMessageOps (record: GroupMessageRecord, signed: Uint8Array, clock: number, head?: { hash: string, lamport: number }): BatchOp[] {
+  putMessageOps (record: GroupMessageRecord, signed: Uint8Array, clock: number, head?: Head): BatchOp[] {
     const key = groupMessageKey(record.group, record.lamport, record.id)
     // callers hold the group's mutex; a batch that fails after this only leaves a gap in the clock
     this.clockCache.set(record.group, Math.max(clock, this.clockCache.get(record.group) ?? 0))
@@ -255,7 +291,7 @@ export class GroupsStore {
   }
 
   async member (group: string, peer: string): Promise<GroupMemberRecord | undefined> {
-    return this.members.get(`${group}!${peer}`)
+    return this.read(this.cached.members, this.members, `${group}!${peer}`)
   }
 
   async listMembers (group: string): Promise<GroupMemberRecord[]> {

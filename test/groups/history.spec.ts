@@ -82,7 +82,14 @@ describe('a gap in the history', { timeout: 120_000 }, () => {
   before(async () => {
     gapNetwork = await createNetwork(3)
     gapGroup = (await formGroup(gapNetwork.nodes, 'gap')).id
-    await link(gapNetwork.nodes[2], gapNetwork.nodes[1])
+    const [, b, c] = gapNetwork.nodes
+    await link(c, b)
+    // the link's subscriptions exchanged and the syncs they start done: else node 2 can learn of
+    // node 1 only after the missed message, and fetch it from node 1's history before the gap
+    const topic = await c.groups.topic(gapGroup)
+    const sees = (x: typeof b, y: typeof b): boolean => x.libp2p.services.pubsub.getSubscribers(topic).some((p: any) => p.equals(y.libp2p.peerId))
+    await waitFor(() => sees(b, c) && sees(c, b), { message: 'nodes 1 and 2 to see each other on the topic' })
+    await Promise.all([b.groups.drained(), c.groups.drained()])
   })
 
   after(async () => { await gapNetwork?.stop() })

@@ -18,12 +18,21 @@ describe('the per-author rate limit', () => {
     assert.deepEqual([1, 2, 3, 4].map(() => buckets.take('a')), [true, true, true, false])
   })
 
-  it('forgets the oldest key beyond maxKeys', () => {
+  it('forgets the least recently used key beyond maxKeys', () => {
     const buckets = new TokenBuckets({ burst: 1, perSecond: 0.001, maxKeys: 2, now: () => 0 })
     assert.equal(buckets.take('a'), true)
     assert.equal(buckets.take('a'), false)
     buckets.take('b')
     buckets.take('c')
     assert.equal(buckets.take('a'), true, 'a was forgotten, so it starts afresh')
+  })
+
+  it('keeps a key in use while new keys come and go: a stream of new peers does not reset a flooder', () => {
+    const buckets = new TokenBuckets({ burst: 1, perSecond: 0.001, maxKeys: 2, now: () => 0 })
+    assert.equal(buckets.take('flooder'), true)
+    for (let i = 0; i < 10; i++) {
+      buckets.take(`new ${i}`)
+      assert.equal(buckets.take('flooder'), false, `still over its limit after ${i + 1} new keys`)
+    }
   })
 })

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import { openDatabase, type Database } from '../../../node/store/database.ts'
+import { GroupsStore, type GroupMemberRecord, type GroupRecord } from '../../../node/store/groups-store.ts'
+import { removeDir, tempDir } from '../../fixtures/temp-dir.ts'
+
+const member = (peerId: string, state: GroupMemberRecord['state']): GroupMemberRecord => ({ peerId, nickname: peerId, state, admin: false, at: 1 })
+const group = (id: string, epoch: number): GroupRecord => ({ id, name: 'g', admin: 'a', epoch, secrets: {}, state: 'active', createdAt: 0, joinedAt: 0 })
+
+describe('the groups store\'s cache of groups, members and heads', () => {
+  let dir: string
+  let db: Database
+
+  before(async () => {
+    dir = await tempDir()
+    db = await openDatabase(dir, 'db', randomBytes(32))
+  })
+
+  after(async () => {
+    await db?.close()
+    await removeDir(dir)
+  })
+
+  it('answers what was last written, as a fresh store reading the disk does', async () => {
+    const store = new GroupsStore(db)
+    assert.equal(await store.member('g1', 'p'), undefined, 'absent before')
+    assert.equal(await store.group('g1'), undefined)
+    await store.batch([store.memberOp('g1', member('p', 'member')), store.groupOp(group('g1', 1))])
+    assert.equal((await store.member('g1', 'p'))?.state, 'member', 'an absence read before is not kept past a write')
+    await store.batch([store.memberOp('g1', member('p', 'removed')), store.groupOp(group('g1', 2))])
+    const disk = new GroupsStore(db)
+    for (const s of [store, disk]) {
+      assert.equal((await s.member('g1', 'p'))?.state, 'removed')
+      assert.equal((await s.group('g1'))?.epoch, 2)
+    }
+    const rec = await store.group('g1')
+    assert.throws(() => { (rec as any).epoch = 3 }, TypeError, 'what it hands out is frozen: no caller can change it for the others')
+  })
+
+  it('a read that began before a write does not leave the older value behind', async () => {
+    const store = new GroupsStore(db)
+    await store.batch([store.memberOp('g2', member('p', 'member'))])
+    const fresh = new GroupsStore(db)
+    // the read gets the old value from disk but answers only after the write is done
+    let release = (): void => {}
+    const held = new Promise<void>(resolve => { release = resolve })
+    const get = fresh.members.get.bind(fresh.members)
+    ;(fresh.members as any).get = async (key: string) => { const value = await get(key); await held; return value }
+    const reading = fresh.member('g2', 'p')
+    await new Promise(resolve => setTimeout(resolve, 50))
+    await fresh.batch([fresh.memberOp('g2', member('p', 'left'))])
+    release()
+    assert.equal((await reading)?.state, 'member', 'the slow read answers what it read')
+    ;(fresh.members as any).get = get
+    assert.equal((await fresh.member('g2', 'p'))?.state, 'left', 'the next read answers the write')
+  })
+})
