@@ -20,6 +20,7 @@ import { directMessages } from '../protocols/dm/index.ts'
 import { groupSync } from '../protocols/group-sync/index.ts'
 import { mailbox, type MailboxInit, type MailboxStore } from '../protocols/mailbox/index.ts'
 import { prekeys } from '../protocols/prekeys/index.ts'
+import { rendezvousSelectors, rendezvousValidators } from '../protocols/rendezvous/index.ts'
 import type { PeerProtection } from './net/peer-protection.ts'
 import type { Datastore } from 'interface-datastore'
 import type { PrivateKey, PeerDiscovery, ComponentLogger } from '@libp2p/interface'
@@ -129,7 +130,10 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
         protocol: DHT_PROTOCOL,
         clientMode: opts.relay != null ? opts.relay.bridge === true : censored || !(opts.dhtServer ?? true),
         // keep LAN addresses: during an internet cut the LAN is all there is
-        peerInfoMapper: passthroughMapper
+        peerInfoMapper: passthroughMapper,
+        // rendezvous records: a server stores one only if it is signed by the key its DHT key names
+        validators: rendezvousValidators,
+        selectors: rendezvousSelectors
       }),
       pubsub: gossipsub({
         allowPublishToZeroTopicPeers: true,

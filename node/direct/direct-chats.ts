@@ -15,6 +15,7 @@ import { Outbox } from './outbox.ts'
 import { PrekeyRationing } from './prekey-rationing.ts'
 import { RequestQuota, type RequestDrop, type RequestDrops, type RequestLimits } from './request-quota.ts'
 import { Ratchet } from './ratchet.ts'
+import { RendezvousRecords } from './rendezvous-records.ts'
 import type { PrekeyBundle } from '../../protocols/prekeys/index.ts'
 import type { ContactInfo, ContactSummary, MessageRequest, ReceiptEvent, SendResult } from '../messenger.ts'
 import type { HyphaeServices } from '../net/services.ts'
@@ -67,6 +68,8 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   private readonly quota: RequestQuota
   /** our Signal identity, prekeys and sessions */
   private readonly ratchet: Ratchet
+  /** where contacts find us, and we them, in the DHT */
+  readonly rendezvous: RendezvousRecords
   private rotation?: ReturnType<typeof setInterval>
 
   constructor (components: DirectChatsComponents) {
@@ -93,8 +96,9 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
       onControl: async (from, payload) => { await this.control.dispatch(from, payload) }
     })
     this.mailbox = new MailboxClient({ libp2p, mailbox: libp2p.services.mailbox, contacts: this.contactsStore, log, receive, prekeys: async () => this.prekeys() })
+    this.rendezvous = new RendezvousRecords({ libp2p, key, contacts: this.contactsStore, log })
     this.delivery = new Outbox({
-      libp2p, dm, store: this.outbox, messages: this.messages, contacts: this.contactsStore, log, onStatus,
+      libp2p, dm, find: async (peer, signal) => this.rendezvous.lookup(peer, signal), store: this.outbox, messages: this.messages, contacts: this.contactsStore, log, onStatus,
       deposit: async (peer, entries, options) => this.mailbox.deposit(peer, entries, options),
       sealDrafts: async (peer, entries, reachable) => { await this.conversations.sealDrafts(peer, entries, reachable) }
     })
@@ -146,6 +150,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     this.rotation.unref?.()
     this.mailbox.start()
     this.disappearing.start()
+    this.rendezvous.start()
     await this.delivery.start()
   }
 
@@ -163,10 +168,12 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     this.delivery.stop()
     this.mailbox.stop()
     this.disappearing.stop()
+    this.rendezvous.stop()
   }
 
   async drained (): Promise<void> {
     await this.delivery.drained()
+    await this.rendezvous.drained()
   }
 
   /** The addresses in every contact's invite (where their relays are). */
@@ -179,6 +186,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     // anything queued for them before (e.g. while they were blocked) can go now
     this.delivery.kick(record.peerId)
     this.components.onContactAdded?.(record.addrs)
+    void this.rendezvous.publishFor(record.peerId)
     return this.contacts.info(record)
   }
 
@@ -228,6 +236,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   async acceptRequest (ref: string): Promise<ContactInfo> {
     const record = await this.contacts.accept(ref)
     this.quota.forget(record.peerId)
+    void this.rendezvous.publishFor(record.peerId)
     return this.contacts.info(record)
   }
 
