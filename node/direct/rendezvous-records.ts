@@ -63,6 +63,11 @@ export class RendezvousRecords {
     this.components.libp2p.removeEventListener('self:peer:update', this.onUpdate)
   }
 
+  /** The addresses the last full round wrote for every contact (what `doctor` and tests read). */
+  get published (): string[] {
+    return this.last.addrs === '' ? [] : this.last.addrs.split(' ')
+  }
+
   /** Resolves once no round is under way. */
   async drained (): Promise<void> {
     await this.running
