@@ -13,8 +13,8 @@ export type FindContact = (peer: PeerId, signal: AbortSignal) => Promise<Multiad
 
 /**
  * Connects to a contact who is not connected: the addresses the peer store knows, then the
- * contact's rendezvous record in the DHT (never a lookup by peer id: the nodes near it would see
- * who looks, and could answer with any relay), then the addresses from their invite.
+ * contact's rendezvous record in the DHT (signed by the contact, found under a key only the two
+ * know), a DHT lookup by peer id only when no record exists, then the addresses of their invite.
  */
 export async function reachPeer (libp2p: Libp2p<HyphaeServices>, peer: PeerId, inviteAddrs: string[], signal: AbortSignal, frozen?: FrozenRelays, find?: FindContact): Promise<void> {
   if (libp2p.getConnections(peer).length > 0) return
@@ -33,15 +33,32 @@ export async function reachPeer (libp2p: Libp2p<HyphaeServices>, peer: PeerId, i
     } catch (err: any) { errors.push(`peer store: ${err.message}`) }
   }
   signal.throwIfAborted()
+  let recordFound = false
   if (find != null) {
     try {
       // an offline contact's record is old: don't let the lookup hold up the mailbox path
       const found = await find(peer, AbortSignal.any([signal, AbortSignal.timeout(LOOKUP_TIMEOUT)]))
+      recordFound = true
       if (found.length > 0) {
         await dialFound(libp2p, found, signal)
         return
       }
-    } catch (err: any) { errors.push(`rendezvous: ${err.message}`) }
+    } catch (err: any) {
+      if (err.name !== 'RendezvousNotFoundError') recordFound = true
+      errors.push(`rendezvous: ${err.message}`)
+    }
+  }
+  signal.throwIfAborted()
+  if (!recordFound) {
+    // no record at all: a peer who has not added us (a request by bare peer id) writes none.
+    // Only then the old lookup by peer id, which shows the nodes near it who looks.
+    try {
+      const found = await libp2p.peerRouting.findPeer(peer, { signal: AbortSignal.any([signal, AbortSignal.timeout(LOOKUP_TIMEOUT)]), useCache: false })
+      if (found.multiaddrs.length > 0) {
+        await dialFound(libp2p, found.multiaddrs, signal)
+        return
+      }
+    } catch (err: any) { errors.push(`dht: ${err.message}`) }
   }
   signal.throwIfAborted()
   const addrs = inviteAddrs.map(a => multiaddr(a))

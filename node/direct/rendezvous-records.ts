@@ -15,6 +15,8 @@ const CHECK_MS = 10 * 60 * 1000
 /** contacts written per round, and at once: a round is one DHT put per contact and day */
 const MAX_CONTACTS = 1000
 const CONCURRENCY = 4
+/** a round some record of which no server took is tried again after this, doubling */
+const RETRY = { minMs: 15_000, maxMs: 15 * 60_000 }
 
 export interface RendezvousRecordsComponents {
   libp2p: Libp2p<HyphaeServices>
@@ -35,6 +37,8 @@ export class RendezvousRecords {
   private readonly now: () => number
   private settle?: ReturnType<typeof setTimeout>
   private check?: ReturnType<typeof setInterval>
+  private retry?: ReturnType<typeof setTimeout>
+  private retryMs = RETRY.minMs
   private running?: Promise<void>
   private again = false
   private stopped = new AbortController()
@@ -59,11 +63,12 @@ export class RendezvousRecords {
   stop (): void {
     this.stopped.abort()
     clearTimeout(this.settle)
+    clearTimeout(this.retry)
     clearInterval(this.check)
     this.components.libp2p.removeEventListener('self:peer:update', this.onUpdate)
   }
 
-  /** The addresses the last full round wrote for every contact (what `doctor` and tests read). */
+  /** The addresses the last round wrote for every contact, each on some server (tests read it). */
   get published (): string[] {
     return this.last.addrs === '' ? [] : this.last.addrs.split(' ')
   }
@@ -100,10 +105,20 @@ export class RendezvousRecords {
     if (this.running != null) { this.again = true; return this.running }
     this.running = (async () => {
       try {
+        let done = false
         do {
           this.again = false
-          await this.round()
+          done = await this.round()
         } while (this.again && !this.stopped.signal.aborted)
+        clearTimeout(this.retry)
+        if (done) {
+          this.retryMs = RETRY.minMs
+        } else if (!this.stopped.signal.aborted) {
+          // no DHT server yet, or some took nothing: the contact would find an old record
+          this.retry = setTimeout(() => { void this.publishAll() }, this.retryMs)
+          this.retry.unref?.()
+          this.retryMs = Math.min(this.retryMs * 2, RETRY.maxMs)
+        }
       } finally {
         this.running = undefined
       }
@@ -111,21 +126,28 @@ export class RendezvousRecords {
     return this.running
   }
 
-  private async round (): Promise<void> {
+  /** Whether every contact's record went to at least one server. */
+  private async round (): Promise<boolean> {
     const now = this.now()
     const addrs = this.addresses()
-    if (addrs.length === 0) return
+    if (addrs.length === 0) return true
+    // a query with no peers waits for some until its timeout: try again once there are
+    if (this.components.libp2p.services.dht.routingTable.size === 0) return false
     const tomorrow = EPOCH_MS - (now % EPOCH_MS) <= BEFORE_MIDNIGHT_MS
     const contacts = (await this.components.contacts.list('contact')).slice(0, MAX_CONTACTS)
     let next = 0
+    let failed = 0
     const worker = async (): Promise<void> => {
       while (next < contacts.length && !this.stopped.signal.aborted) {
         const contact = contacts[next++]
-        await this.publishFor(contact.peerId, addrs, tomorrow)
+        const stored = await this.publishFor(contact.peerId, addrs, tomorrow)
+        if (stored.length === 0 || stored.some(n => n === 0)) failed++
       }
     }
     await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+    if (failed > 0 || this.stopped.signal.aborted) return false
     this.last = { addrs: addrs.map(a => a.toString()).sort().join(' '), at: now, epoch: epochOf(now), tomorrow }
+    return true
   }
 
   /** Writes our record for one contact (a new one: no need to wait for the next round). */

@@ -25,7 +25,7 @@ export const rendezvousSelectors = { [NAMESPACE]: selectRendezvousRecord }
 /** The part of kad-dht a rendezvous needs: its put and get, with their query events. */
 export interface RendezvousRouting {
   put(key: Uint8Array, value: Uint8Array, options?: AbortOptions): AsyncIterable<{ name: string }>
-  get(key: Uint8Array, options?: AbortOptions): AsyncIterable<{ name: string, record?: { value: Uint8Array } | null }>
+  get(key: Uint8Array, options?: AbortOptions & { onProgress?: (evt: any) => void }): AsyncIterable<{ name: string, record?: { value: Uint8Array } | null }>
 }
 
 export interface Rendezvous {
@@ -35,7 +35,12 @@ export interface Rendezvous {
    */
   publish (contact: PeerId, addrs: Multiaddr[], options?: AbortOptions & { tomorrow?: boolean }): Promise<number[]>
   /** Reads `contact`'s record for us (today's, else yesterday's): its addresses, newest first. */
-  lookup (contact: PeerId, options?: AbortOptions): Promise<OpenedRecord>
+  lookup (contact: PeerId, options?: LookupOptions): Promise<OpenedRecord>
+}
+
+/** `onProgress` gets kad-dht's query events (a bench counts hops with them). */
+export interface LookupOptions extends AbortOptions {
+  onProgress?: (evt: any) => void
 }
 
 export interface RendezvousInit {
@@ -97,26 +102,34 @@ class RendezvousService implements Rendezvous {
     }))
   }
 
-  async lookup (contact: PeerId, options: AbortOptions = {}): Promise<OpenedRecord> {
+  async lookup (contact: PeerId, options: LookupOptions = {}): Promise<OpenedRecord> {
     const signal = options.signal ?? AbortSignal.timeout(LOOKUP_TIMEOUT)
     const today = epochOf(this.now())
     const secret = this.secret(contact)
-    // today's and yesterday's at once: a contact offline since before midnight wrote only yesterday's
-    const found = await Promise.allSettled([today, today - 1].map(async epoch => this.read(epochKeys(secret, contact, this.components.peerId, epoch), contact, signal)))
-    for (const result of found) {
-      if (result.status === 'fulfilled' && result.value != null) return result.value
+    // today's and yesterday's at once (a contact offline since before midnight wrote only
+    // yesterday's), but today's answers as soon as it is found
+    const yesterday = new AbortController()
+    const reads = [today, today - 1].map(async (epoch, i) => this.read(epochKeys(secret, contact, this.components.peerId, epoch), contact, i === 0 ? signal : AbortSignal.any([signal, yesterday.signal]), options.onProgress))
+    reads[1].catch(() => {})
+    try {
+      const found = await reads[0].catch(() => undefined)
+      if (found != null) return found
+      const older = await reads[1].catch(() => undefined)
+      if (older != null) return older
+    } finally {
+      yesterday.abort()
     }
     signal.throwIfAborted()
     throw new RendezvousNotFoundError(`no record of ${contact.toString()} for us`)
   }
 
   /** The newest record that opens, stopping the query a short grace after the first. */
-  private async read (keys: ReturnType<typeof epochKeys>, contact: PeerId, signal: AbortSignal): Promise<OpenedRecord | undefined> {
+  private async read (keys: ReturnType<typeof epochKeys>, contact: PeerId, signal: AbortSignal, onProgress?: (evt: any) => void): Promise<OpenedRecord | undefined> {
     const done = new AbortController()
     let best: OpenedRecord | undefined
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      for await (const event of this.components.dht.get(keys.dhtKey, { signal: AbortSignal.any([signal, done.signal]) })) {
+      for await (const event of this.components.dht.get(keys.dhtKey, { signal: AbortSignal.any([signal, done.signal]), onProgress })) {
         const raw = event.record?.value
         if (event.name !== 'PEER_RESPONSE' || raw == null) continue
         try {
