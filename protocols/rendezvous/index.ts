@@ -94,8 +94,14 @@ class RendezvousService implements Rendezvous {
       const keys = epochKeys(this.secret(contact), this.components.peerId, contact, epoch)
       const value = await sealRecord(keys, this.components.privateKey, addrs, Math.floor(now / 1000))
       let stored = 0
-      for await (const event of this.components.dht.put(keys.dhtKey, value, { signal })) {
-        if (event.name === 'PEER_RESPONSE') stored++
+      try {
+        for await (const event of this.components.dht.put(keys.dhtKey, value, { signal })) {
+          if (event.name === 'PEER_RESPONSE') stored++
+        }
+      } catch (err) {
+        // a server that never answers holds the put up to its deadline: the others took it
+        if (stored === 0) throw err
+        this.log('put ended early - %e', err)
       }
       this.log('published day %d for a contact on %d server(s)', epoch, stored)
       return stored
