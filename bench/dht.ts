@@ -148,13 +148,14 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
       const j = pick(size, i)
       try {
         found.push(await lookup(nodes[i], nodes[j].libp2p.peerId, ctx.quick ? 5_000 : 30_000))
-        if (process.env.BENCH_DEBUG != null) ctx.log(`lookup ${i} -> ${j}: ${Math.round(found.at(-1)!.ms)} ms, ${found.at(-1)!.queries} queries`)
+        if (process.env.BENCH_DEBUG != null) ctx.log(`lookup ${i} -> ${j}: ${Math.round(found.at(-1)!.ms)} ms, ${found.at(-1)!.queries} queries, hops ${found.at(-1)!.hops}`)
       } catch (err: any) {
         failures++
         ctx.log(`lookup ${i} -> ${j} failed: ${err?.message}`)
       }
       try {
         records.push(await rendezvousLookup(nodes[i], nodes[j], ctx.quick ? 5_000 : 30_000))
+        if (process.env.BENCH_DEBUG != null) ctx.log(`record ${j} -> ${i}: ${Math.round(records.at(-1)!.ms)} ms, hops ${records.at(-1)!.hops}`)
       } catch (err: any) {
         recordFailures++
         ctx.log(`record ${j} -> ${i} failed: ${err?.message}`)
