@@ -8,6 +8,10 @@
  * queries were sent. A lookup fails when it ends without B or after 30 s (5 s with --quick).
  * BENCH_DEBUG=1 in the environment logs every lookup.
  * Baseline: a node dialling another by its known address (a fresh connection, force: true).
+ * Side by side, in the same network: B writes its rendezvous record for A (not timed: a node
+ * does that in the background), then A reads it (protocols/rendezvous, today's and yesterday's
+ * key at once); hops are the depth of the first peer that answered with the record.
+ * BENCH_DHT_NODES / BENCH_DHT_SAMPLES override the size (200 / 200, 30 / 10 with --quick).
  *
  * Messengers run with `relayClient: false`, as in scale.ts: otherwise every node's relay search
  * keeps the DHT busy nonstop, and N of them in one process saturate the CPU.
@@ -58,7 +62,8 @@ async function startNetwork (size: number, settleTimeout: number, nodes: HyphaeM
 
 interface Lookup { ms: number, hops: number | null, queries: number }
 
-async function lookup (a: HyphaeMessenger, b: PeerId, timeoutMs: number): Promise<Lookup> {
+/** kad-dht's query events: queries sent, and the depth of the first peer that answered */
+function tracker (answered: (e: any, type: string) => boolean): { onProgress: (evt: CustomEvent<any>) => void, result: () => { hops: number | null, queries: number } } {
   const depth = new Map<string, number>()
   let queries = 0
   let hops: number | null = null
@@ -77,15 +82,30 @@ async function lookup (a: HyphaeMessenger, b: PeerId, timeoutMs: number): Promis
         }
         break
       }
-      case 'kad-dht:query:final-peer':
-        hops ??= depth.get(e.from.toString()) ?? null
-        break
     }
+    if (answered(e, evt.type)) hops ??= depth.get(e.from.toString()) ?? null
   }
+  return { onProgress, result: () => ({ hops, queries }) }
+}
+
+async function lookup (a: HyphaeMessenger, b: PeerId, timeoutMs: number): Promise<Lookup> {
+  const { onProgress, result } = tracker((_, type) => type === 'kad-dht:query:final-peer')
   await a.libp2p.services.dht.routingTable.remove(b)
   const t0 = now()
   await a.libp2p.peerRouting.findPeer(b, { signal: AbortSignal.timeout(timeoutMs), useCache: false, onProgress } as any)
-  return { ms: now() - t0, hops, queries }
+  return { ms: now() - t0, ...result() }
+}
+
+/** B writes its record for A, then A reads it: the lookup alone is timed. */
+async function rendezvousLookup (a: HyphaeMessenger, b: HyphaeMessenger, timeoutMs: number): Promise<Lookup> {
+  const stored = await b.direct.rendezvous.service.publish(a.libp2p.peerId, b.libp2p.getMultiaddrs(), { signal: AbortSignal.timeout(30_000) })
+  if (!stored.some(n => n > 0)) throw new Error('no server took the record')
+  const { onProgress, result } = tracker((e, type) => type === 'kad-dht:query:peer-response' && e.record != null)
+  const t0 = now()
+  const found = await a.direct.rendezvous.service.lookup(b.libp2p.peerId, { signal: AbortSignal.timeout(timeoutMs), onProgress })
+  const ms = now() - t0
+  if (!found.multiaddrs.some(m => b.libp2p.getMultiaddrs().some(x => x.equals(m)))) throw new Error('the record names none of B\'s addresses')
+  return { ms, ...result() }
 }
 
 async function dialByAddress (a: HyphaeMessenger, b: HyphaeMessenger): Promise<number> {
@@ -104,8 +124,8 @@ function pick (n: number, not?: number): number {
 }
 
 export async function run (ctx: BenchContext): Promise<BenchResult> {
-  const size = ctx.quick ? 30 : 200
-  const samples = ctx.quick ? 10 : 200
+  const size = Number(process.env.BENCH_DHT_NODES ?? (ctx.quick ? 30 : 200))
+  const samples = Number(process.env.BENCH_DHT_SAMPLES ?? (ctx.quick ? 10 : 200))
   const nodes: HyphaeMessenger[] = []
   const dirs: string[] = []
   try {
@@ -117,8 +137,10 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
     ctx.log(`network up in ${Math.round(setupMs / 1000)} s; routing tables ${sorted[0]}..${sorted.at(-1)} peers`)
 
     const found: Lookup[] = []
+    const records: Lookup[] = []
     const dials: number[] = []
     let failures = 0
+    let recordFailures = 0
     let dialFailures = 0
     const loopStart = now()
     for (let s = 0; s < samples; s++) {
@@ -126,10 +148,17 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
       const j = pick(size, i)
       try {
         found.push(await lookup(nodes[i], nodes[j].libp2p.peerId, ctx.quick ? 5_000 : 30_000))
-        if (process.env.BENCH_DEBUG != null) ctx.log(`lookup ${i} -> ${j}: ${Math.round(found.at(-1)!.ms)} ms, ${found.at(-1)!.queries} queries`)
+        if (process.env.BENCH_DEBUG != null) ctx.log(`lookup ${i} -> ${j}: ${Math.round(found.at(-1)!.ms)} ms, ${found.at(-1)!.queries} queries, hops ${found.at(-1)!.hops}`)
       } catch (err: any) {
         failures++
         ctx.log(`lookup ${i} -> ${j} failed: ${err?.message}`)
+      }
+      try {
+        records.push(await rendezvousLookup(nodes[i], nodes[j], ctx.quick ? 5_000 : 30_000))
+        if (process.env.BENCH_DEBUG != null) ctx.log(`record ${j} -> ${i}: ${Math.round(records.at(-1)!.ms)} ms, hops ${records.at(-1)!.hops}`)
+      } catch (err: any) {
+        recordFailures++
+        ctx.log(`record ${j} -> ${i} failed: ${err?.message}`)
       }
       const x = pick(size)
       try {
@@ -142,7 +171,10 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
     }
     const f = summarize(found.map(l => l.ms))
     const d = summarize(dials)
+    const r = summarize(records.map(l => l.ms))
     const hops = found.map(l => l.hops).filter(h => h != null)
+    const recordHops = records.map(l => l.hops).filter(h => h != null)
+    const mean = (xs: number[]): number | null => xs.length > 0 ? xs.reduce((x, y) => x + y, 0) / xs.length : null
     const ms = (x: Summary): Record<string, number> => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, k === 'n' ? v : round(v)]))
     const histogram: Record<string, number> = {}
     for (const h of hops) histogram[h] = (histogram[h] ?? 0) + 1
@@ -151,13 +183,20 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
         figure({ name: `findPeer p50, ${size} nodes`, unit: 'ms', value: f.p50, baseline: 'dial by known address p50', baselineValue: d.p50, better: 'lower', n: f.n }),
         figure({ name: `findPeer p95, ${size} nodes`, unit: 'ms', value: f.p95, baseline: 'dial by known address p95', baselineValue: d.p95, better: 'lower', n: f.n }),
         figure({ name: 'findPeer success', unit: '', value: found.length / samples, baseline: 'dial by known address success', baselineValue: dials.length / samples, better: 'higher', n: samples }),
-        figure({ name: 'findPeer hops (mean)', unit: 'hops', value: hops.length > 0 ? hops.reduce((x, y) => x + y, 0) / hops.length : null, baseline: 'direct dial', baselineValue: 1, better: 'lower', n: hops.length })
+        figure({ name: 'findPeer hops (mean)', unit: 'hops', value: mean(hops), baseline: 'direct dial', baselineValue: 1, better: 'lower', n: hops.length }),
+        figure({ name: `rendezvous lookup p50, ${size} nodes`, unit: 'ms', value: r.p50, baseline: 'findPeer p50', baselineValue: f.p50, better: 'lower', n: r.n }),
+        figure({ name: `rendezvous lookup p95, ${size} nodes`, unit: 'ms', value: r.p95, baseline: 'findPeer p95', baselineValue: f.p95, better: 'lower', n: r.n }),
+        figure({ name: 'rendezvous lookup success', unit: '', value: records.length / samples, baseline: 'findPeer success', baselineValue: found.length / samples, better: 'higher', n: samples }),
+        figure({ name: 'rendezvous lookup hops (mean)', unit: 'hops', value: mean(recordHops), baseline: 'findPeer hops (mean)', baselineValue: mean(hops), better: 'lower', n: recordHops.length })
       ],
       details: {
         nodes: size,
         samples,
         failures,
+        recordFailures,
         dialFailures,
+        rendezvousMs: ms(r),
+        queriesPerRecordLookup: ms(summarize(records.map(l => l.queries))),
         setupMs: Math.round(setupMs),
         routingTableSizes: { min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], max: sorted.at(-1) },
         findPeerMs: ms(f),
@@ -176,7 +215,7 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
 
 export const bench: Bench = {
   name: 'dht',
-  description: 'findPeer latency p50/p95 and hops in a local network vs a dial by known address',
+  description: 'findPeer and rendezvous-record lookups: latency p50/p95, success and hops in a local network vs a dial by known address',
   tags: ['network'],
   run
 }

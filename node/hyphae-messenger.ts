@@ -216,6 +216,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       listenAddresses: this.libp2p.getMultiaddrs().map(a => a.toString()),
       reachability: this.reachability(),
       dht: { mode: dht.getMode(), routingTableSize: dht.routingTable?.size ?? 0 },
+      rendezvous: { published: this.direct.rendezvous.published },
       knownPeers: (await this.libp2p.peerStore.all()).length,
       stalledConnectionsClosed: this.direct.stalledConnectionsClosed,
       stallDetectionsMs: this.direct.stallDetectionsMs,

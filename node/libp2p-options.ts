@@ -21,6 +21,7 @@ import { fileTransfer } from '../protocols/file/index.ts'
 import { groupSync } from '../protocols/group-sync/index.ts'
 import { mailbox, type MailboxInit, type MailboxStore } from '../protocols/mailbox/index.ts'
 import { prekeys } from '../protocols/prekeys/index.ts'
+import { rendezvousSelectors, rendezvousValidators } from '../protocols/rendezvous/index.ts'
 import type { PeerProtection } from './net/peer-protection.ts'
 import type { HyphaeDHT, HyphaePubSub, HyphaeServices } from './net/services.ts'
 import type { Datastore } from 'interface-datastore'
@@ -131,7 +132,10 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<HyphaeServ
         protocol: DHT_PROTOCOL,
         clientMode: opts.relay != null ? opts.relay.bridge === true : censored || !(opts.dhtServer ?? true),
         // keep LAN addresses: during an internet cut the LAN is all there is
-        peerInfoMapper: passthroughMapper
+        peerInfoMapper: passthroughMapper,
+        // rendezvous records: a server stores one only if it is signed by the key its DHT key names
+        validators: rendezvousValidators,
+        selectors: rendezvousSelectors
       // the factory names the interface; hyphae reads a little more of the class (services.ts)
       }) as (components: KadDHTComponents) => HyphaeDHT,
       pubsub: gossipsub({

@@ -127,6 +127,8 @@ export interface NodeStatus {
   listenAddresses: string[]
   reachability: Reachability
   dht: { mode: 'client' | 'server', routingTableSize: number }
+  /** the addresses the last round of rendezvous records gave every contact (none yet: empty) */
+  rendezvous?: { published: string[] }
   knownPeers: number
   /** connections closed since start because they stopped delivering while messages waited */
   stalledConnectionsClosed: number

@@ -18,6 +18,7 @@ import { Outbox } from './outbox.ts'
 import { PrekeyRationing } from './prekey-rationing.ts'
 import { RequestQuota, type RequestDrop, type RequestDrops, type RequestLimits } from './request-quota.ts'
 import { Ratchet } from './ratchet.ts'
+import { RendezvousRecords } from './rendezvous-records.ts'
 import type { PrekeyBundle } from '../../protocols/prekeys/index.ts'
 import type { ContactInfo, ContactSummary, MessageRequest, ReceiptEvent, SendResult } from '../messenger.ts'
 import type { HyphaeServices } from '../net/services.ts'
@@ -83,6 +84,8 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   private readonly quota: RequestQuota
   /** our Signal identity, prekeys and sessions */
   private readonly ratchet: Ratchet
+  /** where contacts find us, and we them, in the DHT */
+  readonly rendezvous: RendezvousRecords
   private rotation?: ReturnType<typeof setInterval>
   private shareTimer?: ReturnType<typeof setTimeout>
   /** `relays` -> the relay ids our contacts were last told of; `peer!<id>` -> those told to one peer */
@@ -125,8 +128,9 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
         return seconds > 0 ? Date.now() + seconds * 1000 : undefined
       }
     })
+    this.rendezvous = new RendezvousRecords({ libp2p, key, contacts: this.contactsStore, log })
     this.delivery = new Outbox({
-      libp2p, dm, store: this.outbox, messages: this.messages, contacts: this.contactsStore, log, onStatus,
+      libp2p, dm, find: async (peer, signal) => this.rendezvous.lookup(peer, signal), store: this.outbox, messages: this.messages, contacts: this.contactsStore, log, onStatus,
       deposit: async (peer, entries, options) => this.mailbox.deposit(peer, entries, options),
       sealDrafts: async (peer, entries, reachable) => { await this.conversations.sealDrafts(peer, entries, reachable) }
     })
@@ -195,6 +199,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     this.rotation.unref?.()
     this.mailbox.start()
     this.disappearing.start()
+    this.rendezvous.start()
     await this.delivery.start()
   }
 
@@ -213,6 +218,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     this.delivery.stop()
     this.mailbox.stop()
     this.disappearing.stop()
+    this.rendezvous.stop()
   }
 
   async drained (): Promise<void> {
@@ -220,6 +226,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     // sessions are read and written under this lock: a libsignal call still under way holds it,
     // and its store callbacks need the database the caller closes next
     await this.mutex.idle(AbortSignal.timeout(DRAIN_TIMEOUT))
+    await this.rendezvous.drained()
   }
 
   /** The addresses in every contact's invite (where their relays are). */
@@ -232,6 +239,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     // anything queued for them before (e.g. while they were blocked) can go now
     this.delivery.kick(record.peerId)
     this.components.onContactAdded?.(record.addrs)
+    void this.rendezvous.publishFor(record.peerId)
     return this.contacts.info(record)
   }
 
@@ -290,6 +298,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     const record = await this.contacts.accept(ref)
     this.quota.forget(record.peerId)
     void this.shareQueues([record.peerId])
+    void this.rendezvous.publishFor(record.peerId)
     return this.contacts.info(record)
   }
 

@@ -5,7 +5,7 @@ import { hex } from '../hex.ts'
 import { MailboxDeposits } from './mailbox-deposits.ts'
 import { DurableQueue, QueueStore, type QueueEntry, type RoundOutcome } from '../store/durable-queue.ts'
 import type { BatchOp, MessagesStore } from '../store/messages-store.ts'
-import { reachPeer } from './reach-peer.ts'
+import { reachPeer, type FindContact } from './reach-peer.ts'
 import { abortStalled, FrozenRelays } from '../net/stalled.ts'
 import type { DepositEntry, DepositOptions } from './mailbox-client.ts'
 import type { ReceiptEvent } from '../messenger.ts'
@@ -34,6 +34,8 @@ export interface OutboxComponents {
   /** seals drafts among the entries once a session can be had (asking the peer when reachable) */
   sealDrafts?: (peer: string, entries: QueueEntry[], reachable: boolean) => Promise<void>
   /** leaves envelopes on the peer's relay mailboxes (MailboxClient.deposit) */
+  /** reads a contact's rendezvous record */
+  find?: FindContact
   deposit?: (peer: PeerId, entries: DepositEntry[], options: DepositOptions) => Promise<void>
 }
 
@@ -222,7 +224,7 @@ export class Outbox {
     this.deposits?.watch(peer, entries)
     try {
       const signal = AbortSignal.any([this.queue.signal, AbortSignal.timeout(REACH_TIMEOUT)])
-      await reachPeer(this.components.libp2p, peerId, contact?.addrs ?? [], signal, this.frozenRelays)
+      await reachPeer(this.components.libp2p, peerId, contact?.addrs ?? [], signal, this.frozenRelays, this.components.find)
     } catch (err) {
       // its mailboxes have had the entries since DEPOSIT_AFTER (see MailboxDeposits)
       this.components.log('cannot reach %s yet - %e', peer, err)
