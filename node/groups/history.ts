@@ -3,6 +3,7 @@ import { MAX_PAGE_BYTES, MAX_PAGE_ITEMS, SyncStatus, type GroupSync, type SyncAn
 import { hex } from '../hex.ts'
 import { checkSyncProof, randomBytes, SYNC_TAG_BYTES, syncProof, verifyGroupMessage, type EpochKeys, type SignedGroupMessage } from './crypto.ts'
 import { TokenBuckets } from './rate-limit.ts'
+import { MAX_CHANNEL_BACKLOG } from './channel-rules.ts'
 import { MAX_TRACKED_PEERS } from './topics.ts'
 import { active, type GroupContext } from './context.ts'
 import type { GroupLedger } from './ledger.ts'
@@ -253,7 +254,9 @@ export class GroupHistory {
       return REFUSAL
     }
     this.onProof(group, from.toString())
-    const since = request.since > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(request.since)
+    let since = request.since > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(request.since)
+    // a channel's followers serve its last posts only: what any of them keeps serving is bounded
+    if (found.channel === true) since = Math.max(since, (await store.clock(group)) - MAX_CHANNEL_BACKLOG)
     const cursor = request.cursor.byteLength > 0 && request.cursor.byteLength <= 128 ? new TextDecoder().decode(request.cursor) : undefined
     const page = await store.history(group, since, cursor, Math.min(request.limit, MAX_PAGE_ITEMS), MAX_PAGE_BYTES)
     return { status: SyncStatus.OK, items: page.items, cursor: page.next != null ? new TextEncoder().encode(page.next) : undefined, epoch: BigInt(found.epoch) }

@@ -45,6 +45,7 @@ export async function groupInfo (store: GroupsStore, record: GroupRecord, me: st
     queued: await store.outboxSize(record.id),
     unread: await store.unreadCount(record.id),
     createdAt: record.createdAt,
-    joinedAt: record.joinedAt
+    joinedAt: record.joinedAt,
+    ...(record.channel === true ? { channel: true, editor: record.editorCert != null } : {})
   }
 }

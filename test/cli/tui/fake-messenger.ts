@@ -399,4 +399,10 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
   sendGroupMessage: Messenger['sendGroupMessage'] = async (group, text) => this.groups.sendGroupMessage(group, text)
   listGroupMessages: Messenger['listGroupMessages'] = async (group, options) => this.groups.listGroupMessages(group, options)
   markGroupRead: Messenger['markGroupRead'] = async group => { await this.groups.markGroupRead(group) }
+  createChannel: Messenger['createChannel'] = async name => this.groups.createChannel(name)
+  channelInvite: Messenger['channelInvite'] = async channel => this.groups.channelInvite(channel)
+  followChannel: Messenger['followChannel'] = async invite => this.groups.followChannel(invite)
+  unfollowChannel: Messenger['unfollowChannel'] = async channel => this.groups.unfollowChannel(channel)
+  postChannel: Messenger['postChannel'] = async (channel, text) => this.groups.postChannel(channel, text)
+  listChannelMessages: Messenger['listChannelMessages'] = async (channel, options) => this.groups.listChannelMessages(channel, options)
 }
