@@ -158,7 +158,8 @@ function parseInvite (text: string, channel: boolean): GroupInvite {
     if (!channel || key == null || pb.editorCert == null || !verifyEditorCert(pb.admin, pb.group, key, pb.editorCert)) throw new Invalid('its editor certificate is not the owner\'s')
     editor = { peerId: pb.editor as string, cert: pb.editorCert }
   }
-  return { id: hex(pb.group), name, epoch: Number(pb.epoch), secret: pb.secret, admin: pb.admin, nonce: hex(pb.nonce), members, channel, editor }
+  const parsed: GroupInvite = { id: hex(pb.group), name, epoch: Number(pb.epoch), secret: pb.secret, admin: pb.admin, nonce: hex(pb.nonce), members }
+  return channel ? { ...parsed, channel, ...(editor != null ? { editor } : {}) } : parsed
 }
 
 function isEd25519PeerId (text: string): boolean {
