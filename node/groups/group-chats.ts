@@ -11,9 +11,10 @@ import { GroupLedger } from './ledger.ts'
 import { acceptInvite, isAdmin, namedMembers } from './membership.ts'
 import { GroupOutbox } from './outbox.ts'
 import { Channels } from './channels.ts'
+import { dialMember, isOnline } from './reach.ts'
 import { TokenBuckets } from './rate-limit.ts'
 import { GroupRekeying } from './rekey.ts'
-import { checkName, findGroup, groupInfo } from './refs.ts'
+import { channelOf, checkName, findGroup, groupInfo } from './refs.ts'
 import { GroupTopics, RATE_BURST, RATE_PER_SECOND } from './topics.ts'
 import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
 import type { GroupPubSub } from './pubsub.ts'
@@ -24,7 +25,6 @@ import type { HyphaeServices } from '../net/services.ts'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
-const DIAL_TIMEOUT = 10_000
 const MAX_INVITE_MEMBERS = 4
 
 export interface GroupChatsComponents {
@@ -278,11 +278,7 @@ export class GroupChats {
   async followChannel (invite: string): Promise<GroupInfo> { return this.info(await this.channels.follow(invite)) }
 
   /** A channel's id, from its id, prefix or name; a group named so is refused, not acted on. */
-  async channel (ref: string): Promise<string> {
-    const record = await this.resolve(ref)
-    if (record.channel !== true) throw new InvalidArgumentError(`"${record.name}" is a group, not a channel (see group --help)`)
-    return record.id
-  }
+  async channel (ref: string): Promise<string> { return channelOf(await this.resolve(ref)).id }
 
   async list (): Promise<GroupInfo[]> {
     const records = await this.store.listGroups()
@@ -354,24 +350,8 @@ export class GroupChats {
     if (this.topics.activate(record)) this.outbox.kick(record.id)
   }
 
-  private async dial (peerId: string, addrs: Multiaddr[]): Promise<void> {
-    try {
-      const id = peerIdFromString(peerId)
-      await this.components.libp2p.peerStore.merge(id, { multiaddrs: addrs })
-      if (this.components.libp2p.getConnections(id).length > 0) return
-      await this.components.libp2p.dial(id, { signal: AbortSignal.any([this.ctx.signal, AbortSignal.timeout(DIAL_TIMEOUT)]) })
-    } catch (err: any) {
-      this.ctx.log('could not dial group member %s - %e', peerId, err)
-    }
-  }
-
-  private online (peerId: string): boolean {
-    try {
-      return this.components.libp2p.getConnections(peerIdFromString(peerId)).length > 0
-    } catch {
-      return false
-    }
-  }
+  private async dial (peerId: string, addrs: Multiaddr[]): Promise<void> { await dialMember(this.components.libp2p, this.ctx, peerId, addrs) }
+  private online (peerId: string): boolean { return isOnline(this.components.libp2p, peerId) }
 
   private async info (record: GroupRecord): Promise<GroupInfo> {
     return groupInfo(this.store, record, this.me)
