@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
 import { cleanup } from 'ink-testing-library'
 import { FakeMessenger, fakePeerId } from './fake-messenger.ts'
-import { line, renderApp } from './harness.tsx'
+import { enter, line, renderApp } from './harness.tsx'
 import { KEYS } from './poll.ts'
 
 describe('tui: channels', () => {
@@ -27,5 +27,17 @@ describe('tui: channels', () => {
     assert.match(opened, /news · channel · you follow it: read only/)
     assert.match(opened, /a channel you follow: read only/)
     assert.match(opened, /the morning edition/)
+  })
+
+  it('/join with a channel invite follows it and opens it', async () => {
+    const fake = new FakeMessenger({ nickname: 'alice' })
+    fake.addFake('bob', { online: true })
+    const h = renderApp(fake)
+    await h.waitFor('message bob')
+    enter(h, '/join hyphae://channel/c0ffee')
+    await h.waitFor('following')
+    assert.deepEqual(fake.callsOf('followChannel'), [['hyphae://channel/c0ffee']])
+    assert.equal(fake.callsOf('joinGroup').length, 0, 'not joined as a group')
+    await h.waitFor(x => /» c0ffee/.test(x))
   })
 })
