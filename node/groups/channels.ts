@@ -106,7 +106,6 @@ export class Channels {
     }
     const outcome = await this.ctx.mutex.run(invite.id, async () => {
       const existing = await this.ctx.store.group(invite.id)
-      if (existing != null && existing.channel !== true) throw new InvalidChannelInviteError('you hold a group with its id')
       const terms = acceptInvite(existing, { ...invite, secret: hex(invite.secret) }, Date.now())
       if ('error' in terms) throw new InvalidChannelInviteError(terms.error)
       const editorCert = invite.editor != null ? hex(invite.editor.cert) : existing?.editorCert
