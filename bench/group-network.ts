@@ -166,7 +166,7 @@ export async function formGroupNetwork (options: GroupNetworkOptions, started: (
       const h = held()
       if (h !== last) { last = h; since = now() }
       const quiet = now() - since
-      if (now() - logged >= 10_000) { logged = now(); log(`${h} of ${members * members} joins held, none for ${Math.round(quiet)} ms; ${closed} connection ends closed so far`) }
+      if (now() - logged >= 10_000) { logged = now(); log(`${channel ? 'followers' : `${h} of ${members * members} joins held, none`} for ${Math.round(quiet)} ms; ${closed} connection ends closed so far`) }
       // a channel has no joins to wait for: its followers only need to see each other subscribed
       return (channel ? subscribed() : h >= members * members) || (quiet >= QUIET_MS && subscribed()) || quiet >= 5 * QUIET_MS
     }, { timeout: options.formTimeout, interval: 250, message: 'the joins to settle' }).then(() => true, () => false)
@@ -181,7 +181,8 @@ export async function formGroupNetwork (options: GroupNetworkOptions, started: (
   const formMs = now() - t1
   const missing = joins.filter(j => j.size < members).length
   const neighboursSubscribed = subscribed()
-  log(`${settled ? 'settled' : 'not settled'} after ${Math.round(formMs)} ms; ${missing} members lack some joins (${held()} of ${members * members} held)${neighboursSubscribed ? '' : '; some neighbours not seen subscribed'}`)
+  const joinsNote = channel ? 'a channel: no joins' : `${missing} members lack some joins (${held()} of ${members * members} held)`
+  log(`${settled ? 'settled' : 'not settled'} after ${Math.round(formMs)} ms; ${joinsNote}${neighboursSubscribed ? '' : '; some neighbours not seen subscribed'}`)
 
   const meshFormed = await waitFor(() => meshed(nodes.map(n => meshSize(n, topic)), nodes.map(n => n.libp2p.getConnections().length)), {
     timeout: options.meshTimeout,
