@@ -30,6 +30,13 @@ export const FETCH_BYTES_PER_SECOND = 1024 * 1024
 /** Pages served to one peer, at once and per second after it, across its groups. */
 export const SERVE_BURST_PAGES = 64
 export const SERVE_PAGES_PER_SECOND = 4
+/**
+ * A sync that failed (a stream reset, a timeout: not a refusal) is tried again SYNC_INTERVAL
+ * later, at most this many times in a row: on a channel it is also how a follower proves to a
+ * neighbour that it holds the key, and without it a follower whose one sync was cut stays out
+ * of that neighbour's mesh.
+ */
+export const MAX_SYNC_RETRIES = 3
 /** The one answer to a request we do not serve, whatever the reason: no membership oracle. */
 export const REFUSAL: SyncAnswer = { status: SyncStatus.NOT_MEMBER, epoch: 0n }
 
@@ -48,6 +55,8 @@ export class GroupHistory {
   /** group!peer: peers whose whole history of the group we have asked for (see syncGroup) */
   private readonly fullSyncs = new Set<string>()
   private readonly pendingGaps = new Map<string, number>()
+  /** group!peer -> syncs failed in a row */
+  private readonly failures = new Map<string, number>()
   private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly fetchBudget = new TokenBuckets({ burst: FETCH_BURST_BYTES, perSecond: FETCH_BYTES_PER_SECOND, maxKeys: MAX_TRACKED_PEERS })
   private readonly serveBudget = new TokenBuckets({ burst: SERVE_BURST_PAGES, perSecond: SERVE_PAGES_PER_SECOND, maxKeys: MAX_TRACKED_PEERS })
@@ -107,10 +116,18 @@ export class GroupHistory {
     if (this.lastSync.size >= MAX_TRACKED_PEERS * 4) this.lastSync.clear()
     this.lastSync.set(key, Date.now())
     const run = this.fetch(group, peer, options.since)
-      .then(n => { if (n > 0) this.ctx.log('%d messages of %s from the history of %p', n, group, peer) })
+      .then(n => {
+        this.failures.delete(key)
+        if (n > 0) this.ctx.log('%d messages of %s from the history of %p', n, group, peer)
+      })
       .catch(err => {
         this.ctx.count(`sync failed: ${err?.status ?? err?.name ?? 'error'}`)
         this.ctx.log('history of %s from %p failed - %e', group, peer, err)
+        const failed = (this.failures.get(key) ?? 0) + 1
+        if (this.failures.size >= MAX_TRACKED_PEERS * 4) this.failures.clear()
+        this.failures.set(key, failed)
+        // a refusal is an answer: asking again would get the same one
+        if (err?.name !== 'SyncRefusedError' && failed <= MAX_SYNC_RETRIES) this.later(group, peer)
       })
       .finally(() => {
         this.syncs.delete(key)
