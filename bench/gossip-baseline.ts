@@ -42,6 +42,8 @@ export interface FanoutOptions {
   warmup?: number
   /** ms to leave the network alone once meshed, before the first publication (default 0) */
   settleMs?: number
+  /** every message from node 0 (a channel's one author) instead of a rotating publisher; default false */
+  onePublisher?: boolean
   /** called once the mesh is measured, before the first publication (e.g. to read memory) */
   onReady?: () => void | Promise<void>
   log?: (message: string) => void
@@ -111,8 +113,9 @@ export async function gossipFanout (options: FanoutOptions): Promise<FanoutResul
       for (let k = 0; k < total; k++) {
         const data = Uint8Array.from(body)
         new DataView(data.buffer).setUint32(0, k)
-        tally.publish(k, k % nodes.length)
-        await nodes[k % nodes.length].services.pubsub.publish(TOPIC, data)
+        const publisher = options.onePublisher === true ? 0 : k % nodes.length
+        tally.publish(k, publisher)
+        await nodes[publisher].services.pubsub.publish(TOPIC, data)
         await tally.complete(k, perMessageTimeout)
       }
       await tally.allComplete(options.grace ?? 2000)

@@ -7,11 +7,13 @@
  *
  * --side hyphae: N messengers in one group (group-network.ts), along a random graph; writes the
  *   graph the group ended with to --graph FILE before measuring.
+ * --kind channel: node 0 owns a channel the others follow, and posts every message; the bare
+ *   side then publishes every message from node 0 too.
  * --side bare: N bare gossipsub nodes (gossip-baseline.ts) along the graph read from --graph FILE,
  *   left alone for as long as the group's joins must be quiet before it counts as formed.
  *
  * usage: node --expose-gc --import tsx bench/group-fanout-worker.ts --side hyphae|bare
- *          --members N --messages M --graph FILE [--form-timeout MS] [--mesh-timeout MS]
+ *          --members N --messages M --graph FILE [--kind group|channel] [--form-timeout MS] [--mesh-timeout MS]
  *          [--per-message-timeout MS] [--grace MS] [--profile FILE]
  *
  * --profile FILE writes a CPU profile of the sending phase alone, for profile-summary.ts.
@@ -30,6 +32,7 @@ import type { Network } from '../test/fixtures/index.ts'
 const { values } = parseArgs({
   options: {
     side: { type: 'string', default: 'hyphae' },
+    kind: { type: 'string', default: 'group' },
     members: { type: 'string', default: '10' },
     messages: { type: 'string', default: '20' },
     graph: { type: 'string' },
@@ -85,7 +88,7 @@ async function hyphae (): Promise<void> {
   let network: Network | undefined
   try {
     const net = await formGroupNetwork({
-      members, edges: randomEdges(members), formTimeout: Number(values['form-timeout']), meshTimeout, log
+      members, edges: randomEdges(members), formTimeout: Number(values['form-timeout']), meshTimeout, log, channel: values.kind === 'channel'
     }, n => { network = n })
     if (values.graph != null) await writeFile(values.graph, JSON.stringify(net.edges))
     const setupLag = lagMs()
@@ -113,7 +116,7 @@ async function bare (): Promise<void> {
   let setupLag: Record<string, number> | undefined
   let session: Session | undefined
   const result = await gossipFanout({
-    nodes: members, messages, edges, warmup: WARMUP, exemptLoopback: true, settleMs: QUIET_MS, meshTimeout, perMessageTimeout, grace, log,
+    nodes: members, messages, edges, warmup: WARMUP, exemptLoopback: true, settleMs: QUIET_MS, meshTimeout, perMessageTimeout, grace, log, onePublisher: values.kind === 'channel',
     onReady: async () => {
       setupLag = lagMs()
       memory('ready')

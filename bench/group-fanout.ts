@@ -28,7 +28,7 @@ interface Settings {
   grace: number
 }
 
-function settings (members: number, quick: boolean): Settings {
+export function settings (members: number, quick: boolean): Settings {
   return {
     members,
     messages: quick ? 20 : members >= 500 ? 30 : 100,
@@ -41,7 +41,7 @@ function settings (members: number, quick: boolean): Settings {
   }
 }
 
-interface Side {
+export interface Side {
   result?: any
   memory: Record<string, { rss: number, heapUsed: number }>
   error?: string
@@ -49,13 +49,13 @@ interface Side {
 }
 
 /** Runs one side of one size in a worker; never throws (a failure is in `error`). */
-async function runSide (side: 'hyphae' | 'bare', s: Settings, graph: string | undefined, log: (m: string) => void): Promise<Side> {
+export async function runSide (side: 'hyphae' | 'bare', s: Settings, graph: string | undefined, log: (m: string) => void, kind: 'group' | 'channel' = 'group'): Promise<Side> {
   const started = performance.now()
   // joining, settling and settling again after the redials are each bounded by formTimeout
   const deadline = 3 * s.formTimeout + s.meshTimeout + (s.messages + 10) * s.perMessageTimeout + s.grace + s.members * 500 + 120_000
   const child = new JsonLineChild(process.execPath, [
     '--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', join(ROOT, 'bench', 'group-fanout-worker.ts'),
-    '--side', side, '--members', String(s.members), '--messages', String(s.messages), ...(graph != null ? ['--graph', graph] : []),
+    '--side', side, '--kind', kind, '--members', String(s.members), '--messages', String(s.messages), ...(graph != null ? ['--graph', graph] : []),
     '--form-timeout', String(s.formTimeout), '--mesh-timeout', String(s.meshTimeout),
     '--per-message-timeout', String(s.perMessageTimeout), '--grace', String(s.grace)
   ])
@@ -88,11 +88,11 @@ const perMember = (side: Side, key: 'rss' | 'heapUsed', members: number): number
   return empty == null || ready == null ? undefined : (ready[key] - empty[key]) / members / MiB
 }
 
-function figures (n: number, hyphae: Side, bare: Side): Figure[] {
+export function figures (n: number, hyphae: Side, bare: Side, kind: 'group' | 'channel' = 'group'): Figure[] {
   const h = hyphae.result
   const b = bare.result
   const goal = n === GOAL_MEMBERS
-  return [
+  const all: Figure[] = [
     figure({ name: `group time to all ${n} p50`, unit: 'ms', value: h?.timeToAll?.p50, baseline: `bare gossipsub time to all ${n} p50`, baselineValue: b?.timeToAll?.p50, better: 'lower', n: h?.timeToAll?.n }),
     figure({
       name: `group time to all ${n} p99`, unit: 'ms', value: h?.timeToAll?.p99, baseline: `bare gossipsub time to all ${n} p99`, baselineValue: b?.timeToAll?.p99, better: 'lower', n: h?.timeToAll?.n,
@@ -106,10 +106,12 @@ function figures (n: number, hyphae: Side, bare: Side): Figure[] {
     }),
     figure({ name: `group RSS per member ${n}`, unit: 'MiB', value: perMember(hyphae, 'rss', n), baseline: 'bare gossipsub RSS per node', baselineValue: perMember(bare, 'rss', n), better: 'lower' })
   ]
+  // a channel's figures read the same, one author posting: "channel time to all 500 p99", ...
+  return kind === 'group' ? all : all.map(f => ({ ...f, name: f.name.replace(/^group( per-member)?/, (_m, pm: string | undefined) => pm != null ? 'channel per-follower' : 'channel'), goal: undefined }))
 }
 
 /** What the JSON keeps of one side: summaries, not the raw samples. */
-function detail (side: Side, members: number): Record<string, unknown> {
+export function detail (side: Side, members: number): Record<string, unknown> {
   const r = side.result ?? {}
   const mesh = (r.meshSizes ?? []) as number[]
   const sorted = [...mesh].sort((x, y) => x - y)

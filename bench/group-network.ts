@@ -27,12 +27,16 @@ export interface GroupNetworkOptions {
   formTimeout: number
   /** ms for every member to have min(4, its connections) mesh peers on the group's topic */
   meshTimeout: number
+  /** a channel instead of a group: node 0 owns it, every other node follows it (no joins) */
+  channel?: boolean
   log: (message: string) => void
 }
 
 export interface GroupNetwork {
   network: Network
   nodes: HyphaeMessenger[]
+  /** a channel: node 0 alone posts */
+  channel: boolean
   group: string
   topic: string
   startMs: number
@@ -127,15 +131,21 @@ export async function formGroupNetwork (options: GroupNetworkOptions, started: (
   const joins = nodes.map(() => new Set<string>())
   nodes.forEach((node, i) => node.addEventListener('group:message', evt => { if (evt.detail.kind === 'join') joins[i].add(evt.detail.author) }))
   const t1 = now()
-  const { id: group } = await nodes[0].createGroup('bench')
+  const channel = options.channel === true
+  const { id: group } = channel ? await nodes[0].createChannel('bench') : await nodes[0].createGroup('bench')
   const topic = await nodes[0].groups.topic(group)
+  // followers announce nothing: each counts as its own and the owner's "join" once it follows
+  if (channel) joins.forEach((j, i) => { j.add(nodes[i].peerId) })
   const inviter = new Map<number, number>()
   for (const [a, b] of options.edges) if (!inviter.has(b)) inviter.set(b, a)
   const joined: Array<Promise<void>> = [Promise.resolve()]
   for (let i = 1; i < members; i++) {
     const by = inviter.get(i) ?? 0
     // only the admin (node 0) signs invites; a joiner still waits for the neighbour it joins next to
-    joined[i] = joined[by].then(async () => { await nodes[i].joinGroup(await nodes[0].groupInvite(group)) })
+    joined[i] = joined[by].then(async () => {
+      if (channel) await nodes[i].followChannel(await nodes[0].channelInvite(group))
+      else await nodes[i].joinGroup(await nodes[0].groupInvite(group))
+    })
   }
   await within(Promise.all(joined), options.formTimeout, `joining ${members} members took more than ${options.formTimeout} ms`)
   log(`${members} joined in ${Math.round(now() - t1)} ms; ${closed} connection ends closed so far`)
@@ -156,8 +166,9 @@ export async function formGroupNetwork (options: GroupNetworkOptions, started: (
       const h = held()
       if (h !== last) { last = h; since = now() }
       const quiet = now() - since
-      if (now() - logged >= 10_000) { logged = now(); log(`${h} of ${members * members} joins held, none for ${Math.round(quiet)} ms; ${closed} connection ends closed so far`) }
-      return h >= members * members || (quiet >= QUIET_MS && subscribed()) || quiet >= 5 * QUIET_MS
+      if (now() - logged >= 10_000) { logged = now(); log(`${channel ? 'followers' : `${h} of ${members * members} joins held, none`} for ${Math.round(quiet)} ms; ${closed} connection ends closed so far`) }
+      // a channel has no joins to wait for: its followers only need to see each other subscribed
+      return (channel ? subscribed() : h >= members * members) || (quiet >= QUIET_MS && subscribed()) || quiet >= 5 * QUIET_MS
     }, { timeout: options.formTimeout, interval: 250, message: 'the joins to settle' }).then(() => true, () => false)
   }
   let settled = await settle()
@@ -170,7 +181,8 @@ export async function formGroupNetwork (options: GroupNetworkOptions, started: (
   const formMs = now() - t1
   const missing = joins.filter(j => j.size < members).length
   const neighboursSubscribed = subscribed()
-  log(`${settled ? 'settled' : 'not settled'} after ${Math.round(formMs)} ms; ${missing} members lack some joins (${held()} of ${members * members} held)${neighboursSubscribed ? '' : '; some neighbours not seen subscribed'}`)
+  const joinsNote = channel ? 'a channel: no joins' : `${missing} members lack some joins (${held()} of ${members * members} held)`
+  log(`${settled ? 'settled' : 'not settled'} after ${Math.round(formMs)} ms; ${joinsNote}${neighboursSubscribed ? '' : '; some neighbours not seen subscribed'}`)
 
   const meshFormed = await waitFor(() => meshed(nodes.map(n => meshSize(n, topic)), nodes.map(n => n.libp2p.getConnections().length)), {
     timeout: options.meshTimeout,
@@ -181,7 +193,7 @@ export async function formGroupNetwork (options: GroupNetworkOptions, started: (
   if (!meshFormed) log(`the mesh did not fully form (mesh sizes: ${meshSizes.join(' ')}); measuring it as it is`)
   const edges = edgesOf(nodes.map(n => n.peerId), i => nodes[i].libp2p.getConnections().map(c => c.remotePeer.toString()))
   return {
-    network, nodes, group, topic, startMs, formMs, settled, neighboursSubscribed, joinsHeld: held() / (members * members), membersMissingJoins: missing,
+    network, nodes, channel, group, topic, startMs, formMs, settled, neighboursSubscribed, joinsHeld: held() / (members * members), membersMissingJoins: missing,
     meshFormed, meshSizes, edges, dialFailures, closedForming, redialled, closedEnds: () => closed
   }
 }

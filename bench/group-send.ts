@@ -1,6 +1,6 @@
 /**
  * Sending through a group formed by group-network.ts, for group-fanout's hyphae side: texts of
- * 1 KiB one at a time from a rotating member, and when each other member emitted each one.
+ * 1 KiB one at a time from a rotating member (a channel's owner alone), and when each other member emitted each one.
  */
 import { FanoutTally, type TallySummary } from './fanout.ts'
 import { messageText } from './pairs.ts'
@@ -38,7 +38,8 @@ export async function groupFanout (net: GroupNetwork, messages: number, perMessa
   const sendReturned: number[] = []
   try {
     for (let k = 0; k < total; k++) {
-      const publisher = k % nodes.length
+      // a channel has one author: its owner, node 0
+      const publisher = net.channel ? 0 : k % nodes.length
       const t0 = now()
       tally.publish(k, publisher, t0)
       await nodes[publisher].sendGroupMessage(group, messageText(k))

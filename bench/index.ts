@@ -34,6 +34,7 @@ export const BENCHES: Entry[] = [
   { name: 'dm-wss', tags: ['dm', 'censorship'], file: './dm-wss.ts' },
   { name: 'gossip-baseline', tags: ['gossip', 'group'], file: './gossip-baseline.ts' },
   { name: 'group-fanout', tags: ['gossip', 'group'], file: './group-fanout.ts' },
+  { name: 'channel-fanout', tags: ['gossip', 'group', 'channel'], file: './channel-fanout.ts' },
   { name: 'dht', tags: ['network'], file: './dht.ts' },
   { name: 'cold-start', tags: ['process'], file: './cold-start.ts' },
   { name: 'idle-memory', tags: ['memory', 'process'], file: './idle-memory.ts' },

@@ -26,6 +26,7 @@ commands:
   contacts add|list|rename|remove|block   manage contacts (hyphae contacts --help)
   requests [accept PEER-ID]               messages from people who are not contacts
   group create|invite|join|leave|remove|list|members|send|messages   group chats (hyphae group --help)
+  channel create|invite|follow|unfollow|post|messages|list   one author, many readers (hyphae channel --help)
   send CONTACT TEXT  send a message (it waits in the outbox until delivered)
   send CONTACT --file PATH   send a file, end-to-end encrypted (hyphae send --help)
   files [list|accept|decline|save|limits]   files sent and offered to you (hyphae files --help)
@@ -56,6 +57,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   invite: async () => (await import('./commands/invite.ts')).inviteCommand,
   contacts: async () => (await import('./commands/contacts.ts')).contactsCommand,
   group: async () => (await import('./commands/group.ts')).groupCommand,
+  channel: async () => (await import('./commands/channel.ts')).channelCommand,
   requests: async () => (await import('./commands/requests.ts')).requestsCommand,
   send: async () => (await import('./commands/messages.ts')).sendCommand,
   messages: async () => (await import('./commands/messages.ts')).messagesCommand,

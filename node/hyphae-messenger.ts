@@ -308,6 +308,13 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async listGroupMessages (group: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> { return this.groups.messages(group, options) }
   async markGroupRead (group: string): Promise<void> { await this.groups.markRead(group) }
 
+  async createChannel (name: string): Promise<GroupInfo> { return this.groups.createChannel(name) }
+  async channelInvite (channel: string, options: { editor?: string } = {}): Promise<string> { return this.groups.invite(await this.groups.channel(channel), options) }
+  async followChannel (invite: string): Promise<GroupInfo> { return this.groups.followChannel(invite) }
+  async unfollowChannel (channel: string): Promise<GroupInfo> { return this.groups.leave(await this.groups.channel(channel)) }
+  async postChannel (channel: string, text: string): Promise<GroupSendResult> { return this.groups.send(await this.groups.channel(channel), text) }
+  async listChannelMessages (channel: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> { return this.groups.messages(await this.groups.channel(channel), options) }
+
   async settings (): Promise<Settings> {
     return { readReceipts: false, censored: false, proxy: null, ...(await this.components.meta.getJSON<Partial<Settings>>('settings')) }
   }

@@ -156,6 +156,10 @@ export interface GroupInfo {
   unread: number
   createdAt: number
   joinedAt: number
+  /** a channel: only its owner (`admin`) and editors post; its followers are never listed */
+  channel?: boolean
+  /** a channel this node may post on as an editor */
+  editor?: boolean
 }
 
 export interface GroupMemberInfo {
@@ -324,6 +328,21 @@ export interface Messenger extends TypedEventTarget<MessengerEvents> {
   listGroupMessages (group: string, options?: { limit?: number, before?: string }): Promise<GroupMessageRecord[]>
   /** resets the group's unread count (groups send no read receipts) */
   markGroupRead (group: string): Promise<void>
+
+  /**
+   * channels: one author, many readers; listed with the groups (`channel: true`), read with
+   * listGroupMessages and markGroupRead. `channel` is a channel's id, a unique prefix or name
+   */
+  createChannel (name: string): Promise<GroupInfo>
+  /** owner only: a `hyphae://channel/...` invite (the read key); with `editor`, a peer id, one that lets that peer post */
+  channelInvite (channel: string, options?: { editor?: string }): Promise<string>
+  followChannel (invite: string): Promise<GroupInfo>
+  /** stops reading; nothing is published */
+  unfollowChannel (channel: string): Promise<GroupInfo>
+  /** owner or editor: stores the post in the outbox and returns at once; publishing follows */
+  postChannel (channel: string, text: string): Promise<GroupSendResult>
+  /** a page of a channel, oldest first */
+  listChannelMessages (channel: string, options?: { limit?: number, before?: string }): Promise<GroupMessageRecord[]>
 
   stop (): Promise<void>
 }

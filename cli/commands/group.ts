@@ -29,7 +29,11 @@ receive).`
 const VERBS = 'create, invite, join, leave, remove, list, members, send, messages'
 
 export function formatGroup (g: GroupInfo): string {
-  const notes = [
+  const notes = g.channel === true ? [
+    g.isAdmin ? 'channel, yours' : g.editor === true ? 'channel, editor' : 'channel, following',
+    ...(g.state !== 'active' ? [g.state === 'left' ? 'unfollowed' : g.state] : []),
+    ...(g.queued > 0 ? [`${g.queued} queued`] : [])
+  ] : [
     `${g.members} member${g.members === 1 ? '' : 's'}`,
     `epoch ${g.epoch}`,
     ...(g.isAdmin ? ['admin'] : []),

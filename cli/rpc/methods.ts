@@ -102,7 +102,13 @@ export const CALLS: Record<CallName, CallSpec> = {
   groupMembers: { rpc: 'groups.members', args: [param('group')] },
   sendGroupMessage: { rpc: 'groups.send', args: [param('group'), param('text')] },
   listGroupMessages: { rpc: 'groups.messages', args: [param('group'), options({ limit: optInt, before: optStr })] },
-  markGroupRead: { rpc: 'groups.read', args: [param('group')], wrap: null }
+  markGroupRead: { rpc: 'groups.read', args: [param('group')], wrap: null },
+  createChannel: { rpc: 'channels.create', args: [param('name')] },
+  channelInvite: { rpc: 'channels.invite', args: [param('channel'), options({ editor: optStr })], wrap: 'invite' },
+  followChannel: { rpc: 'channels.follow', args: [param('invite')] },
+  unfollowChannel: { rpc: 'channels.unfollow', args: [param('channel')] },
+  postChannel: { rpc: 'channels.post', args: [param('channel'), param('text')] },
+  listChannelMessages: { rpc: 'channels.messages', args: [param('channel'), options({ limit: optInt, before: optStr })] }
 }
 
 /** The Messenger method's arguments from the params of a request, checked. */

@@ -252,6 +252,7 @@ export function App ({ messenger, welcome = false, bell = true, attached = false
     ? '/add INVITE NICK to add a contact · ? for help'
     : active.kind === 'request' ? '/accept or /block this request · ? for help'
       : active.kind === 'group' && active.group?.state !== 'active' ? 'you are no longer in this group · ? for help'
+        : active.group?.channel === true && !active.group.isAdmin && active.group.editor !== true ? 'a channel you follow: read only · ? for help'
         : `message ${active.title} · ? for help`
   return (
     <Box flexDirection='column' width={columns} height={rows}>

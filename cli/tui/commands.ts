@@ -64,9 +64,9 @@ export const COMMAND_HELP: CommandHelp[] = [
   { usage: '/quit', what: 'stop the node and quit (the outbox is kept)' },
   { usage: '/group new NAME', what: 'create a group', group: true },
   { usage: '/group invite [CONTACT]', what: 'this group\'s invite; sent to CONTACT as a direct message', group: true },
-  { usage: '/join [INVITE]', what: 'join a group (no invite: the one this contact sent you)', group: true },
+  { usage: '/join [INVITE]', what: 'join a group, or follow a channel (no invite: the group invite this contact sent you)', group: true },
   { usage: '/members', what: 'who is in this group, and who is online', group: true },
-  { usage: '/leave', what: 'leave this group (its history stays)', group: true },
+  { usage: '/leave', what: 'leave this group, or unfollow this channel (its history stays)', group: true },
   { usage: '/remove MEMBER', what: 'admin: remove a member; the others move to a new key', group: true }
 ]
 
@@ -138,7 +138,7 @@ export function parseCommand (line: string): ParseResult {
     }
     case 'join': {
       if (words.length <= 1) return { command: { name: 'join', invite: words[0] } }
-      return holdsPasted(rest, 'hyphae://group/') ? { command: { name: 'join', invite: rest } } : { error: usage('/join') }
+      return holdsPasted(rest, 'hyphae://group/') || holdsPasted(rest, 'hyphae://channel/') ? { command: { name: 'join', invite: rest } } : { error: usage('/join') }
     }
     case 'remove': return rest !== '' ? { command: { name: 'remove', member: rest } } : { error: usage('/remove') }
     default: return { error: `unknown command /${name} (see /help)` }

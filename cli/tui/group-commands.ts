@@ -1,3 +1,4 @@
+import { holdsPasted } from '../../node/pasted-text.ts'
 import { shortPeerId } from './format.ts'
 import type { Command } from './commands.ts'
 import type { OverlayLine } from './components/Overlay.tsx'
@@ -78,6 +79,13 @@ export async function runGroupCommand (command: GroupCommand, ctx: CommandContex
     case 'join': {
       const invite = command.invite ?? await inviteInConversation(ctx)
       if (invite == null) return
+      if (holdsPasted(invite, 'hyphae://channel/')) {
+        const c = await messenger.followChannel(invite)
+        await reload()
+        select(c.id)
+        notify({ tone: 'info', text: `following ${c.name}: earlier posts arrive from whoever follows it` })
+        return
+      }
       const g = await messenger.joinGroup(invite)
       await reload()
       select(g.id)

@@ -131,6 +131,8 @@ export interface GroupMessageInit {
   body: string
   subject?: string
   epoch?: number
+  /** channels: the owner's certificate that the author is an editor (see channel-rules.ts) */
+  editor?: Uint8Array
 }
 
 export interface SignedGroupMessage {
@@ -158,7 +160,8 @@ export async function signGroupMessage (init: GroupMessageInit): Promise<SignedG
     body: init.body,
     subject: init.subject,
     epoch: init.epoch != null ? BigInt(init.epoch) : undefined,
-    signature: new Uint8Array(0)
+    signature: new Uint8Array(0),
+    editor: init.editor != null ? Uint8Array.from(init.editor) : undefined
   }
   checkFields(message)
   // node's Ed25519 with a KeyObject kept per key (as the DM envelope does): same signature bytes
@@ -198,6 +201,7 @@ function checkFields (m: GroupMessage): void {
   if (m.prev.byteLength !== 0 && m.prev.byteLength !== HASH_BYTES) throw new InvalidGroupMessageError('malformed', 'prev')
   if (m.lamport < 1n || m.lamport > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidGroupMessageError('malformed', 'lamport')
   if (m.sentAt > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidGroupMessageError('malformed', 'sentAt')
+  if (m.editor != null && m.editor.byteLength !== 64) throw new InvalidGroupMessageError('malformed', 'editor certificate')
   const size = enc.encode(m.body).byteLength
   if (size > MAX_BODY_BYTES) throw new InvalidGroupMessageError('oversized', `a body of ${size} bytes`)
   switch (m.kind) {

@@ -10,6 +10,23 @@ export class InvalidGroupInviteError extends Error {
   }
 }
 
+export class InvalidChannelInviteError extends Error {
+  static name = 'InvalidChannelInviteError'
+  name = 'InvalidChannelInviteError'
+  constructor (reason: string) {
+    super(`invalid channel invite: ${reason}`)
+  }
+}
+
+/** Only a channel's owner invites, and only its owner and editors post. */
+export class NotChannelOwnerError extends Error {
+  static name = 'NotChannelOwnerError'
+  name = 'NotChannelOwnerError'
+  constructor (name: string, action: string) {
+    super(`only the owner${action === 'post' ? ' and editors' : ''} of the channel "${name}" can ${action}: you follow it`)
+  }
+}
+
 export class UnknownGroupError extends Error {
   static name = 'UnknownGroupError'
   name = 'UnknownGroupError'

@@ -1,5 +1,4 @@
 import { peerIdFromString } from '@libp2p/peer-id'
-import { reachPeer } from '../direct/reach-peer.ts'
 import { InvalidArgumentError } from '../errors.ts'
 import { isConnected } from '../net/addresses.ts'
 import { hex, unhex } from '../hex.ts'
@@ -12,9 +11,11 @@ import { createGroupInvite, inviteOrder, parseGroupInvite } from './invite.ts'
 import { GroupLedger } from './ledger.ts'
 import { acceptInvite, isAdmin, namedMembers } from './membership.ts'
 import { GroupOutbox } from './outbox.ts'
+import { Channels } from './channels.ts'
+import { dialMember } from './reach.ts'
 import { TokenBuckets } from './rate-limit.ts'
 import { GroupRekeying } from './rekey.ts'
-import { checkName, findGroup, groupInfo } from './refs.ts'
+import { channelOf, checkName, findGroup, groupInfo } from './refs.ts'
 import { GroupTopics, RATE_BURST, RATE_PER_SECOND } from './topics.ts'
 import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
 import type { GroupPubSub } from './pubsub.ts'
@@ -25,7 +26,6 @@ import type { HyphaeServices } from '../net/services.ts'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
-const DIAL_TIMEOUT = 10_000
 const MAX_INVITE_MEMBERS = 4
 
 export interface GroupChatsComponents {
@@ -66,6 +66,8 @@ export class GroupChats {
   private readonly topics: GroupTopics
   private readonly history: GroupHistory
   private readonly rekeying: GroupRekeying
+  /** channels: the same parts, one author (channels.ts) */
+  readonly channels: Channels
   private stopped = false
 
   constructor (components: GroupChatsComponents) {
@@ -83,8 +85,9 @@ export class GroupChats {
       key: components.key,
       onStored: (rec, change, via, gapSince) => {
         this.components.onMessage(rec)
-        // a message of theirs we took proves they hold the secret; a member's, not a removed or departed one's
-        if (rec.author !== this.me) this.ctx.track(this.store.member(rec.group, rec.author).then(m => { if (m?.state === 'member') this.topics.proved(rec.group, rec.author) }))
+        // a message of theirs we took proves they hold the secret; a member's (not a removed or
+        // departed one's), or on a channel its owner's or an editor's (the only posts taken)
+        if (rec.author !== this.me) this.ctx.track(this.store.group(rec.group).then(async g => g?.channel === true || (await this.store.member(rec.group, rec.author))?.state === 'member').then(ok => { if (ok) this.topics.proved(rec.group, rec.author) }))
         if (change.removedMe) this.topics.deactivate(rec.group)
         if (change.newMember) this.outbox.kick(rec.group)
         if (rec.kind === 'leave' && change.members.some(m => m.peerId === rec.author && m.state === 'left')) this.ctx.track(this.rekeyAfterLeave(rec.group, rec.author))
@@ -105,7 +108,13 @@ export class GroupChats {
     this.outbox = new GroupOutbox({
       store: this.store, pubsub: this.pubsub, self: this.me, keys: record => ctx.keysOf(record), log: ctx.log,
       pace: new TokenBuckets({ burst: RATE_BURST / 2, perSecond: RATE_PER_SECOND / 2 }),
+      isReader: (topic, peer) => !this.topics.gate.suspects(topic, peer),
       onSent: (group, id) => { this.components.onSent?.(group, id) }
+    })
+    this.channels = new Channels(ctx, {
+      key: components.key, ledger: this.ledger, history: this.history, addresses: components.addresses,
+      activate: record => { this.activate(record) }, deactivate: group => { this.topics.deactivate(group) },
+      kick: group => { this.outbox.kick(group) }, onMessage: rec => { this.components.onMessage(rec) }, dial: async (peer, addrs) => this.dial(peer, addrs)
     })
   }
 
@@ -171,8 +180,9 @@ export class GroupChats {
    * Admin only. A `hyphae://group/...` string signed by the admin: the epoch secret, the admin,
    * and this node plus a few members to dial.
    */
-  async invite (ref: string): Promise<string> {
+  async invite (ref: string, options: { editor?: string } = {}): Promise<string> {
     const record = active(await this.resolve(ref))
+    if (record.channel === true) return this.channels.invite(record, options)
     if (!isAdmin(record, this.me)) throw new NotGroupAdminError(record.name, 'invite: ask them for an invite')
     if (record.nonce == null) throw new NotGroupAdminError(record.name, 'invite, and this group predates signed invites: create a new one')
     const members = await this.store.listMembers(record.id)
@@ -221,7 +231,9 @@ export class GroupChats {
 
   /** Announces the leave (it waits in the outbox if nobody is reachable) and stops listening. */
   async leave (ref: string): Promise<GroupInfo> {
-    const { id } = active(await this.resolve(ref))
+    const channel = active(await this.resolve(ref))
+    if (channel.channel === true) return this.info(await this.channels.unfollow(channel))
+    const { id } = channel
     const { record, rec } = await this.ctx.mutex.run(id, async () => {
       const fresh = active(await this.store.group(id))
       const { rec, ops } = await this.ledger.author(fresh, { kind: Kind.LEAVE, body: '' }, true)
@@ -241,7 +253,8 @@ export class GroupChats {
    * direct-message outbox; members offline get it when they come back.
    */
   async remove (ref: string, peerId: string): Promise<GroupInfo> {
-    const { id } = active(await this.resolve(ref))
+    const { id, channel, name } = active(await this.resolve(ref))
+    if (channel === true) throw new InvalidArgumentError(`"${name}" is a channel: its followers are not listed, and cannot post`)
     if (typeof peerId !== 'string' || peerId.trim() === '') throw new InvalidArgumentError('name the member to remove by peer id')
     const out = await this.rekeying.remove(id, peerId)
     this.components.onMessage(out.rec)
@@ -262,6 +275,12 @@ export class GroupChats {
     await this.rekeying.handOut(group)
   }
 
+  async createChannel (name: string): Promise<GroupInfo> { return this.info(await this.channels.create(name)) }
+  async followChannel (invite: string): Promise<GroupInfo> { return this.info(await this.channels.follow(invite)) }
+
+  /** A channel's id, from its id, prefix or name; a group named so is refused, not acted on. */
+  async channel (ref: string): Promise<string> { return channelOf(await this.resolve(ref)).id }
+
   async list (): Promise<GroupInfo[]> {
     const records = await this.store.listGroups()
     return Promise.all(records.map(async r => this.info(r)))
@@ -278,7 +297,9 @@ export class GroupChats {
     if (typeof text !== 'string' || text.trim() === '') throw new InvalidArgumentError('the message is empty')
     const size = new TextEncoder().encode(text).byteLength
     if (size > MAX_BODY_BYTES) throw new GroupMessageTooLargeError(size, MAX_BODY_BYTES)
-    const { id } = active(await this.resolve(ref))
+    const channel = active(await this.resolve(ref))
+    if (channel.channel === true) return await this.channels.post(channel, text).then(rec => ({ id: rec.id, status: rec.status }))
+    const { id } = channel
     const rec = await this.ctx.mutex.run(id, async () => {
       const fresh = active(await this.store.group(id))
       const { rec, ops } = await this.ledger.author(fresh, { kind: Kind.TEXT, body: text }, true)
@@ -330,16 +351,7 @@ export class GroupChats {
     if (this.topics.activate(record)) this.outbox.kick(record.id)
   }
 
-  /** A member from an invite: its addresses go to the peer store, which reachPeer dials first. */
-  private async dial (peerId: string, addrs: Multiaddr[]): Promise<void> {
-    try {
-      const id = peerIdFromString(peerId)
-      await this.components.libp2p.peerStore.merge(id, { multiaddrs: addrs })
-      await reachPeer(this.components.libp2p, id, [], AbortSignal.any([this.ctx.signal, AbortSignal.timeout(DIAL_TIMEOUT)]))
-    } catch (err: any) {
-      this.ctx.log('could not dial group member %s - %e', peerId, err)
-    }
-  }
+  private async dial (peerId: string, addrs: Multiaddr[]): Promise<void> { await dialMember(this.components.libp2p, this.ctx, peerId, addrs) }
 
   private async info (record: GroupRecord): Promise<GroupInfo> {
     return groupInfo(this.store, record, this.me)

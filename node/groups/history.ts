@@ -3,6 +3,7 @@ import { MAX_PAGE_BYTES, MAX_PAGE_ITEMS, SyncStatus, type GroupSync, type SyncAn
 import { hex } from '../hex.ts'
 import { checkSyncProof, randomBytes, SYNC_TAG_BYTES, syncProof, verifyGroupMessage, type EpochKeys, type SignedGroupMessage } from './crypto.ts'
 import { TokenBuckets } from './rate-limit.ts'
+import { MAX_CHANNEL_BACKLOG } from './channel-rules.ts'
 import { MAX_TRACKED_PEERS } from './topics.ts'
 import { active, type GroupContext } from './context.ts'
 import type { GroupLedger } from './ledger.ts'
@@ -29,6 +30,13 @@ export const FETCH_BYTES_PER_SECOND = 1024 * 1024
 /** Pages served to one peer, at once and per second after it, across its groups. */
 export const SERVE_BURST_PAGES = 64
 export const SERVE_PAGES_PER_SECOND = 4
+/**
+ * A sync that failed (a stream reset, a timeout: not a refusal) is tried again SYNC_INTERVAL
+ * later, at most this many times in a row: on a channel it is also how a follower proves to a
+ * neighbour that it holds the key, and without it a follower whose one sync was cut stays out
+ * of that neighbour's mesh.
+ */
+export const MAX_SYNC_RETRIES = 3
 /** The one answer to a request we do not serve, whatever the reason: no membership oracle. */
 export const REFUSAL: SyncAnswer = { status: SyncStatus.NOT_MEMBER, epoch: 0n }
 
@@ -47,6 +55,8 @@ export class GroupHistory {
   /** group!peer: peers whose whole history of the group we have asked for (see syncGroup) */
   private readonly fullSyncs = new Set<string>()
   private readonly pendingGaps = new Map<string, number>()
+  /** group!peer -> syncs failed in a row */
+  private readonly failures = new Map<string, number>()
   private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly fetchBudget = new TokenBuckets({ burst: FETCH_BURST_BYTES, perSecond: FETCH_BYTES_PER_SECOND, maxKeys: MAX_TRACKED_PEERS })
   private readonly serveBudget = new TokenBuckets({ burst: SERVE_BURST_PAGES, perSecond: SERVE_PAGES_PER_SECOND, maxKeys: MAX_TRACKED_PEERS })
@@ -106,10 +116,18 @@ export class GroupHistory {
     if (this.lastSync.size >= MAX_TRACKED_PEERS * 4) this.lastSync.clear()
     this.lastSync.set(key, Date.now())
     const run = this.fetch(group, peer, options.since)
-      .then(n => { if (n > 0) this.ctx.log('%d messages of %s from the history of %p', n, group, peer) })
+      .then(n => {
+        this.failures.delete(key)
+        if (n > 0) this.ctx.log('%d messages of %s from the history of %p', n, group, peer)
+      })
       .catch(err => {
         this.ctx.count(`sync failed: ${err?.status ?? err?.name ?? 'error'}`)
         this.ctx.log('history of %s from %p failed - %e', group, peer, err)
+        const failed = (this.failures.get(key) ?? 0) + 1
+        if (this.failures.size >= MAX_TRACKED_PEERS * 4) this.failures.clear()
+        this.failures.set(key, failed)
+        // a refusal is an answer: asking again would get the same one
+        if (err?.name !== 'SyncRefusedError' && failed <= MAX_SYNC_RETRIES) this.later(group, peer)
       })
       .finally(() => {
         this.syncs.delete(key)
@@ -253,7 +271,9 @@ export class GroupHistory {
       return REFUSAL
     }
     this.onProof(group, from.toString())
-    const since = request.since > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(request.since)
+    let since = request.since > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(request.since)
+    // a channel's followers serve its last posts only: what any of them keeps serving is bounded
+    if (found.channel === true) since = Math.max(since, (await store.clock(group)) - MAX_CHANNEL_BACKLOG)
     const cursor = request.cursor.byteLength > 0 && request.cursor.byteLength <= 128 ? new TextDecoder().decode(request.cursor) : undefined
     const page = await store.history(group, since, cursor, Math.min(request.limit, MAX_PAGE_ITEMS), MAX_PAGE_BYTES)
     return { status: SyncStatus.OK, items: page.items, cursor: page.next != null ? new TextEncoder().encode(page.next) : undefined, epoch: BigInt(found.epoch) }

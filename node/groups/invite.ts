@@ -9,10 +9,12 @@ import { holdsPasted, pastedBodies } from '../pasted-text.ts'
 import { ed25519Sign, ed25519Verify } from '../../protocols/dm/key-cache.ts'
 import { GROUP_ID_BYTES, GROUP_NONCE_BYTES, groupIdOf, MAX_NAME_LENGTH, SECRET_BYTES } from './crypto.ts'
 import type { PrivateKey } from '@libp2p/interface'
-import { InvalidGroupInviteError } from './errors.ts'
+import { InvalidChannelInviteError, InvalidGroupInviteError } from './errors.ts'
+import { verifyEditorCert } from './channel-rules.ts'
 import { GroupInvite as GroupInvitePb } from '../../protocols/group/index.ts'
 
 export const GROUP_INVITE_PREFIX = 'hyphae://group/'
+export const CHANNEL_INVITE_PREFIX = 'hyphae://channel/'
 const CHECKSUM_DOMAIN = new TextEncoder().encode('hyphae-group-invite/1')
 const SIGNATURE_DOMAIN = new TextEncoder().encode('hyphae-group-invite/1 sig')
 const CHECKSUM_BYTES = 8
@@ -29,8 +31,12 @@ export interface GroupInvite {
   admin: string
   /** hex: with the admin's key, what the id is made from (see groupIdOf) */
   nonce: string
-  /** a few members to dial, the inviter first */
+  /** a few members to dial, the inviter first (for a channel: its owner alone) */
   members: Array<{ peerId: string, addrs: Multiaddr[] }>
+  /** a channel (`hyphae://channel/...`): only its owner and editors post */
+  channel?: boolean
+  /** channels: the peer id this invite makes an editor, with the owner's certificate */
+  editor?: { peerId: string, cert: Uint8Array }
 }
 
 /**
@@ -70,11 +76,14 @@ export function createGroupInvite (invite: GroupInvite, key: PrivateKey): string
     members: invite.members.slice(0, MAX_MEMBERS).map(m => ({ peerId: m.peerId, addrs: m.addrs.slice(0, MAX_ADDRS).map(a => a.bytes as Uint8Array<ArrayBuffer>) })),
     checksum: new Uint8Array(0),
     nonce: unhex(invite.nonce) as Uint8Array<ArrayBuffer>,
-    signature: new Uint8Array(0)
+    signature: new Uint8Array(0),
+    channel: invite.channel === true,
+    editor: invite.editor?.peerId,
+    editorCert: invite.editor != null ? Uint8Array.from(invite.editor.cert) : undefined
   }
   pb.signature = ed25519Sign(key, signedPart(pb))
   pb.checksum = Uint8Array.from(checksumOf(pb))
-  return GROUP_INVITE_PREFIX + base64url.baseEncode(GroupInvitePb.encode(pb))
+  return (pb.channel ? CHANNEL_INVITE_PREFIX : GROUP_INVITE_PREFIX) + base64url.baseEncode(GroupInvitePb.encode(pb))
 }
 
 /**
@@ -84,13 +93,25 @@ export function createGroupInvite (invite: GroupInvite, key: PrivateKey): string
  * itself admin, or minting invites). Each is an InvalidGroupInviteError saying which.
  */
 export function parseGroupInvite (text: string): GroupInvite {
-  if (typeof text !== 'string') throw new InvalidGroupInviteError(`it must be a string starting with ${GROUP_INVITE_PREFIX}`)
+  return parseInvite(text, false)
+}
+
+/** Parses and checks a channel invite (`hyphae://channel/...`), as parseGroupInvite does a group's. */
+export function parseChannelInvite (text: string): GroupInvite {
+  return parseInvite(text, true)
+}
+
+function parseInvite (text: string, channel: boolean): GroupInvite {
+  const [prefix, what, other, otherWhat] = channel ? [CHANNEL_INVITE_PREFIX, 'channel', GROUP_INVITE_PREFIX, 'a group invite (use group join)'] : [GROUP_INVITE_PREFIX, 'group', CHANNEL_INVITE_PREFIX, 'a channel invite (use channel follow)']
+  const Invalid = channel ? InvalidChannelInviteError : InvalidGroupInviteError
+  if (typeof text !== 'string') throw new Invalid(`it must be a string starting with ${prefix}`)
   // as pasted from a terminal: line breaks, box borders and words around it are dropped
-  const found = pastedBodies(text, GROUP_INVITE_PREFIX)
+  const found = pastedBodies(text, prefix)
   if (found == null) {
-    throw new InvalidGroupInviteError(holdsPasted(text, 'hyphae://invite/') ? 'that is a contact invite (use contacts add), not a group invite' : `it must start with ${GROUP_INVITE_PREFIX}`)
+    if (holdsPasted(text, other)) throw new Invalid(`that is ${otherWhat}, not a ${what} invite`)
+    throw new Invalid(holdsPasted(text, 'hyphae://invite/') ? `that is a contact invite (use contacts add), not a ${what} invite` : `it must start with ${prefix}`)
   }
-  if (found.following === '' || found.candidates[0].length > MAX_INVITE_CHARS) throw new InvalidGroupInviteError('wrong length')
+  if (found.following === '' || found.candidates[0].length > MAX_INVITE_CHARS) throw new Invalid('wrong length')
   let pb: GroupInvitePb | undefined
   let decoded = false
   for (const body of found.candidates) {
@@ -103,33 +124,42 @@ export function parseGroupInvite (text: string): GroupInvite {
     } catch {}
   }
   if (pb == null) {
-    throw new InvalidGroupInviteError(decoded ? 'the checksum does not match (mistyped, truncated or altered)' : 'it is truncated or not a group invite')
+    throw new Invalid(decoded ? 'the checksum does not match (mistyped, truncated or altered)' : `it is truncated or not a ${what} invite`)
   }
-  if (pb.secret.byteLength !== SECRET_BYTES) throw new InvalidGroupInviteError(`the group secret must be ${SECRET_BYTES} bytes, not ${pb.secret.byteLength}`)
-  if (pb.secret.every(b => b === 0)) throw new InvalidGroupInviteError('the group secret is all zeros')
-  if (pb.group.byteLength !== GROUP_ID_BYTES) throw new InvalidGroupInviteError(`the group id must be ${GROUP_ID_BYTES} bytes`)
+  if (pb.secret.byteLength !== SECRET_BYTES) throw new Invalid(`the ${what} secret must be ${SECRET_BYTES} bytes, not ${pb.secret.byteLength}`)
+  if (pb.secret.every(b => b === 0)) throw new Invalid(`the ${what} secret is all zeros`)
+  if (pb.group.byteLength !== GROUP_ID_BYTES) throw new Invalid(`the ${what} id must be ${GROUP_ID_BYTES} bytes`)
   const name = pb.name.trim()
-  if (name === '' || name.length > MAX_NAME_LENGTH) throw new InvalidGroupInviteError(`the group name must be 1 to ${MAX_NAME_LENGTH} characters`)
-  if (pb.epoch > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidGroupInviteError('bad epoch')
-  if (!isEd25519PeerId(pb.admin)) throw new InvalidGroupInviteError('the admin is not a valid peer id')
+  if (name === '' || name.length > MAX_NAME_LENGTH) throw new Invalid(`the ${what} name must be 1 to ${MAX_NAME_LENGTH} characters`)
+  if (pb.epoch > BigInt(Number.MAX_SAFE_INTEGER)) throw new Invalid('bad epoch')
+  if (!isEd25519PeerId(pb.admin)) throw new Invalid('the admin is not a valid peer id')
   const members: GroupInvite['members'] = []
   for (const m of pb.members) {
-    if (!isEd25519PeerId(m.peerId)) throw new InvalidGroupInviteError('a member is not a valid peer id')
+    if (!isEd25519PeerId(m.peerId)) throw new Invalid('a member is not a valid peer id')
     let addrs: Multiaddr[]
     try {
       addrs = m.addrs.map(a => multiaddr(a))
     } catch {
-      throw new InvalidGroupInviteError('a member address is not a valid multiaddr')
+      throw new Invalid('a member address is not a valid multiaddr')
     }
     members.push({ peerId: m.peerId, addrs })
   }
   // the id is made from the admin's key: an invite that names another admin is for another group
   const admin = peerIdFromString(pb.admin).publicKey
   if (admin == null || pb.nonce.byteLength !== GROUP_NONCE_BYTES || !equals(groupIdOf(admin, pb.nonce), pb.group)) {
-    throw new InvalidGroupInviteError('the group id does not belong to the admin it names')
+    throw new Invalid(`the ${what} id does not belong to the ${channel ? 'owner' : 'admin'} it names`)
   }
-  if (!ed25519Verify(admin.raw, signedPart(pb), pb.signature)) throw new InvalidGroupInviteError('it is not signed by the group\'s admin')
-  return { id: hex(pb.group), name, epoch: Number(pb.epoch), secret: pb.secret, admin: pb.admin, nonce: hex(pb.nonce), members }
+  if (!ed25519Verify(admin.raw, signedPart(pb), pb.signature)) throw new Invalid(`it is not signed by the ${what}'s ${channel ? 'owner' : 'admin'}`)
+  // the kind is signed: a channel invite relabelled as a group's (or back) is refused, not joined
+  if (pb.channel !== channel) throw new Invalid(`it was made for a ${pb.channel ? 'channel' : 'group'}, not a ${what}`)
+  let editor: GroupInvite['editor']
+  if (pb.editor != null || pb.editorCert != null) {
+    const key = pb.editor != null && isEd25519PeerId(pb.editor) ? peerIdFromString(pb.editor).publicKey : undefined
+    if (!channel || key == null || pb.editorCert == null || !verifyEditorCert(pb.admin, pb.group, key, pb.editorCert)) throw new Invalid('its editor certificate is not the owner\'s')
+    editor = { peerId: pb.editor as string, cert: pb.editorCert }
+  }
+  const parsed: GroupInvite = { id: hex(pb.group), name, epoch: Number(pb.epoch), secret: pb.secret, admin: pb.admin, nonce: hex(pb.nonce), members }
+  return channel ? { ...parsed, channel, ...(editor != null ? { editor } : {}) } : parsed
 }
 
 function isEd25519PeerId (text: string): boolean {

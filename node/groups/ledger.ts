@@ -2,6 +2,7 @@ import { hex, unhex } from '../hex.ts'
 import { MAX_NAME_LENGTH, signGroupMessage, type SignedGroupMessage } from './crypto.ts'
 import { applyMessage, clockInBounds, mayPost, type MembershipChange, type Via } from './membership.ts'
 import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
+import { channelRefusal } from './channel-rules.ts'
 import type { GroupContext } from './context.ts'
 import type { GroupMessageKind, GroupMessageRecord, GroupRecord } from '../store/groups-store.ts'
 import type { BatchOp } from '../store/messages-store.ts'
@@ -87,6 +88,10 @@ export class GroupLedger {
         this.ctx.count('clock too far ahead')
         return 'ignored'
       }
+      if (record.channel === true && channelRefusal(record.admin, signed) != null) {
+        this.ctx.count('not the channel\'s owner or editor')
+        return 'ignored'
+      }
       const member = await store.member(group, author)
       if (!mayPost(record, KINDS[m.kind], author, member, lamport, via)) return 'ignored'
       const head = await store.head(group, author)
@@ -122,7 +127,7 @@ export class GroupLedger {
   }
 
   /** Signs one of our own messages and returns the operations that store it (and queue it). Hold the group's lock. */
-  async author (record: GroupRecord, init: { kind: Kind, body: string, subject?: string, epoch?: number }, queue: boolean): Promise<{ rec: GroupMessageRecord, signed: SignedGroupMessage, ops: BatchOp[] }> {
+  async author (record: GroupRecord, init: { kind: Kind, body: string, subject?: string, epoch?: number, editor?: Uint8Array }, queue: boolean): Promise<{ rec: GroupMessageRecord, signed: SignedGroupMessage, ops: BatchOp[] }> {
     const { store, me } = this.ctx
     const group = record.id
     const lamport = (await store.clock(group)) + 1

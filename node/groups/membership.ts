@@ -144,6 +144,8 @@ export interface InviteTerms {
   secret: string
   /** hex */
   nonce?: string
+  /** an invite to a channel */
+  channel?: boolean
 }
 
 /**
@@ -153,6 +155,7 @@ export interface InviteTerms {
  */
 export function acceptInvite (existing: GroupRecord | undefined, invite: InviteTerms, now: number): { error: string } | { record: GroupRecord, join: boolean, fresh: boolean, changed: boolean } {
   if (existing != null && existing.admin !== invite.admin) return { error: 'it names another admin for a group you already have' }
+  if (existing != null && (existing.channel === true) !== (invite.channel === true)) return { error: `you hold a ${existing.channel === true ? 'channel' : 'group'} with its id` }
   if (existing?.state === 'active' && existing.epoch >= invite.epoch) return { record: existing, join: false, fresh: false, changed: false }
   if (existing != null && existing.state !== 'active' && existing.epoch > invite.epoch) {
     return { error: `it holds epoch ${invite.epoch} of the group, older than the ${existing.epoch} you had: ask for a fresh one` }

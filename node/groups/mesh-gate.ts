@@ -48,6 +48,11 @@ export class MeshGate {
     if (topics.size === 0) this.unproven.delete(peer)
   }
 
+  /** Whether `peer` listens on `topic` without having proven it holds its secret. */
+  suspects (topic: string, peer: string): boolean {
+    return this.unproven.get(peer)?.has(topic) === true
+  }
+
   isSuspect (peer: string): boolean {
     return this.unproven.has(peer)
   }

@@ -3,7 +3,7 @@ import { DurableQueue, QueueStore, type RoundOutcome } from '../store/durable-qu
 import type { TokenBuckets } from './rate-limit.ts'
 import type { GroupPubSub } from './pubsub.ts'
 import type { GroupRecord, GroupsStore } from '../store/groups-store.ts'
-import type { Logger } from '@libp2p/interface'
+import type { Logger, PeerId } from '@libp2p/interface'
 
 /** entries read and published per round */
 const BATCH = 64
@@ -19,6 +19,8 @@ export interface GroupOutboxComponents {
   log: Logger
   /** our own publishing rate per group, below what members accept from one author */
   pace: TokenBuckets
+  /** channels: whether a subscriber of the topic has proven it holds the channel's key (see MeshGate) */
+  isReader: (topic: string, peer: string) => boolean
   /** one of our messages went out to at least one member */
   onSent?: (group: string, id: string) => void
 }
@@ -69,16 +71,18 @@ export class GroupOutbox {
     const entries = await store.outbox.entries(group, BATCH)
     if (entries.length === 0) return 'done'
     const keys = this.components.keys(record)
-    const members = new Set((await store.listMembers(group)).filter(m => m.state === 'member' && m.peerId !== this.components.self).map(m => m.peerId))
+    // a channel lists no readers: one that proved it holds the key is as good as a member
+    const members = record.channel === true ? undefined : new Set((await store.listMembers(group)).filter(m => m.state === 'member' && m.peerId !== this.components.self).map(m => m.peerId))
+    const reaches = (p: PeerId): boolean => members != null ? members.has(p.toString()) : this.components.isReader(keys.topic, p.toString())
     // publishing to relays alone would spend the entry: wait until a member listens
-    if (!pubsub.getSubscribers(keys.topic).some(p => members.has(p.toString()))) return 'retry'
+    if (!pubsub.getSubscribers(keys.topic).some(reaches)) return 'retry'
     for (const entry of entries) {
       if (this.queue.signal.aborted) return 'done'
       const wait = pace.wait(group)
       if (wait > 0) return { after: wait }
       pace.take(group)
       const result = await pubsub.publish(keys.topic, sealGroupEnvelope(keys, entry.value))
-      if (!result.recipients.some(p => members.has(p.toString()))) return 'retry'
+      if (!result.recipients.some(reaches)) return 'retry'
       const id = QueueStore.idOf(entry.key)
       const ops = await store.statusOp(group, id, 'sent')
       await store.batch([...ops, store.outbox.deleteOp(entry.key)])

@@ -23,6 +23,12 @@ export function findGroup (all: GroupRecord[], ref: string): GroupRecord {
   throw new UnknownGroupError(wanted)
 }
 
+/** The record, which must be a channel's (a group is refused, not acted on). */
+export function channelOf (record: GroupRecord): GroupRecord {
+  if (record.channel !== true) throw new InvalidArgumentError(`"${record.name}" is a group, not a channel (see group --help)`)
+  return record
+}
+
 /** A new group's name, trimmed: 1 to MAX_NAME_LENGTH characters. */
 export function checkName (name: string): string {
   const trimmed = typeof name === 'string' ? name.trim() : ''
@@ -45,6 +51,7 @@ export async function groupInfo (store: GroupsStore, record: GroupRecord, me: st
     queued: await store.outboxSize(record.id),
     unread: await store.unreadCount(record.id),
     createdAt: record.createdAt,
-    joinedAt: record.joinedAt
+    joinedAt: record.joinedAt,
+    ...(record.channel === true ? { channel: true, editor: record.editorCert != null } : {})
   }
 }

@@ -7,6 +7,7 @@ import { TokenBuckets } from './rate-limit.ts'
 import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
 import { AppScorePenalties, scoreGroupTopic, type GroupPubSub, type Message } from './pubsub.ts'
 import { MeshGate } from './mesh-gate.ts'
+import { channelRefusal } from './channel-rules.ts'
 import type { GroupContext } from './context.ts'
 import type { GroupRecord } from '../store/groups-store.ts'
 import type { PeerId } from '@libp2p/interface'
@@ -31,6 +32,10 @@ interface ActiveTopic {
   epoch: number
   admin: string
   keys: EpochKeys
+  /** a channel: only its owner (the admin) and editors post, nobody is listed */
+  channel: boolean
+  /** channels: peers that proved they hold the key, not suspected again when they resubscribe */
+  proven: Set<string>
 }
 
 export interface GroupTopicsComponents {
@@ -83,7 +88,12 @@ export class GroupTopics {
   /** `peer` proved it is a member of `group` (a message of theirs stored, a valid history request). */
   proved (group: string, peer: string): void {
     const topic = this.current.get(group)
-    if (topic != null) this.gate.prove(topic, peer)
+    if (topic == null) return
+    this.gate.prove(topic, peer)
+    const proven = this.topics.get(topic)?.proven
+    if (proven == null) return
+    if (proven.size >= MAX_TRACKED_PEERS * 4) proven.clear()
+    proven.add(peer)
   }
 
   /**
@@ -99,7 +109,7 @@ export class GroupTopics {
       if (previous != null) this.unlisten(previous)
       // scored before the first graft, validated before the first message
       scoreGroupTopic(pubsub, keys.topic)
-      this.topics.set(keys.topic, { group: record.id, epoch: record.epoch, admin: record.admin, keys })
+      this.topics.set(keys.topic, { group: record.id, epoch: record.epoch, admin: record.admin, keys, channel: record.channel === true, proven: new Set() })
       this.current.set(record.id, keys.topic)
       pubsub.topicValidators.set(keys.topic, async (source, msg) => this.validate(keys.topic, source, msg))
       pubsub.subscribe(keys.topic)
@@ -142,6 +152,13 @@ export class GroupTopics {
   /** A peer on our topic that we do not list as a member is kept out of its mesh until it proves it is one. */
   private check (topic: string, group: string, peer: PeerId): void {
     const id = peer.toString()
+    const channel = this.topics.get(topic)
+    if (channel?.channel === true) {
+      // nobody but the owner is ever listed: every other peer proves itself by a history
+      // request, or an editor by its post; suspected at once, before a publish can reach it
+      if (id !== channel.admin && !channel.proven.has(id)) this.gate.suspect(topic, id)
+      return
+    }
     // suspected once the store has answered: suspecting a member even for a heartbeat would
     // prune it, and gossipsub then backs off from it for a minute
     this.ctx.track(this.ctx.store.member(group, id).then(member => {
@@ -156,7 +173,8 @@ export class GroupTopics {
    * what no honest member ever publishes or relays, whatever it knows, since every member checks
    * the same way: oversized, undecodable, not encrypted with the topic's key, badly signed,
    * published by someone other than its author (a replay of a captured message), for another
-   * group, a removal not signed by the admin. Ignore (dropped, no P4) for what depends on this
+   * group, a removal not signed by the admin, on a channel anything but a post of its owner or
+   * an editor it certified. Ignore (dropped, no P4) for what depends on this
    * node's own state: a message we already hold (an honest outbox retry), one from a member we
    * know was removed while the topic's epoch is theirs, one we have no room to store, and an
    * author over its rate limit (penalised through P5 instead, see AppScorePenalties).
@@ -193,6 +211,12 @@ export class GroupTopics {
     const author = signed.from.toString()
     if (!signed.from.equals(msg.from)) return [Reject, 'not published by its author']
     if (hex(m.group) !== active.group) return [Reject, 'wrong group']
+    if (active.channel) {
+      // the same verdict at every follower (channel-rules.ts): a follower posting, or anyone
+      // without the owner's certificate, is refused by all and relayed by none
+      const refusal = channelRefusal(active.admin, signed)
+      if (refusal != null) return [Reject, refusal]
+    }
     if (m.kind === Kind.REMOVE && isForgedRemoval(active, author, Number(m.epoch), m.subject)) return [Reject, 'forged removal']
     if (!this.limiter.take(`${active.group}!${msg.from.toString()}`)) {
       // Ignore, not Reject: gossipsub would blame every peer that relayed the same message, and

@@ -27,6 +27,13 @@ export interface GroupRecord {
   awaitingEpoch?: number
   /** admin only: members the new epoch's key has not yet been handed to the DM outbox for */
   rekeyPending?: string[]
+  /**
+   * A channel: only the admin (its owner) and its editors post; followers are never listed and
+   * never announce themselves (see node/groups/channel-rules.ts)
+   */
+  channel?: true
+  /** a channel's editor: the owner's certificate (hex) this node's posts carry */
+  editorCert?: string
   createdAt: number
   joinedAt: number
 }

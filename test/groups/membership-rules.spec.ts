@@ -150,6 +150,10 @@ describe('group membership rules', () => {
     assert.ok(!('error' in rejoin) && rejoin.join && !rejoin.fresh && rejoin.record.state === 'active' && rejoin.record.joinedAt === 50)
     assert.ok('error' in acceptInvite(group({ admin: 'mallory' }), invite, 50))
     assert.ok('error' in acceptInvite(group({ state: 'removed', epoch: 3 }), invite, 50), 'an invite older than the epoch we were removed at')
+    // a channel's invite never lands on a group's record, nor a group's on a channel's
+    assert.deepEqual(acceptInvite(group(), { ...invite, channel: true }, 50), { error: 'you hold a group with its id' })
+    assert.deepEqual(acceptInvite(group({ channel: true }), invite, 50), { error: 'you hold a channel with its id' })
+    assert.ok(!('error' in acceptInvite(group({ channel: true, state: 'left' }), { ...invite, channel: true }, 50)))
   })
 
   it('a removal by the admin: the next epoch and who must be handed its key', () => {

@@ -14,6 +14,10 @@ export interface ConversationHeaderProps {
 
 function stateOf (c: Conversation, members?: { count: number, online: number }): { text: string, color: string } {
   if (c.kind === 'request') return { text: ' · message request: /accept or /block', color: 'yellow' }
+  if (c.kind === 'group' && c.group?.channel === true) {
+    if (c.group.state !== 'active') return { text: ' · channel · you unfollowed it', color: 'gray' }
+    return { text: ` · channel · ${c.group.isAdmin ? 'yours: followers read what you post' : c.group.editor === true ? 'you are an editor' : 'you follow it: read only'}`, color: 'magenta' }
+  }
   if (c.kind === 'group') {
     if (c.group != null && c.group.state !== 'active') return { text: c.group.state === 'left' ? ' · you left this group' : ' · you were removed from this group', color: 'gray' }
     const count = members?.count ?? c.group?.members ?? 0

@@ -9,10 +9,11 @@ export interface ConversationItemProps {
   width: number
 }
 
-/** One line of the list: online mark (# for a group, ? for a request), name, unread count. */
+/** One line of the list: online mark (# for a group, » for a channel, ? for a request), name, unread count. */
 export function ConversationItem ({ c, active, width }: ConversationItemProps): JSX.Element {
-  const marker = c.kind === 'request' ? '?' : c.kind === 'group' ? '#' : c.online ? '●' : '○'
-  const markerColor = c.kind === 'request' ? 'yellow' : c.kind === 'group' ? (c.group?.state === 'active' ? 'cyan' : 'gray') : c.online ? 'green' : 'gray'
+  const channel = c.group?.channel === true
+  const marker = c.kind === 'request' ? '?' : c.kind === 'group' ? (channel ? '»' : '#') : c.online ? '●' : '○'
+  const markerColor = c.kind === 'request' ? 'yellow' : c.kind === 'group' ? (c.group?.state !== 'active' ? 'gray' : channel ? 'magenta' : 'cyan') : c.online ? 'green' : 'gray'
   const badge = c.unread > 0 ? ` ${countLabel(c.unread)}` : ''
   const name = fit(c.title, Math.max(1, width - 2 - cells(badge)))
   return (

@@ -170,6 +170,7 @@ export interface GroupMessage {
   subject?: string
   epoch?: bigint
   signature: Uint8Array<ArrayBuffer>
+  editor?: Uint8Array<ArrayBuffer>
 }
 
 export namespace GroupMessage {
@@ -237,6 +238,11 @@ export namespace GroupMessage {
           w.bytes(obj.signature)
         }
 
+        if (obj.editor != null) {
+          w.uint32(98)
+          w.bytes(obj.editor)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -301,6 +307,10 @@ export namespace GroupMessage {
             }
             case 11: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 12: {
+              obj.editor = reader.bytes()
               break
             }
             default: {
@@ -395,6 +405,13 @@ export namespace GroupMessage {
               }
               break
             }
+            case 12: {
+              yield {
+                field: `${prefix}.editor`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -462,6 +479,11 @@ export namespace GroupMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface GroupMessageEditorFieldEvent {
+    field: '$.editor'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<GroupMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, GroupMessage.codec())
   }
@@ -470,7 +492,7 @@ export namespace GroupMessage {
     return decodeMessage(buf, GroupMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupMessage>): Generator<GroupMessageGroupFieldEvent | GroupMessageIdFieldEvent | GroupMessageLamportFieldEvent | GroupMessagePrevFieldEvent | GroupMessageSentAtFieldEvent | GroupMessageAuthorFieldEvent | GroupMessageKindFieldEvent | GroupMessageBodyFieldEvent | GroupMessageSubjectFieldEvent | GroupMessageEpochFieldEvent | GroupMessageSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupMessage>): Generator<GroupMessageGroupFieldEvent | GroupMessageIdFieldEvent | GroupMessageLamportFieldEvent | GroupMessagePrevFieldEvent | GroupMessageSentAtFieldEvent | GroupMessageAuthorFieldEvent | GroupMessageKindFieldEvent | GroupMessageBodyFieldEvent | GroupMessageSubjectFieldEvent | GroupMessageEpochFieldEvent | GroupMessageSignatureFieldEvent | GroupMessageEditorFieldEvent> {
     return streamMessage(buf, GroupMessage.codec(), opts)
   }
 }
@@ -624,6 +646,9 @@ export interface GroupInvite {
   checksum: Uint8Array<ArrayBuffer>
   nonce: Uint8Array<ArrayBuffer>
   signature: Uint8Array<ArrayBuffer>
+  channel: boolean
+  editor?: string
+  editorCert?: Uint8Array<ArrayBuffer>
 }
 
 export namespace GroupInvite {
@@ -683,6 +708,21 @@ export namespace GroupInvite {
           w.bytes(obj.signature)
         }
 
+        if ((obj.channel != null && obj.channel !== false)) {
+          w.uint32(80)
+          w.bool(obj.channel)
+        }
+
+        if (obj.editor != null) {
+          w.uint32(90)
+          w.string(obj.editor)
+        }
+
+        if (obj.editorCert != null) {
+          w.uint32(98)
+          w.bytes(obj.editorCert)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -696,7 +736,8 @@ export namespace GroupInvite {
           members: [],
           checksum: uint8ArrayAlloc(0),
           nonce: uint8ArrayAlloc(0),
-          signature: uint8ArrayAlloc(0)
+          signature: uint8ArrayAlloc(0),
+          channel: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -749,6 +790,18 @@ export namespace GroupInvite {
             }
             case 9: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 10: {
+              obj.channel = reader.bool()
+              break
+            }
+            case 11: {
+              obj.editor = reader.string()
+              break
+            }
+            case 12: {
+              obj.editorCert = reader.bytes()
               break
             }
             default: {
@@ -848,6 +901,27 @@ export namespace GroupInvite {
               }
               break
             }
+            case 10: {
+              yield {
+                field: `${prefix}.channel`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 11: {
+              yield {
+                field: `${prefix}.editor`,
+                value: reader.string()
+              }
+              break
+            }
+            case 12: {
+              yield {
+                field: `${prefix}.editorCert`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -912,6 +986,21 @@ export namespace GroupInvite {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface GroupInviteChannelFieldEvent {
+    field: '$.channel'
+    value: boolean
+  }
+
+  export interface GroupInviteEditorFieldEvent {
+    field: '$.editor'
+    value: string
+  }
+
+  export interface GroupInviteEditorCertFieldEvent {
+    field: '$.editorCert'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<GroupInvite>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, GroupInvite.codec())
   }
@@ -920,7 +1009,7 @@ export namespace GroupInvite {
     return decodeMessage(buf, GroupInvite.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupInvite>): Generator<GroupInviteGroupFieldEvent | GroupInviteNameFieldEvent | GroupInviteEpochFieldEvent | GroupInviteSecretFieldEvent | GroupInviteAdminFieldEvent | GroupInviteMembersPeerIdFieldEvent | GroupInviteMembersAddrsFieldEvent | GroupInviteChecksumFieldEvent | GroupInviteNonceFieldEvent | GroupInviteSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupInvite>): Generator<GroupInviteGroupFieldEvent | GroupInviteNameFieldEvent | GroupInviteEpochFieldEvent | GroupInviteSecretFieldEvent | GroupInviteAdminFieldEvent | GroupInviteMembersPeerIdFieldEvent | GroupInviteMembersAddrsFieldEvent | GroupInviteChecksumFieldEvent | GroupInviteNonceFieldEvent | GroupInviteSignatureFieldEvent | GroupInviteChannelFieldEvent | GroupInviteEditorFieldEvent | GroupInviteEditorCertFieldEvent> {
     return streamMessage(buf, GroupInvite.codec(), opts)
   }
 }

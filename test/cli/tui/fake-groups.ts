@@ -184,4 +184,52 @@ export class FakeGroups {
     this.host.record('markGroupRead', group)
     this.resolve(group).info.unread = 0
   }
+
+  // ---- channels: groups marked `channel`, nobody listed ----
+
+  /** a channel someone else owns, that this node follows (no events) */
+  seedChannel (name: string, owner: string): string {
+    const g = this.add(name, owner)
+    g.info.channel = true
+    g.members.clear()
+    return g.info.id
+  }
+
+  async createChannel (name: string): Promise<GroupInfo> {
+    this.host.record('createChannel', name)
+    const g = this.add(name.trim(), this.host.peerId)
+    g.info.channel = true
+    g.members.clear()
+    return this.info(g)
+  }
+
+  private channel (ref: string): Group {
+    const g = this.resolve(ref)
+    if (g.info.channel !== true) throw Object.assign(new Error(`"${g.info.name}" is a group, not a channel`), { name: 'InvalidArgumentError' })
+    return g
+  }
+
+  async channelInvite (channel: string): Promise<string> {
+    return `hyphae://channel/${this.channel(channel).info.id}`
+  }
+
+  async followChannel (invite: string): Promise<GroupInfo> {
+    this.host.record('followChannel', invite)
+    const id = invite.replace('hyphae://channel/', '')
+    return this.info(this.groups.get(id) ?? this.resolve(this.seedChannel(id, 'someone')))
+  }
+
+  async unfollowChannel (channel: string): Promise<GroupInfo> {
+    const g = this.channel(channel)
+    g.info.state = 'left'
+    return this.info(g)
+  }
+
+  async postChannel (channel: string, text: string): Promise<GroupSendResult> {
+    return this.sendGroupMessage(this.channel(channel).info.id, text)
+  }
+
+  async listChannelMessages (channel: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> {
+    return this.listGroupMessages(this.channel(channel).info.id, options)
+  }
 }

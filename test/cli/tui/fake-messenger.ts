@@ -464,4 +464,10 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
   async setFileLimits (ref: string, change: Partial<FileLimits>): Promise<FileLimits & { peerId: string }> {
     return { peerId: this.resolve(ref).peerId, autoAccept: 0, maxSize: 4 * 1024 ** 3, ...change }
   }
+  createChannel: Messenger['createChannel'] = async name => this.groups.createChannel(name)
+  channelInvite: Messenger['channelInvite'] = async channel => this.groups.channelInvite(channel)
+  followChannel: Messenger['followChannel'] = async invite => this.groups.followChannel(invite)
+  unfollowChannel: Messenger['unfollowChannel'] = async channel => this.groups.unfollowChannel(channel)
+  postChannel: Messenger['postChannel'] = async (channel, text) => this.groups.postChannel(channel, text)
+  listChannelMessages: Messenger['listChannelMessages'] = async (channel, options) => this.groups.listChannelMessages(channel, options)
 }
