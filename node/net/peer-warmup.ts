@@ -14,7 +14,7 @@ const RECENT_PEERS_KEPT = 32
 const WANTED_RELAYS = 2
 /** when to dial remembered peers: at start, then again while few of them answer */
 const RECONNECT_RETRIES_MS = [0, 3_000, 10_000, 30_000]
-/** below this many connections, peers found by mDNS (or the DHT walk) are dialled */
+/** below this many connections, a DHT server dials the peers its DHT traffic names */
 const DISCOVERY_DIAL_BELOW = 32
 const DIAL_TIMEOUT = 10_000
 /** how often peers reached only through a relay are tried directly again */
@@ -138,9 +138,15 @@ export class PeerWarmup {
     }).catch(() => {})
   }
 
+  /**
+   * mDNS and bootstrap peers dial themselves (lan-discovery.ts, @libp2p/bootstrap): what is left
+   * is what DHT traffic names. A server dials it to mesh with its neighbours; a client keeps
+   * to its relays and contacts, and a DHT query opens what it needs while it runs.
+   */
   private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
     const { id } = evt.detail
     if (this.controller.signal.aborted || id.equals(this.libp2p.peerId)) return
+    if (this.libp2p.services.dht?.getMode() !== 'server') return
     if (this.libp2p.getConnections(id).length > 0) return
     if (this.libp2p.getConnections().length >= DISCOVERY_DIAL_BELOW) return
     // by peer id: libp2p has stored the discovered addresses, and can then join a dial under way
