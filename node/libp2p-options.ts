@@ -5,7 +5,6 @@ import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay
 import { dcutr } from '@libp2p/dcutr'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify, identifyPush } from '@libp2p/identify'
-import { passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
@@ -128,11 +127,11 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<any> {
       // remote's 10 s ping timeout; with the default limit of 1 the connection monitor's own ping
       // then fails and it aborts the connection (every new connection, ~10 s after it opens)
       ping: ping({ maxOutboundStreams: 4 }),
+      // names only DHT servers (see dht-privacy.ts), with their LAN addresses: during an internet
+      // cut the LAN is all there is
       dht: hyphaeKadDHT({
         protocol: DHT_PROTOCOL,
-        clientMode: opts.relay != null ? opts.relay.bridge === true : censored || opts.dhtServer !== true,
-        // keep LAN addresses: during an internet cut the LAN is all there is
-        peerInfoMapper: passthroughMapper
+        clientMode: opts.relay != null ? opts.relay.bridge === true : censored || opts.dhtServer !== true
       }),
       pubsub: gossipsub({
         allowPublishToZeroTopicPeers: true,
