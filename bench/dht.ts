@@ -15,6 +15,11 @@
  *
  * Messengers run with `relayClient: false`, as in scale.ts: otherwise every node's relay search
  * keeps the DHT busy nonstop, and N of them in one process saturate the CPU.
+ *
+ * They also run with `dhtServer: true`: a user is a DHT client by default, and no server names a
+ * client (test/net/dht-crawl.spec.ts), so findPeer finds only servers (relays, users who opt
+ * in). This measures a lookup among servers; a user is found through its invite's addresses
+ * and relays, or a rendezvous record, instead.
  */
 import { createMessenger } from '../node/create-node.ts'
 import { removeDir, tempDir } from '../test/fixtures/index.ts'
@@ -38,7 +43,7 @@ async function startNetwork (size: number, settleTimeout: number, nodes: HyphaeM
       const dir = await tempDir('hyphae-bench-dht-')
       dirs.push(dir)
       const some = earlier.length === 0 ? [] : [...new Set(Array.from({ length: Math.min(3, earlier.length) }, () => earlier[pick(earlier.length)]))]
-      return createMessenger({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, relayClient: false, bootstrap: some.map(n => n.libp2p.getMultiaddrs()[0].toString()) })
+      return createMessenger({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, relayClient: false, dhtServer: true, bootstrap: some.map(n => n.libp2p.getMultiaddrs()[0].toString()) })
     })
     const started = await Promise.allSettled(batch)
     for (const r of started) if (r.status === 'fulfilled') nodes.push(r.value)

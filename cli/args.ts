@@ -20,6 +20,7 @@ export const NODE_OPTIONS: Options = {
   bootstrap: { type: 'string', multiple: true },
   'no-mdns': { type: 'boolean' },
   censored: { type: 'boolean' },
+  'dht-server': { type: 'boolean' },
   proxy: { type: 'string' }
 }
 

@@ -26,7 +26,7 @@ export function nodeInitOf (parsed: Parsed): Omit<MessengerInit, 'dataDir'> {
   } catch (err: any) {
     throw new UsageError(err.message)
   }
-  return { listen, bootstrap, mdns: parsed.values['no-mdns'] !== true, ...(parsed.values.censored === true ? { censored: true } : {}), ...(proxy != null ? { proxy } : {}) }
+  return { listen, bootstrap, mdns: parsed.values['no-mdns'] !== true, ...(parsed.values.censored === true ? { censored: true } : {}), ...(parsed.values['dht-server'] === true ? { dhtServer: true } : {}), ...(proxy != null ? { proxy } : {}) }
 }
 
 export async function openNode (parsed: Parsed, extra: Partial<MessengerInit> = {}): Promise<HyphaeMessenger> {

@@ -32,6 +32,7 @@ export interface MessengerInit {
   /** default true */
   mdns?: boolean
   mdnsInterval?: number
+  /** serve the DHT (default: the profile's setting, else false: a client lists nowhere) */
   dhtServer?: boolean
   /** dial peers remembered in the peer store on start (default true) */
   reconnect?: boolean
@@ -90,7 +91,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
     options.signal?.throwIfAborted()
     await migratePlainDatastore(join(init.dataDir, 'libp2p'), datastore)
     const mailboxStore = init.relay != null ? new LevelMailboxStore(profile.db) : undefined
-    const settings = await profile.meta.getJSON<{ censored?: boolean, proxy?: string | null }>('settings')
+    const settings = await profile.meta.getJSON<{ censored?: boolean, proxy?: string | null, dhtServer?: boolean }>('settings')
     const proxyUrl = init.proxy ?? settings?.proxy ?? undefined
     const proxy = proxyUrl != null ? parseProxyUrl(proxyUrl) : undefined
     // through a proxy a node makes no direct connection: it is censored mode with no LAN exception
@@ -119,7 +120,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
       // mDNS announces this node to the LAN: not when everything is to go through a proxy
       mdns: proxy == null && (init.mdns ?? true),
       mdnsInterval: init.mdnsInterval,
-      dhtServer: init.dhtServer,
+      dhtServer: init.dhtServer ?? settings?.dhtServer === true,
       logger: init.logger,
       // every node takes a slot on relays it meets (bootstrap list, invites, mDNS, the DHT): that
       // is where its mailbox is; it searches for one only while it is not publicly reachable

@@ -316,11 +316,11 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async listChannelMessages (channel: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> { return this.groups.messages(await this.groups.channel(channel), options) }
 
   async settings (): Promise<Settings> {
-    return { readReceipts: false, censored: false, proxy: null, ...(await this.components.meta.getJSON<Partial<Settings>>('settings')) }
+    return { readReceipts: false, censored: false, proxy: null, dhtServer: false, ...(await this.components.meta.getJSON<Partial<Settings>>('settings')) }
   }
 
   async updateSettings (change: Partial<Settings>): Promise<Settings> {
-    for (const name of ['readReceipts', 'censored'] as const) {
+    for (const name of ['readReceipts', 'censored', 'dhtServer'] as const) {
       if (change[name] != null && typeof change[name] !== 'boolean') throw new InvalidArgumentError(`${name} is true or false`)
     }
     // null clears the proxy; a string must be a SOCKS5 URL
@@ -329,6 +329,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       ...(await this.settings()),
       ...(change.readReceipts != null ? { readReceipts: change.readReceipts } : {}),
       ...(change.censored != null ? { censored: change.censored } : {}),
+      ...(change.dhtServer != null ? { dhtServer: change.dhtServer } : {}),
       ...(change.proxy !== undefined ? { proxy: change.proxy } : {})
     }
     await this.components.meta.putJSON('settings', next)

@@ -5,11 +5,12 @@ import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay
 import { dcutr } from '@libp2p/dcutr'
 import { gossipsub, type GossipSubComponents } from '@libp2p/gossipsub'
 import { identify, identifyPush } from '@libp2p/identify'
-import { kadDHT, passthroughMapper, type KadDHTComponents } from '@libp2p/kad-dht'
+import type { KadDHTComponents } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
+import { hyphaeKadDHT } from './net/dht-privacy.ts'
 import { lanDiscovery } from './net/lan-discovery.ts'
 import { pacedRandomWalk } from './net/relay-search.ts'
 import { censoredAnnounceFilter, censoredDialAllowed, proxiedDialAllowed } from './net/censored.ts'
@@ -43,8 +44,10 @@ export interface NodeOptions {
   /** mDNS query interval in ms (tests lower it) */
   mdnsInterval?: number
   /**
-   * DHT server mode. Default true: hyphae's DHT is its own (not IPFS's), small, and must work on
-   * a LAN cut off from the internet, where no node would ever prove itself publicly reachable.
+   * DHT server mode, for a user who opts in (default false; relays other than bridges always
+   * serve). A server is listed in every routing table a crawler walks, with its addresses: a
+   * client is not, and a server never names it. On a LAN cut off from the internet, where no
+   * relay is, someone must opt in.
    */
   dhtServer?: boolean
   logger?: ComponentLogger
@@ -128,11 +131,11 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<HyphaeServ
       // remote's 10 s ping timeout; with the default limit of 1 the connection monitor's own ping
       // then fails and it aborts the connection (every new connection, ~10 s after it opens)
       ping: ping({ maxOutboundStreams: 4 }),
-      dht: kadDHT({
+      // names only DHT servers (see dht-privacy.ts), with their LAN addresses: during an internet
+      // cut the LAN is all there is
+      dht: hyphaeKadDHT({
         protocol: DHT_PROTOCOL,
-        clientMode: opts.relay != null ? opts.relay.bridge === true : censored || !(opts.dhtServer ?? true),
-        // keep LAN addresses: during an internet cut the LAN is all there is
-        peerInfoMapper: passthroughMapper,
+        clientMode: opts.relay != null ? opts.relay.bridge === true : censored || opts.dhtServer !== true,
         // rendezvous records: a server stores one only if it is signed by the key its DHT key names
         validators: rendezvousValidators,
         selectors: rendezvousSelectors

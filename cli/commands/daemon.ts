@@ -72,6 +72,9 @@ const NODE_FLAGS = `  --listen MA        listen multiaddr (repeatable or comma-s
   --proxy URL        socks5://HOST:PORT: every outgoing connection through it (Tor's
                      SOCKS port, a VPN's); no direct connection, no listening port, no
                      mDNS (also a setting: settings.set '{"proxy":"socks5://..."}')
+  --dht-server       serve the DHT, for a LAN cut off from the internet with no relay:
+                     crawlers then list your peer id and addresses (also a setting:
+                     settings.set '{"dhtServer":true}')
   --data-dir DIR     the profile (default $HYPHAE_HOME or ~/.local/share/hyphae)`
 
 const HELP = {

@@ -1,6 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { relaysOf } from './relay-addresses.ts'
+import { isDhtServer } from './dht-privacy.ts'
 import type { MetaStore } from '../store/meta-store.ts'
 import type { HyphaeServices } from './services.ts'
 import type { IdentifyResult, Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
@@ -14,12 +15,15 @@ const RECENT_PEERS_KEPT = 32
 const WANTED_RELAYS = 2
 /** when to dial remembered peers: at start, then again while few of them answer */
 const RECONNECT_RETRIES_MS = [0, 3_000, 10_000, 30_000]
-/** below this many connections, peers found by mDNS (or the DHT walk) are dialled */
+/** below this many connections, a DHT server dials the peers its DHT traffic names */
 const DISCOVERY_DIAL_BELOW = 32
 const DIAL_TIMEOUT = 10_000
 /** how often peers reached only through a relay are tried directly again */
 const DIRECT_RETRY_MS = 15_000
 const DHT_JOIN_TIMEOUT = 30_000
+/** while the DHT join has not succeeded, it is tried again after this, doubling up to 5 min */
+const REJOIN_FIRST_MS = 15_000
+const REJOIN_MAX_MS = 5 * 60_000
 
 /**
  * libp2p 3 no longer dials what it discovers, nor the peers it remembers. A messenger must: this
@@ -31,6 +35,10 @@ export class PeerWarmup {
   private readonly meta?: MetaStore
   private readonly controller = new AbortController()
   private directTimer?: ReturnType<typeof setInterval>
+  private rejoinTimer?: ReturnType<typeof setTimeout>
+  private rejoinWait = REJOIN_FIRST_MS
+  /** a self-lookup has completed since start */
+  private joined = false
 
   constructor (libp2p: Libp2p<HyphaeServices>, meta?: MetaStore) {
     this.libp2p = libp2p
@@ -45,6 +53,38 @@ export class PeerWarmup {
     if (options.reconnect) void this.reconnectWithRetries()
     this.directTimer = setInterval(() => { void this.upgradeRelayed() }, DIRECT_RETRY_MS)
     this.directTimer.unref?.()
+    this.scheduleRejoin()
+  }
+
+  private scheduleRejoin (): void {
+    if (this.controller.signal.aborted) return
+    this.rejoinTimer = setTimeout(() => { void this.rejoin().catch(() => {}).finally(() => { this.scheduleRejoin() }) }, this.rejoinWait)
+    this.rejoinTimer.unref?.()
+  }
+
+  /**
+   * kad-dht adds a server it connects to after one ping, and the warm-up looks itself up once,
+   * when the table first holds a peer. Under load either can time out, and then nothing tries
+   * again: nobody queries a DHT client, so no one else's traffic refills its table (a test
+   * network of 50 on two busy cores left a few users with an empty table for good). So while a
+   * connected DHT server is missing from the table, or no self-lookup has completed, add the
+   * servers again and look ourselves up, with a pause that doubles from 15 s to 5 min.
+   */
+  async rejoin (): Promise<boolean> {
+    const table = this.libp2p.services.dht?.routingTable
+    if (table == null || this.controller.signal.aborted) return false
+    const missing: PeerId[] = []
+    for (const peer of new Set(this.libp2p.getConnections().map(c => c.remotePeer))) {
+      if (isDhtServer(this.libp2p.services.dht, peer) && (await table.find(peer).catch(() => undefined)) == null) missing.push(peer)
+    }
+    if (missing.length === 0 && (this.joined || table.size === 0)) {
+      this.rejoinWait = REJOIN_FIRST_MS
+      return false
+    }
+    for (const peer of missing) await table.add(peer, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(DIAL_TIMEOUT)]) }).catch(() => {})
+    if (table.size > 0) await this.lookUpSelf().catch(() => {})
+    this.rejoinWait = Math.min(this.rejoinWait * 2, REJOIN_MAX_MS)
+    return true
   }
 
   /**
@@ -95,6 +135,7 @@ export class PeerWarmup {
   stop (): void {
     this.controller.abort()
     clearInterval(this.directTimer)
+    clearTimeout(this.rejoinTimer)
     this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
     this.libp2p.removeEventListener('peer:connect', this.onConnect)
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
@@ -116,6 +157,7 @@ export class PeerWarmup {
     for await (const _ of this.libp2p.peerRouting.getClosestPeers(this.libp2p.peerId.toMultihash().bytes, { signal })) {
       // the walk itself is the point: the peers it meets are discovered (and dialled) as it goes
     }
+    this.joined = true
   }
 
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
@@ -138,9 +180,15 @@ export class PeerWarmup {
     }).catch(() => {})
   }
 
+  /**
+   * mDNS and bootstrap peers dial themselves (lan-discovery.ts, @libp2p/bootstrap): what is left
+   * is what DHT traffic names. A server dials it to mesh with its neighbours; a client keeps
+   * to its relays and contacts, and a DHT query opens what it needs while it runs.
+   */
   private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
     const { id } = evt.detail
     if (this.controller.signal.aborted || id.equals(this.libp2p.peerId)) return
+    if (this.libp2p.services.dht?.getMode() !== 'server') return
     if (this.libp2p.getConnections(id).length > 0) return
     if (this.libp2p.getConnections().length >= DISCOVERY_DIAL_BELOW) return
     // by peer id: libp2p has stored the discovered addresses, and can then join a dial under way

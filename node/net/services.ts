@@ -8,13 +8,15 @@ import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { PeerScoreParams } from '@libp2p/gossipsub/score'
 import type { Identify, IdentifyPush } from '@libp2p/identify'
-import type { PeerDiscoveryEvents, PeerId, TypedEventTarget } from '@libp2p/interface'
+import type { AbortOptions, PeerDiscoveryEvents, PeerId, TypedEventTarget } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 
 /** What hyphae reads of kad-dht's routing table: not in KadDHT's interface, but on its class. */
 export interface RoutingTableView extends TypedEventTarget<{ 'peer:add': CustomEvent<PeerId>, 'peer:remove': CustomEvent<PeerId> }> {
   size: number
+  add(peer: PeerId, options?: AbortOptions): Promise<void>
+  find(peer: PeerId, options?: AbortOptions): Promise<PeerId | undefined>
   remove(peer: PeerId): Promise<void>
 }
 

@@ -20,7 +20,8 @@ describe('hyphae daemon + hyphae rpc (real processes)', () => {
     const bob = join(root, 'bob')
     assert.equal((await runCli(['init', '--name', 'alice', '--data-dir', alice])).code, 0)
 
-    const a = startCli(['daemon', '--data-dir', alice, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'])
+    // alice opts in to serve the DHT (a LAN with no relay); bob is an ordinary user
+    const a = startCli(['daemon', '--data-dir', alice, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--dht-server'])
     daemons.push(a)
     const started = JSON.parse(await waitForLine(a, /"event":"started"/))
     assert.match(started.peerId, /^12D3KooW/)
@@ -41,6 +42,7 @@ describe('hyphae daemon + hyphae rpc (real processes)', () => {
     await waitForLine(a, /"event":"peer:connect"/)
     const sb = JSON.parse((await runCli(['rpc', 'status', '--data-dir', bob])).stdout)
     assert.deepEqual(sb.peers.map((p: any) => p.peerId), [started.peerId])
+    assert.equal(sb.dht.mode, 'client')
 
     // `hyphae id` goes through the running daemon (the profile is locked by it)
     const id = await runCli(['id', '--json', '--data-dir', alice])
