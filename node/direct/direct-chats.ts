@@ -390,19 +390,23 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   }
 
   /**
-   * Our relays changed: once they settle, if one was never named in an invite or a control
-   * message of ours, every contact hears of our queues (what was named is kept, so a restart
-   * tells nobody again).
+   * Our relays changed: once they settle, every contact not yet told of all of them hears of our
+   * queues. Told is per contact (`peer!<id>`), not "named in some invite": an invite shown to a
+   * new person tells our existing contacts nothing; a restart on the same relays tells nobody again.
    */
   private relaysChanged (relays: RelayRef[]): void {
     clearTimeout(this.shareTimer)
     this.shareTimer = setTimeout(() => {
       void (async () => {
-        const told = await this.handedOut()
-        if (relays.every(r => told.includes(r.peerId.toString()))) return
+        const current = relays.map(r => r.peerId.toString())
         const contacts = await this.contactsStore.list('contact')
-        if (contacts.length > 0) await this.shareQueues(contacts.map(c => c.peerId))
-        else await this.ourQueues(relays)
+        if (contacts.length === 0) { await this.ourQueues(relays); return }
+        const untold: string[] = []
+        for (const contact of contacts) {
+          const told = ((await this.queuesSent.get(`peer!${contact.peerId}`)) ?? '').split(',')
+          if (!current.every(r => told.includes(r))) untold.push(contact.peerId)
+        }
+        if (untold.length > 0) await this.shareQueues(untold)
       })().catch(() => {})
     }, SHARE_QUEUES_AFTER_MS)
     this.shareTimer.unref?.()
