@@ -131,7 +131,12 @@ export interface GroupMessageInit {
   body: string
   subject?: string
   epoch?: number
+  /** TEXT only: an encoded FileOffer */
+  file?: Uint8Array
 }
+
+/** An offer is a few dozen bytes; anything near this is not one. */
+export const MAX_FILE_OFFER_BYTES = 1024
 
 export interface SignedGroupMessage {
   message: GroupMessage
@@ -158,7 +163,8 @@ export async function signGroupMessage (init: GroupMessageInit): Promise<SignedG
     body: init.body,
     subject: init.subject,
     epoch: init.epoch != null ? BigInt(init.epoch) : undefined,
-    signature: new Uint8Array(0)
+    signature: new Uint8Array(0),
+    ...(init.file != null ? { file: Uint8Array.from(init.file) } : {})
   }
   checkFields(message)
   // node's Ed25519 with a KeyObject kept per key (as the DM envelope does): same signature bytes
@@ -200,6 +206,7 @@ function checkFields (m: GroupMessage): void {
   if (m.sentAt > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidGroupMessageError('malformed', 'sentAt')
   const size = enc.encode(m.body).byteLength
   if (size > MAX_BODY_BYTES) throw new InvalidGroupMessageError('oversized', `a body of ${size} bytes`)
+  if (m.file != null && (m.kind !== GroupMessageKind.TEXT || m.file.byteLength > MAX_FILE_OFFER_BYTES)) throw new InvalidGroupMessageError('malformed', 'file offer')
   switch (m.kind) {
     case GroupMessageKind.TEXT:
       if (m.body.trim() === '') throw new InvalidGroupMessageError('malformed', 'empty text')

@@ -170,6 +170,7 @@ export interface GroupMessage {
   subject?: string
   epoch?: bigint
   signature: Uint8Array<ArrayBuffer>
+  file?: Uint8Array<ArrayBuffer>
 }
 
 export namespace GroupMessage {
@@ -237,6 +238,11 @@ export namespace GroupMessage {
           w.bytes(obj.signature)
         }
 
+        if (obj.file != null) {
+          w.uint32(98)
+          w.bytes(obj.file)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -301,6 +307,10 @@ export namespace GroupMessage {
             }
             case 11: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 12: {
+              obj.file = reader.bytes()
               break
             }
             default: {
@@ -395,6 +405,13 @@ export namespace GroupMessage {
               }
               break
             }
+            case 12: {
+              yield {
+                field: `${prefix}.file`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -462,6 +479,11 @@ export namespace GroupMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface GroupMessageFileFieldEvent {
+    field: '$.file'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<GroupMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, GroupMessage.codec())
   }
@@ -470,7 +492,7 @@ export namespace GroupMessage {
     return decodeMessage(buf, GroupMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupMessage>): Generator<GroupMessageGroupFieldEvent | GroupMessageIdFieldEvent | GroupMessageLamportFieldEvent | GroupMessagePrevFieldEvent | GroupMessageSentAtFieldEvent | GroupMessageAuthorFieldEvent | GroupMessageKindFieldEvent | GroupMessageBodyFieldEvent | GroupMessageSubjectFieldEvent | GroupMessageEpochFieldEvent | GroupMessageSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupMessage>): Generator<GroupMessageGroupFieldEvent | GroupMessageIdFieldEvent | GroupMessageLamportFieldEvent | GroupMessagePrevFieldEvent | GroupMessageSentAtFieldEvent | GroupMessageAuthorFieldEvent | GroupMessageKindFieldEvent | GroupMessageBodyFieldEvent | GroupMessageSubjectFieldEvent | GroupMessageEpochFieldEvent | GroupMessageSignatureFieldEvent | GroupMessageFileFieldEvent> {
     return streamMessage(buf, GroupMessage.codec(), opts)
   }
 }
