@@ -101,8 +101,9 @@ export class Download {
           // count 0: only what it holds now
           const { have } = await this.init.transfer.fetch(peerIdFromString(peer), { root: file.root as Uint8Array<ArrayBuffer>, start: 0, count: 0 }, async () => {}, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(10_000)]) })
           this.haves.set(peer, have)
-        } catch {
-          return
+        } catch (err: any) {
+          // a member that has not accepted yet refuses: it may hold chunks by the next poll
+          if (err?.name !== 'FileRefusedError') return
         }
         continue
       }
@@ -128,8 +129,12 @@ export class Download {
         if (this.controller.signal.aborted) return
         this.init.log('chunks %d+%d from %s failed - %e', window.start, window.indexes.length, peer, err)
         if (err?.name === 'FileRefusedError') {
-          // it does not have the file (yet): with other sources, leave it to the next round
-          if (this.spread) return
+          // it does not have the file (yet): with other sources, it holds nothing for now and
+          // is polled with the others
+          if (this.spread) {
+            this.haves.set(peer, new Uint8Array(0))
+            continue
+          }
           // ask it again later, less often
           failures++
         }
