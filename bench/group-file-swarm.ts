@@ -21,24 +21,27 @@ import { randomFile, sha256Of } from '../test/files/helpers.ts'
 import type { HyphaeMessenger } from '../node/hyphae-messenger.ts'
 
 const MIB = 1024 * 1024
-const TIMEOUT = 30 * 60_000
+const TIMEOUT = 5 * 60_000
 
 /** Waits until every node holds file `ids[i]` complete; checks each against `sha256`. Returns ms. */
 async function allComplete (nodes: HyphaeMessenger[], ids: string[], sha256: string, log: (m: string) => void): Promise<number> {
   const t0 = now()
   const done = new Set<number>()
   let lastLog = 0
+  const waiting: string[] = []
   await waitFor(async () => {
+    waiting.length = 0
     for (const [i, node] of nodes.entries()) {
       if (done.has(i)) continue
       const f = (await node.listFiles()).find(x => x.id === ids[i])
+      waiting.push(`${i}: ${f?.state ?? 'no record'} ${f?.received ?? 0} B`)
       if (f?.state === 'failed') throw new Error(`member ${i}: ${f.error}`)
       if (f?.state === 'complete') {
         if (await sha256Of(f.savedTo!) !== sha256) throw new Error(`member ${i} saved a different file`)
         done.add(i)
       }
     }
-    if (Date.now() - lastLog > 10_000) { lastLog = Date.now(); log(`  ${done.size}/${nodes.length} hold it`) }
+    if (Date.now() - lastLog > 10_000) { lastLog = Date.now(); log(`  ${done.size}/${nodes.length} hold it${done.size >= nodes.length - 3 ? ` (waiting: ${waiting.join(', ')})` : ''}`) }
     return done.size === nodes.length
   }, { timeout: TIMEOUT, interval: 250, message: () => `${nodes.length - done.size} members still downloading` })
   return now() - t0
