@@ -37,7 +37,8 @@ const MAX_OPEN = 32
  */
 export const AUTHOR_SERVES_PER_CHUNK = 2
 /**
- * ...unless it has not served the chunk for this long (doubled with each serving past the cap):
+ * ...unless it has not served the chunk for this long (doubled with each serving past the cap,
+ * up to 4x: a member that reaches no other member still gets the file):
  * the members who had it may have gone, and a download must not stall for good.
  */
 const AUTHOR_RELAX_MS = 5_000
@@ -521,7 +522,7 @@ export class Files {
 
 function authorMayServe (c: { count: Uint16Array, last: Float64Array }, i: number, now: number): boolean {
   if (c.count[i] < AUTHOR_SERVES_PER_CHUNK) return true
-  return now - c.last[i] > AUTHOR_RELAX_MS * 2 ** Math.min(c.count[i] - AUTHOR_SERVES_PER_CHUNK, 10)
+  return now - c.last[i] > AUTHOR_RELAX_MS * 2 ** Math.min(c.count[i] - AUTHOR_SERVES_PER_CHUNK, 2)
 }
 
 function publicInfo (record: FileRecord, live?: { received?: number, refused?: number }): FileInfo {
