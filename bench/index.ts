@@ -41,7 +41,8 @@ export const BENCHES: Entry[] = [
   { name: 'scale', tags: ['memory'], file: './scale.ts' },
   { name: 'store', tags: ['store'], file: './store.ts' },
   { name: 'file-transfer', tags: ['files'], file: './file-transfer.ts' },
-  { name: 'peer-store', tags: ['store'], file: './peer-store.ts' }
+  { name: 'peer-store', tags: ['store'], file: './peer-store.ts' },
+  { name: 'group-file-swarm', tags: ['files', 'group'], file: './group-file-swarm.ts' }
 ]
 
 const HELP = `usage: npm run bench -- [NAME|TAG ...] [--quick] [--json FILE] [--cpu-prof DIR] [--list]

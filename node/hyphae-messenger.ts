@@ -101,6 +101,13 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
         const summary = fileOfferSummary(offer)
         return this.direct.sendFile(ref, body, offer, summary)
       },
+      sendGroupOffer: async (ref, body, offer) => {
+        const sent = await this.groups.sendFile(ref, body, offer, fileOfferSummary(offer))
+        return { id: sent.id, conversation: sent.group }
+      },
+      groupMember: async (group, peer) => this.groups.isMember(group, peer),
+      groupPeers: async group => this.groups.onlineMembers(group),
+      self: this.peerId,
       contactState: async peer => this.direct.contactState(peer),
       onProgress: progress => { this.safeDispatchEvent('file:progress', { detail: progress }) }
     })
@@ -123,7 +130,9 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       nickname: async () => await components.meta.nickname() ?? '',
       addresses: () => this.dialableAddresses(),
       sendControl: async (peer, app, data) => this.sendControl(peer, app, data),
+      fileOffer: (from, id, offer, group) => this.files.offerOps(from, id, offer, group),
       onMessage: record => {
+        if (record.file != null && record.direction === 'in') void this.files.offered(record.file.id).catch(() => {})
         if (record.kind === 'join' && record.direction === 'in') void this.protection.protect('group', [record.author])
         this.safeDispatchEvent('group:message', { detail: record })
       },
@@ -256,13 +265,16 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   }
   async requestDrops (): Promise<RequestDrops> { return this.direct.requestDrops() }
   async sendMessage (ref: string, text: string, options: { replyTo?: string } = {}): Promise<SendResult> { return this.direct.send(ref, text, options) }
-  async sendFile (ref: string, path: string): Promise<FileSendResult> {
-    const file = await this.files.send(ref, path)
+  async sendFile (ref: string, path: string, options: { group?: boolean } = {}): Promise<FileSendResult> {
+    const file = await this.files.send(ref, path, { group: options.group === true })
     return { id: file.messageId, status: 'queued', file }
   }
 
   async listFiles (options: { contact?: string } = {}): Promise<FileInfo[]> {
-    const conversation = options.contact != null ? (await this.direct.resolve(options.contact)).peerId : undefined
+    // a contact, or else a group (its files' conversation is the group's id)
+    const conversation = options.contact != null
+      ? await this.direct.resolve(options.contact).then(c => c.peerId, async err => this.groups.groupId(options.contact as string).catch(() => { throw err }))
+      : undefined
     return this.files.list({ conversation })
   }
 

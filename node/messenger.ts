@@ -209,6 +209,10 @@ export interface FileInfo {
   /** chunks refused because they did not match the file's Merkle root */
   refusedChunks: number
   createdAt: number
+  /** a group's file: the group's id (conversation is the group's id too) */
+  group?: string
+  /** a group's file received: the member who offered it */
+  author?: string
 }
 
 export interface FileProgress {
@@ -290,8 +294,12 @@ export interface Messenger extends TypedEventTarget<MessengerEvents> {
 
   /** stores the message in the outbox and returns at once; delivery follows */
   sendMessage (ref: string, text: string, options?: { replyTo?: string }): Promise<SendResult>
-  /** seals the file into the profile and sends its offer (a message); the contact fetches it from you */
-  sendFile (ref: string, path: string): Promise<FileSendResult>
+  /**
+   * seals the file into the profile and sends its offer (a message); the contact fetches it from
+   * you. With `group`, `ref` names a group: the offer is a group message and members fetch from
+   * you and from each other
+   */
+  sendFile (ref: string, path: string, options?: { group?: boolean }): Promise<FileSendResult>
   /** files sent and offered, oldest first; only one conversation's when given */
   listFiles (options?: { contact?: string }): Promise<FileInfo[]>
   /** starts fetching an offered file; once complete it is written into `dir` (default DATA_DIR/downloads) */

@@ -52,10 +52,10 @@ export async function follow (messenger: Messenger, id: string, wait: number, do
 }
 
 /** `hyphae send CONTACT --file PATH`: seals and offers the file, then serves it while it waits. */
-export async function sendFile (parsed: Parsed, contact: string, path: string, io: Io): Promise<number> {
+export async function sendFile (parsed: Parsed, contact: string, path: string, io: Io, options: { group?: boolean } = {}): Promise<number> {
   const json = parsed.values.json === true
   return withMessenger(parsed, async (messenger, viaDaemon) => {
-    const sent = await messenger.sendFile(contact, resolve(path))
+    const sent = await messenger.sendFile(contact, resolve(path), options)
     // a daemon serves it for as long as it runs; a node run for this command only while it waits
     const wait = waitOf(parsed.values.wait, viaDaemon ? 0 : 600)
     const last = await follow(messenger, sent.file.id, wait, p => p.received >= p.size, io)
@@ -63,7 +63,7 @@ export async function sendFile (parsed: Parsed, contact: string, path: string, i
     if (json) {
       io.out(terminalJson({ ...sent, fetched }))
     } else if (fetched) {
-      io.out(`${sent.file.id.slice(0, 12)} ${sanitize(sent.file.name)}: ${contact} has fetched it`)
+      io.out(`${sent.file.id.slice(0, 12)} ${sanitize(sent.file.name)}: ${options.group === true ? 'every chunk is in the group' : `${contact} has fetched it`}`)
     } else {
       io.out(`${sent.file.id.slice(0, 12)} ${sanitize(sent.file.name)} offered (message ${sent.id}): ${viaDaemon ? 'the daemon serves it until they have it' : 'they fetch it from you while hyphae runs (keep `hyphae daemon` running)'}`)
     }

@@ -15,6 +15,7 @@ const HELP = `usage: hyphae group create NAME
        hyphae group list [--json]
        hyphae group members GROUP [--json]
        hyphae group send GROUP TEXT [--wait SECONDS]
+       hyphae group send GROUP --file PATH [--wait SECONDS]
        hyphae group messages GROUP [--limit N] [--before MESSAGE-ID] [--json]
 
 GROUP is a group's id (or its first digits) or its name. An invite carries the group's key:
@@ -84,7 +85,7 @@ function queuedNote (viaDaemon: boolean): string {
 
 export async function groupCommand (args: string[], io: Io): Promise<number> {
   const parsed = parseCommand('group', args, {
-    ...NODE_OPTIONS, json: { type: 'boolean' }, wait: { type: 'string' }, limit: { type: 'string' }, before: { type: 'string' }
+    ...NODE_OPTIONS, json: { type: 'boolean' }, wait: { type: 'string' }, limit: { type: 'string' }, before: { type: 'string' }, file: { type: 'string' }
   }, 3)
   if (parsed.values.help === true) { io.out(HELP); return 0 }
   const [verb, a, b] = parsed.positionals
@@ -152,6 +153,11 @@ export async function groupCommand (args: string[], io: Io): Promise<number> {
     }
     case 'send': {
       const group = need(a, 'GROUP')
+      if (parsed.values.file != null) {
+        if (b != null) throw new UsageError('group send: --file takes no TEXT')
+        const { sendFile } = await import('./files.ts')
+        return sendFile(parsed, group, String(parsed.values.file), io, { group: true })
+      }
       if (b == null || b.trim() === '') throw new UsageError('group send: the message is empty')
       const wait = waitSeconds(parsed.values.wait, verb)
       return withMessenger(parsed, async (m, viaDaemon) => {

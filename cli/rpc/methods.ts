@@ -30,6 +30,13 @@ function optBytes (params: any, name: string): number | undefined {
   return value
 }
 
+function optBool (params: any, name: string): boolean | undefined {
+  const value = params?.[name]
+  if (value == null) return undefined
+  if (typeof value !== 'boolean') throw new InvalidArgumentError(`param "${name}" must be true or false`)
+  return value
+}
+
 function seconds (params: any, name: string): number {
   const value = params?.[name]
   if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`param "${name}" must be a whole number of seconds (0: off)`)
@@ -82,7 +89,7 @@ export const CALLS: Record<CallName, CallSpec> = {
   sendMessage: { rpc: 'messages.send', args: [param('contact'), param('text'), options({ replyTo: optStr })] },
   listMessages: { rpc: 'messages.list', args: [param('contact'), options({ limit: optInt, before: optStr })] },
   markRead: { rpc: 'messages.read', args: [param('contact')], wrap: 'read' },
-  sendFile: { rpc: 'files.send', args: [param('contact'), param('path')] },
+  sendFile: { rpc: 'files.send', args: [param('contact'), param('path'), options({ group: optBool })] },
   listFiles: { rpc: 'files.list', args: [options({ contact: optStr })] },
   acceptFile: { rpc: 'files.accept', args: [param('file'), options({ dir: optStr })] },
   declineFile: { rpc: 'files.decline', args: [param('file')] },

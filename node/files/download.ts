@@ -19,6 +19,13 @@ const MAX_STRIKES = 3
 const CHECKPOINT_MS = 1_000
 const BACKOFF_MIN_MS = 250
 const BACKOFF_MAX_MS = 10_000
+/**
+ * Several sources (a swarm): a source with nothing left for us is asked what it holds again
+ * after this pause (members who got chunks have more to give), at most MAX_POLLS times in a row
+ * before its worker ends and the next round asks the sources afresh.
+ */
+const POLL_MS = 150
+const MAX_POLLS = 20
 
 export interface DownloadInit {
   file: ChunkFile
@@ -82,9 +89,25 @@ export class Download {
     const { file } = this.init
     let backoff = BACKOFF_MIN_MS
     let failures = 0
+    let polls = 0
     while (!file.complete && !this.controller.signal.aborted && (this.strikes.get(peer) ?? 0) < MAX_STRIKES) {
       const window = this.pick(peer)
-      if (window == null) return
+      if (window == null) {
+        if (!this.spread || this.haves.get(peer) == null || polls >= MAX_POLLS) return
+        polls++
+        await this.sleep(POLL_MS)
+        if (file.complete || this.controller.signal.aborted) return
+        try {
+          // count 0: only what it holds now
+          const { have } = await this.init.transfer.fetch(peerIdFromString(peer), { root: file.root as Uint8Array<ArrayBuffer>, start: 0, count: 0 }, async () => {}, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(10_000)]) })
+          this.haves.set(peer, have)
+        } catch (err: any) {
+          // a member that has not accepted yet refuses: it may hold chunks by the next poll
+          if (err?.name !== 'FileRefusedError') return
+        }
+        continue
+      }
+      polls = 0
       const asked = new Set(window.indexes)
       try {
         const { have } = await this.init.transfer.fetch(peerIdFromString(peer), { root: file.root as Uint8Array<ArrayBuffer>, start: window.start, count: window.indexes.length }, async (chunk: FileChunk) => {
@@ -106,7 +129,13 @@ export class Download {
         if (this.controller.signal.aborted) return
         this.init.log('chunks %d+%d from %s failed - %e', window.start, window.indexes.length, peer, err)
         if (err?.name === 'FileRefusedError') {
-          // it does not have the file (yet): ask it again later, less often
+          // it does not have the file (yet): with other sources, it holds nothing for now and
+          // is polled with the others
+          if (this.spread) {
+            this.haves.set(peer, new Uint8Array(0))
+            continue
+          }
+          // ask it again later, less often
           failures++
         }
         failures++

@@ -31,6 +31,17 @@ const DEFAULT_LIMITS: FileLimits = { autoAccept: 0, maxSize: MAX_FILE_BYTES }
 const PROGRESS_MS = 250
 /** open stores kept for serving */
 const MAX_OPEN = 32
+/**
+ * A group file's author serves each chunk this many times, then leaves it to the members who
+ * have it (the swarm), so its upload is a small multiple of the file whatever the group's size.
+ */
+export const AUTHOR_SERVES_PER_CHUNK = 2
+/**
+ * ...unless it has not served the chunk for this long (doubled with each serving past the cap,
+ * up to 4x: a member that reaches no other member still gets the file):
+ * the members who had it may have gone, and a download must not stall for good.
+ */
+const AUTHOR_RELAX_MS = 5_000
 
 interface DownloadEntry {
   download?: Download
@@ -44,6 +55,10 @@ interface FileRecord extends FileInfo {
   chunkSize: number
   /** where the plaintext goes once complete */
   saveDir?: string
+  /** a group's file: the group's id (conversation is then the group's id too) */
+  group?: string
+  /** a group's file received: who offered it */
+  author?: string
 }
 
 export interface FilesComponents {
@@ -57,6 +72,14 @@ export interface FilesComponents {
   /** a peer's standing: only contacts are auto-accepted from */
   contactState: (peer: string) => Promise<string | undefined>
   onProgress: (progress: FileProgress) => void
+  /** sends the offer as a group message with `body` as its text; returns the message id and the group's id */
+  sendGroupOffer?: (ref: string, body: string, offer: Uint8Array) => Promise<{ id: string, conversation: string }>
+  /** whether `peer` is a member of `group` now: who may fetch a group's file */
+  groupMember?: (group: string, peer: string) => Promise<boolean>
+  /** the group's members online now (connected, or on its topic): sources for its files */
+  groupPeers?: (group: string) => Promise<string[]>
+  /** this node's peer id */
+  self?: string
 }
 
 export class Files {
@@ -73,6 +96,10 @@ export class Files {
   private readonly served = new Map<string, Set<number>>()
   /** chunks refused since start, per file */
   private readonly refused = new Map<string, number>()
+  /** bytes of our chunks served since start, per file */
+  private readonly uploadedBytes = new Map<string, number>()
+  /** a group file we sent: how often each chunk was served, and when last */
+  private readonly authorServes = new Map<string, { count: Uint16Array, last: Float64Array }>()
   private readonly rates = new Map<string, { at: number, bytes: number, rate: number, emitted: number }>()
   private started = false
 
@@ -103,8 +130,10 @@ export class Files {
     await Promise.allSettled(open.map(async f => (await f).close()))
   }
 
-  /** Seals `path` into the profile and offers it to the contact `ref`. */
-  async send (ref: string, path: string): Promise<FileInfo & { messageId: string }> {
+  /** Seals `path` into the profile and offers it to the contact `ref` (or to the group `ref`). */
+  async send (ref: string, path: string, options: { group?: boolean } = {}): Promise<FileInfo & { messageId: string }> {
+    const sendOffer = options.group === true ? this.components.sendGroupOffer : this.components.sendOffer
+    if (sendOffer == null) throw new InvalidArgumentError('this node has no groups')
     const info = await stat(path).catch(() => { throw new InvalidArgumentError(`no file at ${path}`) })
     if (!info.isFile()) throw new InvalidArgumentError(`${path} is not a regular file`)
     if (info.size > MAX_FILE_BYTES) throw new FileTooLargeError(info.size, MAX_FILE_BYTES, 'the largest file hyphae sends')
@@ -123,9 +152,10 @@ export class Files {
     }
     await this.records.put(id, record)
     try {
-      const sent = await this.components.sendOffer(ref, offerLine(name, info.size), offer)
+      const sent = await sendOffer(ref, offerLine(name, info.size), offer)
       record.messageId = sent.id
       record.conversation = sent.conversation
+      if (options.group === true) record.group = sent.conversation
       await this.records.put(id, record)
     } catch (err) {
       await this.records.del(id)
@@ -141,7 +171,7 @@ export class Files {
    * A received offer, checked: the operations that keep it (written with the message, in the
    * same batch) and what the message record shows. Undefined: not a valid offer.
    */
-  offerOps (from: string, messageId: string, bytes: Uint8Array): { file: { id: string, name: string, size: number }, ops: BatchOp[], record: FileRecord } | undefined {
+  offerOps (from: string, messageId: string, bytes: Uint8Array, group?: string): { file: { id: string, name: string, size: number }, ops: BatchOp[], record: FileRecord } | undefined {
     let offer: FileOffer
     try {
       offer = FileOffer.decode(bytes)
@@ -154,8 +184,9 @@ export class Files {
     const name = sanitizeFileName(offer.name)
     const id = hex(offer.root)
     const record: FileRecord = {
-      id, messageId, conversation: from, direction: 'in', name, size, state: 'offered',
-      received: 0, refusedChunks: 0, createdAt: Date.now(), key: hex(offer.key), chunkSize: offer.chunkSize
+      id, messageId, conversation: group ?? from, direction: 'in', name, size, state: 'offered',
+      received: 0, refusedChunks: 0, createdAt: Date.now(), key: hex(offer.key), chunkSize: offer.chunkSize,
+      ...(group != null ? { group, author: from } : {})
     }
     // a root already known (a file we sent or hold, or a replay) keeps its record: an offer cannot
     // take over another file's key, size or state
@@ -240,6 +271,11 @@ export class Files {
     return { ...DEFAULT_LIMITS, ...(await this.limits.get(peer)) }
   }
 
+  /** Bytes of the file's chunks this node served since it started (its upload). */
+  uploaded (id: string): number {
+    return this.uploadedBytes.get(id) ?? 0
+  }
+
   /** Resolves once the download of `id` ends (for tests and one-off commands). */
   async settled (id: string): Promise<void> {
     await this.downloads.get(id)?.done
@@ -311,7 +347,7 @@ export class Files {
       entry.download = new Download({
         file,
         transfer: this.components.transfer,
-        sources: async () => [record.conversation],
+        sources: async () => this.sourcesOf(record),
         log,
         onChunk: held => { this.progress(record, Math.min(record.size, held * record.chunkSize)) },
         onRefused: (peer, index) => {
@@ -400,37 +436,93 @@ export class Files {
     if (needed + 64 * 1024 * 1024 > free) throw new InsufficientSpaceError(needed, free, dir)
   }
 
-  /** Serves chunks of a file to the peer it was sent to. */
+  /**
+   * Where a download fetches from: the contact who sent it; for a group's file its author and
+   * the group's members online now (asked again each round, so members who got chunks become
+   * sources), in random order past the author so downloads spread over them.
+   */
+  private async sourcesOf (record: FileRecord): Promise<string[]> {
+    if (record.group == null) return [record.conversation]
+    const peers = (await this.components.groupPeers?.(record.group)) ?? []
+    for (let i = peers.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [peers[i], peers[j]] = [peers[j], peers[i]]
+    }
+    const author = record.author ?? ''
+    return [...(author !== '' ? [author] : []), ...peers.filter(p => p !== author && p !== this.components.self)]
+  }
+
+  /** Serves chunks of a file to the peer it was sent to (for a group's file: to the group's members). */
   private async serve (from: PeerId, request: FileRequest, _options: AbortOptions): Promise<FileAnswer> {
     const record = await this.records.get(hex(request.root))
-    if (record == null || !this.mayServe(record, from.toString())) return { status: FileStatus.UNKNOWN_FILE }
+    if (record == null || !(await this.mayServe(record, from.toString()))) return { status: FileStatus.UNKNOWN_FILE }
     const file = await this.file(record)
     const start = request.start
     const end = Math.min(file.n, request.start + request.count)
     const served = this.served.get(record.id) ?? new Set<number>()
     this.served.set(record.id, served)
-    const uploaded = (i: number): void => {
+    const uploaded = (i: number, bytes: number): void => {
+      this.uploadedBytes.set(record.id, (this.uploadedBytes.get(record.id) ?? 0) + bytes)
+      if (record.direction !== 'out') return
       served.add(i)
       this.progress(record, Math.min(record.size, served.size * record.chunkSize))
       if (served.size === file.n) this.emit(record, true)
     }
+    // the author of a group's file serves each chunk a few times; the bitmap it answers names
+    // only those it will still serve, so askers take the rest from members
+    let capped: { count: Uint16Array, last: Float64Array } | undefined
+    let have = file.have
+    if (record.group != null && record.direction === 'out') {
+      capped = this.authorServes.get(record.id)
+      if (capped == null) {
+        capped = { count: new Uint16Array(file.n), last: new Float64Array(file.n) }
+        this.authorServes.set(record.id, capped)
+      }
+      const now = Date.now()
+      const c = capped
+      have = new Uint8Array(file.have.byteLength)
+      for (let i = 0; i < file.n; i++) {
+        if (file.has(i) && authorMayServe(c, i, now)) have[i >> 3] |= 1 << (i & 7)
+      }
+    }
+    const offered = have
+    const cap = capped
     return {
       status: FileStatus.OK,
-      have: file.have,
+      have: offered as Uint8Array<ArrayBuffer>,
       chunks: (async function * (): AsyncGenerator<FileChunk> {
         for (let i = start; i < end; i++) {
-          if (!file.has(i)) continue
-          yield { index: i, data: await file.read(i) as Uint8Array<ArrayBuffer>, proof: file.tree.proof(i) as Array<Uint8Array<ArrayBuffer>> }
-          uploaded(i)
+          if ((offered[i >> 3] & (1 << (i & 7))) === 0) continue
+          if (cap != null) {
+            // counted before the read: concurrent requests cannot all take the last serving
+            if (!authorMayServe(cap, i, Date.now())) continue
+            cap.count[i] = Math.min(cap.count[i] + 1, 0xffff)
+            cap.last[i] = Date.now()
+          }
+          const data = await file.read(i)
+          yield { index: i, data: data as Uint8Array<ArrayBuffer>, proof: file.tree.proof(i) as Array<Uint8Array<ArrayBuffer>> }
+          uploaded(i, data.byteLength)
         }
       })()
     }
   }
 
-  /** The key is not needed to serve, but the root only names a file to the peers it was sent to. */
-  private mayServe (record: FileRecord, peer: string): boolean {
-    return record.direction === 'out' && record.state === 'shared' && record.conversation === peer
+  /**
+   * The key is not needed to serve, but the root only names a file to the peers it was sent to:
+   * the contact, or the members of the group it was offered in (checked now, so a member
+   * removed or gone is refused).
+   */
+  private async mayServe (record: FileRecord, peer: string): Promise<boolean> {
+    if (record.group == null) return record.direction === 'out' && record.state === 'shared' && record.conversation === peer
+    const holds = record.direction === 'out' ? record.state === 'shared' : record.state === 'downloading' || record.state === 'complete'
+    if (!holds) return false
+    return (await this.components.groupMember?.(record.group, peer)) === true
   }
+}
+
+function authorMayServe (c: { count: Uint16Array, last: Float64Array }, i: number, now: number): boolean {
+  if (c.count[i] < AUTHOR_SERVES_PER_CHUNK) return true
+  return now - c.last[i] > AUTHOR_RELAX_MS * 2 ** Math.min(c.count[i] - AUTHOR_SERVES_PER_CHUNK, 2)
 }
 
 function publicInfo (record: FileRecord, live?: { received?: number, refused?: number }): FileInfo {

@@ -133,7 +133,12 @@ export interface GroupMessageInit {
   epoch?: number
   /** channels: the owner's certificate that the author is an editor (see channel-rules.ts) */
   editor?: Uint8Array
+  /** TEXT only: an encoded FileOffer */
+  file?: Uint8Array
 }
+
+/** An offer is a few dozen bytes; anything near this is not one. */
+export const MAX_FILE_OFFER_BYTES = 1024
 
 export interface SignedGroupMessage {
   message: GroupMessage
@@ -161,7 +166,8 @@ export async function signGroupMessage (init: GroupMessageInit): Promise<SignedG
     subject: init.subject,
     epoch: init.epoch != null ? BigInt(init.epoch) : undefined,
     signature: new Uint8Array(0),
-    editor: init.editor != null ? Uint8Array.from(init.editor) : undefined
+    editor: init.editor != null ? Uint8Array.from(init.editor) : undefined,
+    ...(init.file != null ? { file: Uint8Array.from(init.file) } : {})
   }
   checkFields(message)
   // node's Ed25519 with a KeyObject kept per key (as the DM envelope does): same signature bytes
@@ -204,6 +210,7 @@ function checkFields (m: GroupMessage): void {
   if (m.editor != null && m.editor.byteLength !== 64) throw new InvalidGroupMessageError('malformed', 'editor certificate')
   const size = enc.encode(m.body).byteLength
   if (size > MAX_BODY_BYTES) throw new InvalidGroupMessageError('oversized', `a body of ${size} bytes`)
+  if (m.file != null && (m.kind !== GroupMessageKind.TEXT || m.file.byteLength > MAX_FILE_OFFER_BYTES)) throw new InvalidGroupMessageError('malformed', 'file offer')
   switch (m.kind) {
     case GroupMessageKind.TEXT:
       if (m.body.trim() === '') throw new InvalidGroupMessageError('malformed', 'empty text')

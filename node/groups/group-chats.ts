@@ -8,7 +8,7 @@ import { GROUP_NONCE_BYTES, groupIdOf, MAX_BODY_BYTES, MAX_NAME_LENGTH, randomBy
 import { GroupMessageTooLargeError, InvalidGroupInviteError, NotGroupAdminError } from './errors.ts'
 import { GroupHistory } from './history.ts'
 import { createGroupInvite, inviteOrder, parseGroupInvite } from './invite.ts'
-import { GroupLedger } from './ledger.ts'
+import { GroupLedger, type GroupLedgerComponents } from './ledger.ts'
 import { acceptInvite, isAdmin, namedMembers } from './membership.ts'
 import { GroupOutbox } from './outbox.ts'
 import { Channels } from './channels.ts'
@@ -43,6 +43,8 @@ export interface GroupChatsComponents {
   onMessage: (record: GroupMessageRecord) => void
   /** one of your messages left the group outbox: published to at least one member */
   onSent?: (group: string, id: string) => void
+  /** a member's file offer: what its message shows and the ops that keep it (see Files.offerOps) */
+  fileOffer?: GroupLedgerComponents['fileOffer']
 }
 
 /**
@@ -83,6 +85,7 @@ export class GroupChats {
     this.stats = ctx.stats
     this.ledger = new GroupLedger(ctx, {
       key: components.key,
+      fileOffer: components.fileOffer,
       onStored: (rec, change, via, gapSince) => {
         this.components.onMessage(rec)
         // a message of theirs we took proves they hold the secret; a member's (not a removed or
@@ -309,6 +312,42 @@ export class GroupChats {
     this.components.onMessage(rec)
     this.outbox.kick(id)
     return { id: rec.id, status: rec.status }
+  }
+
+  /** Sends a file offer as a text message of the group (`body` its line of text), sealed with the epoch key. */
+  async sendFile (ref: string, body: string, offer: Uint8Array, summary: NonNullable<GroupMessageRecord['file']>): Promise<GroupSendResult & { group: string }> {
+    const { id } = active(await this.resolve(ref))
+    const rec = await this.ctx.mutex.run(id, async () => {
+      const fresh = active(await this.store.group(id))
+      const { rec, ops } = await this.ledger.author(fresh, { kind: Kind.TEXT, body, file: offer, summary }, true)
+      await this.store.batch(ops)
+      return rec
+    })
+    this.components.onMessage(rec)
+    this.outbox.kick(id)
+    return { id: rec.id, status: rec.status, group: id }
+  }
+
+  /** The group's id, for a ref (id, prefix or name) of an active group. */
+  async groupId (ref: string): Promise<string> {
+    return active(await this.resolve(ref)).id
+  }
+
+  /** Whether `peer` is a member of the group now (asked when it requests a group file's chunks). */
+  async isMember (group: string, peer: string): Promise<boolean> {
+    const record = await this.store.group(group)
+    if (record == null || record.state !== 'active') return false
+    return (await this.store.member(group, peer))?.state === 'member'
+  }
+
+  /** Members of the group we are connected to, or that are in our mesh for its topic. */
+  async onlineMembers (group: string): Promise<string[]> {
+    const record = await this.store.group(group)
+    if (record == null || record.state !== 'active') return []
+    const topic = this.ctx.keysOf(record).topic
+    const subscribers = new Set(this.pubsub.getSubscribers(topic).map(p => p.toString()))
+    const members = await this.store.listMembers(group)
+    return members.filter(m => m.state === 'member' && m.peerId !== this.me && (subscribers.has(m.peerId) || isConnected(this.components.libp2p, m.peerId))).map(m => m.peerId)
   }
 
   async messages (ref: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> {

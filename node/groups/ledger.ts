@@ -25,6 +25,8 @@ export interface GroupLedgerComponents {
    * this Lamport clock on.
    */
   onStored: (rec: GroupMessageRecord, change: MembershipChange, via: Via, gapSince?: number) => void
+  /** a member's file offer: what its message shows and the ops that keep it (see Files.offerOps) */
+  fileOffer?: (from: string, messageId: string, offer: Uint8Array, group: string) => { file: NonNullable<GroupMessageRecord['file']>, ops: BatchOp[] } | undefined
 }
 
 /**
@@ -115,7 +117,11 @@ export class GroupLedger {
         hash: hex(signed.hash),
         prev
       }
+      // a file offer is kept with its message (an invalid one leaves the message as its text line)
+      const offer = m.file != null && rec.kind === 'text' && author !== me ? this.components.fileOffer?.(author, id, m.file, group) : undefined
+      if (offer != null) rec.file = offer.file
       const ops = store.putMessageOps(rec, signed.bytes, Math.max(await store.clock(group), lamport), head)
+      if (offer != null) ops.push(...offer.ops)
       const change = await this.membership(record, rec, signed, member, via)
       if (rec.direction === 'in' && rec.kind === 'text') ops.push(store.unreadOp(group, (await store.unreadCount(group)) + 1))
       await store.batch([...ops, ...this.ops(group, change)])
@@ -127,12 +133,13 @@ export class GroupLedger {
   }
 
   /** Signs one of our own messages and returns the operations that store it (and queue it). Hold the group's lock. */
-  async author (record: GroupRecord, init: { kind: Kind, body: string, subject?: string, epoch?: number, editor?: Uint8Array }, queue: boolean): Promise<{ rec: GroupMessageRecord, signed: SignedGroupMessage, ops: BatchOp[] }> {
+  async author (record: GroupRecord, init: { kind: Kind, body: string, subject?: string, epoch?: number, editor?: Uint8Array, file?: Uint8Array, summary?: GroupMessageRecord['file'] }, queue: boolean): Promise<{ rec: GroupMessageRecord, signed: SignedGroupMessage, ops: BatchOp[] }> {
     const { store, me } = this.ctx
     const group = record.id
     const lamport = (await store.clock(group)) + 1
     const head = await store.head(group, me)
-    const signed = await signGroupMessage({ key: this.components.key, group: unhex(group), lamport, prev: head != null ? unhex(head.hash) : undefined, ...init })
+    const { summary, ...fields } = init
+    const signed = await signGroupMessage({ key: this.components.key, group: unhex(group), lamport, prev: head != null ? unhex(head.hash) : undefined, ...fields })
     const rec: GroupMessageRecord = {
       id: hex(signed.message.id),
       group,
@@ -146,7 +153,8 @@ export class GroupLedger {
       storedAt: Date.now(),
       status: queue ? 'queued' : 'sent',
       hash: hex(signed.hash),
-      prev: head?.hash ?? ''
+      prev: head?.hash ?? '',
+      ...(summary != null ? { file: summary } : {})
     }
     const ops = store.putMessageOps(rec, signed.bytes, lamport, head)
     const change = await this.membership(record, rec, signed, await store.member(group, me), { own: true })

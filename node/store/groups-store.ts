@@ -62,6 +62,8 @@ export interface GroupMessageRecord {
   hash: string
   /** hash of the author's previous message, hex ('' for its first) */
   prev: string
+  /** the message is a file offer: the file's id (see files.list for its state) */
+  file?: { id: string, name: string, size: number }
 }
 
 export type MemberState = 'member' | 'left' | 'removed'

@@ -61,6 +61,11 @@ export class FileTransferService implements Startable, FileTransfer {
     try {
       stream = await this.components.connectionManager.openStream(peer, this.protocol, { signal, runOnLimitedConnection: this.init.runOnLimitedConnection ?? true })
       const opened = stream
+      // a responder that goes quiet mid-stream must not hold the asker past its deadline: the
+      // loop below only looks at the signal when a frame arrives
+      const onAbort = (): void => { opened.abort(signal.reason instanceof Error ? signal.reason : new FileTimeoutError()) }
+      signal.addEventListener('abort', onAbort, { once: true })
+      opened.addEventListener('close', () => { signal.removeEventListener('abort', onAbort) }, { once: true })
       opened.send(lp.encode.single(FileRequest.encode(request)))
       const seen = new Set<number>()
       const result = await pipe(

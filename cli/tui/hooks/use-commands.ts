@@ -182,6 +182,12 @@ export function useCommands (ctx: CommandContext): (line: string) => Promise<voi
           return
         }
         case 'file': {
+          if (active?.kind === 'group') {
+            notify({ tone: 'info', text: `sealing ${command.path}...` })
+            const sent = await messenger.sendFile(active.id, resolvePath(expandHome(command.path)), { group: true })
+            notify({ tone: 'info', text: `offered ${sent.file.name} (${formatBytes(sent.file.size)}) to ${active.title}: members fetch it from you and from each other once they accept` })
+            return
+          }
           const c = need('open the contact to send the file to')
           if (c == null) return
           notify({ tone: 'info', text: `sealing ${command.path}...` })
@@ -190,7 +196,7 @@ export function useCommands (ctx: CommandContext): (line: string) => Promise<voi
           return
         }
         case 'get': {
-          const c = need('open the conversation the file was sent in')
+          const c = active?.kind === 'group' ? active : need('open the conversation the file was sent in')
           if (c == null) return
           const offered = (await messenger.listFiles({ contact: c.id })).filter(f => f.direction === 'in' && (command.file != null ? f.id.startsWith(command.file.toLowerCase()) : ['offered', 'failed', 'declined'].includes(f.state)))
           const file = offered.at(-1)

@@ -171,6 +171,7 @@ export interface GroupMessage {
   epoch?: bigint
   signature: Uint8Array<ArrayBuffer>
   editor?: Uint8Array<ArrayBuffer>
+  file?: Uint8Array<ArrayBuffer>
 }
 
 export namespace GroupMessage {
@@ -243,6 +244,11 @@ export namespace GroupMessage {
           w.bytes(obj.editor)
         }
 
+        if (obj.file != null) {
+          w.uint32(106)
+          w.bytes(obj.file)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -311,6 +317,10 @@ export namespace GroupMessage {
             }
             case 12: {
               obj.editor = reader.bytes()
+              break
+            }
+            case 13: {
+              obj.file = reader.bytes()
               break
             }
             default: {
@@ -412,6 +422,13 @@ export namespace GroupMessage {
               }
               break
             }
+            case 13: {
+              yield {
+                field: `${prefix}.file`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -484,6 +501,11 @@ export namespace GroupMessage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface GroupMessageFileFieldEvent {
+    field: '$.file'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<GroupMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, GroupMessage.codec())
   }
@@ -492,7 +514,7 @@ export namespace GroupMessage {
     return decodeMessage(buf, GroupMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupMessage>): Generator<GroupMessageGroupFieldEvent | GroupMessageIdFieldEvent | GroupMessageLamportFieldEvent | GroupMessagePrevFieldEvent | GroupMessageSentAtFieldEvent | GroupMessageAuthorFieldEvent | GroupMessageKindFieldEvent | GroupMessageBodyFieldEvent | GroupMessageSubjectFieldEvent | GroupMessageEpochFieldEvent | GroupMessageSignatureFieldEvent | GroupMessageEditorFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupMessage>): Generator<GroupMessageGroupFieldEvent | GroupMessageIdFieldEvent | GroupMessageLamportFieldEvent | GroupMessagePrevFieldEvent | GroupMessageSentAtFieldEvent | GroupMessageAuthorFieldEvent | GroupMessageKindFieldEvent | GroupMessageBodyFieldEvent | GroupMessageSubjectFieldEvent | GroupMessageEpochFieldEvent | GroupMessageSignatureFieldEvent | GroupMessageEditorFieldEvent | GroupMessageFileFieldEvent> {
     return streamMessage(buf, GroupMessage.codec(), opts)
   }
 }
