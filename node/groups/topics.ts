@@ -8,6 +8,7 @@ import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
 import { AppScorePenalties, scoreGroupTopic, type GroupPubSub, type Message } from './pubsub.ts'
 import { MeshGate } from './mesh-gate.ts'
 import { channelRefusal } from './channel-rules.ts'
+import { Lru } from '../../protocols/dm/lru.ts'
 import type { GroupContext } from './context.ts'
 import type { GroupRecord } from '../store/groups-store.ts'
 import type { PeerId } from '@libp2p/interface'
@@ -26,6 +27,8 @@ export const RATE_PER_SECOND = 20
 const FLOOD_PENALTY = 1
 const FLOOD_PENALTY_DECAY = 0.99
 export const MAX_TRACKED_PEERS = 1024
+/** message ids this node has passed on over gossipsub (see admit) */
+const FORWARDED_KEPT = 10_000
 
 interface ActiveTopic {
   group: string
@@ -61,6 +64,8 @@ export class GroupTopics {
   private readonly current = new Map<string, string>()
   private readonly limiter = new TokenBuckets({ burst: RATE_BURST, perSecond: RATE_PER_SECOND, maxKeys: MAX_TRACKED_PEERS })
   private readonly penalties: AppScorePenalties
+  /** ids of messages accepted here on gossipsub, i.e. forwarded to our mesh */
+  private readonly forwarded = new Lru<true>(FORWARDED_KEPT)
   /** keeps peers that have not proven membership out of our topics' meshes */
   readonly gate: MeshGate
   private started = false
@@ -239,13 +244,22 @@ export class GroupTopics {
     const { group, epoch } = active
     const m = signed.message
     const author = signed.from.toString()
-    if (await this.components.ledger.holds(group, hex(m.id))) return [Ignore, 'duplicate']
+    const id = hex(m.id)
+    if (await this.components.ledger.holds(group, id)) {
+      if (this.forwarded.get(id) != null) return [Ignore, 'duplicate']
+      // held but never passed on: it came by history sync (a member that synced with its author
+      // before the author's publish reached it). Accepted once so gossipsub forwards it: members
+      // linked only through this node would otherwise never get it. Nothing is stored again.
+      this.forwarded.set(id, true)
+      return [Accept, 'held, forwarded once']
+    }
     // Ignore, not Reject: a member far behind (just back, still syncing) sees honest clocks ahead
     if (!clockInBounds(await this.ctx.store.clock(group), Number(m.lamport))) return [Ignore, 'clock too far ahead']
     const via = { epoch, source }
     // a topic is listened on only while its group is active (the write checks again)
     if (!mayPost({ state: 'active', admin: active.admin }, KINDS[m.kind], author, await this.ctx.store.member(group, author), Number(m.lamport), via)) return [Ignore, 'ignored']
     if (!this.components.ledger.enqueue(group, signed, via)) return [Ignore, 'store busy']
+    this.forwarded.set(id, true)
     return [Accept, 'accepted']
   }
 }
