@@ -218,10 +218,10 @@ export class Outbox {
     return entries
   }
 
-  private async deliverAll (peer: string, entries: QueueEntry[]): Promise<'delivered' | 'failed' | 'stalled'> {
+  private async deliverAll (peer: string, taken: QueueEntry[]): Promise<'delivered' | 'failed' | 'stalled'> {
     const peerId = peerIdFromString(peer)
     const contact = await this.components.contacts.get(peer)
-    this.deposits?.watch(peer, entries)
+    this.deposits?.watch(peer, taken)
     try {
       const signal = AbortSignal.any([this.queue.signal, AbortSignal.timeout(REACH_TIMEOUT)])
       await reachPeer(this.components.libp2p, peerId, contact?.addrs ?? [], signal, this.frozenRelays, this.components.find)
@@ -230,6 +230,10 @@ export class Outbox {
       this.components.log('cannot reach %s yet - %e', peer, err)
       return 'failed'
     }
+    // reaching the peer can take REACH_TIMEOUT: what left the queue meanwhile (a disappearing
+    // message that expired, a deleted one) is not sent
+    const queued = await this.components.store.sublevel.hasMany(taken.map(e => e.key))
+    const entries = taken.filter((_, i) => queued[i])
     // a message queued before we had a session with the peer is sealed now that it answers
     if (!(await this.sealDrafts(peer, entries, true))) return 'failed'
     // a path that stops delivering (a censor freezes the flow, no reset) is probed once no ack
