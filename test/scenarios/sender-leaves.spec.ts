@@ -62,7 +62,9 @@ describe('mail does not wait for the sender (real processes in network namespace
     const stopping = Date.now()
     assert.equal(await alice.stop(), 0)
     console.log(`# alice's daemon stopped ${Date.now() - stopping} ms after SIGTERM`)
-    assert.equal((await lab.rpc(open, 'relay.stats'))?.mailbox.messages, COUNT, `${open} holds all ${COUNT} once alice has gone`)
+    // besides the 10, alice's queues for bob (a control message, at her first relays) may wait there
+    const held = (await lab.rpc(open, 'relay.stats'))?.mailbox.messages ?? 0
+    assert.ok(held >= COUNT, `${open} holds all ${COUNT} once alice has gone (holds ${held})`)
 
     bob = await startNode(lab, 'bob', bobArgs)
     const got = await waitFor(async () => {
