@@ -60,7 +60,8 @@ describe('a large transfer survives kill -9 of both sides (real hyphae daemons)'
     }, { message: 'a tenth of the file', timeout: 300_000, interval: 20 })
     assert.ok(partway.received < SIZE, 'the transfer was over before it could be interrupted')
     await alice.proc.stop('SIGKILL')
-    await new Promise(resolve => setTimeout(resolve, 1500))
+    // the sender dies, then the receiver, once it has noticed (its connection to her is gone)
+    await waitFor(async () => !(await rpc(bob, 'status')).peers.some((p: { peerId: string }) => p.peerId === alice.peerId), { message: 'bob to lose alice', timeout: 60_000, interval: 100 })
     await bob.proc.stop('SIGKILL')
 
     // the receiver comes back alone: it holds what it had checkpointed, and still wants the rest
