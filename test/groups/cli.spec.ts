@@ -1,37 +1,22 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
 import { createConnection } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { runCli, startCli, waitForLine } from '../cli/run-cli.ts'
+import { runCli } from '../cli/run-cli.ts'
+import { startDaemonPair, type DaemonPair } from '../cli/daemon-pair.ts'
 import { waitFor } from '../fixtures/index.ts'
 
-const NODE_FLAGS = ['--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns']
-
 describe('hyphae group (real processes, through the daemons)', { timeout: 180_000 }, () => {
-  let root: string
+  let pair: DaemonPair
   let alice: string
   let bob: string
-  const daemons: Array<ReturnType<typeof startCli>> = []
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'hyphae-group-cli-'))
-    alice = join(root, 'alice')
-    bob = join(root, 'bob')
-    for (const [dir, name] of [[alice, 'alice'], [bob, 'bob']]) assert.equal((await runCli(['init', '--name', name, '--no-passphrase', '--data-dir', dir])).code, 0)
-    const a = startCli(['daemon', '--data-dir', alice, ...NODE_FLAGS])
-    daemons.push(a)
-    const started = JSON.parse(await waitForLine(a, /"event":"started"/))
-    const b = startCli(['daemon', '--data-dir', bob, ...NODE_FLAGS, '--bootstrap', started.addresses[0]])
-    daemons.push(b)
-    await waitForLine(b, /"event":"started"/)
+    pair = await startDaemonPair('hyphae-group-cli-')
+    ;({ alice, bob } = pair)
   })
 
-  after(async () => {
-    await Promise.all(daemons.map(async d => d.stop()))
-    await rm(root, { recursive: true, force: true })
-  })
+  after(async () => { await pair?.stop() })
 
   it('create, invite, join, send, messages, members; group.message notifications on the socket', async () => {
     const created = await runCli(['group', 'create', 'friends', '--data-dir', alice])
