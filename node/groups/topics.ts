@@ -223,13 +223,6 @@ export class GroupTopics {
       if (refusal != null) return [Reject, refusal]
     }
     if (m.kind === Kind.REMOVE && isForgedRemoval(active, author, Number(m.epoch), m.subject)) return [Reject, 'forged removal']
-    if (!this.limiter.take(`${active.group}!${msg.from.toString()}`)) {
-      // Ignore, not Reject: gossipsub would blame every peer that relayed the same message, and
-      // members whose own limit had not yet been reached relay it in good faith. The author
-      // alone pays, through the application-specific score, when it sent it to us itself.
-      if (source.equals(msg.from)) this.penalties.add(source.toString(), FLOOD_PENALTY)
-      return [Ignore, 'flooding']
-    }
     try {
       return await this.admit(active, signed, source)
     } catch (err: any) {
@@ -245,13 +238,22 @@ export class GroupTopics {
     const m = signed.message
     const author = signed.from.toString()
     const id = hex(m.id)
+    // deduped before the author's rate limit: a replay of someone's old messages (gossipsub
+    // forgets ids after 2 minutes) must not spend their bucket and silence them
+    if (this.forwarded.get(id) != null) return [Ignore, 'duplicate']
     if (await this.components.ledger.holds(group, id)) {
-      if (this.forwarded.get(id) != null) return [Ignore, 'duplicate']
       // held but never passed on: it came by history sync (a member that synced with its author
       // before the author's publish reached it). Accepted once so gossipsub forwards it: members
       // linked only through this node would otherwise never get it. Nothing is stored again.
       this.forwarded.set(id, true)
       return [Accept, 'held, forwarded once']
+    }
+    if (!this.limiter.take(`${active.group}!${author}`)) {
+      // Ignore, not Reject: gossipsub would blame every peer that relayed the same message, and
+      // members whose own limit had not yet been reached relay it in good faith. The author
+      // alone pays, through the application-specific score, when it sent it to us itself.
+      if (source.equals(signed.from)) this.penalties.add(source.toString(), FLOOD_PENALTY)
+      return [Ignore, 'flooding']
     }
     // Ignore, not Reject: a member far behind (just back, still syncing) sees honest clocks ahead
     if (!clockInBounds(await this.ctx.store.clock(group), Number(m.lamport))) return [Ignore, 'clock too far ahead']
