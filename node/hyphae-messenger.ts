@@ -114,6 +114,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.direct = new DirectChats({
       libp2p: this.libp2p, key: components.key, db: components.db,
       fileOffer: (from, id, offer) => this.files.offerOps(from, id, offer),
+      fileExpiry: async ids => this.files.expiry(ids),
       readReceipts: async () => (await this.settings()).readReceipts,
       // their relays can be ours too (a node with no bootstrap list has no other way to meet one)
       onContactAdded: addrs => { void this.warmup.meetRelays(addrs).catch(() => {}) }

@@ -8,7 +8,7 @@ import { MessagesStore, type BatchOp, type MessageRecord } from '../store/messag
 import { ContactBook } from './contact-book.ts'
 import { ControlRouter, type ControlHandler } from './control-messages.ts'
 import { Conversations } from './conversations.ts'
-import { DisappearingMessages, TIMER_APP } from './disappearing.ts'
+import { DisappearingMessages, TIMER_APP, type DisappearingComponents } from './disappearing.ts'
 import { createInbox } from './inbox.ts'
 import { MailboxClient } from './mailbox-client.ts'
 import { queueRecords, queuesFor } from './mailbox-queues.ts'
@@ -58,6 +58,8 @@ export interface DirectChatsComponents {
   requestLimits?: Partial<RequestLimits>
   /** a contact's file offer: what its message shows and the ops that keep it (see Files.offerOps) */
   fileOffer?: (from: string, messageId: string, offer: Uint8Array) => { file: NonNullable<MessageRecord['file']>, ops: BatchOp[] } | undefined
+  /** files offered in messages that expire (see Files.expiry) */
+  fileExpiry?: DisappearingComponents['fileExpiry']
 }
 
 /** how long a stop waits for session work under way (a libsignal call) before closing the stores */
@@ -159,6 +161,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
       sendControl: async (peer, app, data) => this.sendControl(peer, app, data),
       unqueueOps: async (peer, ids) => this.delivery.unqueueOps(peer, ids),
       onExpired: (peer, ids) => { this.delivery.unqueued(peer, ids) },
+      fileExpiry: components.fileExpiry,
       compact: typeof (db as Partial<Database>).compact === 'function' ? async () => db.compact() : undefined
     })
     // only a contact sets a conversation's timer: a stranger's setting is dropped (and acked)

@@ -56,6 +56,11 @@ export interface DisappearingComponents {
    * and no relay is handed them after), put in the batch that deletes them
    */
   unqueueOps?: (conversation: string, ids: Set<string>) => Promise<BatchOp[]>
+  /**
+   * Files offered in expiring messages: the writes that delete their records, put in the batch
+   * that deletes the messages, and what to do once it is written (remove their chunks)
+   */
+  fileExpiry?: (fileIds: string[]) => Promise<{ ops: BatchOp[], written: () => Promise<void> }>
   /** LevelDB's compaction: until it runs, a deleted value stays in the log and table files */
   compact?: () => Promise<void>
   now?: () => number
@@ -167,6 +172,7 @@ export class DisappearingMessages {
     const ops: BatchOp[] = []
     const ids: string[] = []
     const undelivered = new Set<string>()
+    const fileIds: string[] = []
     // a message stored after this scan expires after now + keepMs
     let due = now + keepMs
     let read = 0
@@ -176,6 +182,7 @@ export class DisappearingMessages {
       if (record.storedAt < storedFrom) continue
       if (record.storedAt + keepMs > now) { due = Math.min(due, record.storedAt + keepMs); continue }
       ids.push(record.id)
+      if (record.file != null) fileIds.push(record.file.id)
       if (record.direction === 'out' && record.status !== 'delivered' && record.status !== 'read') undelivered.add(record.id)
       ops.push(
         { type: 'del', sublevel: messages.messages, key: messageKey(conversation, record.lamport, record.id) },
@@ -186,7 +193,9 @@ export class DisappearingMessages {
     this.due.set(conversation, due)
     if (ops.length === 0) return 0
     if (undelivered.size > 0 && this.components.unqueueOps != null) ops.push(...await this.components.unqueueOps(conversation, undelivered))
-    await messages.batch(ops)
+    const files = fileIds.length > 0 ? await this.components.fileExpiry?.(fileIds) : undefined
+    await messages.batch([...ops, ...files?.ops ?? []])
+    await files?.written().catch(err => { this.components.log.error('removing expired files failed - %e', err) })
     this.components.onExpired?.(conversation, ids)
     return ids.length
   }

@@ -7,8 +7,8 @@
  * (downloads.ts), checks each against the root, survives restarts, and on completion writes the
  * plaintext to the chosen folder (default DATA_DIR/downloads). file-server.ts serves our chunks.
  */
-import { mkdir, stat, statfs } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { mkdir, rm, stat, statfs } from 'node:fs/promises'
+import { basename, join, resolve, sep } from 'node:path'
 import { CHUNK_SIZE, FileOffer, MAX_FILE_BYTES, TAG_BYTES, type FileTransfer } from '../../protocols/file/index.ts'
 import { InvalidArgumentError } from '../errors.ts'
 import { hex } from '../hex.ts'
@@ -164,6 +164,33 @@ export class Files {
     await this.records.closeFile(record.id)
     await ChunkFile.remove(this.dir, record.id)
     return this.records.info(await this.records.update(record, { state: 'declined', received: 0 }))
+  }
+
+  /**
+   * Files offered in messages that expired (disappearing messages): downloads stop, the writes
+   * that delete their records (each file's key with it) go into the expiry's own batch, and once
+   * it is written the sealed chunks go, with a copy this node saved into the profile's downloads
+   * (one the user saved elsewhere stays, as a saved photo does in Signal).
+   */
+  async expiry (fileIds: string[]): Promise<{ ops: BatchOp[], written: () => Promise<void> }> {
+    const ops: BatchOp[] = []
+    const saved: string[] = []
+    const downloads = resolve(this.downloadsDir) + sep
+    for (const id of fileIds) {
+      const record = await this.records.get(id)
+      if (record == null) continue
+      await this.downloads.cancel(id)
+      await this.records.closeFile(id)
+      ops.push({ type: 'del', sublevel: this.records.sublevel, key: id })
+      if (record.savedTo != null && resolve(record.savedTo).startsWith(downloads)) saved.push(record.savedTo)
+    }
+    return {
+      ops,
+      written: async () => {
+        for (const id of fileIds) await ChunkFile.remove(this.dir, id)
+        for (const path of saved) await rm(path, { force: true })
+      }
+    }
   }
 
   /** Writes the plaintext of a complete file to `path` (a new file, or a new name in a folder). */
