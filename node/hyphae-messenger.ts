@@ -102,11 +102,11 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
         return this.direct.sendFile(ref, body, offer, summary)
       },
       sendGroupOffer: async (ref, body, offer) => {
-        const sent = await this.groups.sendFile(ref, body, offer, fileOfferSummary(offer))
+        const sent = await this.groups.files.send(ref, body, offer, fileOfferSummary(offer))
         return { id: sent.id, conversation: sent.group }
       },
-      groupMember: async (group, peer) => this.groups.isMember(group, peer),
-      groupPeers: async group => this.groups.onlineMembers(group),
+      groupMember: async (group, peer) => this.groups.files.isMember(group, peer),
+      groupPeers: async group => this.groups.files.onlineMembers(group),
       self: this.peerId,
       contactState: async peer => this.direct.contactState(peer),
       onProgress: progress => { this.safeDispatchEvent('file:progress', { detail: progress }) }

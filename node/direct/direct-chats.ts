@@ -2,7 +2,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { TypedEventEmitter } from 'main-event'
 import { InvalidArgumentError } from '../errors.ts'
 import { KeyedMutex } from '../keyed-mutex.ts'
-import { ContactsStore, type JsonSublevel } from '../store/contacts-store.ts'
+import { ContactsStore } from '../store/contacts-store.ts'
 import { QueueStore } from '../store/durable-queue.ts'
 import { MessagesStore, type BatchOp, type MessageRecord } from '../store/messages-store.ts'
 import { ContactBook } from './contact-book.ts'
@@ -11,15 +11,15 @@ import { Conversations } from './conversations.ts'
 import { DisappearingMessages, TIMER_APP, type DisappearingComponents } from './disappearing.ts'
 import { createInbox } from './inbox.ts'
 import { MailboxClient } from './mailbox-client.ts'
-import { queueRecords, queuesFor } from './mailbox-queues.ts'
-import { MailboxQueues } from '../pb/invite.ts'
-import { relaysOf, type RelayRef } from '../net/relay-addresses.ts'
+import { QUEUES_APP, QueueSharing } from './queue-sharing.ts'
 import { Outbox } from './outbox.ts'
 import { PrekeyRationing } from './prekey-rationing.ts'
 import { RequestQuota, type RequestDrop, type RequestDrops, type RequestLimits } from './request-quota.ts'
 import { Ratchet } from './ratchet.ts'
 import { RendezvousRecords } from './rendezvous-records.ts'
 import type { PrekeyBundle } from '../../protocols/prekeys/index.ts'
+import type { MailboxQueues } from '../pb/invite.ts'
+import type { RelayRef } from '../net/relay-addresses.ts'
 import type { ContactInfo, ContactSummary, MessageRequest, ReceiptEvent, SendResult } from '../messenger.ts'
 import type { HyphaeServices } from '../net/services.ts'
 import type { Database } from '../store/database.ts'
@@ -28,14 +28,6 @@ import type { Libp2p, Logger, PrivateKey } from '@libp2p/interface'
 /** how long a first message waits for the peer's prekeys when its invite had none */
 const PREKEYS_TIMEOUT = 10_000
 const ROTATION_CHECK_MS = 24 * 3600 * 1000
-/** the control app that hands a contact our mailbox queues */
-export const QUEUES_APP = 'queues'
-/** how long relays must stay put before contacts hear of the new queues */
-const SHARE_QUEUES_AFTER_MS = 5_000
-/** how long making an invite waits for our queues to be opened on the relays it names */
-const OPEN_QUEUES_TIMEOUT = 5_000
-/** relays remembered as named to contacts */
-const MAX_TOLD = 32
 
 export interface DirectChatsEvents {
   /** a message was stored: one of ours queued, or one received */
@@ -88,10 +80,9 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   private readonly ratchet: Ratchet
   /** where contacts find us, and we them, in the DHT */
   readonly rendezvous: RendezvousRecords
+  /** tells contacts where our mailbox queues are */
+  private readonly queueSharing: QueueSharing
   private rotation?: ReturnType<typeof setInterval>
-  private shareTimer?: ReturnType<typeof setTimeout>
-  /** `relays` -> the relay ids our contacts were last told of; `peer!<id>` -> those told to one peer */
-  private readonly queuesSent: JsonSublevel<string>
   /** one lock per peer around its session: the same one the inbox and conversations take */
   private readonly mutex = new KeyedMutex()
   private readonly log: Logger
@@ -121,14 +112,16 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
       onControl: async (from, payload) => { await this.control.dispatch(from, payload) },
       fileOffer: components.fileOffer
     })
-    this.queuesSent = db.sublevel<string, string>('mailbox-queues-sent', { valueEncoding: 'json' })
     this.mailbox = new MailboxClient({
       libp2p, mailbox: libp2p.services.mailbox, contacts: this.contactsStore, log, receive, key, prekeys: async () => this.prekeys(),
-      onRelaysChanged: relays => { this.relaysChanged(relays) },
+      onRelaysChanged: relays => { this.queueSharing.relaysChanged(relays) },
       expiryOf: async peer => {
         const seconds = await this.disappearing.timer(peer)
         return seconds > 0 ? Date.now() + seconds * 1000 : undefined
       }
+    })
+    this.queueSharing = new QueueSharing({
+      libp2p, key, db, contacts: this.contactsStore, mailbox: this.mailbox, log, sendControl: async (peer, app, data) => this.sendControl(peer, app, data)
     })
     this.rendezvous = new RendezvousRecords({ libp2p, key, contacts: this.contactsStore, log })
     this.delivery = new Outbox({
@@ -169,17 +162,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
       if ((await this.contactsStore.get(from.toString()))?.state !== 'contact') { log('timer from %p, not a contact: ignored', from); return }
       await this.disappearing.onControl(from, data)
     })
-    // a contact's queues, refreshed when its relays change: only from a contact (a stranger's are dropped and acked)
-    this.control.register(QUEUES_APP, async (from, data) => {
-      const contact = await this.contactsStore.get(from.toString())
-      if (contact?.state !== 'contact') { log('queues from %p, not a contact: ignored', from); return }
-      let queues
-      try { queues = queueRecords(MailboxQueues.decode(data, { limits: { queues: 8 } }).queues) } catch { log('bad queues from %p: ignored', from); return }
-      if (queues.length === 0) return
-      await this.contactsStore.put({ ...contact, queues })
-      // a contact who has ours no more than we had theirs (it accepted our request): hand them over
-      if ((await this.queuesSent.get(`peer!${from.toString()}`)) == null) void this.shareQueues([from.toString()])
-    })
+    this.control.register(QUEUES_APP, async (from, data) => { await this.queueSharing.onQueues(from, data) })
     dm.onMessage = receive
     dm.onMessages = receiveMany
     dm.onReceipt = async (from, ids) => { await this.conversations.onReceipt(from, ids) }
@@ -217,7 +200,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   /** Stops new work; call before libp2p stops, then `drained()` before the stores close. */
   stop (): void {
     clearInterval(this.rotation)
-    clearTimeout(this.shareTimer)
+    this.queueSharing.stop()
     this.delivery.stop()
     this.mailbox.stop()
     this.disappearing.stop()
@@ -300,7 +283,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   async acceptRequest (ref: string): Promise<ContactInfo> {
     const record = await this.contacts.accept(ref)
     this.quota.forget(record.peerId)
-    void this.shareQueues([record.peerId])
+    void this.queueSharing.shareQueues([record.peerId])
     void this.rendezvous.publishFor(record.peerId)
     return this.contacts.info(record)
   }
@@ -355,64 +338,9 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     return this.ratchet.inviteBundle()
   }
 
-  /**
-   * Our queues on these relays (default: those we hold a slot on), for an invite or a contact;
-   * opened first on those we are connected to (waiting at most OPEN_QUEUES_TIMEOUT). The relays
-   * are noted as handed out (see relaysChanged).
-   */
-  async ourQueues (relays: RelayRef[] = relaysOf(this.components.libp2p.getMultiaddrs())): Promise<MailboxQueues['queues']> {
-    await this.mailbox.openQueues(relays.map(r => r.peerId), AbortSignal.timeout(OPEN_QUEUES_TIMEOUT))
-    const queues = await queuesFor(this.components.key, relays)
-    const told = await this.handedOut()
-    if (relays.some(r => !told.includes(r.peerId.toString()))) {
-      await this.queuesSent.put('relays', [...new Set([...relays.map(r => r.peerId.toString()), ...told])].slice(0, MAX_TOLD).join(','))
-    }
-    return queues
-  }
-
-  /** The relays named in an invite or a control message of ours, newest first. */
-  private async handedOut (): Promise<string[]> {
-    return ((await this.queuesSent.get('relays')) ?? '').split(',').filter(Boolean)
-  }
-
-  /**
-   * Hands these peers our current queues, through the encrypted DM path (a contact's mailbox
-   * included). A contact who added us by invite has them already; one we accepted, or one whose
-   * copy names a relay we no longer hold, does not.
-   */
-  private async shareQueues (peers: string[]): Promise<void> {
-    const relays = relaysOf(this.components.libp2p.getMultiaddrs())
-    const queues = await this.ourQueues(relays)
-    if (queues.length === 0) return
-    const data = MailboxQueues.encode({ queues })
-    const set = relays.map(r => r.peerId.toString()).sort().join(',')
-    for (const peer of peers) {
-      await this.sendControl(peer, QUEUES_APP, data)
-        .then(async () => { await this.queuesSent.put(`peer!${peer}`, set) }, () => {})
-    }
-  }
-
-  /**
-   * Our relays changed: once they settle, every contact not yet told of all of them hears of our
-   * queues. Told is per contact (`peer!<id>`), not "named in some invite": an invite shown to a
-   * new person tells our existing contacts nothing; a restart on the same relays tells nobody again.
-   */
-  private relaysChanged (relays: RelayRef[]): void {
-    clearTimeout(this.shareTimer)
-    this.shareTimer = setTimeout(() => {
-      void (async () => {
-        const current = relays.map(r => r.peerId.toString())
-        const contacts = await this.contactsStore.list('contact')
-        if (contacts.length === 0) { await this.ourQueues(relays); return }
-        const untold: string[] = []
-        for (const contact of contacts) {
-          const told = ((await this.queuesSent.get(`peer!${contact.peerId}`)) ?? '').split(',')
-          if (!current.every(r => told.includes(r))) untold.push(contact.peerId)
-        }
-        if (untold.length > 0) await this.shareQueues(untold)
-      })().catch(() => {})
-    }, SHARE_QUEUES_AFTER_MS)
-    this.shareTimer.unref?.()
+  /** Our queues on these relays (default: those we hold a slot on), for an invite; see QueueSharing. */
+  async ourQueues (relays?: RelayRef[]): Promise<MailboxQueues['queues']> {
+    return this.queueSharing.ourQueues(relays)
   }
 
   async outboxSize (): Promise<number> {

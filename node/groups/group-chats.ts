@@ -1,21 +1,21 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { InvalidArgumentError } from '../errors.ts'
 import { isConnected } from '../net/addresses.ts'
-import { hex, unhex } from '../hex.ts'
 import { GroupsStore, type GroupMessageRecord, type GroupRecord } from '../store/groups-store.ts'
 import { active, GroupContext, type GroupStats } from './context.ts'
-import { GROUP_NONCE_BYTES, groupIdOf, MAX_BODY_BYTES, MAX_NAME_LENGTH, randomBytes, sealGroupEnvelope, SECRET_BYTES } from './crypto.ts'
-import { GroupMessageTooLargeError, InvalidGroupInviteError, NotGroupAdminError } from './errors.ts'
+import { MAX_BODY_BYTES } from './crypto.ts'
+import { GroupMessageTooLargeError } from './errors.ts'
+import { GroupFiles } from './group-files.ts'
 import { GroupHistory } from './history.ts'
-import { createGroupInvite, inviteOrder, parseGroupInvite } from './invite.ts'
 import { GroupLedger, type GroupLedgerComponents } from './ledger.ts'
-import { acceptInvite, isAdmin, namedMembers } from './membership.ts'
+import { isAdmin } from './membership.ts'
+import { MembershipChanges } from './membership-changes.ts'
 import { GroupOutbox } from './outbox.ts'
 import { Channels } from './channels.ts'
 import { dialMember } from './reach.ts'
 import { TokenBuckets } from './rate-limit.ts'
 import { GroupRekeying } from './rekey.ts'
-import { channelOf, checkName, findGroup, groupInfo } from './refs.ts'
+import { channelOf, findGroup, groupInfo } from './refs.ts'
 import { GroupTopics, RATE_BURST, RATE_PER_SECOND } from './topics.ts'
 import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
 import type { GroupPubSub } from './pubsub.ts'
@@ -25,8 +25,6 @@ import type { Database } from '../store/database.ts'
 import type { HyphaeServices } from '../net/services.ts'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-
-const MAX_INVITE_MEMBERS = 4
 
 export interface GroupChatsComponents {
   /** its `services.pubsub` is gossipsub, its `services.groupSync` serves and fetches history */
@@ -53,7 +51,8 @@ export interface GroupChatsComponents {
  * what it does to membership (ledger.ts, membership.ts); history from other members over
  * /hyphae/group-sync/2.0.0 (history.ts); a durable outbox for messages no member was there to
  * take; removal by the admin moves everyone else to a new secret sent over direct messages
- * (rekey.ts). This class is the API and wires the parts together.
+ * (rekey.ts). This class is the API and wires the parts together: who is in a group changes
+ * in membership-changes.ts, channels in channels.ts, what files need of groups in group-files.ts.
  */
 export class GroupChats {
   readonly store: GroupsStore
@@ -68,8 +67,11 @@ export class GroupChats {
   private readonly topics: GroupTopics
   private readonly history: GroupHistory
   private readonly rekeying: GroupRekeying
+  private readonly membership: MembershipChanges
   /** channels: the same parts, one author (channels.ts) */
   readonly channels: Channels
+  /** offering files in a group, and who may fetch them (group-files.ts) */
+  readonly files: GroupFiles
   private stopped = false
 
   constructor (components: GroupChatsComponents) {
@@ -93,7 +95,7 @@ export class GroupChats {
         if (rec.author !== this.me) this.ctx.track(this.store.group(rec.group).then(async g => g?.channel === true || (await this.store.member(rec.group, rec.author))?.state === 'member').then(ok => { if (ok) this.topics.proved(rec.group, rec.author) }))
         if (change.removedMe) this.topics.deactivate(rec.group)
         if (change.newMember) this.outbox.kick(rec.group)
-        if (rec.kind === 'leave' && change.members.some(m => m.peerId === rec.author && m.state === 'left')) this.ctx.track(this.rekeyAfterLeave(rec.group, rec.author))
+        if (rec.kind === 'leave' && change.members.some(m => m.peerId === rec.author && m.state === 'left')) this.ctx.track(this.membership.rekeyAfterLeave(rec.group, rec.author))
         if (gapSince != null && 'source' in via) this.history.schedule(rec.group, via.source as PeerId, { since: gapSince, gap: true })
       }
     })
@@ -107,7 +109,7 @@ export class GroupChats {
       onListening: (group, peer) => { this.history.schedule(group, peer) }
     })
     this.history = new GroupHistory(ctx, this.sync, this.ledger, (group, peer) => { this.topics.proved(group, peer) })
-    this.rekeying = new GroupRekeying(ctx, { key: components.key, ledger: this.ledger, sendControl: components.sendControl })
+    const rekeying = this.rekeying = new GroupRekeying(ctx, { key: components.key, ledger: this.ledger, sendControl: components.sendControl })
     this.outbox = new GroupOutbox({
       store: this.store, pubsub: this.pubsub, self: this.me, keys: record => ctx.keysOf(record), log: ctx.log,
       pace: new TokenBuckets({ burst: RATE_BURST / 2, perSecond: RATE_PER_SECOND / 2 }),
@@ -118,6 +120,15 @@ export class GroupChats {
       key: components.key, ledger: this.ledger, history: this.history, addresses: components.addresses,
       activate: record => { this.activate(record) }, deactivate: group => { this.topics.deactivate(group) },
       kick: group => { this.outbox.kick(group) }, onMessage: rec => { this.components.onMessage(rec) }, dial: async (peer, addrs) => this.dial(peer, addrs)
+    })
+    this.membership = new MembershipChanges(ctx, {
+      libp2p, key: components.key, pubsub: this.pubsub, ledger: this.ledger, history: this.history, rekeying,
+      nickname: components.nickname, addresses: components.addresses, onMessage: rec => { this.components.onMessage(rec) },
+      activate: record => { this.activate(record) }, deactivate: group => { this.topics.deactivate(group) },
+      kick: group => { this.outbox.kick(group) }, dial: async (peer, addrs) => this.dial(peer, addrs)
+    })
+    this.files = new GroupFiles(ctx, {
+      libp2p, pubsub: this.pubsub, ledger: this.ledger, onMessage: rec => { this.components.onMessage(rec) }, kick: group => { this.outbox.kick(group) }
     })
   }
 
@@ -151,32 +162,7 @@ export class GroupChats {
   }
 
   async create (name: string): Promise<GroupInfo> {
-    const groupName = checkName(name)
-    const now = Date.now()
-    const nonce = randomBytes(GROUP_NONCE_BYTES)
-    const record: GroupRecord = {
-      id: hex(groupIdOf(this.components.key.publicKey, nonce)),
-      name: groupName,
-      admin: this.me,
-      nonce: hex(nonce),
-      epoch: 0,
-      secrets: { 0: hex(randomBytes(SECRET_BYTES)) },
-      state: 'active',
-      createdAt: now,
-      joinedAt: now
-    }
-    const nickname = await this.components.nickname()
-    const join = await this.ctx.mutex.run(record.id, async () => {
-      // queued like any join: published once the first members listen, not only served as
-      // history (a joiner whose first syncs reach members without it would never get it)
-      const { rec, ops } = await this.ledger.author(record, { kind: Kind.JOIN, body: nickname.slice(0, MAX_NAME_LENGTH) }, true)
-      await this.store.batch([this.store.groupOp(record), ...ops])
-      return rec
-    })
-    this.history.resume(record.id, 0, true)
-    this.activate(record)
-    this.components.onMessage(join)
-    return this.info(record)
+    return this.info(await this.membership.create(name))
   }
 
   /**
@@ -186,96 +172,24 @@ export class GroupChats {
   async invite (ref: string, options: { editor?: string } = {}): Promise<string> {
     const record = active(await this.resolve(ref))
     if (record.channel === true) return this.channels.invite(record, options)
-    if (!isAdmin(record, this.me)) throw new NotGroupAdminError(record.name, 'invite: ask them for an invite')
-    if (record.nonce == null) throw new NotGroupAdminError(record.name, 'invite, and this group predates signed invites: create a new one')
-    const members = await this.store.listMembers(record.id)
-    const others = inviteOrder(members.filter(m => m.state === 'member' && m.peerId !== this.me), m => isConnected(this.components.libp2p, m.peerId))
-    const listed: Array<{ peerId: string, addrs: Multiaddr[] }> = [{ peerId: this.me, addrs: this.components.addresses() }]
-    for (const m of others) {
-      if (listed.length >= MAX_INVITE_MEMBERS) break
-      const addrs = await this.components.libp2p.peerStore.get(peerIdFromString(m.peerId)).then((p: any) => p.addresses.map((a: any) => a.multiaddr), () => [])
-      if (addrs.length > 0) listed.push({ peerId: m.peerId, addrs })
-    }
-    return createGroupInvite({ id: record.id, name: record.name, epoch: record.epoch, secret: unhex(record.secrets[record.epoch]), admin: record.admin, nonce: record.nonce, members: listed }, this.components.key)
+    return this.membership.invite(record)
   }
 
   /** Takes part in the group the invite names: stores its key, announces a join, dials its members. */
   async join (inviteText: string): Promise<GroupInfo> {
-    const invite = parseGroupInvite(inviteText)
-    const nickname = await this.components.nickname()
-    const outcome = await this.ctx.mutex.run(invite.id, async () => {
-      const existing = await this.store.group(invite.id)
-      const terms = acceptInvite(existing, { ...invite, secret: hex(invite.secret) }, Date.now())
-      if ('error' in terms) throw new InvalidGroupInviteError(terms.error)
-      const { record } = terms
-      if (!terms.changed) return { record }
-      const known = new Map((await this.store.listMembers(invite.id)).map(m => [m.peerId, m]))
-      const named = namedMembers(record, [invite.admin, ...invite.members.map(m => m.peerId)], known, this.me)
-      const ops = [this.store.groupOp(record), ...named.map(m => this.store.memberOp(invite.id, m))]
-      if (!terms.join) {
-        await this.store.batch(ops)
-        return { record }
-      }
-      const { rec, ops: own } = await this.ledger.author(record, { kind: Kind.JOIN, body: nickname.slice(0, MAX_NAME_LENGTH) }, true)
-      await this.store.batch([...ops, ...own])
-      return { record, rec, fresh: terms.fresh }
-    })
-    if (outcome.rec != null) {
-      if (outcome.fresh) this.history.resume(invite.id, 0, true)
-      else this.history.resume(invite.id, await this.store.clock(invite.id))
-      this.components.onMessage(outcome.rec)
-    }
-    this.activate(outcome.record)
-    for (const m of invite.members) {
-      if (m.peerId !== this.me && m.addrs.length > 0) this.ctx.track(this.dial(m.peerId, m.addrs))
-    }
-    return this.info(outcome.record)
+    return this.info(await this.membership.join(inviteText))
   }
 
   /** Announces the leave (it waits in the outbox if nobody is reachable) and stops listening. */
   async leave (ref: string): Promise<GroupInfo> {
-    const channel = active(await this.resolve(ref))
-    if (channel.channel === true) return this.info(await this.channels.unfollow(channel))
-    const { id } = channel
-    const { record, rec } = await this.ctx.mutex.run(id, async () => {
-      const fresh = active(await this.store.group(id))
-      const { rec, ops } = await this.ledger.author(fresh, { kind: Kind.LEAVE, body: '' }, true)
-      const record: GroupRecord = { ...fresh, state: 'left' }
-      await this.store.batch([...ops, this.store.groupOp(record)])
-      return { record, rec }
-    })
-    this.topics.deactivate(id)
-    this.components.onMessage(rec)
-    this.outbox.kick(id)
-    return this.info(record)
+    const record = active(await this.resolve(ref))
+    if (record.channel === true) return this.info(await this.channels.unfollow(record))
+    return this.info(await this.membership.leave(record.id))
   }
 
-  /**
-   * Admin only. Announces the removal on the current topic (so the member removed learns of it),
-   * moves to a new epoch secret and hands it to every remaining member through the durable
-   * direct-message outbox; members offline get it when they come back.
-   */
+  /** Admin only. Removes a member and moves everyone else to a new epoch secret. */
   async remove (ref: string, peerId: string): Promise<GroupInfo> {
-    const { id, channel, name } = active(await this.resolve(ref))
-    if (channel === true) throw new InvalidArgumentError(`"${name}" is a channel: its followers are not listed, and cannot post`)
-    if (typeof peerId !== 'string' || peerId.trim() === '') throw new InvalidArgumentError('name the member to remove by peer id')
-    const out = await this.rekeying.remove(id, peerId)
-    this.components.onMessage(out.rec)
-    // best effort: the members who miss it live get the removal with the new key and in history
-    await this.pubsub.publish(out.oldKeys.topic, sealGroupEnvelope(out.oldKeys, out.signed.bytes)).catch(err => { this.ctx.log('publishing the removal failed - %e', err) })
-    this.history.resume(id, await this.store.clock(id))
-    this.activate(out.next)
-    await this.rekeying.handOut(id)
-    return this.info(out.next)
-  }
-
-  /** The admin moves the group to a new secret when a member leaves, as when it removes one. */
-  private async rekeyAfterLeave (group: string, leaver: string): Promise<void> {
-    const next = await this.rekeying.rotate(group, leaver)
-    if (next == null) return
-    this.history.resume(group, await this.store.clock(group))
-    this.activate(next)
-    await this.rekeying.handOut(group)
+    return this.info(await this.membership.remove(active(await this.resolve(ref)), peerId))
   }
 
   async createChannel (name: string): Promise<GroupInfo> { return this.info(await this.channels.create(name)) }
@@ -314,40 +228,9 @@ export class GroupChats {
     return { id: rec.id, status: rec.status }
   }
 
-  /** Sends a file offer as a text message of the group (`body` its line of text), sealed with the epoch key. */
-  async sendFile (ref: string, body: string, offer: Uint8Array, summary: NonNullable<GroupMessageRecord['file']>): Promise<GroupSendResult & { group: string }> {
-    const { id } = active(await this.resolve(ref))
-    const rec = await this.ctx.mutex.run(id, async () => {
-      const fresh = active(await this.store.group(id))
-      const { rec, ops } = await this.ledger.author(fresh, { kind: Kind.TEXT, body, file: offer, summary }, true)
-      await this.store.batch(ops)
-      return rec
-    })
-    this.components.onMessage(rec)
-    this.outbox.kick(id)
-    return { id: rec.id, status: rec.status, group: id }
-  }
-
   /** The group's id, for a ref (id, prefix or name) of an active group. */
   async groupId (ref: string): Promise<string> {
     return active(await this.resolve(ref)).id
-  }
-
-  /** Whether `peer` is a member of the group now (asked when it requests a group file's chunks). */
-  async isMember (group: string, peer: string): Promise<boolean> {
-    const record = await this.store.group(group)
-    if (record == null || record.state !== 'active') return false
-    return (await this.store.member(group, peer))?.state === 'member'
-  }
-
-  /** Members of the group we are connected to, or that are in our mesh for its topic. */
-  async onlineMembers (group: string): Promise<string[]> {
-    const record = await this.store.group(group)
-    if (record == null || record.state !== 'active') return []
-    const topic = this.ctx.keysOf(record).topic
-    const subscribers = new Set(this.pubsub.getSubscribers(topic).map(p => p.toString()))
-    const members = await this.store.listMembers(group)
-    return members.filter(m => m.state === 'member' && m.peerId !== this.me && (subscribers.has(m.peerId) || isConnected(this.components.libp2p, m.peerId))).map(m => m.peerId)
   }
 
   async messages (ref: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> {
@@ -376,13 +259,7 @@ export class GroupChats {
 
   /** The handler of the "group" control app: a new epoch from the admin. Resolves once stored. */
   async onControl (from: PeerId, data: Uint8Array): Promise<void> {
-    const record = await this.rekeying.receive(from, data)
-    if (record?.state === 'removed') {
-      this.topics.deactivate(record.id)
-    } else if (record != null) {
-      this.history.resume(record.id, await this.store.clock(record.id))
-      this.activate(record)
-    }
+    await this.membership.onControl(from, data)
   }
 
   /** Listens on the group's current topic and flushes its outbox. */
