@@ -1,21 +1,14 @@
-import { multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
 import { createInvite } from './invite.ts'
 import { relaysOf } from './net/relay-addresses.ts'
 import { DirectChats } from './direct/index.ts'
 import { Files } from './files/files.ts'
-import { hex } from './hex.ts'
-import { FileOffer } from '../protocols/file/index.ts'
+import { offerSummary } from './files/offers.ts'
 import { InvalidArgumentError } from './errors.ts'
 import { GroupChats, GROUP_CONTROL_APP } from './groups/index.ts'
-import { connect, dialableAddresses, findPeer, isCircuit, isConnected, reachability } from './net/addresses.ts'
 import { diagnose } from './net/doctor.ts'
-import { KnownRelays } from './net/known-relays.ts'
-import { PeerProtection } from './net/peer-protection.ts'
-import { PeerWarmup } from './net/peer-warmup.ts'
-import { RelayList, type RelayEntry } from './net/relay-list.ts'
-import { liveReservations, watchReservations, type ReservationMap } from './net/relay-reservations.ts'
-import { parseProxyUrl } from './net/proxy.ts'
+import { NodeNetwork, type RelayStats } from './net/node-network.ts'
+import { readSettings, updateSettings } from './settings.ts'
 import type { ControlHandler } from './direct/index.ts'
 import type { FileInfo, FileLimits, FileSendResult } from './messenger.ts'
 import type { ContactInfo, ContactSummary, DoctorReport, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, RequestDrops, Reachability, RelayInfo, SendResult, Settings } from './messenger.ts'
@@ -24,7 +17,8 @@ import type { Database } from './store/database.ts'
 import type { LevelMailboxStore } from './store/mailbox-store.ts'
 import type { MessageRecord } from './store/messages-store.ts'
 import type { MetaStore } from './store/meta-store.ts'
-import type { AbortOptions, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import type { PeerProtection } from './net/peer-protection.ts'
+import type { AbortOptions, Libp2p, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
 
@@ -49,18 +43,7 @@ export interface HyphaeMessengerComponents {
   dataDir: string
 }
 
-export interface RelayStats {
-  reservations: number
-  connections: number
-  mailbox: { messages: number, bytes: number }
-}
-
-const DEFAULT_TIMEOUT = 30_000
-/** What a file offer's message shows of it. */
-function fileOfferSummary (offer: Uint8Array): { id: string, name: string, size: number } {
-  const decoded = FileOffer.decode(offer)
-  return { id: hex(decoded.root), name: decoded.name, size: Number(decoded.size) }
-}
+export type { RelayStats }
 
 /** how long stop() may spend leaving queued messages in their recipients' mailboxes */
 const STOP_DEPOSIT_TIMEOUT = 5_000
@@ -76,10 +59,8 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   readonly groups: GroupChats
   readonly files: Files
   private readonly components: HyphaeMessengerComponents
-  private readonly warmup: PeerWarmup
-  private readonly protection: PeerProtection
-  private readonly relayList: RelayList
-  private readonly knownRelays: KnownRelays
+  /** warm-up, protection, relays and reservations (node-network.ts) */
+  private readonly network: NodeNetwork
   private stopped = false
 
   /** Builds every store and wires the DM handlers; call before libp2p starts. */
@@ -88,21 +69,18 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     this.components = components
     this.libp2p = components.libp2p
     this.peerId = this.libp2p.peerId.toString()
-    this.warmup = new PeerWarmup(this.libp2p, components.meta)
-    this.protection = components.protection ?? new PeerProtection()
-    this.relayList = new RelayList(components.meta)
-    this.knownRelays = new KnownRelays(this.libp2p, components.meta)
+    this.network = new NodeNetwork({
+      libp2p: this.libp2p, meta: components.meta, protection: components.protection, mailboxStore: components.mailboxStore,
+      dispatch: (event, peer) => { this.safeDispatchEvent(event, { detail: peer }) }
+    })
     this.files = new Files({
       transfer: this.libp2p.services.file,
       db: components.db,
       dataDir: components.dataDir,
       log: this.libp2p.logger.forComponent('hyphae:files'),
-      sendOffer: async (ref, body, offer) => {
-        const summary = fileOfferSummary(offer)
-        return this.direct.sendFile(ref, body, offer, summary)
-      },
+      sendOffer: async (ref, body, offer) => this.direct.sendFile(ref, body, offer, offerSummary(offer)),
       sendGroupOffer: async (ref, body, offer) => {
-        const sent = await this.groups.files.send(ref, body, offer, fileOfferSummary(offer))
+        const sent = await this.groups.files.send(ref, body, offer, offerSummary(offer))
         return { id: sent.id, conversation: sent.group }
       },
       groupMember: async (group, peer) => this.groups.files.isMember(group, peer),
@@ -117,7 +95,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       fileExpiry: async ids => this.files.expiry(ids),
       readReceipts: async () => (await this.settings()).readReceipts,
       // their relays can be ours too (a node with no bootstrap list has no other way to meet one)
-      onContactAdded: addrs => { void this.warmup.meetRelays(addrs).catch(() => {}) }
+      onContactAdded: addrs => { void this.network.warmup.meetRelays(addrs).catch(() => {}) }
     })
     this.direct.addEventListener('message', evt => {
       const record = evt.detail
@@ -134,7 +112,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       fileOffer: (from, id, offer, group) => this.files.offerOps(from, id, offer, group),
       onMessage: record => {
         if (record.file != null && record.direction === 'in') void this.files.offered(record.file.id).catch(() => {})
-        if (record.kind === 'join' && record.direction === 'in') void this.protection.protect('group', [record.author])
+        if (record.kind === 'join' && record.direction === 'in') void this.network.protection.protect('group', [record.author])
         this.safeDispatchEvent('group:message', { detail: record })
       },
       onSent: (group, id) => { this.safeDispatchEvent('group:receipt', { detail: { id, group, status: 'sent' } }) }
@@ -143,15 +121,10 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   }
 
   async start (options: { reconnect: boolean }): Promise<void> {
-    this.unwatchReservations = watchReservations(this.reservationMap(), peer => { this.safeDispatchEvent('relay:reservation', { detail: peer.toString() }) })
-    this.protection.start(this.libp2p)
-    this.libp2p.addEventListener('peer:connect', this.onPeerConnect)
-    this.libp2p.addEventListener('peer:disconnect', this.onPeerDisconnect)
-    this.warmup.start({ reconnect: options.reconnect })
-    this.knownRelays.start()
+    this.network.start(options)
     // with no bootstrap list, the relays in contacts' invites are where this node finds a slot
     if ((this.components.bootstrap ?? []).length === 0) {
-      void this.direct.contactAddresses().then(async addrs => this.warmup.meetRelays(addrs)).catch(() => {})
+      void this.direct.contactAddresses().then(async addrs => this.network.warmup.meetRelays(addrs)).catch(() => {})
     }
     await this.direct.start()
     await this.groups.start()
@@ -162,51 +135,23 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   /** Tags every contact and group member, so the connection manager prunes them last. */
   private async protectKnownPeers (): Promise<void> {
     try {
-      await this.protection.protect('contact', (await this.direct.listContacts()).filter(c => c.state === 'contact').map(c => c.peerId))
+      await this.network.protection.protect('contact', (await this.direct.listContacts()).filter(c => c.state === 'contact').map(c => c.peerId))
       for (const group of await this.listGroups()) {
-        await this.protection.protect('group', (await this.groupMembers(group.id)).filter(m => !m.me && m.state === 'member').map(m => m.peerId))
+        await this.network.protection.protect('group', (await this.groupMembers(group.id)).filter(m => !m.me && m.state === 'member').map(m => m.peerId))
       }
     } catch {}
   }
 
-  private unwatchReservations = (): void => {}
-
-  private reservationMap (): ReservationMap | undefined {
-    return (this.libp2p.services.relay as { reservations?: ReservationMap } | undefined)?.reservations
-  }
-
-  private readonly onPeerConnect = (evt: CustomEvent<PeerId>): void => {
-    this.safeDispatchEvent('peer:connect', { detail: evt.detail.toString() })
-  }
-
-  private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {
-    this.safeDispatchEvent('peer:disconnect', { detail: evt.detail.toString() })
-  }
-
   /** What a relay holds for others; undefined on a node that is not a relay. */
-  async relayStats (): Promise<RelayStats | undefined> {
-    if (this.components.mailboxStore == null) return undefined
-    return {
-      reservations: liveReservations(this.libp2p, this.reservationMap()),
-      connections: this.libp2p.getConnections().length,
-      mailbox: await this.components.mailboxStore.totals()
-    }
-  }
+  async relayStats (): Promise<RelayStats | undefined> { return this.network.relayStats() }
 
   /** Addresses worth handing to another user: not loopback unless that is all there is. */
-  dialableAddresses (): Multiaddr[] {
-    return dialableAddresses(this.libp2p)
-  }
-
-  reachability (): Reachability {
-    return reachability(this.libp2p)
-  }
+  dialableAddresses (): Multiaddr[] { return this.network.dialableAddresses() }
+  reachability (): Reachability { return this.network.reachability() }
 
   async id (): Promise<IdentityInfo> {
     const nickname = await this.components.meta.nickname() ?? ''
-    const addrs = this.dialableAddresses()
-    // no reservation yet (a node started for one command): the relays this profile last held
-    if (!addrs.some(isCircuit)) addrs.push(...await this.knownRelays.addresses())
+    const addrs = await this.network.inviteAddresses()
     return {
       peerId: this.peerId,
       nickname,
@@ -238,13 +183,8 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     await this.components.meta.setNickname(nickname)
   }
 
-  async findPeer (peerId: string, options: AbortOptions = {}): Promise<string[]> {
-    return findPeer(this.libp2p, peerId, options.signal ?? AbortSignal.timeout(DEFAULT_TIMEOUT))
-  }
-
-  async connect (target: string, options: AbortOptions = {}): Promise<void> {
-    await connect(this.libp2p, target, options.signal ?? AbortSignal.timeout(DEFAULT_TIMEOUT))
-  }
+  async findPeer (peerId: string, options: AbortOptions = {}): Promise<string[]> { return this.network.findPeer(peerId, options.signal) }
+  async connect (target: string, options: AbortOptions = {}): Promise<void> { await this.network.connect(target, options.signal) }
 
   async doctor (): Promise<DoctorReport> {
     return diagnose(this.libp2p, await this.status(), { bootstrap: this.components.bootstrap ?? [], mdns: this.components.mdns ?? true, censored: this.components.censored }, await this.outboxSize())
@@ -261,7 +201,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async acceptRequest (ref: string): Promise<ContactInfo> { return this.protected(await this.direct.acceptRequest(ref)) }
 
   private async protected (contact: ContactInfo): Promise<ContactInfo> {
-    await this.protection.protect('contact', [contact.peerId])
+    await this.network.protection.protect('contact', [contact.peerId])
     return contact
   }
   async requestDrops (): Promise<RequestDrops> { return this.direct.requestDrops() }
@@ -328,45 +268,12 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async postChannel (channel: string, text: string): Promise<GroupSendResult> { return this.groups.send(await this.groups.channel(channel), text) }
   async listChannelMessages (channel: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> { return this.groups.messages(await this.groups.channel(channel), options) }
 
-  async settings (): Promise<Settings> {
-    return { readReceipts: false, censored: false, proxy: null, dhtServer: false, ...(await this.components.meta.getJSON<Partial<Settings>>('settings')) }
-  }
+  async settings (): Promise<Settings> { return readSettings(this.components.meta) }
+  async updateSettings (change: Partial<Settings>): Promise<Settings> { return updateSettings(this.components.meta, change) }
 
-  async updateSettings (change: Partial<Settings>): Promise<Settings> {
-    for (const name of ['readReceipts', 'censored', 'dhtServer'] as const) {
-      if (change[name] != null && typeof change[name] !== 'boolean') throw new InvalidArgumentError(`${name} is true or false`)
-    }
-    // null clears the proxy; a string must be a SOCKS5 URL
-    if (change.proxy != null) parseProxyUrl(change.proxy)
-    const next = {
-      ...(await this.settings()),
-      ...(change.readReceipts != null ? { readReceipts: change.readReceipts } : {}),
-      ...(change.censored != null ? { censored: change.censored } : {}),
-      ...(change.dhtServer != null ? { dhtServer: change.dhtServer } : {}),
-      ...(change.proxy !== undefined ? { proxy: change.proxy } : {})
-    }
-    await this.components.meta.putJSON('settings', next)
-    return next
-  }
-
-  /** Keeps the relay in the profile and dials it now (a failed dial keeps it: the next start tries again). */
-  async addRelay (line: string): Promise<RelayInfo> {
-    const entry = await this.relayList.add(line)
-    await this.libp2p.dial(multiaddr(entry.address), { signal: AbortSignal.timeout(DEFAULT_TIMEOUT) }).catch(() => {})
-    return this.relayInfo(entry)
-  }
-
-  async listRelays (): Promise<RelayInfo[]> {
-    return (await this.relayList.list()).map(e => this.relayInfo(e))
-  }
-
-  async removeRelay (which: string): Promise<RelayInfo[]> {
-    return (await this.relayList.remove(which)).map(e => this.relayInfo(e))
-  }
-
-  private relayInfo (entry: RelayEntry): RelayInfo {
-    return { ...entry, connected: isConnected(this.libp2p, entry.peerId) }
-  }
+  async addRelay (line: string): Promise<RelayInfo> { return this.network.addRelay(line) }
+  async listRelays (): Promise<RelayInfo[]> { return this.network.listRelays() }
+  async removeRelay (which: string): Promise<RelayInfo[]> { return this.network.removeRelay(which) }
 
   async stop (): Promise<void> {
     if (this.stopped) return
@@ -376,14 +283,10 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     await this.direct.flushToMailboxes(AbortSignal.timeout(STOP_DEPOSIT_TIMEOUT)).catch(() => {})
     await this.files.stop()
     this.direct.stop()
-    this.warmup.stop()
-    this.protection.stop()
+    this.network.stopDialling()
     await this.groups.stop()
-    this.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
-    this.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
-    this.unwatchReservations()
-    // kept while the addresses still hold the reservations (libp2p's stop drops them)
-    await this.knownRelays.stop()
+    // the relays last held are kept while the addresses still hold the reservations (libp2p's stop drops them)
+    await this.network.stop()
     await this.libp2p.stop()
     await this.direct.drained()
     await this.groups.drained()

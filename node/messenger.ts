@@ -1,85 +1,22 @@
+/**
+ * The one client API cli/ talks to, local or remote. The types it shows live beside what
+ * produces them (direct/, groups/, files/, net/); this file gathers them for cli/.
+ */
 import type { AbortOptions, TypedEventTarget } from '@libp2p/interface'
 import type { ContactState } from './store/contacts-store.ts'
 import type { MessageRecord, MessageStatus } from './store/messages-store.ts'
 import type { GroupMessageKind, GroupMessageRecord, GroupMessageStatus, GroupState, MemberState } from './store/groups-store.ts'
+import type { ContactInfo, ContactSummary, MessageRequest, RequestDropEvent, RequestDrops, SendResult, ReceiptEvent } from './direct/types.ts'
+import type { GroupReceiptEvent, GroupInfo, GroupMemberInfo, GroupSendResult } from './groups/types.ts'
+import type { FileInfo, FileProgress, FileLimits, FileSendResult } from './files/types.ts'
+import type { DoctorReport, RelayInfo, IdentityInfo, NodeStatus } from './net/types.ts'
 
 export type { ContactState, MessageRecord, MessageStatus }
 export type { GroupMessageKind, GroupMessageRecord, GroupMessageStatus, GroupState, MemberState }
-
-export interface ContactInfo {
-  peerId: string
-  nickname: string
-  state: ContactState
-  online: boolean
-  /** 60 digits to compare with the contact's screen; absent until their key is known */
-  safetyNumber?: string
-  addedAt: number
-}
-
-/** A contact as listed: with how many of their messages you have not read. */
-export interface ContactSummary extends ContactInfo {
-  unread: number
-  /** disappearing messages: seconds a message is kept in this conversation, 0 (or absent) when off */
-  timer?: number
-}
-
-export interface MessageRequest extends ContactInfo {
-  messages: number
-  last?: MessageRecord
-  /** older messages of this request dropped to keep it under its quota */
-  dropped: number
-}
-
-/** The request quota dropped a request's older messages, or (whole) all of a request. */
-export interface RequestDropEvent {
-  peerId: string
-  messages: number
-  whole: boolean
-}
-
-/** What the request quota has dropped since the profile was made. */
-export interface RequestDrops {
-  requests: number
-  messages: number
-}
-
-export interface SendResult {
-  id: string
-  status: MessageStatus
-}
-
-export interface ReceiptEvent {
-  id: string
-  conversation: string
-  status: MessageStatus
-}
-
-export interface GroupReceiptEvent {
-  id: string
-  group: string
-  status: GroupMessageStatus
-}
-
-export interface DoctorReport {
-  reachability: Reachability
-  nat: string
-  publicAddresses: string[]
-  /** peer ids of the relays this node holds a slot on */
-  relays: string[]
-  connections: number
-  dhtRoutingTableSize: number
-  bootstrap: { configured: number, connected: number }
-  mdns: boolean
-  /** dials only TLS-first addresses (see Settings.censored) */
-  censored: boolean
-  /** connections closed since start because they stopped delivering (see NodeStatus) */
-  stalledConnectionsClosed: number
-  outbox: number
-  /** one sentence: where this node stands */
-  verdict: string
-  /** what to try next */
-  advice: string[]
-}
+export type { ContactInfo, ContactSummary, MessageRequest, RequestDropEvent, RequestDrops, SendResult, ReceiptEvent } from './direct/types.ts'
+export type { GroupReceiptEvent, GroupInfo, GroupMemberInfo, GroupSendResult } from './groups/types.ts'
+export type { FileState, FileInfo, FileProgress, FileLimits, FileSendResult } from './files/types.ts'
+export type { DoctorReport, RelayInfo, Reachability, IdentityInfo, ConnectedPeer, NodeStatus } from './net/types.ts'
 
 export interface Settings {
   /** send read receipts when you open a conversation (off unless you opt in) */
@@ -93,150 +30,6 @@ export interface Settings {
    * For a LAN cut off from the internet, where no relay serves it; off unless you opt in.
    */
   dhtServer: boolean
-}
-
-/** A relay the user added by hand (a bridge): see RelayList */
-export interface RelayInfo {
-  /** the `hyphae://relay/...` line to hand on */
-  line: string
-  address: string
-  peerId: string
-  tls: boolean
-  connected: boolean
-}
-
-export type Reachability = 'direct' | 'via-relay' | 'lan-only' | 'offline'
-
-export interface IdentityInfo {
-  peerId: string
-  nickname: string
-  /** addresses other peers can dial, each ending in /p2p/<peerId> */
-  addresses: string[]
-  /** a signed `hyphae://invite/...` string another user can paste */
-  invite: string
-}
-
-export interface ConnectedPeer {
-  peerId: string
-  address: string
-  direction: 'inbound' | 'outbound'
-  /** ms, from libp2p's last liveness ping on this connection (every 10 s); absent until one answered */
-  rtt?: number
-}
-
-export interface NodeStatus {
-  peerId: string
-  nickname: string
-  connections: number
-  peers: ConnectedPeer[]
-  listenAddresses: string[]
-  reachability: Reachability
-  dht: { mode: 'client' | 'server', routingTableSize: number }
-  /** the addresses the last round of rendezvous records gave every contact (none yet: empty) */
-  rendezvous?: { published: string[] }
-  knownPeers: number
-  /** connections closed since start because they stopped delivering while messages waited */
-  stalledConnectionsClosed: number
-  /** for the last 32 such closes, ms from the last ack (or the first send) to the close */
-  stallDetectionsMs: number[]
-  /** false: no passphrase, the store's key sits beside it on disk (absent: not known) */
-  passphrase?: boolean
-}
-
-export interface GroupInfo {
-  /** 32 hex digits */
-  id: string
-  name: string
-  /** peer id of the admin (the creator) */
-  admin: string
-  isAdmin: boolean
-  /** how many times the admin has replaced the group's key (each removal) */
-  epoch: number
-  state: GroupState
-  /** members as this node sees them (joins, leaves, removals it has received) */
-  members: number
-  /** your messages waiting for a reachable member */
-  queued: number
-  /** texts from others that arrived since you last read the group */
-  unread: number
-  createdAt: number
-  joinedAt: number
-  /** a channel: only its owner (`admin`) and editors post; its followers are never listed */
-  channel?: boolean
-  /** a channel this node may post on as an editor */
-  editor?: boolean
-}
-
-export interface GroupMemberInfo {
-  peerId: string
-  /** from their join ('' until it arrives) */
-  nickname: string
-  state: MemberState
-  admin: boolean
-  me: boolean
-  online: boolean
-}
-
-export interface GroupSendResult {
-  id: string
-  status: GroupMessageStatus
-}
-
-/**
- * A file sent or offered in a conversation. `in`: offered (waiting for you to accept), then
- * downloading, then complete (saved to savedTo), or failed, declined, refused (over the
- * contact's size limit). `out`: shared (the recipient may fetch it from you).
- */
-export type FileState = 'offered' | 'downloading' | 'complete' | 'failed' | 'declined' | 'refused' | 'shared'
-
-export interface FileInfo {
-  /** the file's Merkle root, 64 hex digits (a unique prefix of 4+ names it) */
-  id: string
-  /** the message that carried the offer */
-  messageId: string
-  /** the contact's peer id */
-  conversation: string
-  direction: 'in' | 'out'
-  /** sanitized: a plain file name, safe to create */
-  name: string
-  size: number
-  state: FileState
-  /** bytes held and checked */
-  received: number
-  /** where the plaintext was written */
-  savedTo?: string
-  error?: string
-  /** chunks refused because they did not match the file's Merkle root */
-  refusedChunks: number
-  createdAt: number
-  /** a group's file: the group's id (conversation is the group's id too) */
-  group?: string
-  /** a group's file received: the member who offered it */
-  author?: string
-}
-
-export interface FileProgress {
-  id: string
-  conversation: string
-  name: string
-  direction: 'in' | 'out'
-  state: FileState
-  received: number
-  size: number
-  bytesPerSecond: number
-  secondsLeft?: number
-  savedTo?: string
-  error?: string
-}
-
-/** Per contact: offers up to autoAccept bytes are fetched without asking; over maxSize, refused. */
-export interface FileLimits {
-  autoAccept: number
-  maxSize: number
-}
-
-export interface FileSendResult extends SendResult {
-  file: FileInfo
 }
 
 export interface MessengerEvents {
@@ -258,7 +51,6 @@ export interface MessengerEvents {
   'file:progress': CustomEvent<FileProgress>
 }
 
-/** The one object cli/ talks to. */
 /** what the Messenger's events come through (cli/ names it from here, not from libp2p) */
 export type { TypedEventTarget }
 

@@ -96,6 +96,12 @@ export class FileOffers {
   }
 }
 
+/** What a file offer's message shows of it (an offer of ours: already checked). */
+export function offerSummary (offer: Uint8Array): { id: string, name: string, size: number } {
+  const decoded = FileOffer.decode(offer)
+  return { id: hex(decoded.root), name: decoded.name, size: Number(decoded.size) }
+}
+
 export function formatBytes (n: number): string {
   if (n < 1024) return `${n} B`
   const units = ['KiB', 'MiB', 'GiB', 'TiB']
