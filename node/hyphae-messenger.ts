@@ -16,6 +16,7 @@ import { PeerWarmup } from './net/peer-warmup.ts'
 import { RelayList, type RelayEntry } from './net/relay-list.ts'
 import { liveReservations, watchReservations, type ReservationMap } from './net/relay-reservations.ts'
 import { parseProxyUrl } from './net/proxy.ts'
+import { parseOnionControl } from './net/node-onion.ts'
 import type { ControlHandler } from './direct/index.ts'
 import type { FileInfo, FileLimits, FileSendResult } from './messenger.ts'
 import type { ContactInfo, ContactSummary, DoctorReport, GroupInfo, GroupMemberInfo, GroupMessageRecord, GroupSendResult, IdentityInfo, Messenger, MessengerEvents, MessageRequest, NodeStatus, RequestDrops, Reachability, RelayInfo, SendResult, Settings } from './messenger.ts'
@@ -328,7 +329,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async listChannelMessages (channel: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> { return this.groups.messages(await this.groups.channel(channel), options) }
 
   async settings (): Promise<Settings> {
-    return { readReceipts: false, censored: false, proxy: null, dhtServer: false, ...(await this.components.meta.getJSON<Partial<Settings>>('settings')) }
+    return { readReceipts: false, censored: false, proxy: null, onion: null, dhtServer: false, ...(await this.components.meta.getJSON<Partial<Settings>>('settings')) }
   }
 
   async updateSettings (change: Partial<Settings>): Promise<Settings> {
@@ -337,12 +338,14 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
     }
     // null clears the proxy; a string must be a SOCKS5 URL
     if (change.proxy != null) parseProxyUrl(change.proxy)
+    if (change.onion != null) parseOnionControl(change.onion)
     const next = {
       ...(await this.settings()),
       ...(change.readReceipts != null ? { readReceipts: change.readReceipts } : {}),
       ...(change.censored != null ? { censored: change.censored } : {}),
       ...(change.dhtServer != null ? { dhtServer: change.dhtServer } : {}),
-      ...(change.proxy !== undefined ? { proxy: change.proxy } : {})
+      ...(change.proxy !== undefined ? { proxy: change.proxy } : {}),
+      ...(change.onion !== undefined ? { onion: change.onion } : {})
     }
     await this.components.meta.putJSON('settings', next)
     return next
