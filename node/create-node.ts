@@ -54,8 +54,11 @@ export interface MessengerInit {
   website?: WebsiteTransportInit
   /** socks5://HOST:PORT: every outgoing connection through it (default: the profile's setting) */
   proxy?: string
-  /** tor's control port (HOST:PORT): publish this node as an onion service (default: the profile's setting; not for relays) */
-  onion?: string
+  /**
+   * tor's control port (HOST:PORT): publish this node as an onion service (default: the
+   * profile's setting; not for relays); false: not even the setting (a node for one command)
+   */
+  onion?: string | false
   /** inbound connections at once per network (default INBOUND_LIMITS) */
   inboundLimits?: Partial<InboundLimits>
 }
@@ -83,7 +86,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
   parseMultiaddrs(init.bootstrap)
   parseMultiaddrs(init.announce)
   if (init.proxy != null) parseProxyUrl(init.proxy)
-  if (init.onion != null) parseOnionControl(init.onion)
+  if (typeof init.onion === 'string') parseOnionControl(init.onion)
   if (init.create === false && !(await identityExists(init.dataDir))) throw new NotInitializedError(init.dataDir)
   await mkdir(init.dataDir, { recursive: true, mode: 0o700 })
   const profile = await openProfile(init.dataDir, init)
@@ -106,7 +109,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
     const templates = init.listen ?? (proxy != null ? [] : DEFAULT_LISTEN)
     // an onion service, published before libp2p starts so that its first addresses carry it;
     // tor down or refusing stops the start here, with its reason
-    const onionAt = init.relay == null ? init.onion ?? settings?.onion ?? undefined : undefined
+    const onionAt = init.relay == null && init.onion !== false ? init.onion ?? settings?.onion ?? undefined : undefined
     if (onionAt != null) onion = await publishNodeOnion(parseOnionControl(onionAt), profile.meta)
     // the relays (bridges) added by hand are dialled at start like a bootstrap list
     const relays = (await new RelayList(profile.meta).addresses()).map(a => a.toString())

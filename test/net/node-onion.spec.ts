@@ -76,9 +76,15 @@ describe('a user\'s node as an onion service (Debian tor with DisableNetwork: co
     await node.stop()
     const withSetting = await createMessenger({ ...TEST_NODE_INIT, dataDir })
     assert.ok((await withSetting.id()).addresses.some(a => ONION.test(a)), 'the setting publishes it from the next start')
-    await withSetting.stop()
 
     const nowhere = `127.0.0.1:${await closedPort()}`
+    // a node for one command (hyphae send with no daemon) leaves the setting alone: tor or not
+    await withSetting.updateSettings({ onion: nowhere })
+    await withSetting.stop()
+    const oneShot = await createMessenger({ ...TEST_NODE_INIT, dataDir, onion: false })
+    assert.ok(!(await oneShot.id()).addresses.some(a => a.startsWith('/onion3/')), 'onion: false publishes nothing')
+    await oneShot.stop()
+    await assert.rejects(createMessenger({ ...TEST_NODE_INIT, dataDir }), /cannot reach tor's control port/, 'the setting, with tor gone, is a clear error')
     await assert.rejects(createMessenger({ ...TEST_NODE_INIT, dataDir, onion: nowhere }), (err: Error) => {
       assert.equal(err.name, 'TorControlError')
       assert.match(err.message, new RegExp(`cannot reach tor's control port at ${nowhere}`))
