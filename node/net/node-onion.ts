@@ -41,6 +41,7 @@ export interface NodeOnion {
 /** `HOST:PORT` of tor's control port (the port defaults to 9051), or a clear error. */
 export function parseOnionControl (value: string): { host: string, port: number } {
   try {
+    if (typeof value !== 'string') throw new TypeError('not text')
     return parseHostPort(value, 9051)
   } catch {
     throw new InvalidArgumentError(`--onion takes tor's control port, HOST:PORT (127.0.0.1:9051), not ${JSON.stringify(value)}`)

@@ -72,6 +72,7 @@ describe('a user\'s node as an onion service (Debian tor with DisableNetwork: co
     const node = await createMessenger({ ...TEST_NODE_INIT, dataDir })
     assert.ok(!(await node.id()).addresses.some(a => a.startsWith('/onion3/')), 'no onion address unless asked')
     await assert.rejects(node.updateSettings({ onion: '127.0.0.1:99999' }), /tor's control port/)
+    await assert.rejects(node.updateSettings({ onion: 9051 as unknown as string }), /tor's control port/, 'a number from JSON-RPC')
     await node.updateSettings({ onion: tor.control })
     await node.stop()
     const withSetting = await createMessenger({ ...TEST_NODE_INIT, dataDir })
