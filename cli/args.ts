@@ -21,7 +21,8 @@ export const NODE_OPTIONS: Options = {
   'no-mdns': { type: 'boolean' },
   censored: { type: 'boolean' },
   'dht-server': { type: 'boolean' },
-  proxy: { type: 'string' }
+  proxy: { type: 'string' },
+  onion: { type: 'string' }
 }
 
 export interface Parsed {

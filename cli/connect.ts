@@ -23,7 +23,8 @@ export async function connectMessenger (parsed: Parsed, extra: Partial<Messenger
   if (remote != null) return { messenger: remote, viaDaemon: true }
   // only init, the terminal UI, start, daemon and relay make a profile: a mistyped --data-dir
   // must not quietly become a new identity
-  return { messenger: await openNode(parsed, { create: false, ...extra }), viaDaemon: false }
+  // nor does a node for one command publish the profile's onion service: gone before anyone dials it
+  return { messenger: await openNode(parsed, { create: false, ...(parsed.values.onion == null ? { onion: false } : {}), ...extra }), viaDaemon: false }
 }
 
 /** Runs `fn` on the profile's Messenger (see connectMessenger), then stops or detaches from it. */

@@ -15,6 +15,7 @@ import { LevelMailboxStore } from './store/mailbox-store.ts'
 import { EncryptedDatastore, migratePlainDatastore } from './store/libp2p-datastore.ts'
 import { RelayList } from './net/relay-list.ts'
 import { parseProxyUrl } from './net/proxy.ts'
+import { parseOnionControl, publishNodeOnion, type NodeOnion } from './net/node-onion.ts'
 import { PeerProtection, type InboundLimits } from './net/peer-protection.ts'
 import type { WebsiteTransportInit } from './net/website/transport.ts'
 import type { MailboxInit } from '../protocols/mailbox/index.ts'
@@ -53,6 +54,11 @@ export interface MessengerInit {
   website?: WebsiteTransportInit
   /** socks5://HOST:PORT: every outgoing connection through it (default: the profile's setting) */
   proxy?: string
+  /**
+   * tor's control port (HOST:PORT): publish this node as an onion service (default: the
+   * profile's setting; not for relays); false: not even the setting (a node for one command)
+   */
+  onion?: string | false
   /** inbound connections at once per network (default INBOUND_LIMITS) */
   inboundLimits?: Partial<InboundLimits>
 }
@@ -80,18 +86,20 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
   parseMultiaddrs(init.bootstrap)
   parseMultiaddrs(init.announce)
   if (init.proxy != null) parseProxyUrl(init.proxy)
+  if (typeof init.onion === 'string') parseOnionControl(init.onion)
   if (init.create === false && !(await identityExists(init.dataDir))) throw new NotInitializedError(init.dataDir)
   await mkdir(init.dataDir, { recursive: true, mode: 0o700 })
   const profile = await openProfile(init.dataDir, init)
   // the peer store and DHT records say whom this node knows: encrypted like the rest, inside the
   // profile's database (a profile from before kept them in the clear in libp2p/: moved in, shredded);
   // a relay keeps them in memory only: on its disk they would name every client it served
+  let onion: NodeOnion | undefined
   const datastore = init.relay != null ? Object.assign(new MemoryDatastore(), { open: async () => {}, close: async () => {} }) : new EncryptedDatastore(profile.db)
   try {
     options.signal?.throwIfAborted()
     await migratePlainDatastore(join(init.dataDir, 'libp2p'), datastore)
     const mailboxStore = init.relay != null ? new LevelMailboxStore(profile.db) : undefined
-    const settings = await profile.meta.getJSON<{ censored?: boolean, proxy?: string | null, dhtServer?: boolean }>('settings')
+    const settings = await profile.meta.getJSON<{ censored?: boolean, proxy?: string | null, dhtServer?: boolean, onion?: string | null }>('settings')
     const proxyUrl = init.proxy ?? settings?.proxy ?? undefined
     const proxy = proxyUrl != null ? parseProxyUrl(proxyUrl) : undefined
     // through a proxy a node makes no direct connection: it is censored mode with no LAN exception
@@ -99,6 +107,10 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
     // behind a proxy a node opens no port of its own unless told to
     const saved = proxy != null ? undefined : await profile.meta.lastListen()
     const templates = init.listen ?? (proxy != null ? [] : DEFAULT_LISTEN)
+    // an onion service, published before libp2p starts so that its first addresses carry it;
+    // tor down or refusing stops the start here, with its reason
+    const onionAt = init.relay == null && init.onion !== false ? init.onion ?? settings?.onion ?? undefined : undefined
+    if (onionAt != null) onion = await publishNodeOnion(parseOnionControl(onionAt), profile.meta)
     // the relays (bridges) added by hand are dialled at start like a bootstrap list
     const relays = (await new RelayList(profile.meta).addresses()).map(a => a.toString())
     const bootstrap = [...new Set([...(init.bootstrap ?? []), ...relays])]
@@ -110,13 +122,14 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
     const build = (listen: string[]): ReturnType<typeof buildLibp2pOptions> => buildLibp2pOptions({
       privateKey: profile.key,
       datastore,
-      listen,
+      listen: onion != null ? [...listen, onion.listen] : listen,
       announce: init.announce,
-      appendAnnounce: init.appendAnnounce,
+      appendAnnounce: onion != null ? [...(init.appendAnnounce ?? []), onion.address] : init.appendAnnounce,
+      unannounced: onion?.isTarget,
       bootstrap,
       censored,
       proxy,
-      website: init.website,
+      website: onion != null ? { ...init.website, ...onion.website } : init.website,
       // mDNS announces this node to the LAN: not when everything is to go through a proxy
       mdns: proxy == null && (init.mdns ?? true),
       mdnsInterval: init.mdnsInterval,
@@ -150,6 +163,9 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
       messenger = await startNode(templates)
     }
     const libp2p = messenger.libp2p
+    // tor withdraws the service when its control connection closes: at the node's stop
+    const control = onion?.control
+    if (control != null) libp2p.addEventListener('stop', () => { control.close() }, { once: true })
     if (init.listen == null && proxy == null) await profile.meta.setLastListen(stickyListen(templates, libp2p.getMultiaddrs()))
     await messenger.start({ reconnect: init.reconnect ?? true })
     if (options.signal?.aborted === true) {
@@ -158,6 +174,7 @@ export async function createMessenger (init: MessengerInit, options: CreateOptio
     }
     return messenger
   } catch (err) {
+    onion?.control.close()
     await datastore.close().catch(() => {})
     await profile.db.close().catch(() => {})
     throw err

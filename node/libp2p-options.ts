@@ -66,6 +66,8 @@ export interface NodeOptions {
   website?: WebsiteTransportInit
   /** every outgoing connection through this SOCKS5 proxy: implies censored, with no LAN exception */
   proxy?: ProxyAddress
+  /** listen addresses not to announce (the loopback listener an onion service forwards to) */
+  unannounced?: (ma: Multiaddr) => boolean
   /** per-network inbound limits (and the tags that keep contacts): see peer-protection.ts */
   protection?: PeerProtection
 }
@@ -101,7 +103,7 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<HyphaeServ
       listen: opts.relay == null && (opts.relayClient ?? true) ? [...opts.listen, '/p2p-circuit', '/p2p-circuit'] : opts.listen,
       announce: opts.announce ?? [],
       appendAnnounce: opts.appendAnnounce ?? [],
-      ...(censored ? { announceFilter: censoredAnnounceFilter } : {})
+      ...(censored || opts.unannounced != null ? { announceFilter: announceFilterOf(censored, opts.unannounced) } : {})
     },
     // the website transport comes first: it dials every TLS WebSocket address (stock
     // @libp2p/websockets can set neither SNI nor a pin); the relay transport looks for relays
@@ -205,4 +207,11 @@ function withPacedRelaySearch<T extends { randomWalk: any, addressManager: any }
       return paced
     }
   })
+}
+
+function announceFilterOf (censored: boolean, unannounced?: (ma: Multiaddr) => boolean): (addrs: Multiaddr[]) => Multiaddr[] {
+  return addrs => {
+    const shown = unannounced != null ? addrs.filter(ma => !unannounced(ma)) : addrs
+    return censored ? censoredAnnounceFilter(shown) : shown
+  }
 }

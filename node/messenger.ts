@@ -25,6 +25,8 @@ export interface Settings {
   censored: boolean
   /** socks5://HOST:PORT every outgoing connection goes through (from the next start); null: none */
   proxy: string | null
+  /** tor's control port (HOST:PORT): publish this node as an onion service (from the next start); null: none */
+  onion: string | null
   /**
    * serve the DHT (from the next start): crawlers then list this node's peer id and addresses.
    * For a LAN cut off from the internet, where no relay serves it; off unless you opt in.

@@ -72,6 +72,10 @@ const NODE_FLAGS = `  --listen MA        listen multiaddr (repeatable or comma-s
   --proxy URL        socks5://HOST:PORT: every outgoing connection through it (Tor's
                      SOCKS port, a VPN's); no direct connection, no listening port, no
                      mDNS (also a setting: settings.set '{"proxy":"socks5://..."}')
+  --onion HOST:PORT  tor's control port (127.0.0.1:9051): publish this node as an onion
+                     service too; invites and rendezvous records carry its /onion3/
+                     address, which contacts with --proxy dial (also a setting:
+                     settings.set '{"onion":"127.0.0.1:9051"}')
   --dht-server       serve the DHT, for a LAN cut off from the internet with no relay:
                      crawlers then list your peer id and addresses (also a setting:
                      settings.set '{"dhtServer":true}')

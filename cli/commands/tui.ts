@@ -26,6 +26,9 @@ the daemon does, so \`hyphae send\`, \`hyphae id\` and \`hyphae rpc\` work besid
                      default TCP and WebSockets on every interface, same ports as last run
   --bootstrap MA     a peer to join the network through (repeatable)
   --no-mdns          do not look for peers on the local network
+  --proxy URL        socks5://HOST:PORT: every outgoing connection through it (Tor's SOCKS port)
+  --onion HOST:PORT  tor's control port: publish this node as an onion service too
+                     (both also settings: hyphae daemon --help)
   --data-dir DIR     the profile (default $HYPHAE_HOME or ~/.local/share/hyphae)
 environment:
   HYPHAE_PASSPHRASE  the passphrase of an encrypted identity (otherwise asked for)`

@@ -67,6 +67,9 @@ describe('bad input gets one clear line, a non-zero exit, and changes nothing', 
     const proxy = await runCli(['daemon', '--proxy', 'http://127.0.0.1:8080', '--data-dir', dir])
     assert.equal(proxy.code, 2, proxy.stderr)
     assert.match(oneLine(proxy.stderr), /a SOCKS5 proxy/)
+    const onion = await runCli(['daemon', '--onion', '127.0.0.1:99999', '--data-dir', dir])
+    assert.equal(onion.code, 2, onion.stderr)
+    assert.match(oneLine(onion.stderr), /--onion takes tor's control port/)
     await assert.rejects(readdir(dir), { code: 'ENOENT' })
   })
 

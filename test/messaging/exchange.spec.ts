@@ -80,7 +80,7 @@ describe('direct messages between two contacts', { timeout: 120_000 }, () => {
     assert.equal((await stored(b, a.peerId, m1.id))?.status, 'read', 'the reader\'s own copy is read')
 
     // on: B reads m2, A sees 'read'
-    assert.deepEqual(await b.updateSettings({ readReceipts: true }), { readReceipts: true, censored: false, proxy: null, dhtServer: false })
+    assert.deepEqual(await b.updateSettings({ readReceipts: true }), { readReceipts: true, censored: false, proxy: null, onion: null, dhtServer: false })
     assert.equal((await b.settings()).readReceipts, true)
     const m2 = await a.sendMessage(b.peerId, 'read me (receipts on)')
     await waitFor(() => logA.saw(m2.id, 'delivered'), { timeout: 30_000, message: 'm2 delivered' })

@@ -48,6 +48,17 @@ export async function selfSignedCertificate (dir: string, name: string): Promise
   return describe(cert, key)
 }
 
+/** A new self-signed certificate for NAME, in memory only (the caller keeps it where it likes). */
+export async function newSelfSignedCertificate (name: string): Promise<TlsCertificate> {
+  const { cert, key } = await generate(name)
+  return describe(cert, key)
+}
+
+/** A certificate and key kept elsewhere (PEM text), checked as a file's would be. */
+export function certificateOf (cert: string, key: string): TlsCertificate {
+  return describe(cert, key)
+}
+
 function describe (cert: string, key: string): TlsCertificate {
   let x509: X509Certificate
   try {

@@ -92,11 +92,15 @@ export class WebsiteTransport implements Transport {
     })
   }
 
-  /** Claims every TLS WebSocket address (stock @libp2p/websockets can set neither SNI nor a pin) and every one with a path. */
+  /**
+   * Claims every TLS WebSocket address (stock @libp2p/websockets can set neither SNI nor a pin)
+   * and every one with a path; onion addresses only with a proxy: without one, a contact's
+   * onion address is passed over quietly for the others.
+   */
   dialFilter (addrs: Multiaddr[]): Multiaddr[] {
     return addrs.filter(ma => {
       const a = parseWebsiteAddress(ma)
-      return a != null && (a.tls || a.path !== '/')
+      return a != null && (a.tls || a.path !== '/') && (this.init.proxy != null || !a.host.endsWith('.onion'))
     })
   }
 }

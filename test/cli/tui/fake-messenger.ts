@@ -36,7 +36,7 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
   readonly outbox = new Set<string>()
   readonly online = new Set<string>()
   readonly calls: Array<{ method: string, args: unknown[] }> = []
-  settingsValue: Settings = { readReceipts: false, censored: false, proxy: null, dhtServer: false }
+  settingsValue: Settings = { readReceipts: false, censored: false, proxy: null, onion: null, dhtServer: false }
   stopped = false
   /** ms each listContacts and listMessages call takes (0: next tick) */
   latency = 0

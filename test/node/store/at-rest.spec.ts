@@ -4,17 +4,22 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { base32 } from 'multiformats/bases/base32'
 import { base64url } from 'multiformats/bases/base64'
-import { createMessenger } from '../../../node/create-node.ts'
+import { createMessenger, openProfile } from '../../../node/create-node.ts'
 import { CorruptStoreError } from '../../../node/errors.ts'
 import { keyFilePath } from '../../../node/identity.ts'
+import { TorControl } from '../../../node/net/tor-control.ts'
 import { StoreCipher } from '../../../node/store/encrypted-level.ts'
 import { openLevel } from '../../../node/store/database.ts'
 import { MIN_TIMER_S } from '../../../node/direct/disappearing.ts'
-import { addressOf, createNetwork, TEST_NODE_INIT, waitFor } from '../../fixtures/index.ts'
+import { addressOf, createNetwork, removeDir, tempDir, TEST_NODE_INIT, waitFor } from '../../fixtures/index.ts'
+import { startLocalTor, torUnavailable } from '../../fixtures/tor.ts'
 import type { RelayInit } from '../../../node/create-node.ts'
 import { formGroup, texts } from '../../groups/helpers.ts'
 import { addEachOther, EventLog } from '../../messaging/helpers.ts'
+
+const torMissing = await torUnavailable()
 
 const RELAY: RelayInit = { maxReservations: 16, reservationTtlMs: 3_600_000, durationLimitMs: 3_600_000, dataLimitBytes: 1n << 26n }
 
@@ -143,6 +148,38 @@ describe('what a seized disk gives away', { timeout: 180_000 }, () => {
       }
     } finally {
       await network.stop()
+    }
+  })
+
+  it('an onion service leaves neither its key nor its address readable in the profile', { skip: torMissing }, async () => {
+    const tor = await startLocalTor()
+    const dataDir = await tempDir('hyphae-onion-at-rest-')
+    try {
+      for (let run = 0; run < 2; run++) {
+        const node = await createMessenger({ ...TEST_NODE_INIT, dataDir, onion: tor.control })
+        await node.stop()
+      }
+      const profile = await openProfile(dataDir)
+      const kept = await profile.meta.getJSON<{ key: string, cert: string, tlsKey: string, secretPath: string }>('onion')
+      await profile.db.close()
+      assert.ok(kept != null, 'the profile keeps the onion')
+      const control = await TorControl.connect({ host: '127.0.0.1', port: tor.controlPort })
+      const { serviceId } = await control.addOnion(443, '127.0.0.1:9', kept.key)
+      control.close()
+      const keyBase64 = kept.key.slice('ED25519-V3:'.length)
+      const needles: Array<[string, Uint8Array | string]> = [
+        ['the onion private key', keyBase64], ['the onion private key (bytes)', Buffer.from(keyBase64, 'base64')],
+        ['the onion address', serviceId], ['the onion address (public key bytes)', base32.baseDecode(serviceId).subarray(0, 32)],
+        ['the TLS private key', kept.tlsKey.split('\n')[1]], ['the secret path', kept.secretPath]
+      ]
+      const files = await filesUnder(dataDir)
+      assert.ok([...files.keys()].some(f => f.endsWith('identity.key')))
+      for (const [what, needle] of needles) {
+        assert.deepEqual(holding(files, needle), [], `${what} (${typeof needle === 'string' ? needle : Buffer.from(needle).toString('hex')}) is on disk`)
+      }
+    } finally {
+      await tor.stop()
+      await removeDir(dataDir)
     }
   })
 
