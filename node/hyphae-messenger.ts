@@ -2,6 +2,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
 import { createInvite } from './invite.ts'
 import { relaysOf } from './net/relay-addresses.ts'
+import { shortFlowStats } from './net/website/session-client.ts'
 import { DirectChats } from './direct/index.ts'
 import { Files } from './files/files.ts'
 import { hex } from './hex.ts'
@@ -229,6 +230,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       knownPeers: (await this.libp2p.peerStore.all()).length,
       stalledConnectionsClosed: this.direct.stalledConnectionsClosed,
       stallDetectionsMs: this.direct.stallDetectionsMs,
+      shortFlows: shortFlowStats,
       ...(this.components.passphrase != null ? { passphrase: this.components.passphrase } : {})
     }
   }

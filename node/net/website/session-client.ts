@@ -38,6 +38,8 @@ export const shortFlowStats = {
   /** TCP payload bytes (both ways) of the last 64 flows that ended */
   flowBytes: [] as number[],
   stalls: 0,
+  /** sessions ended, by why */
+  ends: {} as Record<string, number>,
   /** for the last 32 stalls: ms from the last progress to the flow being abandoned */
   stallDetectionsMs: [] as number[]
 }
@@ -71,7 +73,11 @@ export class ClientSession {
       remoteAddr: init.remoteAddr,
       direction: 'outbound',
       log: init.logger.forComponent('hyphae:website:session:connection'),
-      onEnd: () => { this.stopped.abort() }
+      onEnd: (why) => {
+        const key = why in shortFlowStats.ends || Object.keys(shortFlowStats.ends).length < 16 ? why.slice(0, 120) : 'other'
+        shortFlowStats.ends[key] = (shortFlowStats.ends[key] ?? 0) + 1
+        this.stopped.abort()
+      }
     })
   }
 

@@ -44,8 +44,8 @@ export class SessionProtocolError extends Error {
 }
 
 interface SessionConnectionInit extends Omit<AbstractMultiaddrConnectionInit, 'inactivityTimeout'> {
-  /** what the session does when libp2p is done with it (stop opening flows, forget the session) */
-  onEnd: () => void
+  /** what the session does when it is over (stop opening flows, forget the session); `why` for the figures */
+  onEnd: (why: string) => void
 }
 
 /**
@@ -65,7 +65,7 @@ export class SessionConnection extends AbstractMultiaddrConnection {
   private ackDue = false
   private waitingForDrain = false
   private ended = false
-  private readonly onEnd: () => void
+  private readonly onEnd: (why: string) => void
   /** bytes of payload delivered, for the figures */
   received = 0
 
@@ -177,7 +177,7 @@ export class SessionConnection extends AbstractMultiaddrConnection {
 
   sendReset (): void {
     this.flow?.send(encodeFrame({ type: FrameType.Fin }))
-    this.end()
+    this.end('reset here')
   }
 
   async sendClose (options?: AbortOptions): Promise<void> {
@@ -190,7 +190,7 @@ export class SessionConnection extends AbstractMultiaddrConnection {
       })
     }
     this.flow?.send(encodeFrame({ type: FrameType.Fin }))
-    this.end()
+    this.end('closed here')
   }
 
   sendPause (): void {}
@@ -199,20 +199,20 @@ export class SessionConnection extends AbstractMultiaddrConnection {
 
   /** The peer said Fin. */
   private finish (): void {
-    this.end()
+    this.end('closed by the peer')
     this.onTransportClosed()
   }
 
-  private end (): void {
+  private end (why: string): void {
     if (this.ended) return
     this.ended = true
     this.flow = undefined
-    this.onEnd()
+    this.onEnd(why)
   }
 
   /** The session cannot go on (its flows keep failing, or the relay forgot it). */
   fail (err: Error): void {
-    this.end()
+    this.end(err.message)
     this.abort(err)
   }
 }
