@@ -32,6 +32,7 @@ export const BENCHES: Entry[] = [
   { name: 'dm-ratchet', tags: ['dm'], file: './dm-ratchet.ts' },
   { name: 'mailbox-sealed', tags: ['dm', 'mailbox'], file: './mailbox-sealed.ts' },
   { name: 'dm-wss', tags: ['dm', 'censorship'], file: './dm-wss.ts' },
+  { name: 'short-flows', tags: ['censorship'], file: './short-flows.ts' },
   { name: 'gossip-baseline', tags: ['gossip', 'group'], file: './gossip-baseline.ts' },
   { name: 'group-fanout', tags: ['gossip', 'group'], file: './group-fanout.ts' },
   { name: 'channel-fanout', tags: ['gossip', 'group', 'channel'], file: './channel-fanout.ts' },

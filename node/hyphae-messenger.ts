@@ -1,6 +1,7 @@
 import { TypedEventEmitter } from 'main-event'
 import { createInvite } from './invite.ts'
 import { relaysOf } from './net/relay-addresses.ts'
+import { shortFlowStats } from './net/website/session-client.ts'
 import { DirectChats } from './direct/index.ts'
 import { Files } from './files/files.ts'
 import { offerSummary } from './files/offers.ts'
@@ -175,6 +176,7 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
       knownPeers: (await this.libp2p.peerStore.all()).length,
       stalledConnectionsClosed: this.direct.stalledConnectionsClosed,
       stallDetectionsMs: this.direct.stallDetectionsMs,
+      shortFlows: shortFlowStats,
       ...(this.components.passphrase != null ? { passphrase: this.components.passphrase } : {})
     }
   }

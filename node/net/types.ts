@@ -65,6 +65,8 @@ export interface NodeStatus {
   stalledConnectionsClosed: number
   /** for the last 32 such closes, ms from the last ack (or the first send) to the close */
   stallDetectionsMs: number[]
+  /** short-flow sessions to website relays (node/net/website/session-client.ts): flows, bytes per flow, stalls */
+  shortFlows?: { sessions: number, flows: number, flowBytes: number[], stalls: number, ends: Record<string, number>, stallDetectionsMs: number[] }
   /** false: no passphrase, the store's key sits beside it on disk (absent: not known) */
   passphrase?: boolean
 }

@@ -63,13 +63,17 @@ export class Lab {
   private readonly sw: string
   private root = ''
 
-  private constructor () {
+  /** starts every namespace and veth name: 'hy', or a tag of the caller's so that labs run at once do not collide */
+  private readonly prefix: string
+
+  private constructor (tag?: string) {
     this.id = (process.pid % 200) + 20
-    this.sw = `hysw${this.id}`
+    this.prefix = tag ?? 'hy'
+    this.sw = `${this.prefix}sw${this.id}`
   }
 
-  static async create (names: string[], options: { routed?: boolean } = {}): Promise<Lab> {
-    const lab = new Lab()
+  static async create (names: string[], options: { routed?: boolean, tag?: string } = {}): Promise<Lab> {
+    const lab = new Lab(options.tag)
     try {
       if (options.routed === true) await lab.setupRouted(names)
       else await lab.setup(names)
@@ -87,8 +91,8 @@ export class Lab {
     await sh('ip', 'netns', 'exec', this.sw, 'ip', 'link', 'add', 'br0', 'type', 'bridge')
     await sh('ip', 'netns', 'exec', this.sw, 'ip', 'link', 'set', 'br0', 'up')
     for (const [i, name] of names.entries()) {
-      const ns = `hy${this.id}${name}`
-      const outer = `hv${this.id}x${i}`
+      const ns = `${this.prefix}${this.id}${name}`
+      const outer = `${this.prefix === 'hy' ? 'hv' : this.prefix}${this.id}x${i}`
       await sh('ip', 'netns', 'add', ns)
       this.namespaces.push(ns)
       await sh('ip', 'link', 'add', outer, 'type', 'veth', 'peer', 'name', `${outer}i`)
@@ -114,8 +118,8 @@ export class Lab {
     await sh('ip', 'netns', 'exec', this.sw, 'sysctl', '-qw', 'net.ipv4.ip_forward=1')
     await sh('ip', 'netns', 'exec', this.sw, 'ip', 'link', 'set', 'lo', 'up')
     for (const [i, name] of names.entries()) {
-      const ns = `hy${this.id}${name}`
-      const outer = `hr${this.id}x${i}`
+      const ns = `${this.prefix}${this.id}${name}`
+      const outer = `${this.prefix === 'hy' ? 'hr' : this.prefix}${this.id}x${i}`
       await sh('ip', 'netns', 'add', ns)
       this.namespaces.push(ns)
       await sh('ip', 'link', 'add', outer, 'type', 'veth', 'peer', 'name', `${outer}i`)

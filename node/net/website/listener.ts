@@ -7,6 +7,7 @@ import { TypedEventEmitter } from 'main-event'
 import { WebSocketServer } from 'ws'
 import { parseWebsiteAddress } from './address.ts'
 import { MAX_WEBSOCKET_MESSAGE, websocketToConnection } from './connection.ts'
+import { SessionHub, type SessionLimits } from './session-server.ts'
 import type { ComponentLogger, Listener, ListenerEvents, Logger, Upgrader } from '@libp2p/interface'
 import type { Duplex } from 'node:stream'
 
@@ -29,6 +30,7 @@ export interface WebsiteListenerInit {
   certificate?: { cert: string, key: string }
   site?: WebsiteSite
   announceTls?: string
+  sessionLimits?: Partial<SessionLimits>
 }
 
 /** Until a site is given: the status line nginx sends for a path it does not have. */
@@ -54,6 +56,7 @@ export class WebsiteListener extends TypedEventEmitter<ListenerEvents> implement
   private suffix?: Multiaddr
   private readonly shutdown = new AbortController()
   private readonly siteUpgrade: UpgradeHandler
+  private readonly sessions: SessionHub
 
   constructor (private readonly init: WebsiteListenerInit) {
     super()
@@ -63,16 +66,33 @@ export class WebsiteListener extends TypedEventEmitter<ListenerEvents> implement
       ? https.createServer({ ...site.tlsOptions, cert: init.certificate.cert, key: init.certificate.key })
       : http.createServer()
     this.siteUpgrade = site.attach(this.server)
+    this.sessions = new SessionHub({
+      logger: init.logger,
+      limits: init.sessionLimits,
+      onSession: (maConn) => {
+        this.log('inbound short-flow session from %a', maConn.remoteAddr)
+        this.init.upgrader.upgradeInbound(maConn, { signal: this.shutdown.signal }).catch((err: Error) => {
+          this.log.error('inbound session failed to upgrade - %e', err)
+          maConn.abort(err)
+        })
+      }
+    })
     this.server.on('upgrade', (req, socket, head) => { this.onUpgrade(req, socket, head) })
     // a TLS handshake that fails (a scanner, a wrong SNI) closes quietly, as nginx's does
     this.server.on('tlsClientError', (_err: Error, socket: Duplex) => { socket.destroy() })
   }
 
   private onUpgrade (req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = Buffer.from((req.url ?? '').split('?')[0])
+    const [pathPart, query] = (req.url ?? '').split('?', 2)
+    const path = Buffer.from(pathPart)
     const onPath = path.length === this.secret.length && timingSafeEqual(path, this.secret)
     if (!onPath || req.headers.upgrade?.toLowerCase() !== 'websocket') {
       this.siteUpgrade(req, socket, head)
+      return
+    }
+    // `?s`: one short flow of a session (transport.ts SESSION_QUERY)
+    if (query === 's') {
+      this.sessions.handleUpgrade(req, socket, head, remoteAddressOf(req).encapsulate('/ws'))
       return
     }
     this.wsServer.handleUpgrade(req, socket, head, websocket => {
@@ -122,6 +142,7 @@ export class WebsiteListener extends TypedEventEmitter<ListenerEvents> implement
 
   async close (): Promise<void> {
     this.shutdown.abort()
+    this.sessions.close()
     for (const client of this.wsServer.clients) client.terminate()
     this.wsServer.close()
     this.server.closeAllConnections()

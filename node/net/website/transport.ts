@@ -7,6 +7,9 @@ import { networkPart, parseWebsiteAddress, type WebsiteAddress } from './address
 import { MAX_WEBSOCKET_MESSAGE, websocketToConnection } from './connection.ts'
 import { connectThroughProxy, type ProxyAddress } from '../proxy.ts'
 import { WebsiteListener, type WebsiteSite } from './listener.ts'
+import { ClientSession, type ShortFlowSettings } from './session-client.ts'
+import { FreezeMemory, type ShortFlowMode } from './short-flow-mode.ts'
+import type { SessionLimits } from './session-server.ts'
 import type { ComponentLogger, Connection, CreateListenerOptions, DialTransportOptions, Listener, Logger, Transport } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -22,6 +25,14 @@ export interface WebsiteTransportInit {
   announceTls?: string
   /** dial through this SOCKS5 proxy (the proxy resolves names) */
   proxy?: ProxyAddress
+  /**
+   * carry a connection in a session of short flows (each well under a censor's 16 KB freeze):
+   * 'auto' (default) once a plain flow to that relay froze, 'always', or 'never'
+   */
+  shortFlows?: ShortFlowMode
+  shortFlowSettings?: Partial<ShortFlowSettings>
+  /** what a listener allows short-flow sessions (count, idle time) */
+  sessionLimits?: Partial<SessionLimits>
 }
 
 export interface WebsiteTransportComponents {
@@ -43,19 +54,25 @@ export class WebsiteTransport implements Transport {
   readonly [Symbol.toStringTag] = 'hyphae:website'
   readonly [serviceCapabilities] = ['@libp2p/transport']
   private readonly log: Logger
+  private readonly freezes: FreezeMemory
 
   constructor (private readonly components: WebsiteTransportComponents, private readonly init: WebsiteTransportInit = {}) {
     this.log = components.logger.forComponent('hyphae:website')
+    this.freezes = new FreezeMemory(init.shortFlows)
   }
 
   async dial (ma: Multiaddr, options: DialTransportOptions): Promise<Connection> {
     const address = parseWebsiteAddress(ma)
     if (address == null) throw new ConnectionFailedError(`not a WebSocket address: ${ma.toString()}`)
-    const socket = await connect(address, options.signal, this.init.proxy)
+    const key = `${address.host}:${address.port}`
+    if (address.tls && address.path !== '/' && this.freezes.useShortFlows(key)) return this.dialShortFlows(address, ma, options)
+    const { socket, raw } = await connect(address, options.signal, this.init.proxy)
+    const watch = this.freezes.watch(key, raw)
     let websocket: WebSocket
     try {
       websocket = await openWebSocket(address, socket, options.signal)
     } catch (err) {
+      watch.check()
       socket.destroy()
       throw err
     }
@@ -66,6 +83,29 @@ export class WebsiteTransport implements Transport {
       direction: 'outbound',
       log: this.components.logger.forComponent('hyphae:website:connection')
     })
+    watch.onConnection(maConn)
+    try {
+      return await options.upgrader.upgradeOutbound(maConn, options)
+    } catch (err: any) {
+      maConn.abort(err)
+      throw err
+    }
+  }
+
+  /** One libp2p connection on a session of short TLS flows, each a fresh TCP connection to the relay. */
+  private async dialShortFlows (address: WebsiteAddress, ma: Multiaddr, options: DialTransportOptions): Promise<Connection> {
+    const session = new ClientSession(async (signal) => {
+      const { socket, raw } = await connect(address, signal, this.init.proxy)
+      try {
+        const websocket = await openWebSocket(address, socket, signal, SESSION_QUERY)
+        return { websocket, wireBytes: () => raw.bytesRead + raw.bytesWritten }
+      } catch (err) {
+        socket.destroy()
+        throw err
+      }
+    }, { remoteAddr: ma, logger: this.components.logger, settings: this.init.shortFlowSettings })
+    const maConn = await session.start(options.signal)
+    this.log('short-flow session to %a', ma)
     try {
       return await options.upgrader.upgradeOutbound(maConn, options)
     } catch (err: any) {
@@ -80,7 +120,8 @@ export class WebsiteTransport implements Transport {
       logger: this.components.logger,
       certificate: this.init.certificate,
       site: this.init.site,
-      announceTls: this.init.announceTls
+      announceTls: this.init.announceTls,
+      sessionLimits: this.init.sessionLimits
     })
   }
 
@@ -109,7 +150,11 @@ export function websiteTransport (init: WebsiteTransportInit = {}): (components:
   return (components) => new WebsiteTransport(components, init)
 }
 
-async function connect (a: WebsiteAddress, signal: AbortSignal, proxy?: ProxyAddress): Promise<net.Socket> {
+/** What a session flow adds to the secret path: the listener hands such requests to its sessions. */
+export const SESSION_QUERY = '?s'
+
+/** The socket to speak on (TLS or not) and the TCP socket under it, whose byte counts are the wire's. */
+async function connect (a: WebsiteAddress, signal: AbortSignal, proxy?: ProxyAddress): Promise<{ socket: net.Socket, raw: net.Socket }> {
   signal.throwIfAborted()
   const host = a.family === 6 ? a.host.replace(/^\[|\]$/g, '') : a.host
   if (proxy == null && host.endsWith('.onion')) throw new ConnectionFailedError(`${host} is an onion service: reach it through tor (--proxy socks5://127.0.0.1:9050)`)
@@ -121,9 +166,11 @@ async function connect (a: WebsiteAddress, signal: AbortSignal, proxy?: ProxyAdd
       throw new ConnectionFailedError(`the proxy at ${proxy.host}:${proxy.port} could not reach ${a.host}:${a.port}: ${err?.message ?? err}`)
     }
   }
+  // TLS goes over a TCP socket of our own, whose counts (a short flow's budget) include the handshake
+  if (a.tls) tcp ??= net.connect({ host, port: a.port })
   const socket = a.tls
     ? tls.connect({
-      ...(tcp != null ? { socket: tcp } : { host, port: a.port }),
+      socket: tcp,
       // an IP literal is never sent as SNI (RFC 6066); a name is, unless the address names another
       servername: a.sni ?? (a.family === 'dns' ? host : ''),
       ALPNProtocols: ['http/1.1'],
@@ -133,12 +180,13 @@ async function connect (a: WebsiteAddress, signal: AbortSignal, proxy?: ProxyAdd
     })
     : tcp ?? net.connect({ host, port: a.port })
   try {
-    if (!a.tls && tcp != null) return socket
+    if (!a.tls && tcp != null) return { socket, raw: socket }
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => { reject(signal.reason ?? new Error('aborted')) }
-      const cleanup = (): void => { signal.removeEventListener('abort', onAbort); socket.off('error', reject) }
+      const cleanup = (): void => { signal.removeEventListener('abort', onAbort); socket.off('error', reject); tcp?.off('error', reject) }
       signal.addEventListener('abort', onAbort, { once: true })
       socket.once('error', reject)
+      tcp?.once('error', reject)
       socket.once(a.tls ? 'secureConnect' : 'connect', () => { cleanup(); resolve() })
     })
     if (a.certhash != null) checkPin(socket as tls.TLSSocket, a.certhash)
@@ -148,7 +196,7 @@ async function connect (a: WebsiteAddress, signal: AbortSignal, proxy?: ProxyAdd
     if (err instanceof PinnedCertificateError) throw err
     throw new ConnectionFailedError(`could not connect to ${a.host}:${a.port}: ${err?.message ?? err}`)
   }
-  return socket
+  return { socket, raw: tcp ?? socket }
 }
 
 function checkPin (socket: tls.TLSSocket, expected: Uint8Array): void {
@@ -159,10 +207,10 @@ function checkPin (socket: tls.TLSSocket, expected: Uint8Array): void {
   }
 }
 
-async function openWebSocket (a: WebsiteAddress, socket: net.Socket, signal: AbortSignal): Promise<WebSocket> {
+async function openWebSocket (a: WebsiteAddress, socket: net.Socket, signal: AbortSignal, query = ''): Promise<WebSocket> {
   const hostHeader = a.sni ?? (a.family === 6 ? `[${a.host}]` : a.host)
   const port = (a.tls && a.port === 443) || (!a.tls && a.port === 80) ? '' : `:${a.port}`
-  const websocket = new WebSocket(`${a.tls ? 'wss' : 'ws'}://${hostHeader}${port}${a.path}`, {
+  const websocket = new WebSocket(`${a.tls ? 'wss' : 'ws'}://${hostHeader}${port}${a.path}${query}`, {
     createConnection: () => socket,
     perMessageDeflate: false,
     maxPayload: MAX_WEBSOCKET_MESSAGE,
