@@ -109,6 +109,7 @@ export class Download {
       }
       polls = 0
       const asked = new Set(window.indexes)
+      const heldBefore = file.count
       try {
         const { have } = await this.init.transfer.fetch(peerIdFromString(peer), { root: file.root as Uint8Array<ArrayBuffer>, start: window.start, count: window.indexes.length }, async (chunk: FileChunk) => {
           if (!(await file.write(chunk.index, chunk.data, chunk.proof))) {
@@ -128,6 +129,14 @@ export class Download {
       } catch (err: any) {
         if (this.controller.signal.aborted) return
         this.init.log('chunks %d+%d from %s failed - %e', window.start, window.indexes.length, peer, err)
+        // chunks came (on this window or another) while it ran: most often a relay's data limit
+        // ended the circuit, and the next request opens a new one at once (backing off there
+        // made a relayed file crawl)
+        if (file.count > heldBefore && err?.name !== 'BadChunkError') {
+          backoff = BACKOFF_MIN_MS
+          failures = 0
+          continue
+        }
         if (err?.name === 'FileRefusedError') {
           // it does not have the file (yet): with other sources, it holds nothing for now and
           // is polled with the others
