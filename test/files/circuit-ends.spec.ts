@@ -3,11 +3,12 @@ import { mkdir } from 'node:fs/promises'
 import { after, before, describe, it, mock } from 'node:test'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { CHUNK_SIZE, MalformedFileFrameError, type FetchResult, type FileTransfer } from '../../protocols/file/index.ts'
+import { CHUNK_SIZE, MalformedFileFrameError, type ChunkHandler, type FetchResult, type FileRequest, type FileTransfer } from '../../protocols/file/index.ts'
 import { ChunkFile } from '../../node/files/chunk-file.ts'
 import { newFileKey } from '../../node/files/chunk-crypto.ts'
 import { Download } from '../../node/files/download.ts'
 import { removeDir, tempDir } from '../fixtures/index.ts'
+import type { PeerId } from '@libp2p/interface'
 import { randomFile, sha256Of } from './helpers.ts'
 
 const CHUNKS = 12
@@ -30,7 +31,7 @@ describe('a download whose every connection ends after one chunk (a relay\'s dat
     let requests = 0
     // each request gets its first chunk, then its circuit ends mid-way through the second
     const transfer = {
-      fetch: async (_peer, request, onChunk): Promise<FetchResult> => {
+      fetch: async (_peer: PeerId, request: FileRequest, onChunk: ChunkHandler): Promise<FetchResult> => {
         requests++
         await onChunk({ index: request.start, data: await full.read(request.start) as Uint8Array<ArrayBuffer>, proof: full.tree.proof(request.start) as Array<Uint8Array<ArrayBuffer>> })
         throw new MalformedFileFrameError('the stream ended before its end frame')

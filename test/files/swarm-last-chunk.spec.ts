@@ -3,11 +3,12 @@ import { mkdir } from 'node:fs/promises'
 import { after, before, describe, it, mock } from 'node:test'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { CHUNK_SIZE, type FetchResult, type FileTransfer } from '../../protocols/file/index.ts'
+import { CHUNK_SIZE, type ChunkHandler, type FetchResult, type FileRequest, type FileTransfer } from '../../protocols/file/index.ts'
 import { ChunkFile } from '../../node/files/chunk-file.ts'
 import { newFileKey } from '../../node/files/chunk-crypto.ts'
 import { Download } from '../../node/files/download.ts'
 import { removeDir, tempDir } from '../fixtures/index.ts'
+import type { PeerId } from '@libp2p/interface'
 import { randomFile } from './helpers.ts'
 
 const CHUNKS = 6
@@ -34,7 +35,7 @@ describe('the swarm\'s last chunk', () => {
     capped[last >> 3] &= ~(1 << (last & 7))
     const asked: Record<string, number> = { [author]: 0, [member]: 0 }
     const transfer = {
-      fetch: async (peer, request, onChunk): Promise<FetchResult> => {
+      fetch: async (peer: PeerId, request: FileRequest, onChunk: ChunkHandler): Promise<FetchResult> => {
         asked[peer.toString()]++
         const have = peer.toString() === author ? capped : full.have
         let received = 0
