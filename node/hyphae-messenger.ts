@@ -267,6 +267,11 @@ export class HyphaeMessenger extends TypedEventEmitter<MessengerEvents> implemen
   async channelInvite (channel: string, options: { editor?: string } = {}): Promise<string> { return this.groups.invite(await this.groups.channel(channel), options) }
   async followChannel (invite: string): Promise<GroupInfo> { return this.groups.followChannel(invite) }
   async unfollowChannel (channel: string): Promise<GroupInfo> { return this.groups.leave(await this.groups.channel(channel)) }
+  async revokeChannelEditor (channel: string, editor: string): Promise<GroupSendResult> {
+    const rec = await this.groups.channels.revoke(await this.groups.channel(channel), editor)
+    return { id: rec.id, status: rec.status }
+  }
+
   async postChannel (channel: string, text: string): Promise<GroupSendResult> { return this.groups.send(await this.groups.channel(channel), text) }
   async listChannelMessages (channel: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> { return this.groups.messages(await this.groups.channel(channel), options) }
 

@@ -146,6 +146,11 @@ export interface Messenger extends TypedEventTarget<MessengerEvents> {
   followChannel (invite: string): Promise<GroupInfo>
   /** stops reading; nothing is published */
   unfollowChannel (channel: string): Promise<GroupInfo>
+  /**
+   * owner only: revokes the editor `editor` (a peer id); every follower refuses its posts from
+   * now on (its earlier posts stay). The revocation is queued and published like a post
+   */
+  revokeChannelEditor (channel: string, editor: string): Promise<GroupSendResult>
   /** owner or editor: stores the post in the outbox and returns at once; publishing follows */
   postChannel (channel: string, text: string): Promise<GroupSendResult>
   /** a page of a channel, oldest first */

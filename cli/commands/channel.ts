@@ -12,6 +12,7 @@ const HELP = `usage: hyphae channel create NAME
        hyphae channel invite CHANNEL [--editor PEER-ID]
        hyphae channel follow INVITE
        hyphae channel unfollow CHANNEL
+       hyphae channel revoke CHANNEL EDITOR-PEER-ID
        hyphae channel post CHANNEL TEXT [--wait SECONDS]
        hyphae channel messages CHANNEL [--limit N] [--before MESSAGE-ID] [--json]
        hyphae channel list [--json]
@@ -19,17 +20,19 @@ const HELP = `usage: hyphae channel create NAME
 A channel has one author and any number of readers. Only its creator (and the editors it
 names with --editor) can post; followers read, and serve the last posts to those who follow
 later, so no server is needed. Followers are listed nowhere and publish nothing. An invite
-carries the channel's read key: whoever holds it can read, never post.
+carries the channel's read key: whoever holds it can read, never post. revoke: every follower
+refuses that editor's posts from then on (its earlier posts stay).
 
 CHANNEL is a channel's id (or its first digits) or its name. post waits up to --wait seconds
 (default 10) for a follower to take the post; without a running daemon what cannot go out at
 once waits in the outbox until hyphae runs again.`
 
-const VERBS = 'create, invite, follow, unfollow, post, messages, list'
+const VERBS = 'create, invite, follow, unfollow, revoke, post, messages, list'
 
 function formatPost (m: GroupMessageRecord, owner: string): string {
   const when = new Date(m.sentAt).toISOString().replace('T', ' ').slice(0, 19)
   const who = m.direction === 'out' ? 'me' : m.author === owner ? 'owner' : `editor ${m.author.slice(-8)}`
+  if (m.kind === 'revoke') return `${when}  * ${who} revoked editor ${sanitize(m.subject ?? '')}`
   return `${when}  ${sanitize(who)}: ${sanitizeLines(m.body)}${m.status === 'queued' ? ' [queued]' : ''}`
 }
 
@@ -69,6 +72,13 @@ export async function channelCommand (args: string[], io: Io): Promise<number> {
       const channel = need(a, 'CHANNEL')
       const c = await withMessenger(parsed, async m => m.unfollowChannel(channel))
       io.out(`unfollowed ${sanitize(c.name)} (${c.id})`)
+      return 0
+    }
+    case 'revoke': {
+      const channel = need(a, 'CHANNEL')
+      const editor = need(b, 'EDITOR-PEER-ID')
+      const sent = await withMessenger(parsed, async m => m.revokeChannelEditor(channel, editor))
+      io.out(`${sent.id} revoked ${editor}: followers refuse its posts from now on (${sent.status})`)
       return 0
     }
     case 'post': {

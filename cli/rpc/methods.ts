@@ -115,6 +115,7 @@ export const CALLS: Record<CallName, CallSpec> = {
   followChannel: { rpc: 'channels.follow', args: [param('invite')] },
   unfollowChannel: { rpc: 'channels.unfollow', args: [param('channel')] },
   postChannel: { rpc: 'channels.post', args: [param('channel'), param('text')] },
+  revokeChannelEditor: { rpc: 'channels.revoke', args: [param('channel'), param('editor')] },
   listChannelMessages: { rpc: 'channels.messages', args: [param('channel'), options({ limit: optInt, before: optStr })] }
 }
 

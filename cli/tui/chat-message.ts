@@ -15,8 +15,8 @@ export interface ChatMessage {
   /** groups: the author's peer id */
   author?: string
   /** groups: a membership change rather than a text */
-  event?: 'join' | 'leave' | 'remove'
-  /** groups, for a removal: who was removed */
+  event?: 'join' | 'leave' | 'remove' | 'revoke'
+  /** groups, for a removal: who was removed; channels, for a revocation: the editor */
   subject?: string
   /** a file's message: its id (its state comes from files.list and file:progress) */
   file?: { id: string, name: string, size: number }

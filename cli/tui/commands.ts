@@ -67,7 +67,7 @@ export const COMMAND_HELP: CommandHelp[] = [
   { usage: '/join [INVITE]', what: 'join a group, or follow a channel (no invite: the group invite this contact sent you)', group: true },
   { usage: '/members', what: 'who is in this group, and who is online', group: true },
   { usage: '/leave', what: 'leave this group, or unfollow this channel (its history stays)', group: true },
-  { usage: '/remove MEMBER', what: 'admin: remove a member; the others move to a new key', group: true }
+  { usage: '/remove MEMBER', what: 'admin: remove a member; the others move to a new key (a channel: revoke the editor PEER-ID)', group: true }
 ]
 
 const usage = (name: string): string => `usage: ${COMMAND_HELP.find(h => h.usage.startsWith(name + ' ') || h.usage === name)?.usage ?? name}`

@@ -127,6 +127,12 @@ export async function runGroupCommand (command: GroupCommand, ctx: CommandContex
       const c = needGroup(ctx, '/remove MEMBER')
       if (c == null) return
       if (c.group?.isAdmin !== true) { notify({ tone: 'error', text: `only the admin of ${c.title} removes members` }); return }
+      if (c.group.channel === true) {
+        await messenger.revokeChannelEditor(c.id, command.member)
+        await reload()
+        notify({ tone: 'info', text: `revoked editor ${shortPeerId(command.member)}: followers of ${c.title} refuse their posts from now on` })
+        return
+      }
       const member = findMember(await messenger.groupMembers(c.id), command.member)
       if (typeof member === 'string') { notify({ tone: 'error', text: member }); return }
       const g = await messenger.removeGroupMember(c.id, member.peerId)

@@ -72,6 +72,7 @@ function eventText (m: ChatMessage, who: string, ctx: LayoutContext): string {
   switch (m.event) {
     case 'join': return `${who} joined`
     case 'leave': return `${who} left`
+    case 'revoke': return `${who} revoked editor ${m.subject == null ? '' : ctx.nameOf?.(m.subject) ?? m.subject}: their later posts are refused`
     default: {
       const subject = m.subject == null ? 'a member' : ctx.nameOf?.(m.subject) ?? m.subject
       return `${who} removed ${subject}; the group moved to a new key`

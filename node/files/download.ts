@@ -46,6 +46,7 @@ export class Download {
   private readonly inFlight = new Set<number>()
   private readonly strikes = new Map<string, number>()
   private readonly haves = new Map<string, Uint8Array>()
+  private readonly learning = new Map<string, Promise<boolean>>()
   private lastCheckpoint = 0
   /** several sources: each starts its windows at random, so they do not all ask for the same chunks */
   private spread = false
@@ -91,6 +92,10 @@ export class Download {
     let failures = 0
     let polls = 0
     while (!file.complete && !this.controller.signal.aborted && (this.strikes.get(peer) ?? 0) < MAX_STRIKES) {
+      // several sources: learn what this one holds before asking it for anything, or the first
+      // worker of each round takes the last missing chunks to a source that may not serve them
+      // (a group file's author past its cap) while the sources that hold them sit idle
+      if (this.spread && !this.haves.has(peer) && !(await this.learn(peer))) return
       const window = this.pick(peer)
       if (window == null) {
         if (!this.spread || this.haves.get(peer) == null || polls >= MAX_POLLS) return
@@ -109,6 +114,7 @@ export class Download {
       }
       polls = 0
       const asked = new Set(window.indexes)
+      const heldBefore = file.count
       try {
         const { have } = await this.init.transfer.fetch(peerIdFromString(peer), { root: file.root as Uint8Array<ArrayBuffer>, start: window.start, count: window.indexes.length }, async (chunk: FileChunk) => {
           if (!(await file.write(chunk.index, chunk.data, chunk.proof))) {
@@ -128,6 +134,14 @@ export class Download {
       } catch (err: any) {
         if (this.controller.signal.aborted) return
         this.init.log('chunks %d+%d from %s failed - %e', window.start, window.indexes.length, peer, err)
+        // chunks came (on this window or another) while it ran: most often a relay's data limit
+        // ended the circuit, and the next request opens a new one at once (backing off there
+        // made a relayed file crawl)
+        if (file.count > heldBefore && err?.name !== 'BadChunkError') {
+          backoff = BACKOFF_MIN_MS
+          failures = 0
+          continue
+        }
         if (err?.name === 'FileRefusedError') {
           // it does not have the file (yet): with other sources, it holds nothing for now and
           // is polled with the others
@@ -147,6 +161,24 @@ export class Download {
         for (const i of asked) this.inFlight.delete(i)
       }
     }
+  }
+
+  /** Asks `peer` what it holds (count 0), once per round whichever of its windows asks first; false when it cannot say. */
+  private async learn (peer: string): Promise<boolean> {
+    let asking = this.learning.get(peer)
+    if (asking == null) {
+      const { file } = this.init
+      asking = this.init.transfer.fetch(peerIdFromString(peer), { root: file.root as Uint8Array<ArrayBuffer>, start: 0, count: 0 }, async () => {}, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(10_000)]) })
+        .then(({ have }) => { this.haves.set(peer, have); return true }, (err: any) => {
+          // a member that has not accepted yet refuses: it holds nothing for now, and is polled
+          if (err?.name !== 'FileRefusedError') return false
+          this.haves.set(peer, new Uint8Array(0))
+          return true
+        })
+        .finally(() => { this.learning.delete(peer) })
+      this.learning.set(peer, asking)
+    }
+    return asking
   }
 
   /** The next run of missing chunks this peer may hold and nobody is fetching: random, so sources spread. */

@@ -3,8 +3,8 @@ import { InvalidArgumentError } from '../errors.ts'
 import { hex, unhex } from '../hex.ts'
 import { active, type GroupContext } from './context.ts'
 import { GROUP_NONCE_BYTES, groupIdOf, MAX_BODY_BYTES, randomBytes, SECRET_BYTES } from './crypto.ts'
-import { signEditorCert } from './channel-rules.ts'
-import { GroupMessageTooLargeError, InvalidChannelInviteError, NotChannelOwnerError } from './errors.ts'
+import { MAX_REVOKED_EDITORS, signEditorCert, withRevocation } from './channel-rules.ts'
+import { EditorRevokedError, GroupMessageTooLargeError, InvalidChannelInviteError, NotChannelOwnerError } from './errors.ts'
 import { createGroupInvite, parseChannelInvite } from './invite.ts'
 import { acceptInvite, isAdmin } from './membership.ts'
 import { checkName } from './refs.ts'
@@ -133,6 +133,33 @@ export class Channels {
     return left
   }
 
+  /**
+   * Owner only. Revokes an editor: a signed revocation that travels like a post (and ahead of
+   * every history), after which every follower refuses that editor's posts from this Lamport
+   * clock on; its earlier posts stay.
+   */
+  async revoke (id: string, editor: string): Promise<GroupMessageRecord> {
+    const record = active(await this.ctx.store.group(id))
+    if (!isAdmin(record, this.ctx.me)) throw new NotChannelOwnerError(record.name, 'revoke editors')
+    let key
+    try {
+      key = peerIdFromString(editor).publicKey
+    } catch {}
+    if (key == null || key.type !== 'Ed25519') throw new InvalidArgumentError('name the editor to revoke by peer id')
+    if (editor === this.ctx.me) throw new InvalidArgumentError('the owner cannot revoke itself')
+    const rec = await this.ctx.mutex.run(record.id, async () => {
+      const fresh = active(await this.ctx.store.group(record.id))
+      if (fresh.revoked?.[editor] != null) throw new InvalidArgumentError(`${editor} is revoked already`)
+      if (Object.keys(fresh.revoked ?? {}).length >= MAX_REVOKED_EDITORS) throw new InvalidArgumentError(`a channel revokes at most ${MAX_REVOKED_EDITORS} editors: make a new channel`)
+      const { rec, signed, ops } = await this.components.ledger.author(fresh, { kind: Kind.REVOKE, body: '', subject: editor }, true)
+      await this.ctx.store.batch([...ops, this.ctx.store.groupOp(withRevocation(fresh, signed) ?? fresh)])
+      return rec
+    })
+    this.components.onMessage(rec)
+    this.components.kick(record.id)
+    return rec
+  }
+
   /** Owner or editor: stores the post and its outbox entry in one batch; publishing follows. */
   async post (record: GroupRecord, text: string): Promise<GroupMessageRecord> {
     if (typeof text !== 'string' || text.trim() === '') throw new InvalidArgumentError('the message is empty')
@@ -142,6 +169,7 @@ export class Channels {
       const fresh = active(await this.ctx.store.group(record.id))
       const owner = isAdmin(fresh, this.ctx.me)
       if (!owner && fresh.editorCert == null) throw new NotChannelOwnerError(fresh.name, 'post')
+      if (!owner && fresh.revoked?.[this.ctx.me] != null) throw new EditorRevokedError(fresh.name)
       const editor = owner ? undefined : unhex(fresh.editorCert as string)
       const { rec, ops } = await this.components.ledger.author(fresh, { kind: Kind.TEXT, body: text, editor }, true)
       await this.ctx.store.batch(ops)

@@ -228,6 +228,13 @@ function checkFields (m: GroupMessage): void {
         throw new InvalidGroupMessageError('malformed', 'removal subject')
       }
       break
+    case GroupMessageKind.REVOKE:
+      try {
+        peerIdFromString(m.subject ?? '')
+      } catch {
+        throw new InvalidGroupMessageError('malformed', 'revoked editor')
+      }
+      break
     default:
       throw new InvalidGroupMessageError('malformed', 'kind')
   }

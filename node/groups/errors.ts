@@ -27,6 +27,14 @@ export class NotChannelOwnerError extends Error {
   }
 }
 
+export class EditorRevokedError extends Error {
+  static name = 'EditorRevokedError'
+  name = 'EditorRevokedError'
+  constructor (name: string) {
+    super(`the owner of the channel "${name}" revoked you as an editor: you follow it, and your posts are refused`)
+  }
+}
+
 export class UnknownGroupError extends Error {
   static name = 'UnknownGroupError'
   name = 'UnknownGroupError'

@@ -3,7 +3,7 @@ import { MAX_PAGE_BYTES, MAX_PAGE_ITEMS, SyncStatus, type GroupSync, type SyncAn
 import { hex } from '../hex.ts'
 import { checkSyncProof, randomBytes, SYNC_TAG_BYTES, syncProof, verifyGroupMessage, type EpochKeys, type SignedGroupMessage } from './crypto.ts'
 import { TokenBuckets } from './rate-limit.ts'
-import { MAX_CHANNEL_BACKLOG } from './channel-rules.ts'
+import { MAX_CHANNEL_BACKLOG, revocationsOf } from './channel-rules.ts'
 import { MAX_TRACKED_PEERS } from './topics.ts'
 import { active, type GroupContext } from './context.ts'
 import type { GroupLedger } from './ledger.ts'
@@ -275,8 +275,12 @@ export class GroupHistory {
     // a channel's followers serve its last posts only: what any of them keeps serving is bounded
     if (found.channel === true) since = Math.max(since, (await store.clock(group)) - MAX_CHANNEL_BACKLOG)
     const cursor = request.cursor.byteLength > 0 && request.cursor.byteLength <= 128 ? new TextDecoder().decode(request.cursor) : undefined
-    const page = await store.history(group, since, cursor, Math.min(request.limit, MAX_PAGE_ITEMS), MAX_PAGE_BYTES)
-    return { status: SyncStatus.OK, items: page.items, cursor: page.next != null ? new TextEncoder().encode(page.next) : undefined, epoch: BigInt(found.epoch) }
+    const limit = Math.min(request.limit, MAX_PAGE_ITEMS)
+    // a channel's revocations lead its first page whatever the backlog: a late follower holds
+    // them before any post of the editors they name
+    const lead = found.channel === true && cursor == null ? revocationsOf(found).slice(0, Math.max(0, limit - 1)) : []
+    const page = await store.history(group, since, cursor, limit - lead.length, MAX_PAGE_BYTES - lead.reduce((n, x) => n + x.byteLength, 0))
+    return { status: SyncStatus.OK, items: [...lead, ...page.items], cursor: page.next != null ? new TextEncoder().encode(page.next) : undefined, epoch: BigInt(found.epoch) }
   }
 
   /** The active group whose current epoch has this sync tag. */

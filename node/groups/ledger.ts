@@ -2,7 +2,7 @@ import { hex, unhex } from '../hex.ts'
 import { MAX_NAME_LENGTH, signGroupMessage, type SignedGroupMessage } from './crypto.ts'
 import { applyMessage, clockInBounds, mayPost, type MembershipChange, type Via } from './membership.ts'
 import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
-import { channelRefusal } from './channel-rules.ts'
+import { channelRefusal, withRevocation } from './channel-rules.ts'
 import type { GroupContext } from './context.ts'
 import type { GroupMessageKind, GroupMessageRecord, GroupRecord } from '../store/groups-store.ts'
 import type { BatchOp } from '../store/messages-store.ts'
@@ -14,7 +14,7 @@ import type { PrivateKey } from '@libp2p/interface'
  */
 export const MAX_QUEUED = 1024
 
-export const KINDS: Record<Kind, GroupMessageKind> = { [Kind.TEXT]: 'text', [Kind.JOIN]: 'join', [Kind.LEAVE]: 'leave', [Kind.REMOVE]: 'remove' }
+export const KINDS: Record<Kind, GroupMessageKind> = { [Kind.TEXT]: 'text', [Kind.JOIN]: 'join', [Kind.LEAVE]: 'leave', [Kind.REMOVE]: 'remove', [Kind.REVOKE]: 'revoke' }
 
 export type Outcome = 'stored' | 'duplicate' | 'ignored'
 
@@ -90,7 +90,7 @@ export class GroupLedger {
         this.ctx.count('clock too far ahead')
         return 'ignored'
       }
-      if (record.channel === true && channelRefusal(record.admin, signed) != null) {
+      if (record.channel === true ? channelRefusal(record.admin, signed, record.revoked) != null : m.kind === Kind.REVOKE) {
         this.ctx.count('not the channel\'s owner or editor')
         return 'ignored'
       }
@@ -124,6 +124,8 @@ export class GroupLedger {
       if (offer != null) ops.push(...offer.ops)
       const change = await this.membership(record, rec, signed, member, via)
       if (rec.direction === 'in' && rec.kind === 'text') ops.push(store.unreadOp(group, (await store.unreadCount(group)) + 1))
+      const revoked = rec.kind === 'revoke' ? withRevocation(record, signed) : undefined
+      if (revoked != null) ops.push(store.groupOp(revoked))
       await store.batch([...ops, ...this.ops(group, change)])
       stored = { rec, change }
       return 'stored'

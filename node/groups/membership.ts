@@ -119,7 +119,7 @@ export function applyMessage (record: GroupRecord, msg: MembershipMessage, membe
       }
       break
     }
-    case 'text':
+    case 'text': case 'revoke':
       break
   }
   return change

@@ -52,6 +52,6 @@ export async function groupInfo (store: GroupsStore, record: GroupRecord, me: st
     unread: await store.unreadCount(record.id),
     createdAt: record.createdAt,
     joinedAt: record.joinedAt,
-    ...(record.channel === true ? { channel: true, editor: record.editorCert != null } : {})
+    ...(record.channel === true ? { channel: true, editor: record.editorCert != null && record.revoked?.[me] == null } : {})
   }
 }

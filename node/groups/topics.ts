@@ -7,7 +7,7 @@ import { TokenBuckets } from './rate-limit.ts'
 import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
 import { AppScorePenalties, scoreGroupTopic, type GroupPubSub, type Message } from './pubsub.ts'
 import { MeshGate } from './mesh-gate.ts'
-import { channelRefusal } from './channel-rules.ts'
+import { channelRefusal, REVOKED_EDITOR } from './channel-rules.ts'
 import { Lru } from '../../protocols/dm/lru.ts'
 import type { GroupContext } from './context.ts'
 import type { GroupRecord } from '../store/groups-store.ts'
@@ -219,8 +219,16 @@ export class GroupTopics {
     if (active.channel) {
       // the same verdict at every follower (channel-rules.ts): a follower posting, or anyone
       // without the owner's certificate, is refused by all and relayed by none
-      const refusal = channelRefusal(active.admin, signed)
+      const refusal = channelRefusal(active.admin, signed, (await this.ctx.store.group(active.group))?.revoked)
+      // Ignore, not Reject: a follower the revocation has not reached yet relays in good faith;
+      // the revoked editor alone pays, when it sent it to us itself
+      if (refusal === REVOKED_EDITOR) {
+        if (source.equals(msg.from)) this.penalties.add(source.toString(), FLOOD_PENALTY)
+        return [Ignore, refusal]
+      }
       if (refusal != null) return [Reject, refusal]
+    } else if (m.kind === Kind.REVOKE) {
+      return [Reject, 'a channel\'s revocation on a group']
     }
     if (m.kind === Kind.REMOVE && isForgedRemoval(active, author, Number(m.epoch), m.subject)) return [Reject, 'forged removal']
     try {

@@ -34,11 +34,16 @@ export interface GroupRecord {
   channel?: true
   /** a channel's editor: the owner's certificate (hex) this node's posts carry */
   editorCert?: string
+  /**
+   * a channel: editors the owner revoked -> the Lamport clock of its revocation (their posts at
+   * or above it are refused) and the revocation as signed (base64), served ahead of history
+   */
+  revoked?: Record<string, { lamport: number, signed: string }>
   createdAt: number
   joinedAt: number
 }
 
-export type GroupMessageKind = 'text' | 'join' | 'leave' | 'remove'
+export type GroupMessageKind = 'text' | 'join' | 'leave' | 'remove' | 'revoke'
 
 /** `queued`: yours, waiting for a reachable member; `sent`: published to at least one; `received`: someone else's. */
 export type GroupMessageStatus = 'queued' | 'sent' | 'received'

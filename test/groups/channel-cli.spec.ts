@@ -59,4 +59,29 @@ describe('hyphae channel (real processes, through the daemons)', { timeout: 180_
     assert.equal(unfollowed.code, 0, unfollowed.stderr)
     assert.match(unfollowed.stdout, /^unfollowed news/m)
   })
+
+  it('channel revoke: the editor can post no more; its earlier post stays; only the owner revokes', async () => {
+    const bobPeer = JSON.parse((await runCli(['id', '--json', '--data-dir', bob])).stdout).peerId
+    assert.equal((await runCli(['channel', 'create', 'press', '--data-dir', alice])).code, 0)
+    const invite = (await runCli(['channel', 'invite', 'press', '--editor', bobPeer, '--data-dir', alice])).stdout.trim()
+    assert.match((await runCli(['channel', 'follow', invite, '--data-dir', bob])).stdout, /channel, editor/)
+    assert.equal((await runCli(['channel', 'post', 'press', 'by the editor', '--data-dir', bob])).code, 0)
+    await waitFor(async () => (await runCli(['channel', 'messages', 'press', '--data-dir', alice])).stdout.includes('by the editor'), { timeout: 20_000, message: 'alice to read the editor\'s post' })
+
+    const notOwner = await runCli(['rpc', 'channels.revoke', JSON.stringify({ channel: 'press', editor: bobPeer }), '--data-dir', bob])
+    assert.notEqual(notOwner.code, 0)
+    assert.match(notOwner.stderr, /only the owner of the channel "press" can revoke editors/)
+    const revoked = await runCli(['channel', 'revoke', 'press', bobPeer, '--data-dir', alice])
+    assert.equal(revoked.code, 0, revoked.stderr)
+    assert.match(revoked.stdout, new RegExp(`^[0-9a-f]{32} revoked ${bobPeer}: followers refuse its posts from now on`, 'm'))
+    const again = await runCli(['rpc', 'channels.revoke', JSON.stringify({ channel: 'press', editor: bobPeer }), '--data-dir', alice])
+    assert.match(again.stderr, /revoked already/)
+
+    await waitFor(async () => (await runCli(['channel', 'messages', 'press', '--data-dir', bob])).stdout.includes('owner revoked editor'), { timeout: 20_000, message: 'bob to get the revocation' })
+    const refused = await runCli(['channel', 'post', 'press', 'still an editor?', '--data-dir', bob])
+    assert.notEqual(refused.code, 0)
+    assert.match(refused.stderr, /the owner of the channel "press" revoked you as an editor/)
+    assert.match((await runCli(['channel', 'list', '--data-dir', bob])).stdout, /press .* channel, following/)
+    assert.match((await runCli(['channel', 'messages', 'press', '--data-dir', alice])).stdout, /editor \S+: by the editor/)
+  })
 })

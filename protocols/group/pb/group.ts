@@ -142,14 +142,16 @@ export enum GroupMessageKind {
   TEXT = 'TEXT',
   JOIN = 'JOIN',
   LEAVE = 'LEAVE',
-  REMOVE = 'REMOVE'
+  REMOVE = 'REMOVE',
+  REVOKE = 'REVOKE'
 }
 
 enum __GroupMessageKindValues {
   TEXT = 0,
   JOIN = 1,
   LEAVE = 2,
-  REMOVE = 3
+  REMOVE = 3,
+  REVOKE = 4
 }
 
 export namespace GroupMessageKind {

@@ -40,4 +40,16 @@ describe('tui: channels', () => {
     assert.equal(fake.callsOf('joinGroup').length, 0, 'not joined as a group')
     await h.waitFor(x => /» c0ffee/.test(x))
   })
+
+  it('/remove in a channel you own revokes that editor', async () => {
+    const fake = new FakeMessenger({ nickname: 'alice' })
+    const channel = fake.groups.seedChannel('news', fake.peerId)
+    const editor = fakePeerId('Editor')
+    const h = renderApp(fake)
+    await h.waitFor('message news')
+    enter(h, `/remove ${editor}`)
+    await h.waitFor('followers of news refuse their posts from now on')
+    assert.deepEqual(fake.callsOf('revokeChannelEditor'), [[channel, editor]])
+    assert.equal(fake.callsOf('removeGroupMember').length, 0, 'not a member removal')
+  })
 })

@@ -229,6 +229,12 @@ export class FakeGroups {
     return this.sendGroupMessage(this.channel(channel).info.id, text)
   }
 
+  async revokeChannelEditor (channel: string, editor: string): Promise<GroupSendResult> {
+    const g = this.channel(channel)
+    this.host.record('revokeChannelEditor', g.info.id, editor)
+    return { id: `revoke-${editor}`, status: 'sent' }
+  }
+
   async listChannelMessages (channel: string, options: { limit?: number, before?: string } = {}): Promise<GroupMessageRecord[]> {
     return this.listGroupMessages(this.channel(channel).info.id, options)
   }

@@ -469,5 +469,6 @@ export class FakeMessenger extends TypedEventEmitter<MessengerEvents> implements
   followChannel: Messenger['followChannel'] = async invite => this.groups.followChannel(invite)
   unfollowChannel: Messenger['unfollowChannel'] = async channel => this.groups.unfollowChannel(channel)
   postChannel: Messenger['postChannel'] = async (channel, text) => this.groups.postChannel(channel, text)
+  revokeChannelEditor: Messenger['revokeChannelEditor'] = async (channel, editor) => this.groups.revokeChannelEditor(channel, editor)
   listChannelMessages: Messenger['listChannelMessages'] = async (channel, options) => this.groups.listChannelMessages(channel, options)
 }
