@@ -1,7 +1,8 @@
 /**
- * The graph bench/dht.ts measures, built twice in one process: once of messengers, once of bare
- * libp2p nodes running stock kad-dht. Both have the same roles (a few DHT servers, as relays
- * are; the rest DHT clients, as users are) and the same bootstrap edges, node for node.
+ * The graph bench/dht.ts measures, built twice in one process, one after the other (two at
+ * once starve each other on a shared machine): once of messengers, once of bare libp2p nodes
+ * running stock kad-dht. Both have the same roles (a few DHT servers, as relays are; the rest
+ * DHT clients, as users are) and the same bootstrap edges, node for node.
  */
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
@@ -83,14 +84,14 @@ export class DhtNetworks {
     }
   }
 
-  /** Resolves once neither network's routing tables have grown for 15 s (or at the timeout). */
-  async settle (timeoutMs: number): Promise<void> {
+  /** Resolves once no routing table of the network has grown for 15 s (or at the timeout). */
+  async settle (which: 'hyphae' | 'bare', timeoutMs: number): Promise<void> {
     const deadline = now() + timeoutMs
     let last = -1
     let still = 0
     while (now() < deadline && still < 3) {
       await new Promise(resolve => setTimeout(resolve, 5000))
-      const total = this.tableSizes('hyphae').reduce((x, y) => x + y, 0) + this.tableSizes('bare').reduce((x, y) => x + y, 0)
+      const total = this.tableSizes(which).reduce((x, y) => x + y, 0)
       still = total === last ? still + 1 : 0
       last = total
     }
@@ -102,8 +103,12 @@ export class DhtNetworks {
       : this.bare.map(n => (n.services.dht as unknown as { routingTable: { size: number } }).routingTable.size)
   }
 
-  async stop (): Promise<void> {
-    await Promise.allSettled([...this.messengers.map(async n => n.stop()), ...this.bare.map(async n => n.stop())])
+  async stopMessengers (): Promise<void> {
+    await Promise.allSettled(this.messengers.map(async n => n.stop()))
     await Promise.allSettled(this.dirs.map(removeDir))
+  }
+
+  async stopBare (): Promise<void> {
+    await Promise.allSettled(this.bare.map(async n => n.stop()))
   }
 }

@@ -95,38 +95,29 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
   const samples = Number(process.env.BENCH_DHT_SAMPLES ?? (ctx.quick ? 10 : 200))
   const timeoutMs = ctx.quick ? 5_000 : 10_000
   const net = new DhtNetworks(makeGraph(size, servers))
+  const client = (not?: number): number => servers + pick(size - servers, not == null ? undefined : not - servers)
+  const pairs = Array.from({ length: samples }, () => { const i = client(); return [i, client(i)] })
+  const debug = (line: string): void => { if (process.env.BENCH_DEBUG != null) ctx.log(line) }
+  const found: Lookup[] = []
+  const records: Lookup[] = []
+  const dials: number[] = []
+  let failures = 0
+  let recordFailures = 0
+  let dialFailures = 0
+  let setupMs = 0
   try {
-    ctx.log(`starting ${size} messengers (${servers} DHT servers) and ${size} bare kad-dht nodes`)
-    const t0 = now()
+    ctx.log(`starting ${size} messengers (${servers} DHT servers)`)
+    let t0 = now()
     await net.startMessengers()
-    await net.startBare()
-    await net.settle(ctx.quick ? 5_000 : 120_000)
-    const setupMs = now() - t0
+    await net.settle('hyphae', ctx.quick ? 5_000 : 120_000)
+    setupMs += now() - t0
     const hyphaeTables = tables(net.tableSizes('hyphae'), servers)
-    const bareTables = tables(net.tableSizes('bare'), servers)
-    ctx.log(`networks up in ${Math.round(setupMs / 1000)} s; routing tables hyphae ${JSON.stringify(hyphaeTables)} bare ${JSON.stringify(bareTables)}`)
-
-    const found: Lookup[] = []
-    const records: Lookup[] = []
-    const dials: number[] = []
-    let failures = 0
-    let recordFailures = 0
-    let dialFailures = 0
-    const loopStart = now()
-    const client = (not?: number): number => servers + pick(size - servers, not == null ? undefined : not - servers)
-    for (let s = 0; s < samples; s++) {
-      const i = client()
-      const j = client(i)
-      try {
-        found.push(await bareFindPeer(net.bare[i], net.bare[j].peerId, timeoutMs))
-        if (process.env.BENCH_DEBUG != null) ctx.log(`bare findPeer ${i} -> ${j}: ${Math.round(found.at(-1)!.ms)} ms, ${found.at(-1)!.queries} queries, hops ${found.at(-1)!.hops}`)
-      } catch (err: any) {
-        failures++
-        if (process.env.BENCH_DEBUG != null) ctx.log(`bare findPeer ${i} -> ${j} failed: ${err?.message}`)
-      }
+    ctx.log(`messengers up in ${Math.round((now() - t0) / 1000)} s; routing tables ${JSON.stringify(hyphaeTables)}`)
+    let loopStart = now()
+    for (const [s, [i, j]] of pairs.entries()) {
       try {
         records.push(await rendezvousLookup(net.messengers[i], net.messengers[j], timeoutMs))
-        if (process.env.BENCH_DEBUG != null) ctx.log(`record ${j} -> ${i}: ${Math.round(records.at(-1)!.ms)} ms, ${records.at(-1)!.queries} queries, hops ${records.at(-1)!.hops}`)
+        debug(`record ${j} -> ${i}: ${Math.round(records.at(-1)!.ms)} ms, ${records.at(-1)!.queries} queries, hops ${records.at(-1)!.hops}`)
       } catch (err: any) {
         recordFailures++
         ctx.log(`record ${j} -> ${i} failed: ${err?.message} (tables ${net.tableSizes('hyphae')[j]} / ${net.tableSizes('hyphae')[i]})`)
@@ -138,7 +129,27 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
         dialFailures++
         ctx.log(`dial failed: ${err?.message}`)
       }
-      if ((s + 1) % Math.max(1, Math.floor(samples / 5)) === 0) ctx.log(`${s + 1}/${samples} samples (${Math.round((now() - loopStart) / 1000)} s)`)
+      if ((s + 1) % Math.max(1, Math.floor(samples / 5)) === 0) ctx.log(`${s + 1}/${samples} rendezvous lookups (${Math.round((now() - loopStart) / 1000)} s)`)
+    }
+    await net.stopMessengers()
+
+    ctx.log(`starting ${size} bare kad-dht nodes, the same graph`)
+    t0 = now()
+    await net.startBare()
+    await net.settle('bare', ctx.quick ? 5_000 : 120_000)
+    setupMs += now() - t0
+    const bareTables = tables(net.tableSizes('bare'), servers)
+    ctx.log(`bare nodes up in ${Math.round((now() - t0) / 1000)} s; routing tables ${JSON.stringify(bareTables)}`)
+    loopStart = now()
+    for (const [s, [i, j]] of pairs.entries()) {
+      try {
+        found.push(await bareFindPeer(net.bare[i], net.bare[j].peerId, timeoutMs))
+        debug(`bare findPeer ${i} -> ${j}: ${Math.round(found.at(-1)!.ms)} ms, ${found.at(-1)!.queries} queries, hops ${found.at(-1)!.hops}`)
+      } catch (err: any) {
+        failures++
+        debug(`bare findPeer ${i} -> ${j} failed: ${err?.message}`)
+      }
+      if ((s + 1) % Math.max(1, Math.floor(samples / 5)) === 0) ctx.log(`${s + 1}/${samples} bare lookups (${Math.round((now() - loopStart) / 1000)} s)`)
     }
     const f = summarize(found.map(l => l.ms))
     const d = summarize(dials)
@@ -172,9 +183,8 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
       }
     }
   } finally {
-    const t0 = now()
-    await net.stop()
-    ctx.log(`networks stopped in ${((now() - t0) / 1000).toFixed(1)} s`)
+    await net.stopMessengers()
+    await net.stopBare()
   }
 }
 
