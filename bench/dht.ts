@@ -1,69 +1,24 @@
 /**
- * DHT peer routing in a local network of N messengers in one process (200, 30 with --quick),
- * each bootstrapped through up to 3 random earlier nodes, left to fill their routing tables.
- * A sample: a random node A looks up a random node B by peer id the way messenger.findPeer()
- * does (libp2p.peerRouting.findPeer, useCache: false) after dropping B from A's routing table,
- * so the answer has to come from other nodes. kad-dht's query events (onProgress) give the hops:
- * the depth of the peer that returned B, with the peers A asked first at depth 1, and how many
- * queries were sent. A lookup fails when it ends without B or after 30 s (5 s with --quick).
- * BENCH_DEBUG=1 in the environment logs every lookup.
- * Baseline: a node dialling another by its known address (a fresh connection, force: true).
- * Side by side, in the same network: B writes its rendezvous record for A (not timed: a node
+ * Finding a contact through the DHT, in a local network of N nodes in one process (200, 30 with
+ * --quick) shaped like hyphae's: a tenth of them DHT servers (relays; at least 4), the rest DHT
+ * clients (users), each client bootstrapped through 3 random servers (bench/dht-network.ts).
+ * A sample: two random clients A and B. B writes its rendezvous record for A (not timed: a node
  * does that in the background), then A reads it (protocols/rendezvous, today's and yesterday's
- * key at once); hops are the depth of the first peer that answered with the record.
- * BENCH_DHT_NODES / BENCH_DHT_SAMPLES override the size (200 / 200, 30 / 10 with --quick).
- *
- * Messengers run with `relayClient: false`, as in scale.ts: otherwise every node's relay search
- * keeps the DHT busy nonstop, and N of them in one process saturate the CPU.
- *
- * They also run with `dhtServer: true`: a user is a DHT client by default, and no server names a
- * client (test/net/dht-crawl.spec.ts), so findPeer finds only servers (relays, users who opt
- * in). This measures a lookup among servers; a user is found through its invite's addresses
- * and relays, or a rendezvous record, instead.
+ * key at once).
+ * Baseline, the same run: the same graph again of bare libp2p nodes with stock kad-dht (same
+ * roles, same bootstrap edges), where bare A looks up bare B by peer id (findPeer, useCache:
+ * false): the lookup kad-dht itself offers. And a dial by known address between messengers.
+ * Hops come from kad-dht's query events (onProgress): the depth of the peer that answered, with
+ * the peers A asked first at depth 1. A lookup fails when it ends without B or after 10 s (the
+ * rendezvous lookup's own timeout; 5 s with --quick).
+ * BENCH_DHT_NODES / BENCH_DHT_SERVERS / BENCH_DHT_SAMPLES override the size (200 / 20 / 200,
+ * 30 / 4 / 10 with --quick). BENCH_DEBUG=1 in the environment logs every lookup.
  */
-import { createMessenger } from '../node/create-node.ts'
-import { removeDir, tempDir } from '../test/fixtures/index.ts'
+import { DhtNetworks, makeGraph, type BareDhtNode } from './dht-network.ts'
 import { figure, type Bench, type BenchContext, type BenchResult } from './report.ts'
 import { now, round, summarize, type Summary } from './stats.ts'
 import type { HyphaeMessenger } from '../node/hyphae-messenger.ts'
 import type { PeerId } from '@libp2p/interface'
-
-/** messengers started at once; each later batch bootstraps through the ones before */
-const BATCH = 10
-
-/**
- * Starts `size` messengers, a batch at a time, each bootstrapped through up to 3 random nodes of
- * the earlier batches; resolves once the routing tables stop growing (or at `settleTimeout`).
- */
-async function startNetwork (size: number, settleTimeout: number, nodes: HyphaeMessenger[], dirs: string[]): Promise<number[]> {
-  while (nodes.length < size) {
-    const earlier = [...nodes]
-    // the first node alone, so that every later one has someone to bootstrap through
-    const batch = Array.from({ length: nodes.length === 0 ? 1 : Math.min(BATCH, size - nodes.length) }, async () => {
-      const dir = await tempDir('hyphae-bench-dht-')
-      dirs.push(dir)
-      const some = earlier.length === 0 ? [] : [...new Set(Array.from({ length: Math.min(3, earlier.length) }, () => earlier[pick(earlier.length)]))]
-      return createMessenger({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, relayClient: false, dhtServer: true, bootstrap: some.map(n => n.libp2p.getMultiaddrs()[0].toString()) })
-    })
-    const started = await Promise.allSettled(batch)
-    for (const r of started) if (r.status === 'fulfilled') nodes.push(r.value)
-    const failed = started.find(r => r.status === 'rejected')
-    if (failed != null) throw (failed as PromiseRejectedResult).reason
-  }
-  // the network has settled when no routing table has grown for 3 polls in a row
-  const deadline = now() + settleTimeout
-  let last = -1
-  let still = 0
-  let sizes: number[] = []
-  while (now() < deadline && still < 3) {
-    await new Promise(resolve => setTimeout(resolve, 500))
-    sizes = nodes.map(n => n.libp2p.services.dht.routingTable.size)
-    const total = sizes.reduce((x, y) => x + y, 0)
-    still = total === last ? still + 1 : 0
-    last = total
-  }
-  return sizes
-}
 
 interface Lookup { ms: number, hops: number | null, queries: number }
 
@@ -93,11 +48,11 @@ function tracker (answered: (e: any, type: string) => boolean): { onProgress: (e
   return { onProgress, result: () => ({ hops, queries }) }
 }
 
-async function lookup (a: HyphaeMessenger, b: PeerId, timeoutMs: number): Promise<Lookup> {
+/** kad-dht's own lookup of a peer id; B is a client, so only a server connected to it can name it */
+async function bareFindPeer (a: BareDhtNode, b: PeerId, timeoutMs: number): Promise<Lookup> {
   const { onProgress, result } = tracker((_, type) => type === 'kad-dht:query:final-peer')
-  await a.libp2p.services.dht.routingTable.remove(b)
   const t0 = now()
-  await a.libp2p.peerRouting.findPeer(b, { signal: AbortSignal.timeout(timeoutMs), useCache: false, onProgress } as any)
+  await a.peerRouting.findPeer(b, { signal: AbortSignal.timeout(timeoutMs), useCache: false, onProgress } as any)
   return { ms: now() - t0, ...result() }
 }
 
@@ -128,51 +83,73 @@ function pick (n: number, not?: number): number {
   }
 }
 
+function tables (sizes: number[], servers: number): Record<string, number> {
+  const clients = sizes.slice(servers).sort((x, y) => x - y)
+  const serving = sizes.slice(0, servers).sort((x, y) => x - y)
+  return { clientMin: clients[0], clientMedian: clients[Math.floor(clients.length / 2)], clientsEmpty: clients.filter(x => x === 0).length, serverMin: serving[0], serverMedian: serving[Math.floor(serving.length / 2)], serverMax: serving.at(-1) ?? 0 }
+}
+
 export async function run (ctx: BenchContext): Promise<BenchResult> {
   const size = Number(process.env.BENCH_DHT_NODES ?? (ctx.quick ? 30 : 200))
+  const servers = Number(process.env.BENCH_DHT_SERVERS ?? Math.max(4, Math.round(size / 10)))
   const samples = Number(process.env.BENCH_DHT_SAMPLES ?? (ctx.quick ? 10 : 200))
-  const nodes: HyphaeMessenger[] = []
-  const dirs: string[] = []
+  const timeoutMs = ctx.quick ? 5_000 : 10_000
+  const net = new DhtNetworks(makeGraph(size, servers))
+  const client = (not?: number): number => servers + pick(size - servers, not == null ? undefined : not - servers)
+  const pairs = Array.from({ length: samples }, () => { const i = client(); return [i, client(i)] })
+  const debug = (line: string): void => { if (process.env.BENCH_DEBUG != null) ctx.log(line) }
+  const found: Lookup[] = []
+  const records: Lookup[] = []
+  const dials: number[] = []
+  let failures = 0
+  let recordFailures = 0
+  let dialFailures = 0
+  let setupMs = 0
   try {
-    ctx.log(`starting ${size} messengers, ${BATCH} at a time`)
-    const t0 = now()
-    const sizes = await startNetwork(size, ctx.quick ? 3_000 : 120_000, nodes, dirs)
-    const setupMs = now() - t0
-    const sorted = [...sizes].sort((x, y) => x - y)
-    ctx.log(`network up in ${Math.round(setupMs / 1000)} s; routing tables ${sorted[0]}..${sorted.at(-1)} peers`)
-
-    const found: Lookup[] = []
-    const records: Lookup[] = []
-    const dials: number[] = []
-    let failures = 0
-    let recordFailures = 0
-    let dialFailures = 0
-    const loopStart = now()
-    for (let s = 0; s < samples; s++) {
-      const i = pick(size)
-      const j = pick(size, i)
+    ctx.log(`starting ${size} messengers (${servers} DHT servers)`)
+    let t0 = now()
+    await net.startMessengers()
+    await net.settle('hyphae', ctx.quick ? 5_000 : 120_000)
+    setupMs += now() - t0
+    const hyphaeTables = tables(net.tableSizes('hyphae'), servers)
+    ctx.log(`messengers up in ${Math.round((now() - t0) / 1000)} s; routing tables ${JSON.stringify(hyphaeTables)}`)
+    let loopStart = now()
+    for (const [s, [i, j]] of pairs.entries()) {
       try {
-        found.push(await lookup(nodes[i], nodes[j].libp2p.peerId, ctx.quick ? 5_000 : 30_000))
-        if (process.env.BENCH_DEBUG != null) ctx.log(`lookup ${i} -> ${j}: ${Math.round(found.at(-1)!.ms)} ms, ${found.at(-1)!.queries} queries, hops ${found.at(-1)!.hops}`)
-      } catch (err: any) {
-        failures++
-        ctx.log(`lookup ${i} -> ${j} failed: ${err?.message}`)
-      }
-      try {
-        records.push(await rendezvousLookup(nodes[i], nodes[j], ctx.quick ? 5_000 : 30_000))
-        if (process.env.BENCH_DEBUG != null) ctx.log(`record ${j} -> ${i}: ${Math.round(records.at(-1)!.ms)} ms, hops ${records.at(-1)!.hops}`)
+        records.push(await rendezvousLookup(net.messengers[i], net.messengers[j], timeoutMs))
+        debug(`record ${j} -> ${i}: ${Math.round(records.at(-1)!.ms)} ms, ${records.at(-1)!.queries} queries, hops ${records.at(-1)!.hops}`)
       } catch (err: any) {
         recordFailures++
-        ctx.log(`record ${j} -> ${i} failed: ${err?.message}`)
+        ctx.log(`record ${j} -> ${i} failed: ${err?.message} (tables ${net.tableSizes('hyphae')[j]} / ${net.tableSizes('hyphae')[i]})`)
       }
       const x = pick(size)
       try {
-        dials.push(await dialByAddress(nodes[x], nodes[pick(size, x)]))
+        dials.push(await dialByAddress(net.messengers[x], net.messengers[pick(size, x)]))
       } catch (err: any) {
         dialFailures++
         ctx.log(`dial failed: ${err?.message}`)
       }
-      if ((s + 1) % Math.max(1, Math.floor(samples / 5)) === 0) ctx.log(`${s + 1}/${samples} lookups (${Math.round((now() - loopStart) / 1000)} s)`)
+      if ((s + 1) % Math.max(1, Math.floor(samples / 5)) === 0) ctx.log(`${s + 1}/${samples} rendezvous lookups (${Math.round((now() - loopStart) / 1000)} s)`)
+    }
+    await net.stopMessengers()
+
+    ctx.log(`starting ${size} bare kad-dht nodes, the same graph`)
+    t0 = now()
+    await net.startBare()
+    await net.settle('bare', ctx.quick ? 5_000 : 120_000)
+    setupMs += now() - t0
+    const bareTables = tables(net.tableSizes('bare'), servers)
+    ctx.log(`bare nodes up in ${Math.round((now() - t0) / 1000)} s; routing tables ${JSON.stringify(bareTables)}`)
+    loopStart = now()
+    for (const [s, [i, j]] of pairs.entries()) {
+      try {
+        found.push(await bareFindPeer(net.bare[i], net.bare[j].peerId, timeoutMs))
+        debug(`bare findPeer ${i} -> ${j}: ${Math.round(found.at(-1)!.ms)} ms, ${found.at(-1)!.queries} queries, hops ${found.at(-1)!.hops}`)
+      } catch (err: any) {
+        failures++
+        debug(`bare findPeer ${i} -> ${j} failed: ${err?.message}`)
+      }
+      if ((s + 1) % Math.max(1, Math.floor(samples / 5)) === 0) ctx.log(`${s + 1}/${samples} bare lookups (${Math.round((now() - loopStart) / 1000)} s)`)
     }
     const f = summarize(found.map(l => l.ms))
     const d = summarize(dials)
@@ -181,46 +158,39 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
     const recordHops = records.map(l => l.hops).filter(h => h != null)
     const mean = (xs: number[]): number | null => xs.length > 0 ? xs.reduce((x, y) => x + y, 0) / xs.length : null
     const ms = (x: Summary): Record<string, number> => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, k === 'n' ? v : round(v)]))
-    const histogram: Record<string, number> = {}
-    for (const h of hops) histogram[h] = (histogram[h] ?? 0) + 1
     return {
       figures: [
-        figure({ name: `findPeer p50, ${size} nodes`, unit: 'ms', value: f.p50, baseline: 'dial by known address p50', baselineValue: d.p50, better: 'lower', n: f.n }),
-        figure({ name: `findPeer p95, ${size} nodes`, unit: 'ms', value: f.p95, baseline: 'dial by known address p95', baselineValue: d.p95, better: 'lower', n: f.n }),
-        figure({ name: 'findPeer success', unit: '', value: found.length / samples, baseline: 'dial by known address success', baselineValue: dials.length / samples, better: 'higher', n: samples }),
-        figure({ name: 'findPeer hops (mean)', unit: 'hops', value: mean(hops), baseline: 'direct dial', baselineValue: 1, better: 'lower', n: hops.length }),
-        figure({ name: `rendezvous lookup p50, ${size} nodes`, unit: 'ms', value: r.p50, baseline: 'findPeer p50', baselineValue: f.p50, better: 'lower', n: r.n }),
-        figure({ name: `rendezvous lookup p95, ${size} nodes`, unit: 'ms', value: r.p95, baseline: 'findPeer p95', baselineValue: f.p95, better: 'lower', n: r.n }),
-        figure({ name: 'rendezvous lookup success', unit: '', value: records.length / samples, baseline: 'findPeer success', baselineValue: found.length / samples, better: 'higher', n: samples }),
-        figure({ name: 'rendezvous lookup hops (mean)', unit: 'hops', value: mean(recordHops), baseline: 'findPeer hops (mean)', baselineValue: mean(hops), better: 'lower', n: recordHops.length })
+        figure({ name: `rendezvous lookup p50, ${size} nodes`, unit: 'ms', value: r.p50, baseline: 'bare kad-dht findPeer p50', baselineValue: f.p50, better: 'lower', n: r.n }),
+        figure({ name: `rendezvous lookup p95, ${size} nodes`, unit: 'ms', value: r.p95, baseline: 'bare kad-dht findPeer p95', baselineValue: f.p95, better: 'lower', n: r.n }),
+        figure({ name: 'rendezvous lookup success', unit: '', value: records.length / samples, baseline: 'bare kad-dht findPeer success', baselineValue: found.length / samples, better: 'higher', n: samples }),
+        figure({ name: 'rendezvous lookup hops (mean)', unit: 'hops', value: mean(recordHops), baseline: 'bare kad-dht findPeer hops (mean)', baselineValue: mean(hops), better: 'lower', n: recordHops.length }),
+        figure({ name: 'rendezvous lookup p50 vs a dial', unit: 'ms', value: r.p50, baseline: 'dial by known address p50', baselineValue: d.p50, better: 'lower', n: r.n })
       ],
       details: {
         nodes: size,
+        servers,
         samples,
         failures,
         recordFailures,
         dialFailures,
+        setupMs: Math.round(setupMs),
+        routingTables: { hyphae: hyphaeTables, bare: bareTables },
         rendezvousMs: ms(r),
         queriesPerRecordLookup: ms(summarize(records.map(l => l.queries))),
-        setupMs: Math.round(setupMs),
-        routingTableSizes: { min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], max: sorted.at(-1) },
-        findPeerMs: ms(f),
-        dialMs: ms(d),
-        hopsHistogram: histogram,
-        queriesPerLookup: ms(summarize(found.map(l => l.queries)))
+        bareFindPeerMs: ms(f),
+        queriesPerBareFindPeer: ms(summarize(found.map(l => l.queries))),
+        dialMs: ms(d)
       }
     }
   } finally {
-    const t0 = now()
-    await Promise.allSettled(nodes.map(async n => n.stop()))
-    await Promise.allSettled(dirs.map(removeDir))
-    ctx.log(`network stopped in ${((now() - t0) / 1000).toFixed(1)} s`)
+    await net.stopMessengers()
+    await net.stopBare()
   }
 }
 
 export const bench: Bench = {
   name: 'dht',
-  description: 'findPeer and rendezvous-record lookups: latency p50/p95, success and hops in a local network vs a dial by known address',
+  description: 'rendezvous-record lookups between DHT clients: latency p50/p95, success and hops vs stock kad-dht findPeer on the same graph',
   tags: ['network'],
   run
 }

@@ -4,7 +4,7 @@ import { relaysOf } from './relay-addresses.ts'
 import { isDhtServer } from './dht-privacy.ts'
 import type { MetaStore } from '../store/meta-store.ts'
 import type { HyphaeServices } from './services.ts'
-import type { IdentifyResult, Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
+import type { Connection, IdentifyResult, Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
 
 const LAST_SEEN = 'hyphae/last-seen'
 /** how many remembered peers to dial at start */
@@ -24,6 +24,11 @@ const DHT_JOIN_TIMEOUT = 30_000
 /** while the DHT join has not succeeded, it is tried again after this, doubling up to 5 min */
 const REJOIN_FIRST_MS = 15_000
 const REJOIN_MAX_MS = 5 * 60_000
+/** libp2p's identify gives up after 5 s; a busy node's may need longer */
+const IDENTIFY_AGAIN_TIMEOUT = 20_000
+/** connections identified again per rejoin, and times per connection */
+const IDENTIFY_AGAIN_MAX = 16
+const IDENTIFY_AGAIN_TRIES = 3
 
 /**
  * libp2p 3 no longer dials what it discovers, nor the peers it remembers. A messenger must: this
@@ -39,6 +44,9 @@ export class PeerWarmup {
   private rejoinWait = REJOIN_FIRST_MS
   /** a self-lookup has completed since start */
   private joined = false
+  /** connections whose identify completed, and those identified again (how many times) */
+  private readonly identified = new WeakSet<Connection>()
+  private readonly identifyTries = new WeakMap<Connection, number>()
 
   constructor (libp2p: Libp2p<HyphaeServices>, meta?: MetaStore) {
     this.libp2p = libp2p
@@ -68,13 +76,23 @@ export class PeerWarmup {
    * again: nobody queries a DHT client, so no one else's traffic refills its table (a test
    * network of 50 on two busy cores left a few users with an empty table for good). So while a
    * connected DHT server is missing from the table, or no self-lookup has completed, add the
-   * servers again and look ourselves up, with a pause that doubles from 15 s to 5 min.
+   * servers again and look ourselves up; while no server is connected and the table is empty,
+   * redial the peers we know. The pause doubles from 15 s to 5 min.
    */
   async rejoin (): Promise<boolean> {
     const table = this.libp2p.services.dht?.routingTable
     if (table == null || this.controller.signal.aborted) return false
+    await this.identifyAgain()
+    const connected = new Set(this.libp2p.getConnections().map(c => c.remotePeer))
+    if (table.size === 0 && ![...connected].some(peer => isDhtServer(this.libp2p.services.dht, peer))) {
+      // every connection to a server failed or was dropped (a ping past its timeout on a busy
+      // machine): redial the ones we know, as at start
+      await this.reconnectKnownPeers().catch(() => {})
+      this.rejoinWait = Math.min(this.rejoinWait * 2, REJOIN_MAX_MS)
+      return true
+    }
     const missing: PeerId[] = []
-    for (const peer of new Set(this.libp2p.getConnections().map(c => c.remotePeer))) {
+    for (const peer of connected) {
       if (isDhtServer(this.libp2p.services.dht, peer) && (await table.find(peer).catch(() => undefined)) == null) missing.push(peer)
     }
     if (missing.length === 0 && (this.joined || table.size === 0)) {
@@ -85,6 +103,21 @@ export class PeerWarmup {
     if (table.size > 0) await this.lookUpSelf().catch(() => {})
     this.rejoinWait = Math.min(this.rejoinWait * 2, REJOIN_MAX_MS)
     return true
+  }
+
+  /**
+   * libp2p identifies a connection once, within 5 s. Under load that can time out, and then
+   * the peer's protocols stay unknown: a DHT server is never taken for one (dht-privacy.ts), and
+   * a client whose every server went unidentified keeps an empty routing table for good.
+   */
+  private async identifyAgain (): Promise<void> {
+    const identify = this.libp2p.services.identify
+    const unknown = this.libp2p.getConnections()
+      .filter(c => c.status === 'open' && !this.identified.has(c) && (this.identifyTries.get(c) ?? 0) < IDENTIFY_AGAIN_TRIES)
+      .slice(0, IDENTIFY_AGAIN_MAX)
+    for (const c of unknown) this.identifyTries.set(c, (this.identifyTries.get(c) ?? 0) + 1)
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(IDENTIFY_AGAIN_TIMEOUT)])
+    await Promise.all(unknown.map(async c => identify?.identify(c, { signal }).catch(() => {})))
   }
 
   /**
@@ -171,6 +204,7 @@ export class PeerWarmup {
    * store, and coming back after a restart must not depend on that.
    */
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
+    this.identified.add(evt.detail.connection)
     const meta = this.meta
     if (meta == null || this.controller.signal.aborted) return
     const entry = { peerId: evt.detail.peerId.toString(), addrs: evt.detail.listenAddrs.map(a => a.toString()).slice(0, 8), at: Date.now() }

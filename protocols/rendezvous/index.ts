@@ -24,7 +24,7 @@ export const rendezvousSelectors = { [NAMESPACE]: selectRendezvousRecord }
 
 /** The part of kad-dht a rendezvous needs: its put and get, with their query events. */
 export interface RendezvousRouting {
-  put(key: Uint8Array, value: Uint8Array, options?: AbortOptions): AsyncIterable<{ name: string }>
+  put(key: Uint8Array, value: Uint8Array, options?: AbortOptions): AsyncIterable<{ name: string, messageName?: string }>
   get(key: Uint8Array, options?: AbortOptions & { onProgress?: (evt: any) => void }): AsyncIterable<{ name: string, record?: { value: Uint8Array } | null }>
 }
 
@@ -96,7 +96,8 @@ class RendezvousService implements Rendezvous {
       let stored = 0
       try {
         for await (const event of this.components.dht.put(keys.dhtKey, value, { signal })) {
-          if (event.name === 'PEER_RESPONSE') stored++
+          // the put's walk to the closest servers answers too (FIND_NODE): only a PUT_VALUE stored it
+          if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE') stored++
         }
       } catch (err) {
         // a server that never answers holds the put up to its deadline: the others took it
