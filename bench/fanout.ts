@@ -27,6 +27,19 @@ export function exemptLoopback (pubsub: any): void {
   params.IPColocationFactorWhitelist = new Set(['127.0.0.1'])
 }
 
+/**
+ * libp2p's connection monitor pings every connection each 10 s and aborts one whose ping takes
+ * over 5 s. When dozens of nodes share 2 busy cores, a process stalls that long (a GC, a burst
+ * of history syncs) and every connection it holds is aborted at once: what a bench then measures
+ * is the machine's load, not fan-out. This keeps the pings (and their log) and drops the abort,
+ * on a running node; a bench applies it to both of the sides it compares.
+ */
+export function keepSlowConnections (libp2p: any): void {
+  const monitor = libp2p?.components?.connectionMonitor
+  if (monitor == null || !('abortConnectionOnPingFailure' in monitor)) throw new Error('this libp2p has no connection monitor to relax')
+  monitor.abortConnectionOnPingFailure = false
+}
+
 /** A connection between node a and node b (indexes), a < b. */
 export type Edge = [number, number]
 

@@ -20,7 +20,7 @@ import type { Libp2p } from '@libp2p/interface'
 
 const TOPIC = 'hyphae-bench/fanout'
 /** The options node/libp2p-options.ts gives gossipsub (kept in step by hand: it does not export them). */
-const HYPHAE_GOSSIPSUB = { allowPublishToZeroTopicPeers: true, globalSignaturePolicy: 'StrictSign' as const, maxInboundDataLength: 1024 * 1024 }
+export const HYPHAE_GOSSIPSUB = { allowPublishToZeroTopicPeers: true, globalSignaturePolicy: 'StrictSign' as const, maxInboundDataLength: 1024 * 1024 }
 
 export interface FanoutOptions {
   nodes: number

@@ -10,14 +10,13 @@
  * --invites: who hands each joiner its invite: the neighbour it joins through (before groups had
  * admin-signed invites) or the admin (since; every joiner then dials the admin too).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { ROOT } from './child.ts'
 import { FanoutTally, meshed, randomEdges, type Edge, type TallySummary } from './fanout.ts'
 import { round } from './stats.ts'
+import { WorkerProcess } from './worker-process.ts'
 
 const { values } = parseArgs({
   options: {
@@ -43,55 +42,9 @@ const MESH_TIMEOUT = 20_000
 const wallNow = (): number => performance.timeOrigin + performance.now()
 const log = (m: string): void => { process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`) }
 
-/** One worker process and its JSON-line conversation. */
-class Worker {
-  private readonly child: ChildProcess
-  private readonly pending = new Map<number, { resolve: (v: any) => void, reject: (e: Error) => void }>()
-  private nextId = 1
-  ready: Promise<any>
-  private stderr = ''
-
-  constructor (root: string, count: number, onEvent: (e: any) => void) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'group-procs-worker.ts'), '--count', String(count)], {
-      cwd: root, stdio: ['pipe', 'pipe', 'pipe']
-    })
-    this.child.stderr!.on('data', (b: Buffer) => { this.stderr = (this.stderr + b.toString()).slice(-2000) })
-    let ready: (v: any) => void = () => {}
-    this.ready = new Promise((resolve, reject) => {
-      ready = resolve
-      this.child.once('exit', code => { reject(new Error(`worker exited (${code}): ${this.stderr}`)) })
-    })
-    createInterface({ input: this.child.stdout! }).on('line', line => {
-      let v: any
-      try { v = JSON.parse(line) } catch { return }
-      if (v.event === 'ready') ready(v)
-      else if (v.event != null) onEvent(v)
-      else if (v.id != null) {
-        const p = this.pending.get(v.id)
-        this.pending.delete(v.id)
-        if (v.ok === true) p?.resolve(v)
-        else p?.reject(new Error(v.error))
-      }
-    })
-  }
-
-  async call (cmd: Record<string, unknown>, timeoutMs = 30_000): Promise<any> {
-    const id = this.nextId++
-    this.child.stdin!.write(JSON.stringify({ id, ...cmd }) + '\n')
-    return Promise.race([
-      new Promise((resolve, reject) => { this.pending.set(id, { resolve, reject }) }),
-      new Promise((_resolve, reject) => setTimeout(() => { reject(new Error(`${String(cmd.cmd)} took over ${timeoutMs} ms`)) }, timeoutMs).unref())
-    ])
-  }
-
-  async stop (): Promise<void> {
-    const exited = new Promise<void>(resolve => { this.child.once('exit', () => { resolve() }) })
-    this.child.stdin!.write(JSON.stringify({ id: 0, cmd: 'stop', member: 0 }) + '\n')
-    const timer = setTimeout(() => { this.child.kill('SIGKILL') }, 20_000)
-    await exited
-    clearTimeout(timer)
-  }
-}
+/** A worker of the checkout at `root` hosting `count` members. */
+const groupWorker = (root: string, count: number, onEvent: (e: any) => void): WorkerProcess =>
+  new WorkerProcess(root, ['--import', 'tsx', join(root, 'bench', 'group-procs-worker.ts'), '--count', String(count)], onEvent)
 
 interface Run extends TallySummary { formMs: number, joinsHeld: number }
 
@@ -100,11 +53,11 @@ async function runOnce (root: string, edges: Edge[], messages: number): Promise<
   const tally = new FanoutTally(total, members)
   const joins = Array.from({ length: members }, () => new Set<string>())
   let lastJoin = wallNow()
-  const workers: Worker[] = []
-  const at = (g: number): [Worker, number] => [workers[Math.floor(g / perProc)], g % perProc]
+  const workers: WorkerProcess[] = []
+  const at = (g: number): [WorkerProcess, number] => [workers[Math.floor(g / perProc)], g % perProc]
   for (let p = 0; p < procs; p++) {
     const count = Math.min(perProc, members - p * perProc)
-    workers.push(new Worker(root, count, e => {
+    workers.push(groupWorker(root, count, e => {
       if (e.event !== 'arrive') return
       const g = p * perProc + e.member
       if (e.kind === 'join' && !joins[g].has(e.author)) { joins[g].add(e.author); lastJoin = wallNow() }

@@ -9,11 +9,16 @@
  *
  * usage: node --expose-gc --import tsx bench/scale-worker.ts --kind bare|hyphae --steps 50,100,200
  *          [--degree 3] [--max-rss-mib 3072] [--deadline-ms 600000] [--settle-ms 2000] [--relay-client false]
+ *          [--keep-going] [--heap-snapshot FILE]
+ * --keep-going: failed dials are counted, not a reason to stop (on a loaded machine they fail from
+ * CPU starvation long before memory runs out). --heap-snapshot: written after the last step, for
+ * heap-summary.ts.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { writeHeapSnapshot } from 'node:v8'
 import { identify } from '@libp2p/identify'
 import { createMessenger } from '../node/create-node.ts'
 import { createBareNode } from './bare.ts'
@@ -27,7 +32,9 @@ const { values } = parseArgs({
     'max-rss-mib': { type: 'string', default: '3072' },
     'deadline-ms': { type: 'string', default: '600000' },
     'settle-ms': { type: 'string', default: '2000' },
-    'relay-client': { type: 'string', default: 'false' }
+    'relay-client': { type: 'string', default: 'false' },
+    'keep-going': { type: 'boolean', default: false },
+    'heap-snapshot': { type: 'string' }
   }
 })
 const steps = values.steps.split(',').map(Number)
@@ -114,17 +121,25 @@ try {
       connectionsBeforeDials: connectionsBefore,
       rss: after.rss,
       heapUsed: after.heapUsed,
+      // outside V8's heap: Buffers and ArrayBuffers (external includes arrayBuffers)
+      heapTotal: after.heapTotal,
+      external: after.external,
+      arrayBuffers: after.arrayBuffers,
       rssBeforeDials: before.rss,
       heapUsedBeforeDials: before.heapUsed,
       dialFailures,
       ms: Math.round(performance.now() - t0)
     })
-    if (dialFailures > 0) { reason = `${dialFailures} dial(s) failed`; break }
+    if (dialFailures > 0 && values['keep-going'] !== true) { reason = `${dialFailures} dial(s) failed`; break }
     if (after.rss > maxRss) { reason = `RSS over ${values['max-rss-mib']} MiB`; break }
     if (performance.now() > deadline) { reason = 'deadline'; break }
   }
 } catch (err: any) {
   reason = `error: ${err?.message ?? err}`
+}
+if (values['heap-snapshot'] != null) {
+  ;(globalThis as any).gc?.()
+  writeHeapSnapshot(values['heap-snapshot'])
 }
 print({ event: 'end', reason, nodes: members.length })
 // stop in parallel batches: one at a time would take minutes for hundreds of messengers

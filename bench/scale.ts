@@ -36,14 +36,16 @@ interface Series {
   reason: string
 }
 
-async function grow (kind: Series['kind'], steps: number[], maxRssMiB: number, deadlineMs: number, settleMs: number, log: (m: string) => void): Promise<Series> {
+async function grow (kind: Series['kind'], steps: number[], maxRssMiB: number, deadlineMs: number, settleMs: number, log: (m: string) => void, keepGoing = false): Promise<Series> {
   const child = new JsonLineChild(process.execPath, [
     '--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', join(ROOT, 'bench', 'scale-worker.ts'),
     '--kind', kind, '--steps', steps.join(','), '--degree', '3', '--max-rss-mib', String(maxRssMiB),
-    '--deadline-ms', String(deadlineMs), '--settle-ms', String(settleMs), '--relay-client', 'false'
+    '--deadline-ms', String(deadlineMs), '--settle-ms', String(settleMs), '--relay-client', 'false',
+    ...(keepGoing ? ['--keep-going'] : [])
   ])
   try {
-    const base = await child.next(v => v?.event === 'baseline', 60_000)
+    // a loaded machine takes over a minute to load the worker's modules
+    const base = await child.next(v => v?.event === 'baseline', 300_000)
     let seen = 0
     const progress = (): void => {
       for (const v of child.values().filter(l => l.event === 'step').slice(seen)) {
@@ -98,13 +100,17 @@ function leastSquares (rows: number[][], ys: number[]): number[] | null {
 }
 
 export async function run (ctx: BenchContext): Promise<BenchResult> {
-  const steps = ctx.quick ? [8, 16] : [50, 100, 200, 400, 700, 1000]
+  // HYPHAE_SCALE_STEPS=50,100 and HYPHAE_SCALE_KEEP_GOING=1 (failed dials counted, not a stop: on a
+  // loaded machine they fail from CPU starvation before memory runs out)
+  const fromEnv = process.env.HYPHAE_SCALE_STEPS?.split(',').map(Number).filter(n => Number.isInteger(n) && n > 0 && n <= 5000)
+  const steps = fromEnv != null && fromEnv.length > 0 ? fromEnv : ctx.quick ? [8, 16] : [50, 100, 200, 400, 700, 1000]
+  const keepGoing = process.env.HYPHAE_SCALE_KEEP_GOING === '1'
   const maxRssMiB = ctx.quick ? 1024 : 3072
   const deadlineMs = ctx.quick ? 30_000 : 15 * 60_000
   const settleMs = ctx.quick ? 500 : 3000
   ctx.log(`steps ${steps.join(', ')}; bound ${maxRssMiB} MiB RSS or ${deadlineMs / 60_000} min per kind`)
-  const bare = await grow('bare', steps, maxRssMiB, deadlineMs, settleMs, ctx.log)
-  const hyphae = await grow('hyphae', steps, maxRssMiB, deadlineMs, settleMs, ctx.log)
+  const bare = await grow('bare', steps, maxRssMiB, deadlineMs, settleMs, ctx.log, keepGoing)
+  const hyphae = await grow('hyphae', steps, maxRssMiB, deadlineMs, settleMs, ctx.log, keepGoing)
   const last = (s: Series): Step | undefined => s.steps.filter(st => st.dialFailures === 0).at(-1)
   const b = costs(bare)
   const h = costs(hyphae)

@@ -1,0 +1,159 @@
+/**
+ * A share of a channel (or of its bare gossipsub baseline) spread over several processes, for
+ * channel-procs.ts: hosts `--count` hyphae messengers or bare gossipsub nodes and does what the
+ * coordinator asks on stdin, one JSON command a line; answers on stdout.
+ *   {"id":1,"cmd":"connect","member":0,"to":"/ip4/..."}      -> {"id":1,"ok":true}
+ *   {"id":2,"cmd":"create","member":0}                        -> {"ok":true,"channel":"...","topic":"..."}  (hyphae)
+ *   {"id":3,"cmd":"invite","member":0,"channel":"..."}        -> {"ok":true,"invite":"..."}   (hyphae)
+ *   {"id":4,"cmd":"follow","member":1,"invite":"..."}         -> {"ok":true}                  (hyphae)
+ *   {"id":5,"cmd":"subscribe"}                                -> {"ok":true}   every member (bare)
+ *   {"id":6,"cmd":"post","member":0,"channel":"...","k":7}    -> {"ok":true}
+ *   {"id":7,"cmd":"state","topic":"..."}                      -> {"ok":true,"members":[{mesh,subscribed,remotes}],"closed":n}
+ *   {"id":8,"cmd":"memory"}                                   -> {"ok":true,"rss":..,"heapUsed":..}  after a GC
+ * Unasked: {"event":"ready","empty":{rss,heapUsed},"members":[{peerId,address}]}, and per post a
+ * member has (hyphae: emitted as a stored 'group:message'; bare: gossipsub's 'message'):
+ * {"event":"arrive","member":i,"k":7,"at":wall ms}. Members are numbered within this process.
+ */
+import { createInterface } from 'node:readline'
+import { parseArgs } from 'node:util'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createBareNode, stopAll } from './bare.ts'
+import { exemptLoopback, keepSlowConnections } from './fanout.ts'
+import { HYPHAE_GOSSIPSUB } from './gossip-baseline.ts'
+import { GROUP_BENCH_INIT } from './group-network.ts'
+import { messageText, payload } from './pairs.ts'
+import { addressOf, createNetwork, type Network } from '../test/fixtures/index.ts'
+import type { Libp2p } from '@libp2p/interface'
+
+const { values } = parseArgs({ options: { count: { type: 'string', default: '5' }, side: { type: 'string', default: 'hyphae' } } })
+const count = Number(values.count)
+const TEXT_PREFIX = 'bench message '
+const BARE_TOPIC = 'hyphae-bench/channel'
+const print = (line: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(line) + '\n') }
+/** wall-clock ms with sub-ms precision, comparable across processes on one machine */
+const wallNow = (): number => performance.timeOrigin + performance.now()
+const memory = (): { rss: number, heapUsed: number } => {
+  ;(globalThis as any).gc?.()
+  const m = process.memoryUsage()
+  return { rss: m.rss, heapUsed: m.heapUsed }
+}
+
+interface Share {
+  libp2p: (member: number) => Libp2p<{ pubsub: GossipSub }>
+  addresses: () => Array<{ peerId: string, address: string }>
+  run: (c: any) => Promise<Record<string, unknown> | undefined>
+  stop: () => Promise<void>
+}
+
+let closed = 0
+const empty = memory()
+
+async function hyphaeShare (): Promise<Share> {
+  const network: Network = await createNetwork(count, { init: GROUP_BENCH_INIT })
+  const nodes = network.nodes
+  nodes.forEach((node, member) => {
+    // every member is 127.0.0.1 here: without this the best-connected ones graylist their peers
+    exemptLoopback(node.libp2p.services.pubsub)
+    keepSlowConnections(node.libp2p)
+    node.addEventListener('group:message', (evt: CustomEvent<any>) => {
+      const m = evt.detail
+      if (m.kind === 'text' && m.body.startsWith(TEXT_PREFIX)) print({ event: 'arrive', member, k: Number.parseInt(m.body.slice(TEXT_PREFIX.length)), at: wallNow() })
+    })
+  })
+  return {
+    libp2p: member => nodes[member].libp2p as any,
+    addresses: () => nodes.map(n => ({ peerId: n.peerId, address: addressOf(n) })),
+    run: async c => {
+      const node = nodes[c.member]
+      switch (c.cmd) {
+        case 'create': {
+          const { id } = await node.createChannel('bench')
+          return { channel: id, topic: await node.groups.topic(id) }
+        }
+        case 'invite': return { invite: await node.channelInvite(c.channel) }
+        case 'follow': await node.followChannel(c.invite); return {}
+        case 'post': await node.sendGroupMessage(c.channel, messageText(c.k)); return {}
+        case 'stats': {
+          const s = { accepted: 0, ignored: 0, rejected: 0 }
+          for (const n of nodes) { s.accepted += n.groups.stats.accepted; s.ignored += n.groups.stats.ignored; s.rejected += n.groups.stats.rejected }
+          return s
+        }
+      }
+      return undefined
+    },
+    stop: async () => { await network.stop() }
+  }
+}
+
+async function bareShare (): Promise<Share> {
+  const nodes: Array<Libp2p<{ pubsub: GossipSub }>> = []
+  for (let i = 0; i < count; i++) {
+    const node = await createBareNode<{ pubsub: GossipSub }>({ identify: identify(), pubsub: gossipsub(HYPHAE_GOSSIPSUB) } as any)
+    exemptLoopback(node.services.pubsub)
+    keepSlowConnections(node)
+    node.services.pubsub.addEventListener('message', (evt: CustomEvent<any>) => {
+      if (evt.detail.topic !== BARE_TOPIC) return
+      const data: Uint8Array = evt.detail.data
+      print({ event: 'arrive', member: i, k: new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0), at: wallNow() })
+    })
+    nodes.push(node)
+  }
+  const body = payload()
+  return {
+    libp2p: member => nodes[member],
+    addresses: () => nodes.map(n => ({ peerId: n.peerId.toString(), address: n.getMultiaddrs()[0].toString() })),
+    run: async c => {
+      switch (c.cmd) {
+        case 'subscribe': for (const n of nodes) n.services.pubsub.subscribe(BARE_TOPIC); return {}
+        case 'post': {
+          const data = Uint8Array.from(body)
+          new DataView(data.buffer).setUint32(0, c.k)
+          await nodes[c.member].services.pubsub.publish(BARE_TOPIC, data)
+          return {}
+        }
+        case 'stats': return {}
+      }
+      return undefined
+    },
+    stop: async () => { await stopAll(nodes) }
+  }
+}
+
+const share = values.side === 'bare' ? await bareShare() : await hyphaeShare()
+for (let i = 0; i < count; i++) share.libp2p(i).addEventListener('connection:close', () => { closed++ })
+print({ event: 'ready', empty, members: share.addresses() })
+
+/** The implementation has getMeshPeers; the exported interface does not declare it. */
+const meshOf = (pubsub: GossipSub, topic: string): string[] => (pubsub as GossipSub & { getMeshPeers(topic: string): string[] }).getMeshPeers(topic)
+
+async function run (c: any): Promise<Record<string, unknown>> {
+  switch (c.cmd) {
+    case 'connect': await share.libp2p(c.member).dial(multiaddr(c.to)); return {}
+    case 'memory': return memory()
+    case 'state': {
+      const topic: string = c.topic ?? BARE_TOPIC
+      const members = Array.from({ length: count }, (_, i) => {
+        const libp2p = share.libp2p(i)
+        const subs = new Set(libp2p.services.pubsub.getSubscribers(topic).map(p => p.toString()))
+        const remotes = libp2p.getConnections().map(conn => conn.remotePeer.toString())
+        return { mesh: meshOf(libp2p.services.pubsub, topic).length, remotes, subscribed: remotes.filter(r => subs.has(r)).length }
+      })
+      return { members, closed }
+    }
+    case 'stop': await share.stop(); process.exit(0)
+  }
+  const answer = await share.run(c)
+  if (answer == null) throw new Error(`unknown command ${String(c.cmd)} on the ${values.side} side`)
+  return answer
+}
+
+createInterface({ input: process.stdin }).on('line', line => {
+  let c: any
+  try { c = JSON.parse(line) } catch { return }
+  run(c).then(
+    answer => { print({ id: c.id, ok: true, ...answer }) },
+    (err: any) => { print({ id: c.id, ok: false, error: err?.message ?? String(err) }) }
+  )
+})
