@@ -29,7 +29,7 @@ describe('a user whose DHT server was unreachable at start', { timeout: 120_000 
     assert.equal(user.libp2p.services.dht.routingTable.size, 0)
 
     // the rejoin loop's step, as its timer would run it
-    const warmup = (user as unknown as { warmup: PeerWarmup }).warmup
+    const warmup = (user as unknown as { network: { warmup: PeerWarmup } }).network.warmup
     await warmup.rejoin()
     assert.ok(user.libp2p.getConnections(server.libp2p.peerId).length > 0, 'the rejoin redialled the server')
     await waitFor(async () => (await user.libp2p.services.dht.routingTable.find(server.libp2p.peerId)) != null, {
