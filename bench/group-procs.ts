@@ -4,13 +4,17 @@
  * group-fanout every member shares one thread, so one member's disk write delays every other
  * member's forwarding; here a member waits only for the members in its own process.
  *
- * usage: node --import tsx bench/group-procs.ts --base DIR [--now DIR] [--members 50] [--procs 10]
- *          [--messages 40] [--rounds 3] [--invites neighbour|admin] [--json FILE]
- * DIR: a checkout of the commit to compare with, its node_modules installed (--now: this tree).
+ * usage: node --import tsx bench/group-procs.ts --base DIR [--now DIR] [--tree NAME=DIR ...]
+ *          [--members 50] [--procs 10] [--messages 40] [--rounds 3] [--invites neighbour|admin]
+ *          [--json FILE]
+ * DIR: a checkout of the commit to compare with, its node_modules installed (--now: this tree),
+ * with this tree's group-procs-worker.ts copied in. Each --tree adds a side run in every round
+ * between base and now, so a bisection's revisions meet the same graphs and the same load.
  * --invites: who hands each joiner its invite: the neighbour it joins through (before groups had
  * admin-signed invites) or the admin (since; every joiner then dials the admin too).
  */
 import { writeFile } from 'node:fs/promises'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ROOT } from './child.ts'
@@ -22,6 +26,7 @@ const { values } = parseArgs({
   options: {
     base: { type: 'string' },
     now: { type: 'string' },
+    tree: { type: 'string', multiple: true },
     invites: { type: 'string', default: 'neighbour' },
     members: { type: 'string', default: '50' },
     procs: { type: 'string', default: '10' },
@@ -46,7 +51,14 @@ const log = (m: string): void => { process.stderr.write(`${new Date().toISOStrin
 const groupWorker = (root: string, count: number, onEvent: (e: any) => void): WorkerProcess =>
   new WorkerProcess(root, ['--import', 'tsx', join(root, 'bench', 'group-procs-worker.ts'), '--count', String(count)], onEvent)
 
-interface Run extends TallySummary { formMs: number, joinsHeld: number }
+interface Run extends TallySummary {
+  formMs: number
+  joinsHeld: number
+  /** the shape the messages met: mesh peers and connections per member, once meshed or timed out */
+  meshMedian: number
+  meshMin: number
+  connectionsMean: number
+}
 
 async function runOnce (root: string, edges: Edge[], messages: number): Promise<Run> {
   const total = WARMUP + messages
@@ -102,6 +114,9 @@ async function runOnce (root: string, edges: Edge[], messages: number): Promise<
       await new Promise(resolve => setTimeout(resolve, 250))
     }
     if (!meshed(sizes.map(s => s.mesh), sizes.map(s => s.connections))) log(`the mesh did not fully form: ${sizes.map(s => s.mesh).join(' ')}`)
+    const meshSizes = sizes.map(s => s.mesh).sort((a, b) => a - b)
+    const shape = { meshMedian: meshSizes[Math.floor(members / 2)], meshMin: meshSizes[0], connectionsMean: sizes.reduce((n, s) => n + s.connections, 0) / members }
+    log(`mesh peers ${meshSizes.join(' ')}, connections per member ${round(shape.connectionsMean)}`)
     for (let k = 0; k < total; k++) {
       const publisher = k % members
       const [w, member] = at(publisher)
@@ -110,20 +125,26 @@ async function runOnce (root: string, edges: Edge[], messages: number): Promise<
       await tally.complete(k, PER_MESSAGE_TIMEOUT)
     }
     await tally.allComplete(5_000)
-    return { ...tally.summary(WARMUP), formMs, joinsHeld: held() / (members * members) }
+    return { ...tally.summary(WARMUP), formMs, joinsHeld: held() / (members * members), ...shape }
   } finally {
     await Promise.all(workers.map(async w => { await w.stop() }))
   }
 }
 
-const sides = { base: values.base, now: values.now ?? ROOT }
-const results: Record<string, Run[]> = { base: [], now: [] }
+const extra = (values.tree ?? []).map(t => {
+  const at = t.indexOf('=')
+  if (at < 1) throw new Error(`--tree NAME=DIR, not ${t}`)
+  return [t.slice(0, at), t.slice(at + 1)] as const
+})
+const sides: Record<string, string> = Object.fromEntries([['base', values.base], ...extra, ['now', values.now ?? ROOT]])
+const names = Object.keys(sides)
+const results: Record<string, Run[]> = Object.fromEntries(names.map(n => [n, []]))
 for (let r = 0; r < Number(values.rounds); r++) {
   const edges = randomEdges(members)
-  // alternate which side goes first, so neither always meets a warmer machine
-  const order = r % 2 === 0 ? ['base', 'now'] as const : ['now', 'base'] as const
+  // alternate the order, so neither end always meets a warmer machine
+  const order = r % 2 === 0 ? names : [...names].reverse()
   for (const side of order) {
-    log(`round ${r + 1}: ${side}, ${members} members in ${procs} processes`)
+    log(`round ${r + 1}: ${side}, ${members} members in ${procs} processes, load ${loadavg()[0].toFixed(1)}`)
     const run = await runOnce(sides[side], edges, Number(values.messages))
     results[side].push(run)
     log(`  per-member p50 ${round(run.perMember?.p50 ?? NaN)} ms, time to all p50 ${round(run.timeToAll?.p50 ?? NaN)} ms, delivery ${run.deliveryRatio}`)
@@ -131,16 +152,18 @@ for (let r = 0; r < Number(values.rounds); r++) {
 }
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
 const row = (name: string, pick: (r: Run) => number | undefined): string => {
-  const b = results.base.map(pick).filter((x): x is number => x != null)
-  const n = results.now.map(pick).filter((x): x is number => x != null)
-  return `| ${name} | ${b.map(round).join(' / ')} | ${n.map(round).join(' / ')} | ${round(median(n) / median(b))}x |`
+  const runs = names.map(n => results[n].map(pick).filter((x): x is number => x != null))
+  const ratios = runs.slice(1).map(xs => `${round(median(xs) / median(runs[0]))}x`)
+  return `| ${name} | ${runs.map(xs => xs.map(round).join(' / ')).join(' | ')} | ${ratios.join(' | ')} |`
 }
 process.stdout.write([
   `group fan-out, ${members} members in ${procs} processes, ${values.messages} messages a run`,
-  '| figure | base | now | ratio of medians |', '| --- | --- | --- | --- |',
+  `| figure | ${names.join(' | ')} | ${names.slice(1).map(n => `${n}/base`).join(' | ')} |`,
+  `| --- | ${names.map(() => '---').join(' | ')} | ${names.slice(1).map(() => '---').join(' | ')} |`,
   row('per-member p50 (ms)', r => r.perMember?.p50), row('per-member p99 (ms)', r => r.perMember?.p99),
   row('time to all p50 (ms)', r => r.timeToAll?.p50), row('time to all p99 (ms)', r => r.timeToAll?.p99),
-  row('delivery ratio', r => r.deliveryRatio), ''
+  row('delivery ratio', r => r.deliveryRatio), row('mesh peers, median', r => r.meshMedian),
+  row('mesh peers, fewest', r => r.meshMin), row('connections per member', r => r.connectionsMean), ''
 ].join('\n'))
 if (values.json != null) await writeFile(values.json, JSON.stringify({ members, procs, results }, null, 2))
 process.exit(0)

@@ -31,6 +31,8 @@ import type { Libp2pOptions } from 'libp2p'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export const DHT_PROTOCOL = '/hyphae/kad/1.0.0'
+/** how long a peer pruned from a topic's mesh waits before grafting again (gossipsub's default: 1 min) */
+export const PRUNE_BACKOFF_MS = 10_000
 
 export interface NodeOptions {
   privateKey: PrivateKey
@@ -154,7 +156,11 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<HyphaeServ
         // past 15 drop everything they send. A group's Sybil defence is its membership instead:
         // only messages signed by members, sealed with the epoch key, are accepted or relayed.
         scoreParams: { IPColocationFactorWeight: 0 },
-        fastMsgIdFn: fastMessageId
+        fastMsgIdFn: fastMessageId,
+        // a member is pruned while it has not yet proven itself to a peer (see MeshGate): its
+        // join still in flight, or the others' joins not yet synced to it; gossipsub's default
+        // minute of backoff would keep them apart that long after the proof
+        pruneBackoff: PRUNE_BACKOFF_MS
       }) as (components: GossipSubComponents) => HyphaePubSub,
       // a censored node's direct addresses are neither announced nor dialable across the censor
       ...(censored ? {} : { autoNAT: autoNAT({ protocolPrefix: 'hyphae' }), dcutr: dcutr() }),

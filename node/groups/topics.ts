@@ -266,10 +266,14 @@ export class GroupTopics {
     // Ignore, not Reject: a member far behind (just back, still syncing) sees honest clocks ahead
     if (!clockInBounds(await this.ctx.store.clock(group), Number(m.lamport))) return [Ignore, 'clock too far ahead']
     const via = { epoch, source }
+    const member = await this.ctx.store.member(group, author)
     // a topic is listened on only while its group is active (the write checks again)
-    if (!mayPost({ state: 'active', admin: active.admin }, KINDS[m.kind], author, await this.ctx.store.member(group, author), Number(m.lamport), via)) return [Ignore, 'ignored']
+    if (!mayPost({ state: 'active', admin: active.admin }, KINDS[m.kind], author, member, Number(m.lamport), via)) return [Ignore, 'ignored']
     if (!this.components.ledger.enqueue(group, signed, via)) return [Ignore, 'store busy']
     this.forwarded.set(id, true)
+    // its author published it sealed with the epoch key: proven now, not once it is stored, so
+    // that a heartbeat in between does not prune a joiner for gossipsub's backoff
+    if (!active.channel && (m.kind === Kind.JOIN || member?.state === 'member')) this.proved(group, author)
     return [Accept, 'accepted']
   }
 }
