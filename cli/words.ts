@@ -1,4 +1,5 @@
 import { sanitize, sanitizeLines } from './tui/format.ts'
+import { formatBytes } from '../node/files/format-bytes.ts'
 import type { FileInfo, GroupInfo, GroupMessageRecord, MessageRecord } from '../node/messenger.ts'
 
 /** What each status of a message you sent means, in the words a user needs. */
@@ -55,14 +56,7 @@ export function removalWords (member: string, g: GroupInfo): string {
   return `removed ${sanitize(member)} from ${sanitize(g.name)}; ${who} a new key (epoch ${g.epoch}) that ${sanitize(member)} never gets`
 }
 
-export function formatBytes (n: number): string {
-  if (n < 1024) return `${n} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let v = n / 1024
-  let u = 0
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++ }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`
-}
+export { formatBytes }
 
 export function formatDuration (seconds: number): string {
   if (seconds < 60) return `${seconds} s`

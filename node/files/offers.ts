@@ -7,6 +7,7 @@ import { CHUNK_SIZE, FileOffer, MAX_FILE_BYTES } from '../../protocols/file/inde
 import { InvalidArgumentError } from '../errors.ts'
 import { hex } from '../hex.ts'
 import { KEY_BYTES } from './chunk-crypto.ts'
+import { formatBytes } from './format-bytes.ts'
 import { sanitizeFileName } from './names.ts'
 import type { FileRecord, FileRecords } from './file-records.ts'
 import type { FileLimits } from '../messenger.ts'
@@ -100,15 +101,6 @@ export class FileOffers {
 export function offerSummary (offer: Uint8Array): { id: string, name: string, size: number } {
   const decoded = FileOffer.decode(offer)
   return { id: hex(decoded.root), name: decoded.name, size: Number(decoded.size) }
-}
-
-export function formatBytes (n: number): string {
-  if (n < 1024) return `${n} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let v = n / 1024
-  let u = 0
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++ }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`
 }
 
 /** The text of a file's message, for clients that know nothing of files. */
