@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { decodeFrame, encodeFrame, FrameType, SESSION_ID_LENGTH } from './session-frames.ts'
-import { SessionConnection, wireCost, type Flow } from './session.ts'
+import { SessionConnection, WebSocketFlow, wireCost } from './session.ts'
 import { CLOSE_UNKNOWN_SESSION } from './session-server.ts'
 import type { ComponentLogger, Logger } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -213,22 +213,8 @@ export class ClientSession {
   }
 }
 
-class ClientFlow implements Flow {
-  private spent = 0
-  private closed = false
+class ClientFlow extends WebSocketFlow {
   onExhausted = (): void => {}
-
-  constructor (private readonly websocket: WebSocket, private readonly allowance: number) {}
-
-  send (frame: Uint8Array): void {
-    if (this.closed) return
-    this.spent += wireCost(frame.byteLength)
-    this.websocket.send(frame, { binary: true })
-  }
-
-  remaining (): number {
-    return this.allowance - this.spent
-  }
 
   exhausted (): void {
     this.onExhausted()

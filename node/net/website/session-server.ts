@@ -1,6 +1,6 @@
 import { WebSocketServer, type WebSocket } from 'ws'
 import { decodeFrame, encodeFrame, FrameType, MalformedFrameError, SESSION_ID_LENGTH } from './session-frames.ts'
-import { MAX_CHUNK, SessionConnection, wireCost, type Flow } from './session.ts'
+import { MAX_CHUNK, SessionConnection, WebSocketFlow } from './session.ts'
 import type { ComponentLogger, Logger } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type http from 'node:http'
@@ -142,22 +142,10 @@ function decodeFrameType (data: Buffer): number {
 }
 
 /** The server's end of one flow: it sends no more than the client allowed, then says Spent. */
-class ServerFlow implements Flow {
-  private spent = 0
-  private closed = false
-
-  constructor (private readonly websocket: WebSocket, private readonly allowance: number) {
+class ServerFlow extends WebSocketFlow {
+  constructor (websocket: WebSocket, allowance: number) {
     if (!Number.isSafeInteger(allowance) || allowance < 0) throw new MalformedFrameError('bad allowance')
-  }
-
-  send (frame: Uint8Array): void {
-    if (this.closed) return
-    this.spent += wireCost(frame.byteLength)
-    this.websocket.send(frame, { binary: true })
-  }
-
-  remaining (): number {
-    return this.allowance - this.spent
+    super(websocket, allowance)
   }
 
   exhausted (ack: number): void {

@@ -2,6 +2,7 @@ import { AbstractMultiaddrConnection, type AbstractMultiaddrConnectionInit, type
 import { Uint8ArrayList } from 'uint8arraylist'
 import { DATA_HEADER, encodeFrame, FrameType, type Frame } from './session-frames.ts'
 import type { AbortOptions } from '@libp2p/interface'
+import type { WebSocket } from 'ws'
 
 /** Largest Data payload: a flow's whole budget is a few of these. */
 export const MAX_CHUNK = 4096
@@ -36,6 +37,26 @@ export interface Flow {
   remaining: () => number
   /** called when the next frame would not fit: the flow is retired (`ack`: this side's, for a last word) */
   exhausted: (ack: number) => void
+}
+
+/** A flow over one WebSocket: counts what it sends against its allowance. */
+export abstract class WebSocketFlow implements Flow {
+  private spent = 0
+  protected closed = false
+
+  constructor (protected readonly websocket: WebSocket, private readonly allowance: number) {}
+
+  send (frame: Uint8Array): void {
+    if (this.closed) return
+    this.spent += wireCost(frame.byteLength)
+    this.websocket.send(frame, { binary: true })
+  }
+
+  remaining (): number {
+    return this.allowance - this.spent
+  }
+
+  abstract exhausted (ack: number): void
 }
 
 export class SessionProtocolError extends Error {
