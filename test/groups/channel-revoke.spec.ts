@@ -5,20 +5,13 @@ import { epochKeys, sealGroupEnvelope, signGroupMessage, type SignedGroupMessage
 import { GroupMessage, GroupMessageKind } from '../../protocols/group/pb/group.ts'
 import { MAX_CHANNEL_BACKLOG } from '../../node/groups/channel-rules.ts'
 import { connectedPeers, createNetwork, waitFor, type Network } from '../fixtures/index.ts'
-import { link, texts } from './helpers.ts'
+import { everyoneHas, link, texts } from './helpers.ts'
 import type { HyphaeMessenger } from '../../node/hyphae-messenger.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
 const keyOf = (node: HyphaeMessenger): PrivateKey => (node as any).components.key
 const pubsubOf = (node: HyphaeMessenger): any => node.libp2p.services.pubsub
 const reason = (node: HyphaeMessenger, why: string): number => node.groups.stats.reasons[why] ?? 0
-
-async function everyoneHas (nodes: HyphaeMessenger[], channel: string, text: string): Promise<void> {
-  await waitFor(async () => {
-    for (const node of nodes) if (!(await texts(node, channel)).includes(text)) return false
-    return true
-  }, { timeout: 30_000, message: `every follower to get "${text}"` })
-}
 
 describe('channels: the owner revokes an editor', { timeout: 240_000 }, () => {
   // 0: the owner; 1: an editor; 2, 3: followers (3 linked to 2 and the owner only); 4: follows late

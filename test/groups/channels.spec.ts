@@ -5,7 +5,7 @@ import { hex, unhex } from '../../node/hex.ts'
 import { epochKeys, randomBytes, sealGroupEnvelope, signGroupMessage } from '../../node/groups/crypto.ts'
 import { GroupMessage, GroupMessageKind } from '../../protocols/group/pb/group.ts'
 import { connectedPeers, createNetwork, waitFor, type Network } from '../fixtures/index.ts'
-import { link, texts } from './helpers.ts'
+import { everyoneHas, link, texts } from './helpers.ts'
 import type { HyphaeMessenger } from '../../node/hyphae-messenger.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
@@ -13,13 +13,6 @@ const keyOf = (node: HyphaeMessenger): PrivateKey => (node as any).components.ke
 const pubsubOf = (node: HyphaeMessenger): any => node.libp2p.services.pubsub
 const inMesh = (node: HyphaeMessenger, topic: string, peer: HyphaeMessenger): boolean => pubsubOf(node).getMeshPeers(topic).includes(peer.peerId)
 const seen = (node: HyphaeMessenger): number => node.groups.stats.accepted + node.groups.stats.ignored + node.groups.stats.rejected
-
-async function everyoneHas (nodes: HyphaeMessenger[], channel: string, text: string): Promise<void> {
-  await waitFor(async () => {
-    for (const node of nodes) if (!(await texts(node, channel)).includes(text)) return false
-    return true
-  }, { timeout: 30_000, message: `every follower to get "${text}"` })
-}
 
 describe('channels: one author, many readers', { timeout: 240_000 }, () => {
   // 0: the owner; 1, 2: followers; 3: a follower gone hostile, linked to 2 only; 4: follows late

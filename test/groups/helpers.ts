@@ -40,3 +40,11 @@ export function recordEvents (node: HyphaeMessenger): GroupMessageRecord[] {
 export async function link (a: HyphaeMessenger, b: HyphaeMessenger): Promise<void> {
   await a.connect(addressOf(b))
 }
+
+/** Waits until each of `nodes` holds a post or message with this text in `group` (a channel too). */
+export async function everyoneHas (nodes: HyphaeMessenger[], channel: string, text: string): Promise<void> {
+  await waitFor(async () => {
+    for (const node of nodes) if (!(await texts(node, channel)).includes(text)) return false
+    return true
+  }, { timeout: 30_000, message: `every follower to get "${text}"` })
+}

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { waitFor } from '../fixtures/index.ts'
-import { messages, relayedInvite, startCensoredUser, startWebsiteRelay } from './helpers.ts'
+import { exchange, messages, relayedInvite, startCensoredUser, startWebsiteRelay } from './helpers.ts'
 import { Lab, labUnavailable } from './lab.ts'
 
 const unavailable = await labUnavailable()
@@ -62,18 +61,7 @@ describe('freeze of the whole foreign range: every flow there stops after 16 KB 
     await lab.rpc('bob', 'contacts.add', { invite: aliceInvite, nickname: 'alice' })
     const slotsAt = Date.now()
 
-    const sent = { alice: [] as string[], bob: [] as string[] }
-    for (let i = 0; i < COUNT; i++) {
-      sent.alice.push((await lab.rpc('alice', 'messages.send', { contact: 'bob', text: `from alice ${i}` })).id)
-      sent.bob.push((await lab.rpc('bob', 'messages.send', { contact: 'alice', text: `from bob ${i}` })).id)
-    }
-    for (const [from, to] of [['alice', 'bob'], ['bob', 'alice']] as const) {
-      await waitFor(async () => {
-        const got = new Set((await messages(lab, to, from)).filter(m => m.direction === 'in').map(m => m.id))
-        return sent[from].every(id => got.has(id))
-      }, { message: `${to} got all ${COUNT} of ${from}'s messages`, timeout: 400_000, interval: 1000 })
-    }
-    const doneAt = Date.now()
+    const doneAt = await exchange(lab, COUNT, 400_000)
     const delivered = (await Promise.all(USERS.map(async (name, i) => (await messages(lab, name, USERS[1 - i])).filter(m => m.direction === 'in').length))).reduce((a, b) => a + b, 0)
     assert.equal(delivered, 2 * COUNT, 'every message arrived once')
 

@@ -50,3 +50,22 @@ export async function startCensoredUser (lab: Lab, name: string): Promise<string
   await startNode(lab, name, ['--censored', '--no-mdns', '--listen', `/ip4/${lab.host(name).ip}/tcp/4001`])
   return (await lab.rpc(name, 'id')).peerId
 }
+
+/**
+ * Alice and Bob each send `count` messages to the other, then wait until each has every one of
+ * the other's; returns when the last arrived (ms since epoch).
+ */
+export async function exchange (lab: Lab, count: number, timeout: number): Promise<number> {
+  const sent = { alice: [] as string[], bob: [] as string[] }
+  for (let i = 0; i < count; i++) {
+    sent.alice.push((await lab.rpc('alice', 'messages.send', { contact: 'bob', text: `from alice ${i}` })).id)
+    sent.bob.push((await lab.rpc('bob', 'messages.send', { contact: 'alice', text: `from bob ${i}` })).id)
+  }
+  for (const [from, to] of [['alice', 'bob'], ['bob', 'alice']] as const) {
+    await waitFor(async () => {
+      const got = new Set((await messages(lab, to, from)).filter(m => m.direction === 'in').map(m => m.id))
+      return sent[from].every(id => got.has(id))
+    }, { message: `${to} got all ${count} of ${from}'s messages`, timeout, interval: 1000 })
+  }
+  return Date.now()
+}

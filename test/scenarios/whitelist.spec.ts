@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { waitFor } from '../fixtures/index.ts'
-import { messages, relayedInvite, startCensoredUser, startWebsiteRelay } from './helpers.ts'
+import { exchange, relayedInvite, startCensoredUser, startWebsiteRelay } from './helpers.ts'
 import { Lab, labUnavailable } from './lab.ts'
 
 const unavailable = await labUnavailable()
@@ -67,17 +66,7 @@ describe('whitelist: only TCP 443 to a domestic range with an allowed SNI (real 
     await lab.rpc('bob', 'contacts.add', { invite: aliceInvite, nickname: 'alice' })
 
     const startedAt = Date.now()
-    const sent = { alice: [] as string[], bob: [] as string[] }
-    for (let i = 0; i < COUNT; i++) {
-      sent.alice.push((await lab.rpc('alice', 'messages.send', { contact: 'bob', text: `from alice ${i}` })).id)
-      sent.bob.push((await lab.rpc('bob', 'messages.send', { contact: 'alice', text: `from bob ${i}` })).id)
-    }
-    for (const [from, to] of [['alice', 'bob'], ['bob', 'alice']] as const) {
-      await waitFor(async () => {
-        const got = new Set((await messages(lab, to, from)).filter(m => m.direction === 'in').map(m => m.id))
-        return sent[from].every(id => got.has(id))
-      }, { message: `${to} got all ${COUNT} of ${from}'s messages`, timeout: 300_000, interval: 1000 })
-    }
+    await exchange(lab, COUNT, 300_000)
     console.log(`# ${2 * COUNT}/${2 * COUNT} delivered, ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the first send`)
 
     // alice's path to bob runs through the entry relay, bob's to alice through his relay abroad
