@@ -4,7 +4,8 @@
  * libp2p's own peer store (merge: 3 addresses and a tag), and what a start does with it (open
  * the store, read every peer back). Also the compaction after disappearing messages expire: one
  * conversation's messages deleted in one batch as the sweep does, then compacted, against that
- * delete batch alone.
+ * delete batch alone. And the rewrite libp2p makes on every stream, with the peer record cache
+ * against without it.
  */
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
@@ -28,6 +29,7 @@ const ROUNDS = 4
 const CONVERSATIONS = 10
 
 interface Timings { writeUs: number, startMs: number }
+interface Rewrites { cachedUs: number, uncachedUs: number, skipped: number }
 
 function events (): any {
   const e = new EventEmitter() as any
@@ -78,6 +80,37 @@ async function peerRound (peers: PeerId[], self: PeerId, encrypted: boolean): Pr
   }
 }
 
+/**
+ * What libp2p does on every stream it opens or accepts: merge the protocol into the remote
+ * peer's record, which already has it. Encrypted store with the peer record cache against the
+ * same store without it (every rewrite read and written), alternating over the same peers.
+ */
+async function rewriteRound (peers: PeerId[], self: PeerId): Promise<Rewrites> {
+  const dir = await tempDir('hyphae-bench-rewrites-')
+  const db = await openDatabase(dir, 'db', randomBytes(32))
+  try {
+    const cached = new EncryptedDatastore(db)
+    const stores = {
+      cached: persistentPeerStore({ peerId: self, datastore: cached, events: events(), logger: defaultLogger() } as any),
+      uncached: persistentPeerStore({ peerId: self, datastore: new EncryptedDatastore(db, { peerCache: false }), events: events(), logger: defaultLogger() } as any)
+    }
+    for (const [i, peer] of peers.entries()) {
+      await stores.cached.merge(peer, { multiaddrs: [multiaddr(`/ip4/10.0.${i >> 8}.${i & 255}/tcp/4001`)], protocols: ['/ipfs/ping/1.0.0'] })
+    }
+    const spent = { cached: 0, uncached: 0 }
+    for (const kind of ['uncached', 'cached', 'uncached', 'cached'] as const) {
+      const t0 = performance.now()
+      for (const peer of peers) await stores[kind].merge(peer, { protocols: ['/ipfs/ping/1.0.0'] })
+      spent[kind] += performance.now() - t0
+    }
+    const each = (ms: number): number => ms * 1000 / (2 * peers.length)
+    return { cachedUs: each(spent.cached), uncachedUs: each(spent.uncached), skipped: cached.peers?.skipped ?? 0 }
+  } finally {
+    await db.close()
+    await removeDir(dir)
+  }
+}
+
 function message (i: number): MessageRecord {
   const conversation = `12D3KooWConversation${(i % CONVERSATIONS).toString().padStart(4, '0')}xxxxxxxxxxxxxxxxxxxxxx`
   return { id: randomBytes(16).toString('hex'), conversation, direction: 'in', body: `message ${i}: ${'lorem ipsum '.repeat(8)}`, lamport: i + 1, sentAt: Date.now(), storedAt: Date.now(), status: 'received' }
@@ -117,20 +150,23 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
   const plain: Timings[] = []
   const enc: Timings[] = []
   const compaction: Array<{ deleteMs: number, compactMs: number }> = []
+  const rewrites: Rewrites[] = []
   for (let i = 0; i < ROUNDS; i++) {
     ctx.log(`round ${i + 1}/${ROUNDS}: ${n} peers, plain then encrypted; ${messages} messages compacted`)
     plain.push(await peerRound(peers, self, false))
     enc.push(await peerRound(peers, self, true))
     compaction.push(await compactRound(messages))
+    rewrites.push(await rewriteRound(peers, self))
   }
   const pick = (ts: Timings[], k: keyof Timings): number => median(ts.map(t => t[k]))
   return {
     figures: [
       figure({ name: 'peer store write (merge: 3 addrs, a tag)', unit: 'µs', value: pick(enc, 'writeUs'), baseline: 'datastore-level, plain dir', baselineValue: pick(plain, 'writeUs'), better: 'lower', n }),
       figure({ name: 'open the store and load every peer (a start)', unit: 'ms', value: pick(enc, 'startMs'), baseline: 'datastore-level, plain dir', baselineValue: pick(plain, 'startMs'), better: 'lower', n }),
+      figure({ name: 'merge a protocol the record has (each stream libp2p opens)', unit: 'µs', value: median(rewrites.map(r => r.cachedUs)), baseline: 'encrypted, no peer record cache', baselineValue: median(rewrites.map(r => r.uncachedUs)), better: 'lower', n }),
       figure({ name: `compact after 1 of ${CONVERSATIONS} conversations expires`, unit: 'ms', value: median(compaction.map(c => c.compactMs)), baseline: 'the delete batch alone', baselineValue: median(compaction.map(c => c.deleteMs)), better: 'lower', n: messages })
     ],
-    details: { peers: n, messages, rounds: ROUNDS, plain, encrypted: enc, compaction },
+    details: { peers: n, messages, rounds: ROUNDS, plain, encrypted: enc, compaction, rewrites },
     notes: ['medians of the rounds; each round is a fresh database, plain and encrypted alternating']
   }
 }

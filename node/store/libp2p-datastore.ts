@@ -4,6 +4,7 @@ import { Level } from 'level'
 import { Key, type Batch, type Datastore, type KeyQuery, type Pair, type Query } from 'interface-datastore'
 import type { AbstractSublevel } from 'abstract-level'
 import { removeStore, type Database } from './database.ts'
+import { PeerRecordCache } from './peer-record-cache.ts'
 
 /**
  * libp2p's datastore (the peer store: contacts' peer ids, addresses, relays; DHT records) as a
@@ -73,11 +74,25 @@ async function * applyQuery<T> (items: AsyncIterable<T>, keyOf: (item: T) => Key
   }
 }
 
+const PEERS = `${encodeSegment('peers')}${SEPARATOR}`
+const isPeer = (stored: string): boolean => stored.startsWith(PEERS)
+
+export interface EncryptedDatastoreInit {
+  /** keep peer records in memory and skip rewrites that change only their time (default true) */
+  peerCache?: boolean
+}
+
 export class EncryptedDatastore implements Datastore {
   private readonly db: Sub
+  readonly peers?: PeerRecordCache
 
-  constructor (db: Database) {
+  constructor (db: Database, init: EncryptedDatastoreInit = {}) {
     this.db = db.sublevel<string, Uint8Array>('libp2p', { valueEncoding: 'view' })
+    if (init.peerCache !== false) this.peers = new PeerRecordCache()
+  }
+
+  private cache (stored: string): PeerRecordCache | undefined {
+    return isPeer(stored) ? this.peers : undefined
   }
 
   async open (): Promise<void> {}
@@ -87,25 +102,39 @@ export class EncryptedDatastore implements Datastore {
 
   async put (key: Key, value: Uint8Array, options?: AbortOptions): Promise<Key> {
     options?.signal?.throwIfAborted()
-    await this.db.put(levelKey(key), value)
+    const stored = levelKey(key)
+    const cache = this.cache(stored)
+    if (cache?.unchanged(stored, value) === true) return key
+    cache?.forget(stored)
+    await this.db.put(stored, value)
+    cache?.stored(stored, value)
     return key
   }
 
   async get (key: Key, options?: AbortOptions): Promise<Uint8Array> {
     options?.signal?.throwIfAborted()
-    const value = await this.db.get(levelKey(key))
+    const stored = levelKey(key)
+    const cache = this.cache(stored)
+    const cached = cache?.get(stored)
+    if (cached != null) return cached
+    const read = async (): Promise<Uint8Array | undefined> => this.db.get(stored)
+    const value = cache != null ? await cache.read(stored, read) : await read()
     if (value == null) throw new NotFoundError(`no value for ${key.toString()}`)
     return value
   }
 
   async has (key: Key, options?: AbortOptions): Promise<boolean> {
     options?.signal?.throwIfAborted()
-    return this.db.has(levelKey(key))
+    const stored = levelKey(key)
+    if (this.cache(stored)?.get(stored) != null) return true
+    return this.db.has(stored)
   }
 
   async delete (key: Key, options?: AbortOptions): Promise<void> {
     options?.signal?.throwIfAborted()
-    await this.db.del(levelKey(key))
+    const stored = levelKey(key)
+    this.cache(stored)?.forget(stored)
+    await this.db.del(stored)
   }
 
   async * putMany (source: Iterable<Pair> | AsyncIterable<Pair>, options?: AbortOptions): AsyncGenerator<Key> {
@@ -130,8 +159,11 @@ export class EncryptedDatastore implements Datastore {
       delete: (key) => { ops.push({ type: 'del', key: levelKey(key) }) },
       commit: async (options?: AbortOptions) => {
         options?.signal?.throwIfAborted()
+        const committing = ops.splice(0)
+        for (const op of committing) this.cache(op.key)?.forget(op.key)
         // one level batch: atomic, as libp2p expects of a commit
-        await this.db.batch(ops.splice(0))
+        await this.db.batch(committing)
+        for (const op of committing) if (op.type === 'put') this.cache(op.key)?.stored(op.key, op.value)
       }
     }
   }

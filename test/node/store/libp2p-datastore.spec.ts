@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, it } from 'node:test'
+import { afterEach, beforeEach, describe, it, mock } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
 import { persistentPeerStore } from '@libp2p/peer-store'
@@ -13,6 +13,8 @@ import { Level } from 'level'
 import { EventEmitter } from 'node:events'
 import { openDatabase, type Database } from '../../../node/store/database.ts'
 import { EncryptedDatastore, migratePlainDatastore } from '../../../node/store/libp2p-datastore.ts'
+import { REWRITE_AFTER_MS } from '../../../node/store/peer-record-cache.ts'
+import { PeerRecordTime } from '../../../node/pb/peer-record-time.ts'
 import { removeDir, tempDir } from '../../fixtures/temp-dir.ts'
 
 async function allBytes (dir: string): Promise<Buffer> {
@@ -96,6 +98,43 @@ describe('libp2p datastore in the encrypted profile database', () => {
     const peers = await again.all()
     assert.deepEqual(peers.map(p => p.id.toString()), [other.toString()])
     assert.deepEqual(peers[0].addresses.map(a => a.multiaddr.toString()), ['/ip4/198.51.100.77/tcp/4711'])
+  })
+
+  it('a peer rewrite that changes only its time is skipped for a minute; a real change is written', async (t) => {
+    t.after(() => { mock.timers.reset() })
+    mock.timers.enable({ apis: ['Date'], now: 1_800_000_000_000 })
+    const events = new EventEmitter() as any
+    events.safeDispatchEvent = () => true
+    const self = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const other = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const peerStore = persistentPeerStore({ peerId: self, datastore: store, events, logger: defaultLogger() } as any)
+    const onDisk = new EncryptedDatastore(db, { peerCache: false })
+    const key = new Key(`/peers/${other.toCID().toString()}`)
+    const updatedOnDisk = async (): Promise<number | undefined> => PeerRecordTime.decode(await onDisk.get(key)).updated
+
+    await peerStore.merge(other, { multiaddrs: [multiaddr('/ip4/198.51.100.77/tcp/4711')], protocols: ['/ipfs/ping/1.0.0'] })
+    const first = await updatedOnDisk()
+    assert.equal(first, Date.now())
+    mock.timers.tick(REWRITE_AFTER_MS - 1_000)
+    // what libp2p does on every stream: merge a protocol the record already has
+    await peerStore.merge(other, { protocols: ['/ipfs/ping/1.0.0'] })
+    assert.equal(store.peers?.skipped, 1)
+    assert.equal(await updatedOnDisk(), first, 'an unchanged record was written again')
+
+    await peerStore.merge(other, { protocols: ['/hyphae/dm/1.0.0'] })
+    assert.equal(await updatedOnDisk(), Date.now(), 'a new protocol was not written')
+    assert.deepEqual((await peerStore.get(other)).protocols.sort(), ['/hyphae/dm/1.0.0', '/ipfs/ping/1.0.0'])
+
+    const written = Date.now()
+    mock.timers.tick(REWRITE_AFTER_MS)
+    await peerStore.merge(other, { protocols: ['/ipfs/ping/1.0.0'] })
+    assert.equal(await updatedOnDisk(), Date.now(), 'the time was not refreshed after a minute')
+    assert.notEqual(Date.now(), written)
+    assert.equal(store.peers?.skipped, 1)
+
+    await peerStore.delete(other)
+    await assert.rejects(onDisk.get(key), { name: 'NotFoundError' })
+    await assert.rejects(peerStore.get(other), { name: 'NotFoundError' })
   })
 
   it('a plaintext libp2p/ from before is moved in and shredded', async () => {
