@@ -40,3 +40,8 @@ export const MAX_PREKEYS_BYTES = 4096
 export const PREKEYS_PER_MINUTE = 6
 /** signed by the queue key before the relay's peer id and the request */
 export const SIGNING_DOMAIN = 'hyphae-mailbox/2'
+/** a new queue costs no work until the relay holds this share of its queues... */
+export const WORK_FROM_FILL = 0.5
+/** ...then from this many leading zero bits (~256 hashes) to this many (~260,000) when full */
+export const MIN_WORK_BITS = 8
+export const MAX_WORK_BITS = 18

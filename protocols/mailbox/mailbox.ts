@@ -14,6 +14,7 @@ import {
 import { LegacyMailboxError, MailboxProtocolError, MailboxRefusedError } from './errors.ts'
 import { MailboxRequest, MailboxResponse, MailboxStatus, type FetchMany, type Item } from './pb/mailbox.ts'
 import { SenderRateLimit } from './rate-limit.ts'
+import { checkWork, solveWork, workBitsFor } from './work.ts'
 import type { FetchedEnvelope, FetchedMany, Mailbox, MailboxComponents, MailboxInit, MailboxStore, QueueKeys, QueueRecord, QueueRef, Usage } from './index.ts'
 import type { AbortOptions, Connection, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
 
@@ -27,7 +28,7 @@ export function signedBytes (relay: PeerId, request: MailboxRequest): Uint8Array
   return concat([DOMAIN, relay.toMultihash().bytes, MailboxRequest.encode({ ...request, signature: new Uint8Array(0) })])
 }
 
-const empty = (status: MailboxStatus): MailboxResponse => ({ status, items: [], more: false, prekeys: new Uint8Array(0), moreQueues: [], deniedQueues: [] })
+const empty = (status: MailboxStatus): MailboxResponse => ({ status, items: [], more: false, prekeys: new Uint8Array(0), moreQueues: [], deniedQueues: [], workBits: 0 })
 
 export class MailboxService implements Mailbox, Startable {
   readonly protocol: string
@@ -139,7 +140,14 @@ export class MailboxService implements Mailbox, Startable {
       if (!(await this.signedByOwner(request, key))) return this.refuse(MailboxStatus.DENIED, 'open not signed')
       const held = await store.getQueue(queue)
       if (held != null && !(equals(held.key, key) && equals(held.depositHash, depositHash))) return this.refuse(MailboxStatus.DENIED, 'queue taken')
-      if (held == null && await store.queueCount() >= (this.init.maxQueues ?? DEFAULT_MAX_QUEUES)) return this.refuse(MailboxStatus.FULL, 'queues full')
+      if (held == null) {
+        const count = await store.queueCount()
+        const max = this.init.maxQueues ?? DEFAULT_MAX_QUEUES
+        if (count >= max) return this.refuse(MailboxStatus.FULL, 'queues full')
+        // a new queue on a filling relay costs work: a Sybil's flood of opens pays for each
+        const workBits = workBitsFor(count, max)
+        if (!checkWork(this.self, request.queue, key, request.open.work, workBits)) return { ...this.refuse(MailboxStatus.WORK, 'no work'), workBits }
+      }
       const seenAt = Math.floor(Date.now() / DAY) * DAY
       if (held == null || held.seenAt !== seenAt) await store.putQueue(queue, { key: Uint8Array.from(key), depositHash: Uint8Array.from(depositHash), seenAt })
       if (held == null) this.init.onEvent?.('open', {})
@@ -278,12 +286,20 @@ export class MailboxService implements Mailbox, Startable {
     const full: MailboxRequest = { ...request, queue: queue.id as Uint8Array<ArrayBuffer>, timestamp: BigInt(Date.now()), signature: new Uint8Array(0) }
     full.signature = await queue.key.sign(signedBytes(relay, full)) as Uint8Array<ArrayBuffer>
     const response = await this.request(relay, full, options)
-    if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
+    if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status, response.workBits)
     return response
   }
 
   async open (relay: PeerId, queue: QueueKeys, options?: AbortOptions): Promise<void> {
-    await this.owned(relay, queue, { open: { key: queue.key.publicKey.raw as Uint8Array<ArrayBuffer>, depositHash: sha256(queue.token) as Uint8Array<ArrayBuffer> } }, options)
+    const key = queue.key.publicKey.raw as Uint8Array<ArrayBuffer>
+    const open = { key, depositHash: sha256(queue.token) as Uint8Array<ArrayBuffer>, work: new Uint8Array(0) }
+    try {
+      await this.owned(relay, queue, { open }, options)
+    } catch (err: any) {
+      if (!(err instanceof MailboxRefusedError && err.status === MailboxStatus.WORK)) throw err
+      // once: the relay said how much it wants now
+      await this.owned(relay, queue, { open: { ...open, work: solveWork(relay, queue.id, key, err.workBits) as Uint8Array<ArrayBuffer> } }, options)
+    }
   }
 
   async deposit (relay: PeerId, queue: QueueRef, envelope: Uint8Array, options: AbortOptions & { expiresAt?: number } = {}): Promise<void> {

@@ -436,6 +436,11 @@ export namespace MailboxRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface MailboxRequestOpenWorkFieldEvent {
+    field: '$.open.work'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface MailboxRequestDepositTokenFieldEvent {
     field: '$.deposit.token'
     value: Uint8Array<ArrayBuffer>
@@ -518,7 +523,7 @@ export namespace MailboxRequest {
     return decodeMessage(buf, MailboxRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestOpenKeyFieldEvent | MailboxRequestOpenDepositHashFieldEvent | MailboxRequestDepositTokenFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestDepositExpiresAtFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestDeleteIdsFieldEvent | MailboxRequestPublishPrekeysBundleFieldEvent | MailboxRequestFetchPrekeysTokenFieldEvent | MailboxRequestFetchManyQueuesQueueFieldEvent | MailboxRequestFetchManyQueuesTimestampFieldEvent | MailboxRequestFetchManyQueuesSignatureFieldEvent | MailboxRequestFetchManyLimitFieldEvent | MailboxRequestQueueFieldEvent | MailboxRequestTimestampFieldEvent | MailboxRequestSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestOpenKeyFieldEvent | MailboxRequestOpenDepositHashFieldEvent | MailboxRequestOpenWorkFieldEvent | MailboxRequestDepositTokenFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestDepositExpiresAtFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestDeleteIdsFieldEvent | MailboxRequestPublishPrekeysBundleFieldEvent | MailboxRequestFetchPrekeysTokenFieldEvent | MailboxRequestFetchManyQueuesQueueFieldEvent | MailboxRequestFetchManyQueuesTimestampFieldEvent | MailboxRequestFetchManyQueuesSignatureFieldEvent | MailboxRequestFetchManyLimitFieldEvent | MailboxRequestQueueFieldEvent | MailboxRequestTimestampFieldEvent | MailboxRequestSignatureFieldEvent> {
     return streamMessage(buf, MailboxRequest.codec(), opts)
   }
 }
@@ -526,6 +531,7 @@ export namespace MailboxRequest {
 export interface Open {
   key: Uint8Array<ArrayBuffer>
   depositHash: Uint8Array<ArrayBuffer>
+  work: Uint8Array<ArrayBuffer>
 }
 
 export namespace Open {
@@ -548,13 +554,19 @@ export namespace Open {
           w.bytes(obj.depositHash)
         }
 
+        if ((obj.work != null && obj.work.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.work)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           key: uint8ArrayAlloc(0),
-          depositHash: uint8ArrayAlloc(0)
+          depositHash: uint8ArrayAlloc(0),
+          work: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -569,6 +581,10 @@ export namespace Open {
             }
             case 2: {
               obj.depositHash = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.work = reader.bytes()
               break
             }
             default: {
@@ -600,6 +616,13 @@ export namespace Open {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.work`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -622,6 +645,11 @@ export namespace Open {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface OpenWorkFieldEvent {
+    field: '$.work'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Open>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Open.codec())
   }
@@ -630,7 +658,7 @@ export namespace Open {
     return decodeMessage(buf, Open.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Open>): Generator<OpenKeyFieldEvent | OpenDepositHashFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Open>): Generator<OpenKeyFieldEvent | OpenDepositHashFieldEvent | OpenWorkFieldEvent> {
     return streamMessage(buf, Open.codec(), opts)
   }
 }
@@ -1515,7 +1543,8 @@ export enum MailboxStatus {
   TOO_LARGE = 'TOO_LARGE',
   INVALID = 'INVALID',
   UNAVAILABLE = 'UNAVAILABLE',
-  DENIED = 'DENIED'
+  DENIED = 'DENIED',
+  WORK = 'WORK'
 }
 
 enum __MailboxStatusValues {
@@ -1525,7 +1554,8 @@ enum __MailboxStatusValues {
   TOO_LARGE = 3,
   INVALID = 4,
   UNAVAILABLE = 5,
-  DENIED = 6
+  DENIED = 6,
+  WORK = 7
 }
 
 export namespace MailboxStatus {
@@ -1676,6 +1706,7 @@ export interface MailboxResponse {
   prekeys: Uint8Array<ArrayBuffer>
   moreQueues: Uint8Array<ArrayBuffer>[]
   deniedQueues: Uint8Array<ArrayBuffer>[]
+  workBits: number
 }
 
 export namespace MailboxResponse {
@@ -1724,6 +1755,11 @@ export namespace MailboxResponse {
           }
         }
 
+        if ((obj.workBits != null && obj.workBits !== 0)) {
+          w.uint32(56)
+          w.uint32(obj.workBits)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1734,7 +1770,8 @@ export namespace MailboxResponse {
           more: false,
           prekeys: uint8ArrayAlloc(0),
           moreQueues: [],
-          deniedQueues: []
+          deniedQueues: [],
+          workBits: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1791,6 +1828,10 @@ export namespace MailboxResponse {
               }
 
               obj.deniedQueues.push(reader.bytes())
+              break
+            }
+            case 7: {
+              obj.workBits = reader.uint32()
               break
             }
             default: {
@@ -1895,6 +1936,13 @@ export namespace MailboxResponse {
 
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.workBits`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1952,6 +2000,11 @@ export namespace MailboxResponse {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface MailboxResponseWorkBitsFieldEvent {
+    field: '$.workBits'
+    value: number
+  }
+
   export function encode (obj: Partial<MailboxResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MailboxResponse.codec())
   }
@@ -1960,7 +2013,7 @@ export namespace MailboxResponse {
     return decodeMessage(buf, MailboxResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxResponse>): Generator<MailboxResponseStatusFieldEvent | MailboxResponseItemsIdFieldEvent | MailboxResponseItemsEnvelopeFieldEvent | MailboxResponseItemsQueueFieldEvent | MailboxResponseMoreFieldEvent | MailboxResponsePrekeysFieldEvent | MailboxResponseMoreQueuesFieldEvent | MailboxResponseDeniedQueuesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxResponse>): Generator<MailboxResponseStatusFieldEvent | MailboxResponseItemsIdFieldEvent | MailboxResponseItemsEnvelopeFieldEvent | MailboxResponseItemsQueueFieldEvent | MailboxResponseMoreFieldEvent | MailboxResponsePrekeysFieldEvent | MailboxResponseMoreQueuesFieldEvent | MailboxResponseDeniedQueuesFieldEvent | MailboxResponseWorkBitsFieldEvent> {
     return streamMessage(buf, MailboxResponse.codec(), opts)
   }
 }
