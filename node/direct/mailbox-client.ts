@@ -204,11 +204,11 @@ export class MailboxClient {
       const open = new Map<string, { contact?: PeerId, keys: QueueKeys }>()
       for (const contact of owners) {
         if (this.stopped) break
-        // once a run each; one the relay refused (or rate-limited) is tried again next poll
-        if (await this.ensureOpen(relay, contact)) {
-          const keys = await this.queueOn(relay, contact)
-          open.set(Buffer.from(keys.id).toString('hex'), { contact, keys })
-        }
+        // once a run each; past one the relay refused (opens are rate-limited) the rest wait
+        // for the next poll
+        if (!(await this.ensureOpen(relay, contact))) break
+        const keys = await this.queueOn(relay, contact)
+        open.set(Buffer.from(keys.id).toString('hex'), { contact, keys })
       }
       total = await fetchQueues(relay, open, {
         mailbox: this.components.mailbox,
