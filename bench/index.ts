@@ -31,6 +31,7 @@ export const BENCHES: Entry[] = [
   { name: 'dm-throughput', tags: ['dm'], file: './dm-throughput.ts' },
   { name: 'dm-ratchet', tags: ['dm'], file: './dm-ratchet.ts' },
   { name: 'mailbox-sealed', tags: ['dm', 'mailbox'], file: './mailbox-sealed.ts' },
+  { name: 'mailbox-queues', tags: ['dm', 'mailbox'], file: './mailbox-queues.ts' },
   { name: 'dm-wss', tags: ['dm', 'censorship'], file: './dm-wss.ts' },
   { name: 'short-flows', tags: ['censorship'], file: './short-flows.ts' },
   { name: 'gossip-baseline', tags: ['gossip', 'group'], file: './gossip-baseline.ts' },

@@ -234,12 +234,16 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
   }
 
   async removeContact (ref: string): Promise<ContactInfo> {
-    return this.contacts.info(await this.contacts.remove(ref))
+    const record = await this.contacts.remove(ref)
+    // its own queues go: the relays refuse what it deposits there
+    void this.mailbox.closeQueues(peerIdFromString(record.peerId))
+    return this.contacts.info(record)
   }
 
   async blockContact (ref: string): Promise<ContactInfo> {
     const record = await this.contacts.block(ref)
     this.quota.forget(record.peerId)
+    await this.mailbox.closeQueues(peerIdFromString(record.peerId))
     return this.contacts.info(record)
   }
 

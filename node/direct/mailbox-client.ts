@@ -1,9 +1,10 @@
-import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import { AckStatus, checkEnvelope, Envelope, type ReceiveContext } from '../../protocols/dm/index.ts'
 import { openFromRelay, sealForRelay } from '../../protocols/dm/sealed.ts'
-import { MailboxRefusedError, MailboxStatus, PROTOCOL as MAILBOX_PROTOCOL, type Mailbox, type QueueKeys } from '../../protocols/mailbox/index.ts'
+import { MailboxRefusedError, MailboxStatus, PROTOCOL as MAILBOX_PROTOCOL, type FetchedEnvelope, type Mailbox, type QueueKeys } from '../../protocols/mailbox/index.ts'
 import { PrekeyBundle } from '../../protocols/prekeys/index.ts'
 import { relaysOf, type RelayRef } from '../net/relay-addresses.ts'
+import { fetchQueues } from './mailbox-fetch.ts'
 import { deriveQueue, queueRef } from './mailbox-queues.ts'
 import type { ContactsStore } from '../store/contacts-store.ts'
 import type { HyphaeServices } from '../net/services.ts'
@@ -13,6 +14,8 @@ import type { Libp2p, Logger, PeerId, IdentifyResult, PrivateKey } from '@libp2p
 const DONE = new Set([AckStatus.STORED, AckStatus.DUPLICATE, AckStatus.REFUSED_BLOCKED, AckStatus.MALFORMED, AckStatus.WRONG_PEER, AckStatus.REFUSED_TOO_LARGE])
 const FETCH_ROUNDS = 100
 const FETCH_EVERY_MS = 60_000
+/** contacts whose own queue we fetch on each relay (a fetch request each per poll) */
+const MAX_CONTACT_QUEUES = 1000
 const DEPOSIT_TIMEOUT = 20_000
 
 export interface MailboxClientComponents {
@@ -44,13 +47,17 @@ export interface MailboxClientComponents {
 export class MailboxClient {
   private readonly components: MailboxClientComponents
   private readonly fetching = new Set<string>()
-  /** relays that hold our queue (and our current prekeys), this run */
+  /** queues (`<relay>` ours for invites, `<relay>!<contact>` a contact's) opened this run */
   private readonly opened = new Map<string, Promise<boolean>>()
   private readonly queues = new Map<string, Promise<QueueKeys>>()
   private timer?: ReturnType<typeof setInterval>
   private stopped = false
   /** the relays our addresses named last time they changed */
   private reserved = new Set<string>()
+  /** fetch requests sent: what a poll costs */
+  fetchRequests = 0
+  /** per relay: whether it answers FetchMany (unknown until asked) */
+  private readonly batched = new Map<string, boolean>()
 
   constructor (components: MailboxClientComponents) {
     this.components = components
@@ -79,10 +86,10 @@ export class MailboxClient {
     return this.reservedRefs().map(r => r.peerId)
   }
 
-  private async queueOn (relay: PeerId): Promise<QueueKeys> {
-    const key = relay.toString()
+  private async queueOn (relay: PeerId, contact?: PeerId): Promise<QueueKeys> {
+    const key = queueKey(relay, contact)
     let queue = this.queues.get(key)
-    if (queue == null) this.queues.set(key, queue = deriveQueue(this.components.key, relay))
+    if (queue == null) this.queues.set(key, queue = deriveQueue(this.components.key, relay, contact))
     return queue
   }
 
@@ -105,17 +112,18 @@ export class MailboxClient {
   }
 
   /**
-   * Opens our queue on a relay of ours and leaves our prekeys under it, once a run; false when
-   * the relay refused (it is then asked again next time).
+   * Opens our queue on a relay of ours (the invite's, or `contact`'s own) once a run, and leaves
+   * our prekeys under it; false when the relay refused (it is asked again next time).
    */
-  private async ensureOpen (relay: PeerId): Promise<boolean> {
-    const key = relay.toString()
+  private async ensureOpen (relay: PeerId, contact?: PeerId): Promise<boolean> {
+    const key = queueKey(relay, contact)
     let opening = this.opened.get(key)
     if (opening == null) {
       opening = (async () => {
         const signal = AbortSignal.timeout(DEPOSIT_TIMEOUT)
-        const queue = await this.queueOn(relay)
+        const queue = await this.queueOn(relay, contact)
         await this.components.mailbox.open(relay, queue, { signal })
+        // under every queue: a contact that lost our session starts one from what its queue holds
         if (this.components.prekeys != null) {
           await this.components.mailbox.publishPrekeys(relay, queue, PrekeyBundle.encode(await this.components.prekeys()), { signal })
             .catch(err => { this.components.log('prekeys not left on %p - %e', relay, err) })
@@ -135,11 +143,11 @@ export class MailboxClient {
    * Opens our queue on each of these relays we are connected to, waiting at most until `signal`:
    * an invite then names queues that exist (a contact's deposit into one not yet opened is refused).
    */
-  async openQueues (relays: PeerId[], signal: AbortSignal): Promise<void> {
+  async openQueues (relays: PeerId[], signal: AbortSignal, contact?: PeerId): Promise<void> {
     const connected = relays.filter(r => this.components.libp2p.getConnections(r).length > 0)
     if (connected.length === 0 || this.stopped) return
     await Promise.race([
-      Promise.allSettled(connected.map(async r => this.ensureOpen(r))),
+      Promise.allSettled(connected.map(async r => this.ensureOpen(r, contact))),
       new Promise(resolve => { signal.addEventListener('abort', resolve, { once: true }) })
     ])
   }
@@ -179,7 +187,11 @@ export class MailboxClient {
     }
   }
 
-  /** Fetches, stores and then deletes everything waiting in our queue on `relay`. */
+  /**
+   * Fetches, stores and then deletes everything waiting in our queues on `relay`: the invite's,
+   * and each contact's own, named together in one FetchMany per round (a relay that has no
+   * FetchMany is asked queue by queue).
+   */
   async fetchFrom (relay: PeerId): Promise<number> {
     const key = relay.toString()
     if (this.fetching.has(key) || this.stopped) return 0
@@ -187,38 +199,95 @@ export class MailboxClient {
     this.fetching.add(key)
     let total = 0
     try {
-      if (!(await this.ensureOpen(relay))) return 0
-      const queue = await this.queueOn(relay)
+      const contacts = (await this.components.contacts.list('contact')).slice(0, MAX_CONTACT_QUEUES)
+      const owners = [undefined, ...contacts.map(c => peerIdFromString(c.peerId))]
+      const open = new Map<string, { contact?: PeerId, keys: QueueKeys }>()
+      for (const contact of owners) {
+        if (this.stopped) break
+        // once a run each; past one the relay refused (opens are rate-limited) the rest wait
+        // for the next poll
+        if (!(await this.ensureOpen(relay, contact))) break
+        const keys = await this.queueOn(relay, contact)
+        open.set(Buffer.from(keys.id).toString('hex'), { contact, keys })
+      }
+      total = await fetchQueues(relay, open, {
+        mailbox: this.components.mailbox,
+        batched: this.batched,
+        stopped: () => this.stopped,
+        counted: () => { this.fetchRequests++ },
+        store: async items => this.store(relay, items),
+        one: async contact => this.fetchQueue(relay, contact),
+        denied: contact => { this.opened.delete(queueKey(relay, contact)) }
+      })
+    } catch (err) {
+      this.components.log('mailbox fetch from %p failed - %e', relay, err)
+    } finally {
+      this.fetching.delete(key)
+    }
+    return total
+  }
+
+  /** Opens, stores and acks each box through `receive`; the ids the relay may delete. */
+  private async store (relay: PeerId, items: FetchedEnvelope[]): Promise<string[]> {
+    const done: string[] = []
+    for (const item of items) {
+      try {
+        // the sender sits inside the box: only we can open it
+        const envelope = Envelope.decode(openFromRelay(item.envelope, this.components.key))
+        // the author it names only picks the session: a forged name does not decrypt; whoever
+        // left it held the token we handed our contacts
+        const from = peerIdFromPublicKey(checkEnvelope(envelope))
+        const status = await this.components.receive(from, envelope, { introduced: true })
+        if (DONE.has(status)) done.push(item.id)
+      } catch (err) {
+        // not for us or not readable: it will never be, let the relay drop it
+        this.components.log('mailbox envelope %s from %p unreadable - %e', item.id, relay, err)
+        done.push(item.id)
+      }
+    }
+    return done
+  }
+
+  private async fetchQueue (relay: PeerId, contact?: PeerId): Promise<number> {
+    let total = 0
+    try {
+      if (!(await this.ensureOpen(relay, contact))) return 0
+      const queue = await this.queueOn(relay, contact)
       for (let round = 0; round < FETCH_ROUNDS && !this.stopped; round++) {
+        this.fetchRequests++
         const { items, more } = await this.components.mailbox.fetch(relay, queue)
-        const done: string[] = []
-        for (const item of items) {
-          try {
-            // the sender sits inside the box: only we can open it
-            const envelope = Envelope.decode(openFromRelay(item.envelope, this.components.key))
-            // the author it names only picks the session: a forged name does not decrypt; whoever
-            // left it held the token we handed our contacts
-            const from = peerIdFromPublicKey(checkEnvelope(envelope))
-            const status = await this.components.receive(from, envelope, { introduced: true })
-            if (DONE.has(status)) done.push(item.id)
-          } catch (err) {
-            // not for us or not readable: it will never be, let the relay drop it
-            this.components.log('mailbox envelope %s from %p unreadable - %e', item.id, relay, err)
-            done.push(item.id)
-          }
-        }
+        const done = await this.store(relay, items)
         total += done.length
         if (done.length > 0) await this.components.mailbox.delete(relay, queue, done)
         if (!more || done.length === 0) break
       }
     } catch (err) {
       // a relay that forgot our queue (restarted without its data, or expired it) is asked to open it again
-      if (err instanceof MailboxRefusedError && err.status === MailboxStatus.DENIED) this.opened.delete(key)
+      if (err instanceof MailboxRefusedError && err.status === MailboxStatus.DENIED) this.opened.delete(queueKey(relay, contact))
       this.components.log('mailbox fetch from %p failed - %e', relay, err)
-    } finally {
-      this.fetching.delete(key)
     }
     return total
+  }
+
+  /**
+   * Drops `contact`'s own queue on each relay of ours we are connected to (it was blocked or
+   * removed): the relay then refuses its deposits. One unreachable now idles out on the relay.
+   */
+  async closeQueues (contact: PeerId): Promise<number> {
+    let closed = 0
+    await Promise.all(this.reservedRelays().map(async relay => {
+      const key = queueKey(relay, contact)
+      this.opened.delete(key)
+      if (this.components.libp2p.getConnections(relay).length === 0) return
+      try {
+        await this.components.mailbox.close(relay, await this.queueOn(relay, contact), { signal: AbortSignal.timeout(DEPOSIT_TIMEOUT) })
+        closed++
+      } catch (err) {
+        this.components.log('queue of a contact not closed on %p - %e', relay, err)
+      }
+      this.queues.delete(key)
+    }))
+    return closed
   }
 
   /**
@@ -269,6 +338,10 @@ export class MailboxClient {
       else this.components.log('deposit on %p failed - %e', relay.peerId, err)
     }
   }
+}
+
+function queueKey (relay: PeerId, contact?: PeerId): string {
+  return contact == null ? relay.toString() : `${relay.toString()}!${contact.toString()}`
 }
 
 export interface DepositEntry {

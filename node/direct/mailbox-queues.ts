@@ -11,6 +11,7 @@ import type { PeerId, PrivateKey } from '@libp2p/interface'
 /** at most this many queues are kept per contact (one per relay it chose) */
 export const MAX_QUEUES = 8
 const SALT = new TextEncoder().encode('hyphae-mailbox-queue/1')
+const CONTACT_SALT = new TextEncoder().encode('hyphae-mailbox-queue/contact/1')
 
 /** A contact's queue as the contacts store keeps it. */
 export interface QueueRecord {
@@ -25,10 +26,13 @@ export interface QueueRecord {
 /**
  * Our queue on `relay`: its id, key and deposit token, derived from our identity key and the
  * relay's peer id (HKDF-SHA256), so nothing more is stored and every relay sees an id of its own
- * that no other relay can link to it or to us.
+ * that no other relay can link to it or to us. With `contact`, the queue that contact alone
+ * deposits in: the relay cannot tell two contacts write to one person, and closing it revokes
+ * that contact only. Without, the queue an invite names (anyone holding the invite).
  */
-export async function deriveQueue (identity: PrivateKey, relay: PeerId): Promise<QueueKeys> {
-  const okm = hkdf(sha256, identity.raw.subarray(0, 32), SALT, relay.toMultihash().bytes, QUEUE_ID_BYTES + 32 + TOKEN_BYTES)
+export async function deriveQueue (identity: PrivateKey, relay: PeerId, contact?: PeerId): Promise<QueueKeys> {
+  const info = contact == null ? relay.toMultihash().bytes : Buffer.concat([relay.toMultihash().bytes, contact.toMultihash().bytes])
+  const okm = hkdf(sha256, identity.raw.subarray(0, 32), contact == null ? SALT : CONTACT_SALT, info, QUEUE_ID_BYTES + 32 + TOKEN_BYTES)
   return {
     id: okm.slice(0, QUEUE_ID_BYTES),
     key: await generateKeyPairFromSeed('Ed25519', okm.slice(QUEUE_ID_BYTES, QUEUE_ID_BYTES + 32)),
@@ -36,10 +40,10 @@ export async function deriveQueue (identity: PrivateKey, relay: PeerId): Promise
   }
 }
 
-/** What we hand a contact for each relay of ours: where, which queue, the deposit token. */
-export async function queuesFor (identity: PrivateKey, relays: RelayRef[]): Promise<MailboxQueue[]> {
+/** What we hand a contact (or an invite, without one) for each relay of ours: where, which queue, the deposit token. */
+export async function queuesFor (identity: PrivateKey, relays: RelayRef[], contact?: PeerId): Promise<MailboxQueue[]> {
   return Promise.all(relays.slice(0, MAX_QUEUES).map(async r => {
-    const q = await deriveQueue(identity, r.peerId)
+    const q = await deriveQueue(identity, r.peerId, contact)
     const addr = r.addr.getComponents().some(c => c.name === 'p2p') ? r.addr : r.addr.encapsulate(`/p2p/${r.peerId.toString()}`)
     return { relay: addr.bytes as Uint8Array<ArrayBuffer>, queue: q.id as Uint8Array<ArrayBuffer>, token: q.token as Uint8Array<ArrayBuffer> }
   }))

@@ -1,8 +1,11 @@
 /**
- * Keeps contacts told where our mailbox queues are: the queues an invite carries, handed to a
- * contact we accepted, and handed again to every contact once our relays change and settle.
- * What each contact was last told is remembered, so a restart on the same relays tells nobody.
+ * Keeps contacts told where our mailbox queues are: an invite carries the queues anyone holding
+ * it may deposit in; a contact we accepted, and every contact once our relays change and settle,
+ * is handed queues of its own (mailbox-queues.ts). What each contact was last told is
+ * remembered, so a restart on the same relays tells nobody. A contact told before queues were
+ * per contact keeps depositing in the invite's until it hears of its own (we fetch both).
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { MailboxQueues } from '../pb/invite.ts'
 import { relaysOf, type RelayRef } from '../net/relay-addresses.ts'
 import { queueRecords, queuesFor } from './mailbox-queues.ts'
@@ -19,6 +22,8 @@ const SHARE_QUEUES_AFTER_MS = 5_000
 const OPEN_QUEUES_TIMEOUT = 5_000
 /** relays remembered as named to contacts */
 const MAX_TOLD = 32
+/** marks a contact told of queues of its own (before: the invite's) */
+const OWN = 'own:'
 
 export interface QueueSharingInit {
   libp2p: Libp2p
@@ -52,9 +57,9 @@ export class QueueSharing {
    * opened first on those we are connected to (waiting at most OPEN_QUEUES_TIMEOUT). The relays
    * are noted as handed out (see relaysChanged).
    */
-  async ourQueues (relays: RelayRef[] = relaysOf(this.init.libp2p.getMultiaddrs())): Promise<MailboxQueues['queues']> {
-    await this.init.mailbox.openQueues(relays.map(r => r.peerId), AbortSignal.timeout(OPEN_QUEUES_TIMEOUT))
-    const queues = await queuesFor(this.init.key, relays)
+  async ourQueues (relays: RelayRef[] = relaysOf(this.init.libp2p.getMultiaddrs()), contact?: PeerId): Promise<MailboxQueues['queues']> {
+    await this.init.mailbox.openQueues(relays.map(r => r.peerId), AbortSignal.timeout(OPEN_QUEUES_TIMEOUT), contact)
+    const queues = await queuesFor(this.init.key, relays, contact)
     const told = await this.handedOut()
     if (relays.some(r => !told.includes(r.peerId.toString()))) {
       await this.queuesSent.put('relays', [...new Set([...relays.map(r => r.peerId.toString()), ...told])].slice(0, MAX_TOLD).join(','))
@@ -71,8 +76,8 @@ export class QueueSharing {
     try { queues = queueRecords(MailboxQueues.decode(data, { limits: { queues: 8 } }).queues) } catch { log('bad queues from %p: ignored', from); return }
     if (queues.length === 0) return
     await contacts.put({ ...contact, queues })
-    // a contact who has ours no more than we had theirs (it accepted our request): hand them over
-    if ((await this.queuesSent.get(`peer!${from.toString()}`)) == null) void this.shareQueues([from.toString()])
+    // a contact who has no queues of its own from us (it accepted our request): hand them over
+    if (!((await this.queuesSent.get(`peer!${from.toString()}`)) ?? '').startsWith(OWN)) void this.shareQueues([from.toString()])
   }
 
   /** The relays named in an invite or a control message of ours, newest first. */
@@ -81,18 +86,23 @@ export class QueueSharing {
   }
 
   /**
-   * Hands these peers our current queues, through the encrypted DM path (a contact's mailbox
-   * included). A contact who added us by invite has them already; one we accepted, or one whose
-   * copy names a relay we no longer hold, does not.
+   * Hands each of these peers its own queues on our current relays, through the encrypted DM
+   * path (a contact's mailbox included). A contact who added us by invite has the invite's; one
+   * we accepted, one told before queues were per contact, or one whose copy names a relay we no
+   * longer hold, has none of its own yet.
    */
   async shareQueues (peers: string[]): Promise<void> {
     const relays = relaysOf(this.init.libp2p.getMultiaddrs())
-    const queues = await this.ourQueues(relays)
-    if (queues.length === 0) return
-    const data = MailboxQueues.encode({ queues })
-    const set = relays.map(r => r.peerId.toString()).sort().join(',')
+    if (relays.length === 0) return
+    const set = OWN + relays.map(r => r.peerId.toString()).sort().join(',')
     for (const peer of peers) {
-      await this.init.sendControl(peer, QUEUES_APP, data)
+      let contact
+      try { contact = peerIdFromString(peer) } catch { continue }
+      // told at once, opened meanwhile: it deposits only once we stop answering, and a deposit
+      // into a queue not yet open waits in its outbox
+      void this.init.mailbox.openQueues(relays.map(r => r.peerId), AbortSignal.timeout(OPEN_QUEUES_TIMEOUT), contact)
+      const queues = await queuesFor(this.init.key, relays, contact)
+      await this.init.sendControl(peer, QUEUES_APP, MailboxQueues.encode({ queues }))
         .then(async () => { await this.queuesSent.put(`peer!${peer}`, set) }, () => {})
     }
   }
@@ -111,7 +121,9 @@ export class QueueSharing {
         if (contacts.length === 0) { await this.ourQueues(relays); return }
         const untold: string[] = []
         for (const contact of contacts) {
-          const told = ((await this.queuesSent.get(`peer!${contact.peerId}`)) ?? '').split(',')
+          const sent = (await this.queuesSent.get(`peer!${contact.peerId}`)) ?? ''
+          // told the invite's queues only (before queues were per contact): hand it its own
+          const told = sent.startsWith(OWN) ? sent.slice(OWN.length).split(',') : []
           if (!current.every(r => told.includes(r))) untold.push(contact.peerId)
         }
         if (untold.length > 0) await this.shareQueues(untold)

@@ -1,4 +1,5 @@
 import { kadDHT, passthroughMapper, type KadDHT, type KadDHTComponents, type KadDHTInit } from '@libp2p/kad-dht'
+import { keepNewerRecords, type Selector } from './dht-keep-newer.ts'
 import type { AbortOptions, IdentifyResult, PeerId, PeerInfo } from '@libp2p/interface'
 
 /** peers remembered as DHT servers (by their own identify); past it the oldest is forgotten */
@@ -39,6 +40,7 @@ export function isDhtServer (dht: object, peer: PeerId): boolean {
  * A DHT client also leaves the 20 closest servers untagged: kad-dht tags them KEEP_ALIVE so a
  * server keeps its neighbourhood, and a client would then hold (and redial) 20 connections to
  * strangers. It keeps its relays and contacts; a query opens what it needs when it runs.
+ * Its store keeps the newer of two records (dht-keep-newer.ts).
  */
 export function hyphaeKadDHT (init: KadDHTInit & { protocol: string }): (components: KadDHTComponents) => KadDHT {
   return (components) => {
@@ -52,11 +54,14 @@ export function hyphaeKadDHT (init: KadDHTInit & { protocol: string }): (compone
     })
     const self = components.peerId
     const mapper = init.peerInfoMapper ?? passthroughMapper
+    // a PUT_VALUE keeps the stored record if its namespace's selector ranks it newer
+    const datastore = keepNewerRecords(components.datastore, (init.selectors ?? {}) as Record<string, Selector>, init.datastorePrefix)
+    const withGuard = new Proxy(components, { get: (target, prop, receiver) => prop === 'datastore' ? datastore : Reflect.get(target, prop, receiver) })
     const dht = kadDHT({
       ...init,
       // kad-dht maps every peer it would name or add to its table: one with no address is dropped
       peerInfoMapper: (peer) => peer.id.equals(self) || servers.has(peer.id.toString()) ? mapper(peer) : { ...peer, multiaddrs: [] }
-    })(components)
+    })(withGuard)
     serversOf.set(dht, servers)
     const routing = (dht as unknown as { peerRouting?: OfflinePeerRouting }).peerRouting
     if (typeof routing?.getClosestPeersOffline !== 'function') throw new DhtInternalsChangedError('kad-dht has no peerRouting.getClosestPeersOffline: check what its answers name')

@@ -171,6 +171,22 @@ export class LevelMailboxStore implements MailboxStore {
     return expired
   }
 
+  async deleteQueue (queue: string): Promise<number> {
+    const ops: any[] = [{ type: 'del', sublevel: this.queues, key: queue }, { type: 'del', sublevel: this.prekeys, key: queue }]
+    let dropped = 0
+    for await (const key of this.envelopes.keys({ gt: `${queue}!`, lt: `${queue}!~` })) {
+      ops.push({ type: 'del', sublevel: this.envelopes, key }, { type: 'del', sublevel: this.ids, key: `${queue}!${key.split('!')[3]}` })
+      dropped++
+      // a queue holds at most its quota (1000 by default): bounded
+      if (ops.length >= 2000) await this.db.batch(ops.splice(0))
+    }
+    await this.db.batch(ops)
+    this.usageCache.delete(queue)
+    this.queuesHeld = undefined
+    if (dropped > 0) this.total = undefined
+    return dropped
+  }
+
   /** totals over every queue, for metrics */
   async totals (): Promise<Usage> {
     const totals = { messages: 0, bytes: 0 }

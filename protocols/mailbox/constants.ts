@@ -6,7 +6,9 @@ export const MAX_ENVELOPE_BYTES = 96 * 1024 + 73
 /** a fetch response: up to FETCH_LIMIT envelopes and FETCH_BYTES (a stream's read buffer is 4 MiB) */
 export const FETCH_LIMIT = 64
 export const FETCH_BYTES = 2 * 1024 * 1024
-export const MAX_MESSAGE_BYTES = FETCH_BYTES + MAX_ENVELOPE_BYTES + FETCH_LIMIT * 64 + 4096
+/** queues one FetchMany names (each costs the relay a signature check) */
+export const FETCH_MANY_QUEUES = 256
+export const MAX_MESSAGE_BYTES = FETCH_BYTES + MAX_ENVELOPE_BYTES + FETCH_LIMIT * 96 + 2 * FETCH_MANY_QUEUES * 20 + 4096
 export const TIMEOUT = 15_000
 export const MAX_INBOUND_STREAMS = 8
 export const MAX_OUTBOUND_STREAMS = 8
@@ -38,3 +40,8 @@ export const MAX_PREKEYS_BYTES = 4096
 export const PREKEYS_PER_MINUTE = 6
 /** signed by the queue key before the relay's peer id and the request */
 export const SIGNING_DOMAIN = 'hyphae-mailbox/2'
+/** a new queue costs no work until the relay holds this share of its queues... */
+export const WORK_FROM_FILL = 0.5
+/** ...then from this many leading zero bits (~256 hashes) to this many (~260,000) when full */
+export const MIN_WORK_BITS = 8
+export const MAX_WORK_BITS = 18

@@ -4,9 +4,12 @@ export class MailboxRefusedError extends Error {
   static name = 'MailboxRefusedError'
   name = 'MailboxRefusedError'
   readonly status: MailboxStatus
-  constructor (status: MailboxStatus) {
+  /** with WORK: the bits of work the relay asks */
+  readonly workBits: number
+  constructor (status: MailboxStatus, workBits = 0) {
     super(`the mailbox refused: ${status}`)
     this.status = status
+    this.workBits = workBits
   }
 }
 

@@ -49,6 +49,8 @@ export interface MailboxStore {
   totalUsage (): Promise<Usage>
   /** drops envelopes stored before `olderThan` or past their own expiry at `now`, and queues idle since `idleSince`; returns how many envelopes */
   expire (olderThan: number, now: number, idleSince: number): Promise<number>
+  /** drops a queue with its envelopes and prekeys; how many envelopes went */
+  deleteQueue (queue: string): Promise<number>
   /** the owner's prekey bundle, replacing the one held (one per queue) */
   putPrekeys (queue: string, bundle: Uint8Array): Promise<void>
   getPrekeys (queue: string): Promise<Uint8Array | undefined>
@@ -81,6 +83,13 @@ export interface FetchedEnvelope {
   envelope: Uint8Array
 }
 
+export interface FetchedMany {
+  /** `queue`: hex, the queue it waits in */
+  items: Array<FetchedEnvelope & { queue: string }>
+  more: string[]
+  denied: string[]
+}
+
 export interface Mailbox {
   readonly protocol: string
   /** Opens (or confirms) our queue on `relay`. */
@@ -95,6 +104,13 @@ export interface Mailbox {
   publishPrekeys (relay: PeerId, queue: QueueKeys, bundle: Uint8Array, options?: AbortOptions): Promise<void>
   /** The prekey bundle the owner of the queue left on `relay`, if any (unchecked: libsignal checks it). */
   fetchPrekeys (relay: PeerId, queue: QueueRef, options?: AbortOptions): Promise<Uint8Array | undefined>
+  /**
+   * What waits in several of our queues on `relay`, in one request (each queue signed); the
+   * queues with more waiting, and those the relay refused (forgotten, or never opened).
+   */
+  fetchMany (relay: PeerId, queues: QueueKeys[], options?: AbortOptions): Promise<FetchedMany>
+  /** Drops our queue on `relay` with all it holds: its deposit token opens nothing any more. */
+  close (relay: PeerId, queue: QueueKeys, options?: AbortOptions): Promise<void>
 }
 
 export interface MailboxInit {

@@ -12,9 +12,10 @@ import {
   PROTOCOL, QUEUE_ID_BYTES, QUEUE_IDLE_MS, SIGNING_DOMAIN, TIMEOUT, TOKEN_BYTES
 } from './constants.ts'
 import { LegacyMailboxError, MailboxProtocolError, MailboxRefusedError } from './errors.ts'
-import { MailboxRequest, MailboxResponse, MailboxStatus } from './pb/mailbox.ts'
+import { MailboxRequest, MailboxResponse, MailboxStatus, type FetchMany, type Item } from './pb/mailbox.ts'
 import { SenderRateLimit } from './rate-limit.ts'
-import type { FetchedEnvelope, Mailbox, MailboxComponents, MailboxInit, QueueKeys, QueueRef, Usage } from './index.ts'
+import { checkWork, solveWork, workBitsFor } from './work.ts'
+import type { FetchedEnvelope, FetchedMany, Mailbox, MailboxComponents, MailboxInit, MailboxStore, QueueKeys, QueueRecord, QueueRef, Usage } from './index.ts'
 import type { AbortOptions, Connection, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
@@ -27,7 +28,7 @@ export function signedBytes (relay: PeerId, request: MailboxRequest): Uint8Array
   return concat([DOMAIN, relay.toMultihash().bytes, MailboxRequest.encode({ ...request, signature: new Uint8Array(0) })])
 }
 
-const empty = (status: MailboxStatus): MailboxResponse => ({ status, items: [], more: false, prekeys: new Uint8Array(0) })
+const empty = (status: MailboxStatus): MailboxResponse => ({ status, items: [], more: false, prekeys: new Uint8Array(0), moreQueues: [], deniedQueues: [], workBits: 0 })
 
 export class MailboxService implements Mailbox, Startable {
   readonly protocol: string
@@ -128,6 +129,7 @@ export class MailboxService implements Mailbox, Startable {
   private async serve (request: MailboxRequest, from: string): Promise<MailboxResponse> {
     const store = this.init.store
     if (store == null) return this.refuse(MailboxStatus.UNAVAILABLE, 'no store')
+    if (request.fetchMany != null) return this.serveFetchMany(store, request.fetchMany)
     if (request.queue.byteLength !== QUEUE_ID_BYTES) return this.refuse(MailboxStatus.INVALID, 'bad queue id')
     const queue = hex(request.queue)
     if (request.open != null) {
@@ -138,7 +140,14 @@ export class MailboxService implements Mailbox, Startable {
       if (!(await this.signedByOwner(request, key))) return this.refuse(MailboxStatus.DENIED, 'open not signed')
       const held = await store.getQueue(queue)
       if (held != null && !(equals(held.key, key) && equals(held.depositHash, depositHash))) return this.refuse(MailboxStatus.DENIED, 'queue taken')
-      if (held == null && await store.queueCount() >= (this.init.maxQueues ?? DEFAULT_MAX_QUEUES)) return this.refuse(MailboxStatus.FULL, 'queues full')
+      if (held == null) {
+        const count = await store.queueCount()
+        const max = this.init.maxQueues ?? DEFAULT_MAX_QUEUES
+        if (count >= max) return this.refuse(MailboxStatus.FULL, 'queues full')
+        // a new queue on a filling relay costs work: a Sybil's flood of opens pays for each
+        const workBits = workBitsFor(count, max)
+        if (!checkWork(this.self, request.queue, key, request.open.work, workBits)) return { ...this.refuse(MailboxStatus.WORK, 'no work'), workBits }
+      }
       const seenAt = Math.floor(Date.now() / DAY) * DAY
       if (held == null || held.seenAt !== seenAt) await store.putQueue(queue, { key: Uint8Array.from(key), depositHash: Uint8Array.from(depositHash), seenAt })
       if (held == null) this.init.onEvent?.('open', {})
@@ -173,24 +182,17 @@ export class MailboxService implements Mailbox, Startable {
     if (held == null || !(await this.signedByOwner(request, held.key))) return this.refuse(MailboxStatus.DENIED, 'not the owner')
     if (request.fetch != null) {
       const limit = Math.max(1, Math.min(request.fetch.limit || FETCH_LIMIT, FETCH_LIMIT))
-      const entries = await store.list(queue, limit + 1)
-      const now = Date.now()
-      // at most FETCH_BYTES (always at least one): the rest is `more`
-      let bytes = 0
-      let taken = 0
-      while (taken < Math.min(limit, entries.length) && (taken === 0 || bytes + entries[taken].envelope.byteLength <= FETCH_BYTES)) bytes += entries[taken++].envelope.byteLength
-      const fresh = entries.slice(0, taken).filter(e => e.expiresAt > now)
-      const seenAt = Math.floor(now / DAY) * DAY
-      if (held.seenAt !== seenAt) await store.putQueue(queue, { ...held, seenAt })
-      this.init.onEvent?.('fetch', { count: fresh.length })
-      return {
-        ...empty(MailboxStatus.OK),
-        items: fresh.map(e => ({ id: Uint8Array.from(Buffer.from(e.id, 'hex')), envelope: e.envelope as Uint8Array<ArrayBuffer> })),
-        more: entries.length > taken
-      }
+      const { items, more } = await this.take(store, queue, held, limit, FETCH_BYTES)
+      this.init.onEvent?.('fetch', { count: items.length })
+      return { ...empty(MailboxStatus.OK), items, more }
     }
     if (request.delete != null) {
       const count = await store.delete(queue, request.delete.ids.map(hex))
+      this.init.onEvent?.('delete', { count })
+      return empty(MailboxStatus.OK)
+    }
+    if (request.close != null) {
+      const count = await store.deleteQueue(queue)
       this.init.onEvent?.('delete', { count })
       return empty(MailboxStatus.OK)
     }
@@ -204,8 +206,54 @@ export class MailboxService implements Mailbox, Startable {
     return this.refuse(MailboxStatus.INVALID, 'empty request')
   }
 
+  /**
+   * Up to `limit` boxes and `bytes` (always at least one box) from `queue`, marking it seen; `more`
+   * when some are left.
+   */
+  private async take (store: MailboxStore, queue: string, held: QueueRecord, limit: number, bytes: number): Promise<{ items: Item[], more: boolean }> {
+    const entries = await store.list(queue, limit + 1)
+    const now = Date.now()
+    let size = 0
+    let taken = 0
+    while (taken < Math.min(limit, entries.length) && (taken === 0 || size + entries[taken].envelope.byteLength <= bytes)) size += entries[taken++].envelope.byteLength
+    const seenAt = Math.floor(now / DAY) * DAY
+    if (held.seenAt !== seenAt) await store.putQueue(queue, { ...held, seenAt })
+    const id = Uint8Array.from(Buffer.from(queue, 'hex'))
+    const items = entries.slice(0, taken).filter(e => e.expiresAt > now)
+      .map(e => ({ id: Uint8Array.from(Buffer.from(e.id, 'hex')), envelope: e.envelope as Uint8Array<ArrayBuffer>, queue: id }))
+    return { items, more: entries.length > taken }
+  }
+
+  /**
+   * One request for many queues (an owner with a queue per contact): each is checked as its own
+   * Fetch would be (one signature each, at most 256), and the boxes of all share one response's
+   * FETCH_LIMIT and FETCH_BYTES.
+   */
+  private async serveFetchMany (store: MailboxStore, request: FetchMany): Promise<MailboxResponse> {
+    const limit = Math.max(1, Math.min(request.limit || FETCH_LIMIT, FETCH_LIMIT))
+    const response = empty(MailboxStatus.OK)
+    let bytes = 0
+    for (const { queue: id, timestamp, signature } of request.queues) {
+      const held = id.byteLength === QUEUE_ID_BYTES ? await store.getQueue(hex(id)) : undefined
+      if (held == null || !(await this.signedByOwner({ queue: id, timestamp, signature, fetch: { limit: request.limit } }, held.key))) {
+        response.deniedQueues.push(id)
+        continue
+      }
+      if (response.items.length >= limit || bytes >= FETCH_BYTES) { response.moreQueues.push(id); continue }
+      const { items, more } = await this.take(store, hex(id), held, limit - response.items.length, FETCH_BYTES - bytes)
+      // a first box past the budget waits for the next request
+      if (response.items.length > 0 && items.length > 0 && bytes + items[0].envelope.byteLength > FETCH_BYTES) { response.moreQueues.push(id); continue }
+      response.items.push(...items)
+      bytes += items.reduce((n, i) => n + i.envelope.byteLength, 0)
+      if (more) response.moreQueues.push(id)
+    }
+    if (response.deniedQueues.length > 0) this.init.onEvent?.('refused', { reason: `fetch-many: ${response.deniedQueues.length} not the owner's` })
+    this.init.onEvent?.('fetch', { count: response.items.length })
+    return response
+  }
+
   /** Which quota one more envelope of `bytes` would break, if any. */
-  private async full (store: NonNullable<MailboxInit['store']>, queue: string, bytes: number): Promise<string | undefined> {
+  private async full (store: MailboxStore, queue: string, bytes: number): Promise<string | undefined> {
     const over = (usage: Usage, messages: number, maxBytes: number): boolean => usage.messages + 1 > messages || usage.bytes + bytes > maxBytes
     if (over(await store.usage(queue), this.init.quotaMessages ?? DEFAULT_QUOTA_MESSAGES, this.init.quotaBytes ?? DEFAULT_QUOTA_BYTES)) return 'full'
     if (over(await store.totalUsage(), this.init.totalQuotaMessages ?? DEFAULT_TOTAL_QUOTA_MESSAGES, this.init.totalQuotaBytes ?? DEFAULT_TOTAL_QUOTA_BYTES)) return 'relay full'
@@ -238,12 +286,20 @@ export class MailboxService implements Mailbox, Startable {
     const full: MailboxRequest = { ...request, queue: queue.id as Uint8Array<ArrayBuffer>, timestamp: BigInt(Date.now()), signature: new Uint8Array(0) }
     full.signature = await queue.key.sign(signedBytes(relay, full)) as Uint8Array<ArrayBuffer>
     const response = await this.request(relay, full, options)
-    if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
+    if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status, response.workBits)
     return response
   }
 
   async open (relay: PeerId, queue: QueueKeys, options?: AbortOptions): Promise<void> {
-    await this.owned(relay, queue, { open: { key: queue.key.publicKey.raw as Uint8Array<ArrayBuffer>, depositHash: sha256(queue.token) as Uint8Array<ArrayBuffer> } }, options)
+    const key = queue.key.publicKey.raw as Uint8Array<ArrayBuffer>
+    const open = { key, depositHash: sha256(queue.token) as Uint8Array<ArrayBuffer>, work: new Uint8Array(0) }
+    try {
+      await this.owned(relay, queue, { open }, options)
+    } catch (err: any) {
+      if (!(err instanceof MailboxRefusedError && err.status === MailboxStatus.WORK)) throw err
+      // once: the relay said how much it wants now
+      await this.owned(relay, queue, { open: { ...open, work: solveWork(relay, queue.id, key, err.workBits) as Uint8Array<ArrayBuffer> } }, options)
+    }
   }
 
   async deposit (relay: PeerId, queue: QueueRef, envelope: Uint8Array, options: AbortOptions & { expiresAt?: number } = {}): Promise<void> {
@@ -261,6 +317,20 @@ export class MailboxService implements Mailbox, Startable {
     return { items: response.items.map(i => ({ id: hex(i.id), envelope: i.envelope })), more: response.more }
   }
 
+  async fetchMany (relay: PeerId, queues: QueueKeys[], options?: AbortOptions): Promise<FetchedMany> {
+    const signed = await Promise.all(queues.map(async queue => {
+      const one: MailboxRequest = { queue: queue.id as Uint8Array<ArrayBuffer>, timestamp: BigInt(Date.now()), signature: new Uint8Array(0), fetch: { limit: FETCH_LIMIT } }
+      return { queue: one.queue, timestamp: one.timestamp, signature: await queue.key.sign(signedBytes(relay, one)) as Uint8Array<ArrayBuffer> }
+    }))
+    const response = await this.request(relay, { queue: new Uint8Array(0), timestamp: 0n, signature: new Uint8Array(0), fetchMany: { queues: signed, limit: FETCH_LIMIT } }, options)
+    if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
+    return {
+      items: response.items.map(i => ({ id: hex(i.id), envelope: i.envelope, queue: hex(i.queue) })),
+      more: response.moreQueues.map(hex),
+      denied: response.deniedQueues.map(hex)
+    }
+  }
+
   async publishPrekeys (relay: PeerId, queue: QueueKeys, bundle: Uint8Array, options?: AbortOptions): Promise<void> {
     await this.owned(relay, queue, { publishPrekeys: { bundle: bundle as Uint8Array<ArrayBuffer> } }, options)
   }
@@ -269,6 +339,10 @@ export class MailboxService implements Mailbox, Startable {
     const response = await this.request(relay, { queue: queue.id as Uint8Array<ArrayBuffer>, timestamp: 0n, signature: new Uint8Array(0), fetchPrekeys: { token: queue.token as Uint8Array<ArrayBuffer> } }, options)
     if (response.status !== MailboxStatus.OK) throw new MailboxRefusedError(response.status)
     return response.prekeys.byteLength > 0 ? response.prekeys : undefined
+  }
+
+  async close (relay: PeerId, queue: QueueKeys, options?: AbortOptions): Promise<void> {
+    await this.owned(relay, queue, { close: {} }, options)
   }
 
   async delete (relay: PeerId, queue: QueueKeys, ids: string[], options?: AbortOptions): Promise<void> {

@@ -5,6 +5,8 @@ export const KEY_PREFIX = `/${NAMESPACE}/`
 export const DOMAIN = 'hyphae-rv/1'
 /** a record key lives one UTC day */
 export const EPOCH_MS = 24 * 3600 * 1000
+/** a record's time in the clear is rounded down to this, the same for every writer */
+export const SLOT_SECONDS = 600
 /** every record's plaintext is padded to this, so its size says nothing about its addresses */
 export const PLAINTEXT_BYTES = 1536
 export const NONCE_BYTES = 24

@@ -13,10 +13,10 @@ import { openRecord, sealRecord, selectRendezvousRecord, validateRendezvousRecor
 import type { AbortOptions, ComponentLogger, Logger, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
-export { EPOCH_MS, NAMESPACE } from './constants.ts'
+export { EPOCH_MS, NAMESPACE, SLOT_SECONDS } from './constants.ts'
 export * from './errors.ts'
 export { epochKeys, epochOf, pairSecret, type EpochKeys } from './keys.ts'
-export { openRecord, sealRecord, selectRendezvousRecord, validateRendezvousRecord, verifyValue, type OpenedRecord } from './record.ts'
+export { openRecord, sealRecord, selectRendezvousRecord, slotOf, validateRendezvousRecord, verifyValue, type OpenedRecord } from './record.ts'
 
 /** kad-dht's `validators` and `selectors` entries for the namespace. */
 export const rendezvousValidators = { [NAMESPACE]: validateRendezvousRecord }
@@ -141,7 +141,7 @@ class RendezvousService implements Rendezvous {
         if (event.name !== 'PEER_RESPONSE' || raw == null) continue
         try {
           const opened = await openRecord(keys, contact, raw, this.now())
-          if (best == null || opened.seq > best.seq) best = opened
+          if (best == null || opened.written > best.written) best = opened
           timer ??= setTimeout(() => { done.abort() }, this.grace)
         } catch (err) {
           // a hostile server's garbage, or a replay: the next server may have the real one

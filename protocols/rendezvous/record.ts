@@ -9,7 +9,7 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { equals } from 'uint8arrays/equals'
-import { DOMAIN, EPOCH_MS, MAX_ADDR_BYTES, MAX_ADDRS, MAX_EPOCH_SKEW, MAX_VALUE_BYTES, NONCE_BYTES, PLAINTEXT_BYTES, TAG_BYTES } from './constants.ts'
+import { DOMAIN, EPOCH_MS, SLOT_SECONDS, MAX_ADDR_BYTES, MAX_ADDRS, MAX_EPOCH_SKEW, MAX_VALUE_BYTES, NONCE_BYTES, PLAINTEXT_BYTES, TAG_BYTES } from './constants.ts'
 import { InvalidRendezvousRecordError, StaleRendezvousRecordError } from './errors.ts'
 import { dhtKeyOf, epochOf, type EpochKeys } from './keys.ts'
 import { RendezvousAddresses, RendezvousSealed, RendezvousValue } from './pb/rendezvous.ts'
@@ -32,20 +32,27 @@ function header (value: Pick<RendezvousValue, 'publicKey' | 'epoch' | 'seq'>): U
   return RendezvousValue.encode({ publicKey: value.publicKey, epoch: value.epoch, seq: value.seq, nonce: new Uint8Array(0), ciphertext: new Uint8Array(0), signature: new Uint8Array(0) })
 }
 
+/** The time a record shows in the clear: `seconds` rounded down to a slot, one scale for all. */
+export function slotOf (seconds: number): number {
+  return Math.floor(seconds / SLOT_SECONDS) * SLOT_SECONDS
+}
+
 /**
  * Seals `addrs` for the reader of `keys`: circuit (relayed) addresses first, as many as fit
- * the padded plaintext. `seq` is in seconds and must fall in the key's day (or the day after).
+ * the padded plaintext. `written` is in seconds and must fall in the key's day (or the day
+ * after); only its slot shows, the second is sealed.
  */
-export async function sealRecord (keys: EpochKeys, identity: PrivateKey, addrs: Multiaddr[], seq: number): Promise<Uint8Array> {
+export async function sealRecord (keys: EpochKeys, identity: PrivateKey, addrs: Multiaddr[], written: number): Promise<Uint8Array> {
   const relayed = addrs.filter(a => a.toString().includes('/p2p-circuit'))
   const ordered = [...relayed, ...addrs.filter(a => !relayed.includes(a))]
-  const base = { publicKey: keys.publicKey, epoch: keys.epoch, seq }
-  let body = RendezvousAddresses.encode({ ...base, multiaddrs: [] })
+  const base = { publicKey: keys.publicKey, epoch: keys.epoch, seq: slotOf(written) }
+  const inner = { ...base, written }
+  let body = RendezvousAddresses.encode({ ...inner, multiaddrs: [] })
   let sealed = RendezvousSealed.encode({ body, signature: Uint8Array.from(await identity.sign(concat(INNER, body))) })
   const kept: Array<Uint8Array<ArrayBuffer>> = []
   for (const addr of ordered) {
     if (kept.length >= MAX_ADDRS || addr.bytes.byteLength > MAX_ADDR_BYTES) continue
-    const nextBody = RendezvousAddresses.encode({ ...base, multiaddrs: [...kept, Uint8Array.from(addr.bytes)] })
+    const nextBody = RendezvousAddresses.encode({ ...inner, multiaddrs: [...kept, Uint8Array.from(addr.bytes)] })
     // 64 bytes of signature and a few of framing
     if (nextBody.byteLength + 80 > PLAINTEXT_BYTES - 2) break
     kept.push(Uint8Array.from(addr.bytes))
@@ -95,7 +102,10 @@ export async function validateRendezvousRecord (key: Uint8Array, value: Uint8Arr
   verifyValue(key, value)
 }
 
-/** kad-dht's selector: the newest valid record (a valid one over garbage). */
+/**
+ * kad-dht's selector: the newest valid record (a valid one over garbage); of two in one slot,
+ * the first (a server asked to store one keeps the incoming: the writer's own rewrite).
+ */
 export function selectRendezvousRecord (key: Uint8Array, records: Uint8Array[]): number {
   let best = 0
   let bestSeq = -1
@@ -109,7 +119,10 @@ export function selectRendezvousRecord (key: Uint8Array, records: Uint8Array[]):
 }
 
 export interface OpenedRecord {
+  /** the slot shown in the clear, in seconds */
   seq: number
+  /** when its writer wrote it, in seconds (sealed) */
+  written: number
   multiaddrs: Multiaddr[]
 }
 
@@ -137,7 +150,9 @@ export async function openRecord (keys: EpochKeys, from: PeerId, raw: Uint8Array
   } catch (err: any) {
     throw new InvalidRendezvousRecordError(`the sealed addresses are not ${from.toString()}'s: ${err.message}`)
   }
-  if (!equals(body.publicKey, value.publicKey) || body.epoch !== value.epoch || body.seq !== value.seq) throw new StaleRendezvousRecordError('the sealed addresses belong to another record')
+  // a writer from before slots sealed no second: its clear time is to the second
+  const written = body.written === 0 ? value.seq : body.written
+  if (!equals(body.publicKey, value.publicKey) || body.epoch !== value.epoch || body.seq !== value.seq || (body.written !== 0 && slotOf(written) !== value.seq)) throw new StaleRendezvousRecordError('the sealed addresses belong to another record')
   const multiaddrs: Multiaddr[] = []
   for (const bytes of body.multiaddrs) {
     if (bytes.byteLength > MAX_ADDR_BYTES) continue
@@ -148,5 +163,5 @@ export async function openRecord (keys: EpochKeys, from: PeerId, raw: Uint8Array
       else if (last === from.toString()) multiaddrs.push(addr)
     } catch {}
   }
-  return { seq: value.seq, multiaddrs }
+  return { seq: value.seq, written, multiaddrs }
 }

@@ -117,7 +117,10 @@ describe('fuzz: mailbox requests into a real relay store, responses into a real 
     const relayId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
     const ours = multiaddr(`/ip4/127.0.0.1/tcp/1/p2p/${relayId.toString()}/p2p-circuit/p2p/${bobId.toString()}`)
     let next: Uint8Array[] = []
-    const mailbox = { protocol: '', open: async () => {}, deposit: unused, delete: async () => {}, fetch: async () => ({ items: next.map((envelope, i) => ({ id: i.toString(16).padStart(32, '0'), envelope })), more: false }), publishPrekeys: unused, fetchPrekeys: unused }
+    const mailbox = { protocol: '', open: async () => {}, deposit: unused, delete: async () => {}, fetch: async () => ({ items: next.map((envelope, i) => ({ id: i.toString(16).padStart(32, '0'), envelope })), more: false }),
+      // what the client asks now: every queue in one request (these answers are all in the first)
+      fetchMany: async (_relay: unknown, queues: Array<{ id: Uint8Array }>) => ({ items: next.map((envelope, i) => ({ id: i.toString(16).padStart(32, '0'), envelope, queue: Buffer.from(queues[0].id).toString('hex') })), more: [], denied: [] }),
+      publishPrekeys: unused, fetchPrekeys: unused, close: async () => {} }
     const libp2p = { getMultiaddrs: () => [ours], addEventListener: () => {}, removeEventListener: () => {}, getConnections: () => [] }
     const client = new MailboxClient({ libp2p: libp2p as any, mailbox, contacts, log: noop, receive: inbox.receive, key: bob.key })
     // a real session start from a fresh identity to bob's invite prekeys, boxed for bob

@@ -1,3 +1,5 @@
+/* eslint-disable require-yield */
+
 import { decodeMessage, encodeMessage, enumeration, MaxLengthError, message, streamMessage } from 'protons-runtime'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
@@ -10,6 +12,8 @@ export interface MailboxRequest {
   delete?: Delete
   publishPrekeys?: PublishPrekeys
   fetchPrekeys?: FetchPrekeys
+  close?: Close
+  fetchMany?: FetchMany
   queue: Uint8Array<ArrayBuffer>
   timestamp: bigint
   signature: Uint8Array<ArrayBuffer>
@@ -27,7 +31,29 @@ export namespace MailboxRequest {
 
         obj = { ...obj }
 
+        if (obj.fetchMany != null) {
+          obj.close = undefined
+          obj.fetchPrekeys = undefined
+          obj.publishPrekeys = undefined
+          obj.delete = undefined
+          obj.fetch = undefined
+          obj.deposit = undefined
+          obj.open = undefined
+        }
+
+        if (obj.close != null) {
+          obj.fetchMany = undefined
+          obj.fetchPrekeys = undefined
+          obj.publishPrekeys = undefined
+          obj.delete = undefined
+          obj.fetch = undefined
+          obj.deposit = undefined
+          obj.open = undefined
+        }
+
         if (obj.fetchPrekeys != null) {
+          obj.fetchMany = undefined
+          obj.close = undefined
           obj.publishPrekeys = undefined
           obj.delete = undefined
           obj.fetch = undefined
@@ -36,6 +62,8 @@ export namespace MailboxRequest {
         }
 
         if (obj.publishPrekeys != null) {
+          obj.fetchMany = undefined
+          obj.close = undefined
           obj.fetchPrekeys = undefined
           obj.delete = undefined
           obj.fetch = undefined
@@ -44,6 +72,8 @@ export namespace MailboxRequest {
         }
 
         if (obj.delete != null) {
+          obj.fetchMany = undefined
+          obj.close = undefined
           obj.fetchPrekeys = undefined
           obj.publishPrekeys = undefined
           obj.fetch = undefined
@@ -52,6 +82,8 @@ export namespace MailboxRequest {
         }
 
         if (obj.fetch != null) {
+          obj.fetchMany = undefined
+          obj.close = undefined
           obj.fetchPrekeys = undefined
           obj.publishPrekeys = undefined
           obj.delete = undefined
@@ -60,6 +92,8 @@ export namespace MailboxRequest {
         }
 
         if (obj.deposit != null) {
+          obj.fetchMany = undefined
+          obj.close = undefined
           obj.fetchPrekeys = undefined
           obj.publishPrekeys = undefined
           obj.delete = undefined
@@ -68,6 +102,8 @@ export namespace MailboxRequest {
         }
 
         if (obj.open != null) {
+          obj.fetchMany = undefined
+          obj.close = undefined
           obj.fetchPrekeys = undefined
           obj.publishPrekeys = undefined
           obj.delete = undefined
@@ -103,6 +139,16 @@ export namespace MailboxRequest {
         if (obj.fetchPrekeys != null) {
           w.uint32(50)
           FetchPrekeys.codec().encode(obj.fetchPrekeys, w)
+        }
+
+        if (obj.close != null) {
+          w.uint32(58)
+          Close.codec().encode(obj.close, w)
+        }
+
+        if (obj.fetchMany != null) {
+          w.uint32(66)
+          FetchMany.codec().encode(obj.fetchMany, w)
         }
 
         if ((obj.queue != null && obj.queue.byteLength > 0)) {
@@ -172,6 +218,18 @@ export namespace MailboxRequest {
               })
               break
             }
+            case 7: {
+              obj.close = Close.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.close
+              })
+              break
+            }
+            case 8: {
+              obj.fetchMany = FetchMany.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.fetchMany
+              })
+              break
+            }
             case 10: {
               obj.queue = reader.bytes()
               break
@@ -191,7 +249,29 @@ export namespace MailboxRequest {
           }
         }
 
+        if (obj.fetchMany != null) {
+          delete obj.close
+          delete obj.fetchPrekeys
+          delete obj.publishPrekeys
+          delete obj.delete
+          delete obj.fetch
+          delete obj.deposit
+          delete obj.open
+        }
+
+        if (obj.close != null) {
+          delete obj.fetchMany
+          delete obj.fetchPrekeys
+          delete obj.publishPrekeys
+          delete obj.delete
+          delete obj.fetch
+          delete obj.deposit
+          delete obj.open
+        }
+
         if (obj.fetchPrekeys != null) {
+          delete obj.fetchMany
+          delete obj.close
           delete obj.publishPrekeys
           delete obj.delete
           delete obj.fetch
@@ -200,6 +280,8 @@ export namespace MailboxRequest {
         }
 
         if (obj.publishPrekeys != null) {
+          delete obj.fetchMany
+          delete obj.close
           delete obj.fetchPrekeys
           delete obj.delete
           delete obj.fetch
@@ -208,6 +290,8 @@ export namespace MailboxRequest {
         }
 
         if (obj.delete != null) {
+          delete obj.fetchMany
+          delete obj.close
           delete obj.fetchPrekeys
           delete obj.publishPrekeys
           delete obj.fetch
@@ -216,6 +300,8 @@ export namespace MailboxRequest {
         }
 
         if (obj.fetch != null) {
+          delete obj.fetchMany
+          delete obj.close
           delete obj.fetchPrekeys
           delete obj.publishPrekeys
           delete obj.delete
@@ -224,6 +310,8 @@ export namespace MailboxRequest {
         }
 
         if (obj.deposit != null) {
+          delete obj.fetchMany
+          delete obj.close
           delete obj.fetchPrekeys
           delete obj.publishPrekeys
           delete obj.delete
@@ -232,6 +320,8 @@ export namespace MailboxRequest {
         }
 
         if (obj.open != null) {
+          delete obj.fetchMany
+          delete obj.close
           delete obj.fetchPrekeys
           delete obj.publishPrekeys
           delete obj.delete
@@ -289,6 +379,20 @@ export namespace MailboxRequest {
 
               break
             }
+            case 7: {
+              yield * Close.codec().stream(reader, reader.uint32(), `${prefix}.close`, {
+                limits: opts.limits?.close
+              })
+
+              break
+            }
+            case 8: {
+              yield * FetchMany.codec().stream(reader, reader.uint32(), `${prefix}.fetchMany`, {
+                limits: opts.limits?.fetchMany
+              })
+
+              break
+            }
             case 10: {
               yield {
                 field: `${prefix}.queue`,
@@ -332,6 +436,11 @@ export namespace MailboxRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface MailboxRequestOpenWorkFieldEvent {
+    field: '$.open.work'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface MailboxRequestDepositTokenFieldEvent {
     field: '$.deposit.token'
     value: Uint8Array<ArrayBuffer>
@@ -368,6 +477,29 @@ export namespace MailboxRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface MailboxRequestFetchManyQueuesQueueFieldEvent {
+    field: '$.fetchMany.queues[].queue'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface MailboxRequestFetchManyQueuesTimestampFieldEvent {
+    field: '$.fetchMany.queues[].timestamp'
+    value: bigint
+    index: number
+  }
+
+  export interface MailboxRequestFetchManyQueuesSignatureFieldEvent {
+    field: '$.fetchMany.queues[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface MailboxRequestFetchManyLimitFieldEvent {
+    field: '$.fetchMany.limit'
+    value: number
+  }
+
   export interface MailboxRequestQueueFieldEvent {
     field: '$.queue'
     value: Uint8Array<ArrayBuffer>
@@ -391,7 +523,7 @@ export namespace MailboxRequest {
     return decodeMessage(buf, MailboxRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestOpenKeyFieldEvent | MailboxRequestOpenDepositHashFieldEvent | MailboxRequestDepositTokenFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestDepositExpiresAtFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestDeleteIdsFieldEvent | MailboxRequestPublishPrekeysBundleFieldEvent | MailboxRequestFetchPrekeysTokenFieldEvent | MailboxRequestQueueFieldEvent | MailboxRequestTimestampFieldEvent | MailboxRequestSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestOpenKeyFieldEvent | MailboxRequestOpenDepositHashFieldEvent | MailboxRequestOpenWorkFieldEvent | MailboxRequestDepositTokenFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestDepositExpiresAtFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestDeleteIdsFieldEvent | MailboxRequestPublishPrekeysBundleFieldEvent | MailboxRequestFetchPrekeysTokenFieldEvent | MailboxRequestFetchManyQueuesQueueFieldEvent | MailboxRequestFetchManyQueuesTimestampFieldEvent | MailboxRequestFetchManyQueuesSignatureFieldEvent | MailboxRequestFetchManyLimitFieldEvent | MailboxRequestQueueFieldEvent | MailboxRequestTimestampFieldEvent | MailboxRequestSignatureFieldEvent> {
     return streamMessage(buf, MailboxRequest.codec(), opts)
   }
 }
@@ -399,6 +531,7 @@ export namespace MailboxRequest {
 export interface Open {
   key: Uint8Array<ArrayBuffer>
   depositHash: Uint8Array<ArrayBuffer>
+  work: Uint8Array<ArrayBuffer>
 }
 
 export namespace Open {
@@ -421,13 +554,19 @@ export namespace Open {
           w.bytes(obj.depositHash)
         }
 
+        if ((obj.work != null && obj.work.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.work)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           key: uint8ArrayAlloc(0),
-          depositHash: uint8ArrayAlloc(0)
+          depositHash: uint8ArrayAlloc(0),
+          work: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -442,6 +581,10 @@ export namespace Open {
             }
             case 2: {
               obj.depositHash = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.work = reader.bytes()
               break
             }
             default: {
@@ -473,6 +616,13 @@ export namespace Open {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.work`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -495,6 +645,11 @@ export namespace Open {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface OpenWorkFieldEvent {
+    field: '$.work'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Open>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Open.codec())
   }
@@ -503,7 +658,7 @@ export namespace Open {
     return decodeMessage(buf, Open.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Open>): Generator<OpenKeyFieldEvent | OpenDepositHashFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Open>): Generator<OpenKeyFieldEvent | OpenDepositHashFieldEvent | OpenWorkFieldEvent> {
     return streamMessage(buf, Open.codec(), opts)
   }
 }
@@ -732,6 +887,297 @@ export namespace Fetch {
   }
 }
 
+export interface FetchMany {
+  queues: SignedQueue[]
+  limit: number
+}
+
+export namespace FetchMany {
+  let _codec: Codec<FetchMany>
+
+  export const codec = (): Codec<FetchMany> => {
+    if (_codec == null) {
+      _codec = message<FetchMany>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.queues != null && obj.queues.length > 0) {
+          for (const value of obj.queues) {
+            w.uint32(10)
+            SignedQueue.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.limit != null && obj.limit !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.limit)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          queues: [],
+          limit: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.queues != null && obj.queues.length === opts.limits.queues) {
+                throw new MaxLengthError('Decode error - repeated field "queues" had too many elements')
+              }
+
+              if (obj.queues.length === 256) {
+                throw new MaxLengthError('Decode error - repeated field "queues" had too many elements')
+              }
+
+              obj.queues.push(SignedQueue.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.queues$
+              }))
+              break
+            }
+            case 2: {
+              obj.limit = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          queues: 256
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.queues != null && obj.queues === opts.limits.queues) {
+                throw new MaxLengthError('Streaming decode error - repeated field "queues" had too many elements')
+              }
+
+              if (obj.queues === 256) {
+                throw new MaxLengthError('Streaming decode error - repeated field "queues" had too many elements')
+              }
+
+              for (const evt of SignedQueue.codec().stream(reader, reader.uint32(), `${prefix}.queues[]`, {
+                limits: opts.limits?.queues$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.queues
+                }
+              }
+
+              obj.queues++
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.limit`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface FetchManyQueuesQueueFieldEvent {
+    field: '$.queues[].queue'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface FetchManyQueuesTimestampFieldEvent {
+    field: '$.queues[].timestamp'
+    value: bigint
+    index: number
+  }
+
+  export interface FetchManyQueuesSignatureFieldEvent {
+    field: '$.queues[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface FetchManyLimitFieldEvent {
+    field: '$.limit'
+    value: number
+  }
+
+  export function encode (obj: Partial<FetchMany>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, FetchMany.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchMany>): FetchMany {
+    return decodeMessage(buf, FetchMany.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchMany>): Generator<FetchManyQueuesQueueFieldEvent | FetchManyQueuesTimestampFieldEvent | FetchManyQueuesSignatureFieldEvent | FetchManyLimitFieldEvent> {
+    return streamMessage(buf, FetchMany.codec(), opts)
+  }
+}
+
+export interface SignedQueue {
+  queue: Uint8Array<ArrayBuffer>
+  timestamp: bigint
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace SignedQueue {
+  let _codec: Codec<SignedQueue>
+
+  export const codec = (): Codec<SignedQueue> => {
+    if (_codec == null) {
+      _codec = message<SignedQueue>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.queue != null && obj.queue.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.queue)
+        }
+
+        if ((obj.timestamp != null && obj.timestamp !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.timestamp)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          queue: uint8ArrayAlloc(0),
+          timestamp: 0n,
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.queue = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.timestamp = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.queue`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.timestamp`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SignedQueueQueueFieldEvent {
+    field: '$.queue'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SignedQueueTimestampFieldEvent {
+    field: '$.timestamp'
+    value: bigint
+  }
+
+  export interface SignedQueueSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<SignedQueue>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SignedQueue.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedQueue>): SignedQueue {
+    return decodeMessage(buf, SignedQueue.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedQueue>): Generator<SignedQueueQueueFieldEvent | SignedQueueTimestampFieldEvent | SignedQueueSignatureFieldEvent> {
+    return streamMessage(buf, SignedQueue.codec(), opts)
+  }
+}
+
 export interface Delete {
   ids: Uint8Array<ArrayBuffer>[]
 }
@@ -937,6 +1383,70 @@ export namespace PublishPrekeys {
   }
 }
 
+export interface Close {}
+
+export namespace Close {
+  let _codec: Codec<Close>
+
+  export const codec = (): Codec<Close> => {
+    if (_codec == null) {
+      _codec = message<Close>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {}
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export function encode (obj: Partial<Close>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Close.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Close>): Close {
+    return decodeMessage(buf, Close.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Close>): Generator<{}> {
+    return streamMessage(buf, Close.codec(), opts)
+  }
+}
+
 export interface FetchPrekeys {
   token: Uint8Array<ArrayBuffer>
 }
@@ -1033,7 +1543,8 @@ export enum MailboxStatus {
   TOO_LARGE = 'TOO_LARGE',
   INVALID = 'INVALID',
   UNAVAILABLE = 'UNAVAILABLE',
-  DENIED = 'DENIED'
+  DENIED = 'DENIED',
+  WORK = 'WORK'
 }
 
 enum __MailboxStatusValues {
@@ -1043,7 +1554,8 @@ enum __MailboxStatusValues {
   TOO_LARGE = 3,
   INVALID = 4,
   UNAVAILABLE = 5,
-  DENIED = 6
+  DENIED = 6,
+  WORK = 7
 }
 
 export namespace MailboxStatus {
@@ -1055,6 +1567,7 @@ export namespace MailboxStatus {
 export interface Item {
   id: Uint8Array<ArrayBuffer>
   envelope: Uint8Array<ArrayBuffer>
+  queue: Uint8Array<ArrayBuffer>
 }
 
 export namespace Item {
@@ -1077,13 +1590,19 @@ export namespace Item {
           w.bytes(obj.envelope)
         }
 
+        if ((obj.queue != null && obj.queue.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.queue)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           id: uint8ArrayAlloc(0),
-          envelope: uint8ArrayAlloc(0)
+          envelope: uint8ArrayAlloc(0),
+          queue: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1098,6 +1617,10 @@ export namespace Item {
             }
             case 2: {
               obj.envelope = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.queue = reader.bytes()
               break
             }
             default: {
@@ -1129,6 +1652,13 @@ export namespace Item {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.queue`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1151,6 +1681,11 @@ export namespace Item {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ItemQueueFieldEvent {
+    field: '$.queue'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Item>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Item.codec())
   }
@@ -1159,7 +1694,7 @@ export namespace Item {
     return decodeMessage(buf, Item.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Item>): Generator<ItemIdFieldEvent | ItemEnvelopeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Item>): Generator<ItemIdFieldEvent | ItemEnvelopeFieldEvent | ItemQueueFieldEvent> {
     return streamMessage(buf, Item.codec(), opts)
   }
 }
@@ -1169,6 +1704,9 @@ export interface MailboxResponse {
   items: Item[]
   more: boolean
   prekeys: Uint8Array<ArrayBuffer>
+  moreQueues: Uint8Array<ArrayBuffer>[]
+  deniedQueues: Uint8Array<ArrayBuffer>[]
+  workBits: number
 }
 
 export namespace MailboxResponse {
@@ -1203,6 +1741,25 @@ export namespace MailboxResponse {
           w.bytes(obj.prekeys)
         }
 
+        if (obj.moreQueues != null && obj.moreQueues.length > 0) {
+          for (const value of obj.moreQueues) {
+            w.uint32(42)
+            w.bytes(value)
+          }
+        }
+
+        if (obj.deniedQueues != null && obj.deniedQueues.length > 0) {
+          for (const value of obj.deniedQueues) {
+            w.uint32(50)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.workBits != null && obj.workBits !== 0)) {
+          w.uint32(56)
+          w.uint32(obj.workBits)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1211,7 +1768,10 @@ export namespace MailboxResponse {
           status: MailboxStatus.OK,
           items: [],
           more: false,
-          prekeys: uint8ArrayAlloc(0)
+          prekeys: uint8ArrayAlloc(0),
+          moreQueues: [],
+          deniedQueues: [],
+          workBits: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1246,6 +1806,34 @@ export namespace MailboxResponse {
               obj.prekeys = reader.bytes()
               break
             }
+            case 5: {
+              if (opts.limits?.moreQueues != null && obj.moreQueues.length === opts.limits.moreQueues) {
+                throw new MaxLengthError('Decode error - repeated field "moreQueues" had too many elements')
+              }
+
+              if (obj.moreQueues.length === 256) {
+                throw new MaxLengthError('Decode error - repeated field "moreQueues" had too many elements')
+              }
+
+              obj.moreQueues.push(reader.bytes())
+              break
+            }
+            case 6: {
+              if (opts.limits?.deniedQueues != null && obj.deniedQueues.length === opts.limits.deniedQueues) {
+                throw new MaxLengthError('Decode error - repeated field "deniedQueues" had too many elements')
+              }
+
+              if (obj.deniedQueues.length === 256) {
+                throw new MaxLengthError('Decode error - repeated field "deniedQueues" had too many elements')
+              }
+
+              obj.deniedQueues.push(reader.bytes())
+              break
+            }
+            case 7: {
+              obj.workBits = reader.uint32()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1256,7 +1844,9 @@ export namespace MailboxResponse {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          items: 1024
+          items: 1024,
+          moreQueues: 256,
+          deniedQueues: 256
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1308,6 +1898,51 @@ export namespace MailboxResponse {
               }
               break
             }
+            case 5: {
+              if (opts.limits?.moreQueues != null && obj.moreQueues === opts.limits.moreQueues) {
+                throw new MaxLengthError('Streaming decode error - repeated field "moreQueues" had too many elements')
+              }
+
+              if (obj.moreQueues === 256) {
+                throw new MaxLengthError('Streaming decode error - repeated field "moreQueues" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.moreQueues[]`,
+                index: obj.moreQueues,
+                value: reader.bytes()
+              }
+
+              obj.moreQueues++
+
+              break
+            }
+            case 6: {
+              if (opts.limits?.deniedQueues != null && obj.deniedQueues === opts.limits.deniedQueues) {
+                throw new MaxLengthError('Streaming decode error - repeated field "deniedQueues" had too many elements')
+              }
+
+              if (obj.deniedQueues === 256) {
+                throw new MaxLengthError('Streaming decode error - repeated field "deniedQueues" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.deniedQueues[]`,
+                index: obj.deniedQueues,
+                value: reader.bytes()
+              }
+
+              obj.deniedQueues++
+
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.workBits`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1337,6 +1972,12 @@ export namespace MailboxResponse {
     index: number
   }
 
+  export interface MailboxResponseItemsQueueFieldEvent {
+    field: '$.items[].queue'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface MailboxResponseMoreFieldEvent {
     field: '$.more'
     value: boolean
@@ -1347,6 +1988,23 @@ export namespace MailboxResponse {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface MailboxResponseMoreQueuesFieldEvent {
+    field: '$.moreQueues[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface MailboxResponseDeniedQueuesFieldEvent {
+    field: '$.deniedQueues[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface MailboxResponseWorkBitsFieldEvent {
+    field: '$.workBits'
+    value: number
+  }
+
   export function encode (obj: Partial<MailboxResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MailboxResponse.codec())
   }
@@ -1355,7 +2013,7 @@ export namespace MailboxResponse {
     return decodeMessage(buf, MailboxResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxResponse>): Generator<MailboxResponseStatusFieldEvent | MailboxResponseItemsIdFieldEvent | MailboxResponseItemsEnvelopeFieldEvent | MailboxResponseMoreFieldEvent | MailboxResponsePrekeysFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxResponse>): Generator<MailboxResponseStatusFieldEvent | MailboxResponseItemsIdFieldEvent | MailboxResponseItemsEnvelopeFieldEvent | MailboxResponseItemsQueueFieldEvent | MailboxResponseMoreFieldEvent | MailboxResponsePrekeysFieldEvent | MailboxResponseMoreQueuesFieldEvent | MailboxResponseDeniedQueuesFieldEvent | MailboxResponseWorkBitsFieldEvent> {
     return streamMessage(buf, MailboxResponse.codec(), opts)
   }
 }

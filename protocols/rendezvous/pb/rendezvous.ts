@@ -324,6 +324,7 @@ export interface RendezvousAddresses {
   epoch: number
   seq: number
   multiaddrs: Uint8Array<ArrayBuffer>[]
+  written: number
 }
 
 export namespace RendezvousAddresses {
@@ -358,6 +359,11 @@ export namespace RendezvousAddresses {
           }
         }
 
+        if ((obj.written != null && obj.written !== 0)) {
+          w.uint32(40)
+          w.uint32(obj.written)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -366,7 +372,8 @@ export namespace RendezvousAddresses {
           publicKey: uint8ArrayAlloc(0),
           epoch: 0,
           seq: 0,
-          multiaddrs: []
+          multiaddrs: [],
+          written: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -393,6 +400,10 @@ export namespace RendezvousAddresses {
               }
 
               obj.multiaddrs.push(reader.bytes())
+              break
+            }
+            case 5: {
+              obj.written = reader.uint32()
               break
             }
             default: {
@@ -450,6 +461,13 @@ export namespace RendezvousAddresses {
 
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.written`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -483,6 +501,11 @@ export namespace RendezvousAddresses {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface RendezvousAddressesWrittenFieldEvent {
+    field: '$.written'
+    value: number
+  }
+
   export function encode (obj: Partial<RendezvousAddresses>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, RendezvousAddresses.codec())
   }
@@ -491,7 +514,7 @@ export namespace RendezvousAddresses {
     return decodeMessage(buf, RendezvousAddresses.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RendezvousAddresses>): Generator<RendezvousAddressesPublicKeyFieldEvent | RendezvousAddressesEpochFieldEvent | RendezvousAddressesSeqFieldEvent | RendezvousAddressesMultiaddrsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RendezvousAddresses>): Generator<RendezvousAddressesPublicKeyFieldEvent | RendezvousAddressesEpochFieldEvent | RendezvousAddressesSeqFieldEvent | RendezvousAddressesMultiaddrsFieldEvent | RendezvousAddressesWrittenFieldEvent> {
     return streamMessage(buf, RendezvousAddresses.codec(), opts)
   }
 }

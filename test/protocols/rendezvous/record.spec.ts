@@ -5,7 +5,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
   EPOCH_MS, InvalidRendezvousRecordError, NoSharedSecretError, StaleRendezvousRecordError, epochKeys, epochOf, openRecord, pairSecret,
-  sealRecord, selectRendezvousRecord, validateRendezvousRecord, verifyValue
+  SLOT_SECONDS, sealRecord, selectRendezvousRecord, validateRendezvousRecord, verifyValue
 } from '../../../protocols/rendezvous/index.ts'
 import { RendezvousValue } from '../../../protocols/rendezvous/pb/rendezvous.ts'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
@@ -41,6 +41,7 @@ describe('rendezvous records', () => {
     const opened = await openRecord(bobReads(), alice.id, value, NOW)
     assert.deepEqual(opened.multiaddrs.map(String), addrsOf(alice).map(String))
     assert.equal(opened.seq, seconds(NOW))
+    assert.equal(opened.written, seconds(NOW))
   })
 
   it('the key and the seal change with the day and with the direction', async () => {
@@ -108,6 +109,20 @@ describe('rendezvous records', () => {
     assert.equal(older.value.byteLength, newer.value.byteLength)
     assert.equal(selectRendezvousRecord(older.key, [older.value, new Uint8Array([9]), newer.value]), 2)
     assert.equal(selectRendezvousRecord(older.key, [new Uint8Array([9]), older.value]), 1)
+  })
+
+  it('the time in the clear is a 10-minute slot, the same for every writer; the second is sealed for the reader', async () => {
+    // two writers, two pairs, two days' keys, written seconds apart: one clear time for all
+    const first = await aliceToBob(TODAY, 2, NOW + 17_000)
+    const tomorrow = await aliceToBob(TODAY + 1, 2, NOW + 17_000)
+    const carols = epochKeys(pairSecret(carol.key, bob.id), carol.id, bob.id, TODAY)
+    const other = await sealRecord(carols, carol.key, addrsOf(carol), seconds(NOW + 431_000))
+    const clear = [first.value, tomorrow.value, other].map(v => RendezvousValue.decode(v).seq)
+    assert.deepEqual(clear, [seconds(NOW), seconds(NOW), seconds(NOW)])
+    assert.equal(SLOT_SECONDS, 600)
+    const opened = await openRecord(bobReads(), alice.id, first.value, NOW)
+    assert.equal(opened.seq, seconds(NOW))
+    assert.equal(opened.written, seconds(NOW + 17_000))
   })
 
   it('no secret with oneself or a non-Ed25519 identity', async () => {
