@@ -47,8 +47,8 @@ export class GroupLedger {
   }
 
   /** Whether the message is stored or on its way there (the validator's dedupe). */
-  async holds (group: string, id: string): Promise<boolean> {
-    return this.queued.has(id) || await this.ctx.store.has(group, id)
+  holds (group: string, id: string): boolean {
+    return this.queued.has(id) || this.ctx.store.hasSync(group, id)
   }
 
   /**
@@ -99,7 +99,7 @@ export class GroupLedger {
       // is a level read, skipped while only the live queue has stored messages since the validator's
       const record = await store.group(group)
       if (record == null || record.state !== 'active') return 'ignored'
-      if ((mark == null || mark !== this.dedupeMark(group)) && await store.has(group, id)) return 'duplicate'
+      if ((mark == null || mark !== this.dedupeMark(group)) && store.hasSync(group, id)) return 'duplicate'
       // a remote clock never moves ours further than the bound (one 2^53-1 would end the group)
       if (!clockInBounds(await store.clock(group), lamport)) {
         this.ctx.count('clock too far ahead')

@@ -250,7 +250,7 @@ export class GroupTopics {
     // forgets ids after 2 minutes) must not spend their bucket and silence them
     if (this.forwarded.get(id) != null) return [Ignore, 'duplicate']
     const mark = this.components.ledger.dedupeMark(group)
-    if (await this.components.ledger.holds(group, id)) {
+    if (this.components.ledger.holds(group, id)) {
       // held but never passed on: it came by history sync (a member that synced with its author
       // before the author's publish reached it). Accepted once so gossipsub forwards it: members
       // linked only through this node would otherwise never get it. Nothing is stored again.
