@@ -38,6 +38,8 @@ export class GroupLedger {
   private readonly components: GroupLedgerComponents
   /** message id -> its write, for messages the validator accepted and not yet stored */
   private readonly queued = new Map<string, Promise<void>>()
+  /** group -> messages receive() stored other than from the live queue (history), once written */
+  private readonly storedElsewhere = new Map<string, number>()
 
   constructor (ctx: GroupContext, components: GroupLedgerComponents) {
     this.ctx = ctx
@@ -45,19 +47,28 @@ export class GroupLedger {
   }
 
   /** Whether the message is stored or on its way there (the validator's dedupe). */
-  async holds (group: string, id: string): Promise<boolean> {
-    return this.queued.has(id) || await this.ctx.store.has(group, id)
+  holds (group: string, id: string): boolean {
+    return this.queued.has(id) || this.ctx.store.hasSync(group, id)
+  }
+
+  /**
+   * Taken before the validator's dedupe (holds): while it is unchanged, no message of the group
+   * was stored but through the live queue, which never stores one id twice.
+   */
+  dedupeMark (group: string): number {
+    return this.storedElsewhere.get(group) ?? 0
   }
 
   /**
    * Stores a validated live message after the validator has returned. False when the queue is
-   * full: the validator ignores the message rather than accept what it cannot store.
+   * full: the validator ignores the message rather than accept what it cannot store. `mark`:
+   * dedupeMark() from before the validator found the message not held.
    */
-  enqueue (group: string, signed: SignedGroupMessage, via: Via): boolean {
+  enqueue (group: string, signed: SignedGroupMessage, via: Via, mark?: number): boolean {
     const id = hex(signed.message.id)
     if (this.queued.has(id)) return true
     if (this.queued.size >= MAX_QUEUED) return false
-    const write = this.receive(group, signed, via)
+    const write = this.receive(group, signed, via, mark)
       .then(outcome => { if (outcome !== 'stored') this.ctx.log('an accepted message of %s was not stored: %s', group, outcome) })
       .catch(err => {
         this.ctx.count('not stored')
@@ -71,9 +82,10 @@ export class GroupLedger {
 
   /**
    * Stores a verified message of the group (deduplicated by id) and applies what it says about
-   * membership. The caller has checked its signature, author and group.
+   * membership. The caller has checked its signature, author and group. `mark`: the live queue's
+   * (see enqueue), when the validator found the message not held.
    */
-  async receive (group: string, signed: SignedGroupMessage, via: Via): Promise<Outcome> {
+  async receive (group: string, signed: SignedGroupMessage, via: Via, mark?: number): Promise<Outcome> {
     const { store, me } = this.ctx
     const m = signed.message
     const id = hex(m.id)
@@ -82,9 +94,12 @@ export class GroupLedger {
     let gapSince: number | undefined
     let stored: { rec: GroupMessageRecord, change: MembershipChange } | undefined
     const outcome = await this.ctx.mutex.run(group, async (): Promise<Outcome> => {
+      // group, clock, member and head come from memory (the store's caches, written through under
+      // this lock) and are read again, as a removal or rekey may have come in between; the dedupe
+      // is a level read, skipped while only the live queue has stored messages since the validator's
       const record = await store.group(group)
       if (record == null || record.state !== 'active') return 'ignored'
-      if (await store.has(group, id)) return 'duplicate'
+      if ((mark == null || mark !== this.dedupeMark(group)) && store.hasSync(group, id)) return 'duplicate'
       // a remote clock never moves ours further than the bound (one 2^53-1 would end the group)
       if (!clockInBounds(await store.clock(group), lamport)) {
         this.ctx.count('clock too far ahead')
@@ -127,6 +142,7 @@ export class GroupLedger {
       const revoked = rec.kind === 'revoke' ? withRevocation(record, signed) : undefined
       if (revoked != null) ops.push(store.groupOp(revoked))
       await store.batch([...ops, ...this.ops(group, change)])
+      if (mark == null) this.storedElsewhere.set(group, this.dedupeMark(group) + 1)
       stored = { rec, change }
       return 'stored'
     })

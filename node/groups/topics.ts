@@ -249,7 +249,8 @@ export class GroupTopics {
     // deduped before the author's rate limit: a replay of someone's old messages (gossipsub
     // forgets ids after 2 minutes) must not spend their bucket and silence them
     if (this.forwarded.get(id) != null) return [Ignore, 'duplicate']
-    if (await this.components.ledger.holds(group, id)) {
+    const mark = this.components.ledger.dedupeMark(group)
+    if (this.components.ledger.holds(group, id)) {
       // held but never passed on: it came by history sync (a member that synced with its author
       // before the author's publish reached it). Accepted once so gossipsub forwards it: members
       // linked only through this node would otherwise never get it. Nothing is stored again.
@@ -269,7 +270,7 @@ export class GroupTopics {
     const member = await this.ctx.store.member(group, author)
     // a topic is listened on only while its group is active (the write checks again)
     if (!mayPost({ state: 'active', admin: active.admin }, KINDS[m.kind], author, member, Number(m.lamport), via)) return [Ignore, 'ignored']
-    if (!this.components.ledger.enqueue(group, signed, via)) return [Ignore, 'store busy']
+    if (!this.components.ledger.enqueue(group, signed, via, mark)) return [Ignore, 'store busy']
     this.forwarded.set(id, true)
     // its author published it sealed with the epoch key: proven now, not once it is stored, so
     // that a heartbeat in between does not prune a joiner for gossipsub's backoff

@@ -226,6 +226,15 @@ export class GroupsStore {
     return (await this.ids.get(`${group}!${id}`)) != null
   }
 
+  /**
+   * has(), answered on this thread, as the DM side does (MessagesStore.hasSync): a new id is a
+   * miss that LevelDB's bloom filters settle from memory, for far less than a trip through the
+   * thread pool (every received message asks this once, before gossipsub may forward it).
+   */
+  hasSync (group: string, id: string): boolean {
+    return this.ids.getSync(`${group}!${id}`) != null
+  }
+
   async get (group: string, id: string): Promise<GroupMessageRecord | undefined> {
     const key = await this.ids.get(`${group}!${id}`)
     return key == null ? undefined : this.messages.get(key)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, it } from 'node:test'
@@ -7,6 +7,7 @@ import { Level } from 'level'
 import { CorruptStoreError } from '../../../node/errors.ts'
 import { EncryptedLevel, StoreCipher } from '../../../node/store/encrypted-level.ts'
 import { encryptedDatabase, openDatabase, openLevel } from '../../../node/store/database.ts'
+import { KeyNames } from '../../../node/store/key-names.ts'
 import { messageKey } from '../../../node/store/messages-store.ts'
 import { removeDir, tempDir } from '../../fixtures/temp-dir.ts'
 
@@ -167,6 +168,16 @@ describe('the encrypted level store', () => {
       for (let i = 0; i < 1000; i++) nonces.add(Buffer.from(cipher.seal('k', 'k', value).subarray(1, 25)).toString('hex'))
     }
     assert.equal(nonces.size, 2000)
+  })
+
+  it('names a key as profiles already on disk have it: each named segment HMAC-SHA256, 16 bytes in hex', () => {
+    const secret = randomBytes(32)
+    const names = new KeyNames(secret)
+    const hmacOf = (segment: string): string => createHmac('sha256', secret).update(segment).digest().subarray(0, 16).toString('hex')
+    const group = 'a1'.repeat(16)
+    assert.equal(names.key(`!gmsg!${group}!0000000000000042!${PEERS[0]}`), `!${hmacOf('gmsg')}!${hmacOf(group)}!0000000000000042!${hmacOf(PEERS[0])}`)
+    // and again from its cache, and for a range's upper sentinel
+    assert.equal(names.key(`!gmsg!${group}!~`), `!${hmacOf('gmsg')}!${hmacOf(group)}!~`)
   })
 
   it('refuses another data key and leaves the store as it was', async () => {
