@@ -52,10 +52,10 @@ const log = (m: string): void => { process.stderr.write(`${new Date().toISOStrin
 interface MemberState { mesh: number, subscribed: number, suspected: number, remotes: string[] }
 
 /** for the progress log: how far the mesh is, and how many subscribed neighbours are still kept out as unproven */
-const meshReport = (s: MemberState[]): string => {
-  const followers = s.slice(1).filter(m => m.subscribed > 0)
+const meshReport = (s: MemberState[], following = s.length - 1): string => {
+  const followers = s.slice(1, following + 1)
   const sizes = followers.map(m => m.mesh).sort((a, b) => a - b)
-  return `${followers.filter(m => m.mesh === 0).length} of ${followers.length} subscribed followers without a mesh peer (sizes ${sizes[0] ?? 0}-${sizes.at(-1) ?? 0}, median ${sizes[Math.floor(sizes.length / 2)] ?? 0}); ` +
+  return `${followers.filter(m => m.mesh === 0).length} of ${followers.length} followers without a mesh peer (sizes ${sizes[0] ?? 0}-${sizes.at(-1) ?? 0}, median ${sizes[Math.floor(sizes.length / 2)] ?? 0}); ` +
     `${s.reduce((n, m) => n + m.suspected, 0)} of ${s.reduce((n, m) => n + m.subscribed, 0)} subscribed neighbour ends unproven`
 }
 
@@ -140,12 +140,12 @@ async function runSide (side: 'hyphae' | 'bare', graph: Edge[]): Promise<SideRes
         if (side === 'hyphae') {
           phase = 'creating the channel'
           const [w0, m0] = at(0)
-          ;({ channel, topic } = await w0.call({ cmd: 'create', member: m0 }))
+          ;({ channel, topic } = await w0.call({ cmd: 'create', member: m0 }, 60_000))
           for (let first = 1; first < members; first += WAVE) {
             const wave = Array.from({ length: Math.min(WAVE, members - first) }, (_, i) => first + i)
             phase = `following, wave of ${wave[0]}-${wave.at(-1)}`
             await bounded(wave, 16, async i => {
-              const { invite } = await w0.call({ cmd: 'invite', member: m0, channel })
+              const { invite } = await w0.call({ cmd: 'invite', member: m0, channel }, 60_000)
               const [w, member] = at(i)
               await w.call({ cmd: 'follow', member, invite }, 60_000)
             })
@@ -158,7 +158,7 @@ async function runSide (side: 'hyphae' | 'bare', graph: Edge[]): Promise<SideRes
               if (waiting === 0) break
               await sleep(500)
             }
-            log(`hyphae: followers ${wave[0]}-${wave.at(-1)} following; ${waiting} of them without a mesh peer yet; ${await closedEnds()} connection ends closed so far; ${meshReport(await state())}`)
+            log(`hyphae: followers ${wave[0]}-${wave.at(-1)} following; ${waiting} of them without a mesh peer yet; ${await closedEnds()} connection ends closed so far; ${meshReport(await state(), wave.at(-1))}`)
           }
         } else {
           phase = 'subscribing'
