@@ -44,6 +44,8 @@ interface Share {
   libp2p: (member: number) => Libp2p<{ pubsub: GossipSub }>
   addresses: () => Array<{ peerId: string, address: string }>
   run: (c: any) => Promise<Record<string, unknown> | undefined>
+  /** of `peers` on `topic`, how many `member` still keeps out of its mesh as unproven (hyphae) */
+  suspected: (member: number, topic: string, peers: string[]) => number
   stop: () => Promise<void>
 }
 
@@ -76,13 +78,18 @@ async function hyphaeShare (): Promise<Share> {
         case 'follow': await node.followChannel(c.invite); return {}
         case 'post': await node.sendGroupMessage(c.channel, messageText(c.k)); return {}
         case 'stats': {
-          const s = { accepted: 0, ignored: 0, rejected: 0 }
-          for (const n of nodes) { s.accepted += n.groups.stats.accepted; s.ignored += n.groups.stats.ignored; s.rejected += n.groups.stats.rejected }
+          const s = { accepted: 0, ignored: 0, rejected: 0, reasons: {} as Record<string, number> }
+          for (const n of nodes) {
+            s.accepted += n.groups.stats.accepted; s.ignored += n.groups.stats.ignored; s.rejected += n.groups.stats.rejected
+            for (const [r, k] of Object.entries(n.groups.stats.reasons)) s.reasons[r] = (s.reasons[r] ?? 0) + k
+          }
           return s
         }
       }
       return undefined
     },
+    // the gate is internal to GroupChats: read here only to count, never changed
+    suspected: (member, topic, peers) => peers.filter(p => (nodes[member].groups as any).topics.gate.suspects(topic, p) === true).length,
     stop: async () => { await network.stop() }
   }
 }
@@ -117,6 +124,7 @@ async function bareShare (): Promise<Share> {
       }
       return undefined
     },
+    suspected: () => 0,
     stop: async () => { await stopAll(nodes) }
   }
 }
@@ -138,7 +146,8 @@ async function run (c: any): Promise<Record<string, unknown>> {
         const libp2p = share.libp2p(i)
         const subs = new Set(libp2p.services.pubsub.getSubscribers(topic).map(p => p.toString()))
         const remotes = libp2p.getConnections().map(conn => conn.remotePeer.toString())
-        return { mesh: meshOf(libp2p.services.pubsub, topic).length, remotes, subscribed: remotes.filter(r => subs.has(r)).length }
+        const subscribed = remotes.filter(r => subs.has(r))
+        return { mesh: meshOf(libp2p.services.pubsub, topic).length, remotes, subscribed: subscribed.length, suspected: share.suspected(i, topic, subscribed) }
       })
       return { members, closed }
     }

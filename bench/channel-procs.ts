@@ -49,7 +49,15 @@ const sleep = async (ms: number): Promise<void> => { await new Promise(resolve =
 const t00 = wallNow()
 const log = (m: string): void => { process.stderr.write(`${new Date().toISOString().slice(11, 19)} +${Math.round((wallNow() - t00) / 1000)}s ${m}\n`) }
 
-interface MemberState { mesh: number, subscribed: number, remotes: string[] }
+interface MemberState { mesh: number, subscribed: number, suspected: number, remotes: string[] }
+
+/** for the progress log: how far the mesh is, and how many subscribed neighbours are still kept out as unproven */
+const meshReport = (s: MemberState[], following = s.length - 1): string => {
+  const followers = s.slice(1, following + 1)
+  const sizes = followers.map(m => m.mesh).sort((a, b) => a - b)
+  return `${followers.filter(m => m.mesh === 0).length} of ${followers.length} followers without a mesh peer (sizes ${sizes[0] ?? 0}-${sizes.at(-1) ?? 0}, median ${sizes[Math.floor(sizes.length / 2)] ?? 0}); ` +
+    `${s.reduce((n, m) => n + m.suspected, 0)} of ${s.reduce((n, m) => n + m.subscribed, 0)} subscribed neighbour ends unproven`
+}
 
 interface SideResult extends Partial<TallySummary> {
   side: 'hyphae' | 'bare'
@@ -118,18 +126,26 @@ async function runSide (side: 'hyphae' | 'bare', graph: Edge[]): Promise<SideRes
         const states = async (): Promise<any[]> => Promise.all(workers.map(async w => w.call({ cmd: 'state', topic }, 60_000)))
         const state = async (): Promise<MemberState[]> => (await states()).flatMap(r => r.members)
         const closedEnds = async (): Promise<number> => (await states()).reduce((sum, r) => sum + r.closed, 0)
+        /** the groups' counters summed over every member: refusals and failed syncs */
+        const reasons = async (): Promise<string> => {
+          const sum: Record<string, number> = {}
+          for (const r of await Promise.all(workers.map(async w => w.call({ cmd: 'stats' }, 60_000)))) {
+            for (const [k, n] of Object.entries(r.reasons ?? {})) sum[k] = (sum[k] ?? 0) + (n as number)
+          }
+          return Object.entries(sum).map(([k, n]) => `${k}: ${n}`).join(', ') || 'no refusals'
+        }
         const allSubscribed = (s: MemberState[]): boolean => s.every(m => m.subscribed >= m.remotes.length)
 
         const tForm = wallNow()
         if (side === 'hyphae') {
           phase = 'creating the channel'
           const [w0, m0] = at(0)
-          ;({ channel, topic } = await w0.call({ cmd: 'create', member: m0 }))
+          ;({ channel, topic } = await w0.call({ cmd: 'create', member: m0 }, 60_000))
           for (let first = 1; first < members; first += WAVE) {
             const wave = Array.from({ length: Math.min(WAVE, members - first) }, (_, i) => first + i)
             phase = `following, wave of ${wave[0]}-${wave.at(-1)}`
             await bounded(wave, 16, async i => {
-              const { invite } = await w0.call({ cmd: 'invite', member: m0, channel })
+              const { invite } = await w0.call({ cmd: 'invite', member: m0, channel }, 60_000)
               const [w, member] = at(i)
               await w.call({ cmd: 'follow', member, invite }, 60_000)
             })
@@ -142,7 +158,7 @@ async function runSide (side: 'hyphae' | 'bare', graph: Edge[]): Promise<SideRes
               if (waiting === 0) break
               await sleep(500)
             }
-            log(`hyphae: followers ${wave[0]}-${wave.at(-1)} following; ${waiting} of them without a mesh peer yet; ${await closedEnds()} connection ends closed so far`)
+            log(`hyphae: followers ${wave[0]}-${wave.at(-1)} following; ${waiting} of them without a mesh peer yet; ${await closedEnds()} connection ends closed so far; ${meshReport(await state(), wave.at(-1))}`)
           }
         } else {
           phase = 'subscribing'
@@ -165,6 +181,7 @@ async function runSide (side: 'hyphae' | 'bare', graph: Edge[]): Promise<SideRes
         const meshDeadline = wallNow() + MESH_TIMEOUT
         let s = await state()
         while (wallNow() < meshDeadline && !meshed(s.map(m => m.mesh), s.map(m => m.remotes.length))) { await sleep(500); s = await state() }
+        if (side === 'hyphae') log(`hyphae: ${meshReport(s)}; ${await reasons()}`)
         out.meshFormed = meshed(s.map(m => m.mesh), s.map(m => m.remotes.length))
         if (side === 'bare') await sleep(QUIET_MS)
         out.formMs = wallNow() - tForm
@@ -183,7 +200,9 @@ async function runSide (side: 'hyphae' | 'bare', graph: Edge[]): Promise<SideRes
         for (let k = 0; k < WARMUP + posts; k++) {
           tally.publish(k, 0, wallNow())
           await w0.call({ cmd: 'post', member: m0, channel, k }, 60_000)
-          await tally.complete(k, PER_POST_TIMEOUT)
+          const tPost = wallNow()
+          const all = await tally.complete(k, PER_POST_TIMEOUT)
+          if (!all || process.env.HYPHAE_BENCH_TRACE != null) log(`${side}: post ${k} ${all ? 'reached all' : `reached ${tally.count(k)} of ${members - 1}`} in ${Math.round(wallNow() - tally.publishedAt(k))} ms (${Math.round(tPost - tally.publishedAt(k))} ms of it handing it over)`)
         }
         await tally.allComplete(5_000)
         Object.assign(out, tally.summary(WARMUP))

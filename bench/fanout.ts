@@ -124,6 +124,10 @@ export class FanoutTally {
     if (got.size >= this.expected) this.waiters.get(k)?.()
   }
 
+  publishedAt (k: number): number {
+    return this.published[k]
+  }
+
   count (k: number): number {
     return this.arrivals[k]?.size ?? 0
   }

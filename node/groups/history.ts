@@ -31,12 +31,17 @@ export const FETCH_BYTES_PER_SECOND = 1024 * 1024
 export const SERVE_BURST_PAGES = 64
 export const SERVE_PAGES_PER_SECOND = 4
 /**
- * A sync that failed (a stream reset, a timeout: not a refusal) is tried again SYNC_INTERVAL
- * later, at most this many times in a row: on a channel it is also how a follower proves to a
- * neighbour that it holds the key, and without it a follower whose one sync was cut stays out
- * of that neighbour's mesh.
+ * A sync that failed (a stream reset, a timeout: not a refusal) is tried again, at most this many
+ * times in a row, waiting RETRY_FIRST_WAIT and twice as long each time up to RETRY_MAX_WAIT
+ * (about 6 minutes in all): on a channel it is also how a follower proves to a neighbour that it
+ * holds the key, and a follower whose syncs were all cut would stay out of that neighbour's mesh
+ * for good. A loaded peer (dozens of nodes on two cores) cuts several in a row.
  */
-export const MAX_SYNC_RETRIES = 3
+export const MAX_SYNC_RETRIES = 10
+const RETRY_FIRST_WAIT = 2_500
+const RETRY_MAX_WAIT = 60_000
+/** ms before retry number `failed` (1 for the first) */
+export const retryWait = (failed: number): number => Math.min(RETRY_MAX_WAIT, RETRY_FIRST_WAIT * 2 ** (failed - 1))
 /** The one answer to a request we do not serve, whatever the reason: no membership oracle. */
 export const REFUSAL: SyncAnswer = { status: SyncStatus.NOT_MEMBER, epoch: 0n }
 
@@ -64,7 +69,7 @@ export class GroupHistory {
   private readonly decoy: EpochKeys = { topic: '', messageKey: randomBytes(32), syncKey: randomBytes(32), syncTag: randomBytes(SYNC_TAG_BYTES) }
   private started = false
 
-  /** a peer proved it holds the group's current secret (a valid history request) */
+  /** a peer proved it holds the group's current secret (a valid history request, or answer) */
   private readonly onProof: (group: string, peer: string) => void
 
   constructor (ctx: GroupContext, sync: GroupSync, ledger: GroupLedger, onProof: (group: string, peer: string) => void = () => {}) {
@@ -127,7 +132,7 @@ export class GroupHistory {
         if (this.failures.size >= MAX_TRACKED_PEERS * 4) this.failures.clear()
         this.failures.set(key, failed)
         // a refusal is an answer: asking again would get the same one
-        if (err?.name !== 'SyncRefusedError' && failed <= MAX_SYNC_RETRIES) this.later(group, peer)
+        if (err?.name !== 'SyncRefusedError' && failed <= MAX_SYNC_RETRIES) this.later(group, peer, retryWait(failed))
       })
       .finally(() => {
         this.syncs.delete(key)
@@ -190,6 +195,8 @@ export class GroupHistory {
         if (pages > 0 && err?.name === 'SyncRefusedError') break
         throw err
       }
+      // the responder held the same secret: as good as a request of theirs (an older one sends none)
+      if (pages === 0 && page.proof != null && checkSyncProof(keys, peer, this.ctx.self, page.proof) && !(await this.removed(record, peer))) this.onProof(group, peer.toString())
       const size = page.items.reduce((n, item) => n + item.byteLength, 0)
       bytes += size
       // what the page did not use goes back to the budget
@@ -228,15 +235,15 @@ export class GroupHistory {
     return stored
   }
 
-  /** Asks `peer` again once SYNC_INTERVAL is over (a sync that stopped at its bounds). */
-  private later (group: string, peer: PeerId): void {
+  /** Asks `peer` again in `wait` ms (a sync that stopped at its bounds, or failed). */
+  private later (group: string, peer: PeerId, wait = SYNC_INTERVAL): void {
     const key = `${group}!${peer.toString()}`
     if (!this.started || this.gapTimers.has(key)) return
     const timer = setTimeout(() => {
       this.gapTimers.delete(key)
       this.lastSync.delete(key)
       this.schedule(group, peer)
-    }, SYNC_INTERVAL)
+    }, wait)
     timer.unref?.()
     this.gapTimers.set(key, timer)
   }
@@ -265,8 +272,7 @@ export class GroupHistory {
       return REFUSAL
     }
     const group = found.id
-    const member = await store.member(group, from.toString())
-    if (member?.state === 'removed' && (member.removedEpoch ?? Infinity) >= found.epoch) {
+    if (await this.removed(found, from)) {
       this.ctx.count('history refused: removed member')
       return REFUSAL
     }
@@ -280,7 +286,16 @@ export class GroupHistory {
     // them before any post of the editors they name
     const lead = found.channel === true && cursor == null ? revocationsOf(found).slice(0, Math.max(0, limit - 1)) : []
     const page = await store.history(group, since, cursor, limit - lead.length, MAX_PAGE_BYTES - lead.reduce((n, x) => n + x.byteLength, 0))
-    return { status: SyncStatus.OK, items: [...lead, ...page.items], cursor: page.next != null ? new TextEncoder().encode(page.next) : undefined, epoch: BigInt(found.epoch) }
+    // our own proof back, the one our request to them would carry: one sync proves both sides
+    // to each other, whichever of them got through first (a loaded neighbour cuts many)
+    const proof = cursor == null ? syncProof(keys, this.ctx.self, from) : undefined
+    return { status: SyncStatus.OK, items: [...lead, ...page.items], cursor: page.next != null ? new TextEncoder().encode(page.next) : undefined, epoch: BigInt(found.epoch), proof }
+  }
+
+  /** Whether `peer` was removed from the group while its current secret was still theirs (not rekeyed yet). */
+  private async removed (record: GroupRecord, peer: PeerId): Promise<boolean> {
+    const member = await this.ctx.store.member(record.id, peer.toString())
+    return member?.state === 'removed' && (member.removedEpoch ?? Infinity) >= record.epoch
   }
 
   /** The active group whose current epoch has this sync tag. */

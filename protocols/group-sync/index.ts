@@ -26,6 +26,8 @@ export interface SyncAnswer {
   cursor?: Uint8Array
   /** the responder's current epoch */
   epoch?: bigint
+  /** OK only: the responder's proof of the same secret, the other way round (opaque here) */
+  proof?: Uint8Array
 }
 
 /**
@@ -42,6 +44,8 @@ export interface SyncPage {
   cursor?: Uint8Array
   /** the responder's current epoch */
   epoch: bigint
+  /** the responder's proof, when it sent one (not checked here) */
+  proof?: Uint8Array
 }
 
 export interface GroupSync {

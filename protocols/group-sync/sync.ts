@@ -82,7 +82,7 @@ export class GroupSyncService implements Startable, GroupSync {
         if (frame.end == null) throw new MalformedSyncFrameError('a frame with neither item nor end')
         await stream.close({ signal }).catch(err => { stream?.abort(err) })
         if (frame.end.status !== SyncStatus.OK) throw new SyncRefusedError(frame.end.status, frame.end.epoch)
-        return { items, cursor: frame.end.cursor.byteLength > 0 ? frame.end.cursor : undefined, epoch: frame.end.epoch }
+        return { items, cursor: frame.end.cursor.byteLength > 0 ? frame.end.cursor : undefined, epoch: frame.end.epoch, proof: frame.end.proof.byteLength > 0 ? frame.end.proof : undefined }
       }
     } catch (err: any) {
       if (err instanceof SyncRefusedError) throw err
@@ -118,7 +118,7 @@ export class GroupSyncService implements Startable, GroupSync {
       request = await readFrame(() => pb.read(SyncRequest, { signal: AbortSignal.timeout(REQUEST_TIMEOUT) }))
     } catch (err: any) {
       if (err instanceof MalformedSyncFrameError) {
-        await pb.write({ end: { status: SyncStatus.MALFORMED, cursor: new Uint8Array(), epoch: 0n } }, SyncFrame, { signal })
+        await pb.write({ end: { status: SyncStatus.MALFORMED, cursor: new Uint8Array(), epoch: 0n, proof: new Uint8Array() } }, SyncFrame, { signal })
         await stream.close({ signal })
         return
       }
@@ -149,7 +149,8 @@ export class GroupSyncService implements Startable, GroupSync {
       end: {
         status: answer.status,
         cursor: (answer.status === SyncStatus.OK ? answer.cursor ?? new Uint8Array() : new Uint8Array()) as Uint8Array<ArrayBuffer>,
-        epoch: answer.epoch ?? 0n
+        epoch: answer.epoch ?? 0n,
+        proof: (answer.status === SyncStatus.OK ? answer.proof ?? new Uint8Array() : new Uint8Array()) as Uint8Array<ArrayBuffer>
       }
     }, SyncFrame, { signal })
     this.log.trace('sent %d items to %p (%s)', sent, from, answer.status)

@@ -142,7 +142,7 @@ describe('fuzz: group-sync requests and responses', { timeout: 900_000 }, () => 
       let handled = 0
       responder.services.groupSync.onRequest = () => { handled++; return { status: SyncStatus.NOT_MEMBER, epoch: 0n } }
       const validRequest = SyncRequest.encode({ group: randomBytes(16), epoch: 0n, proof: randomBytes(32), since: 0n, cursor: new Uint8Array(), limit: 5 })
-      const validAnswer = SyncFrame.encode({ end: { status: SyncStatus.OK, cursor: new Uint8Array(), epoch: 0n } })
+      const validAnswer = SyncFrame.encode({ end: { status: SyncStatus.OK, cursor: new Uint8Array(), epoch: 0n, proof: new Uint8Array() } })
       try {
         for (let i = 0; i < STREAM_RUNS; i++) {
           // to the responder: a junk request frame

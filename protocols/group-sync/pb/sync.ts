@@ -359,6 +359,11 @@ export namespace SyncFrame {
     value: bigint
   }
 
+  export interface SyncFrameEndProofFieldEvent {
+    field: '$.end.proof'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<SyncFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncFrame.codec())
   }
@@ -367,7 +372,7 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameItemFieldEvent | SyncFrameEndStatusFieldEvent | SyncFrameEndCursorFieldEvent | SyncFrameEndEpochFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameItemFieldEvent | SyncFrameEndStatusFieldEvent | SyncFrameEndCursorFieldEvent | SyncFrameEndEpochFieldEvent | SyncFrameEndProofFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }
@@ -376,6 +381,7 @@ export interface SyncEnd {
   status: SyncStatus
   cursor: Uint8Array<ArrayBuffer>
   epoch: bigint
+  proof: Uint8Array<ArrayBuffer>
 }
 
 export namespace SyncEnd {
@@ -403,6 +409,11 @@ export namespace SyncEnd {
           w.uint64(obj.epoch)
         }
 
+        if ((obj.proof != null && obj.proof.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.proof)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -410,7 +421,8 @@ export namespace SyncEnd {
         const obj: any = {
           status: SyncStatus.UNKNOWN,
           cursor: uint8ArrayAlloc(0),
-          epoch: 0n
+          epoch: 0n,
+          proof: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -429,6 +441,10 @@ export namespace SyncEnd {
             }
             case 3: {
               obj.epoch = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.proof = reader.bytes()
               break
             }
             default: {
@@ -467,6 +483,13 @@ export namespace SyncEnd {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.proof`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -494,6 +517,11 @@ export namespace SyncEnd {
     value: bigint
   }
 
+  export interface SyncEndProofFieldEvent {
+    field: '$.proof'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<SyncEnd>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncEnd.codec())
   }
@@ -502,7 +530,7 @@ export namespace SyncEnd {
     return decodeMessage(buf, SyncEnd.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncEnd>): Generator<SyncEndStatusFieldEvent | SyncEndCursorFieldEvent | SyncEndEpochFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncEnd>): Generator<SyncEndStatusFieldEvent | SyncEndCursorFieldEvent | SyncEndEpochFieldEvent | SyncEndProofFieldEvent> {
     return streamMessage(buf, SyncEnd.codec(), opts)
   }
 }

@@ -64,6 +64,14 @@ describe('/hyphae/group-sync/2.0.0', () => {
     assert.deepEqual([...seen[0].proof], [2], 'the handler sees the proof to check it')
   })
 
+  it('carries the responder\'s proof back on an answer, when it sends one', async () => {
+    responder.services.groupSync.onRequest = () => ({ status: SyncStatus.OK, items: [], epoch: 3n, proof: new Uint8Array([7, 7]) })
+    const page = await asker.services.groupSync.fetch(responder.peerId, request())
+    assert.deepEqual([...page.proof ?? []], [7, 7])
+    responder.services.groupSync.onRequest = () => ({ status: SyncStatus.OK, items: [], epoch: 3n })
+    assert.equal((await asker.services.groupSync.fetch(responder.peerId, request())).proof, undefined, 'none sent, none read')
+  })
+
   it('a refusal rejects with its status and the responder\'s epoch', async () => {
     responder.services.groupSync.onRequest = () => ({ status: SyncStatus.WRONG_EPOCH, epoch: 4n })
     await assert.rejects(asker.services.groupSync.fetch(responder.peerId, request()), { name: 'SyncRefusedError', status: SyncStatus.WRONG_EPOCH, epoch: 4n })
@@ -84,7 +92,7 @@ describe('/hyphae/group-sync/2.0.0', () => {
         const lp = lpStream(stream)
         await lp.read()
         for (let i = 0; i < 3; i++) await lp.write(SyncFrame.encode({ item: new Uint8Array([i]) }))
-        await lp.write(SyncFrame.encode({ end: { status: SyncStatus.OK, cursor: new Uint8Array(), epoch: 0n } }))
+        await lp.write(SyncFrame.encode({ end: { status: SyncStatus.OK, cursor: new Uint8Array(), epoch: 0n, proof: new Uint8Array() } }))
         await stream.close()
       }, { force: true })
       await asker.dial(rogue.getMultiaddrs())
