@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { addressOf, connectedPeers, createNetwork, waitFor, type Network } from '../fixtures/index.ts'
 import { EventLog } from '../messaging/helpers.ts'
+import { queuesHandedOver } from './queues.ts'
 import type { RelayInit } from '../../node/create-node.ts'
 import type { HyphaeMessenger } from '../../node/hyphae-messenger.ts'
 
@@ -9,8 +10,9 @@ const RELAY: RelayInit = { maxReservations: 16, reservationTtlMs: 3_600_000, dur
 const COUNT = 10
 
 /**
- * Holds the node's DHT lookups for one peer until released, as a lookup for a peer behind a
- * block goes unanswered: the outbox's direct attempt to reach that peer stays pending meanwhile.
+ * Holds the node's DHT lookups for one peer (its rendezvous record, and the lookup by peer id
+ * made when no record exists) until released, as a lookup for a peer behind a block goes
+ * unanswered: the outbox's direct attempt to reach that peer stays pending meanwhile.
  */
 class HeldLookups {
   pending = 0
@@ -20,14 +22,18 @@ class HeldLookups {
   constructor (node: HyphaeMessenger, peer: string) {
     const routing = node.libp2p.peerRouting
     const findPeer = routing.findPeer.bind(routing)
-    routing.findPeer = async (id, options) => {
-      if (!this.holding || id.toString() !== peer) return findPeer(id, options)
-      this.pending++
-      try {
-        return await new Promise((_resolve, reject) => { this.releases.push(() => { reject(new Error('lookup released')) }) })
-      } finally {
-        this.pending--
-      }
+    routing.findPeer = async (id, options) => this.holding && id.toString() === peer ? this.hold() : findPeer(id, options)
+    const rendezvous = (node.direct as any).rendezvous
+    const lookup = rendezvous.lookup.bind(rendezvous)
+    rendezvous.lookup = async (id: { toString: () => string }, signal: AbortSignal) => this.holding && id.toString() === peer ? this.hold() : lookup(id, signal)
+  }
+
+  private async hold (): Promise<never> {
+    this.pending++
+    try {
+      return await new Promise((_resolve, reject) => { this.releases.push(() => { reject(new Error('lookup released')) }) })
+    } finally {
+      this.pending--
     }
   }
 
@@ -48,6 +54,8 @@ async function relayAndTwo (): Promise<Network> {
   }
   await alice.addContact((await bob.id()).invite, 'bob')
   await bob.addContact((await alice.id()).invite, 'alice')
+  await queuesHandedOver(alice, bob)
+  await queuesHandedOver(bob, alice)
   return network
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { multiaddr } from '@multiformats/multiaddr'
 import { addressOf, createNetwork, waitFor, type Network } from '../fixtures/index.ts'
+import { queuesHandedOver } from './queues.ts'
 import type { RelayInit } from '../../node/create-node.ts'
 
 const RELAY: RelayInit = { maxReservations: 16, reservationTtlMs: 3_600_000, durationLimitMs: 3_600_000, dataLimitBytes: 1n << 26n }
@@ -61,6 +62,8 @@ describe('relay: reservations and mailboxes', () => {
     const bobInvite = (await bob.id()).invite
     await alice.addContact(bobInvite, 'bob')
     await bob.addContact((await alice.id()).invite, 'alice')
+    await queuesHandedOver(alice, bob)
+    await queuesHandedOver(bob, alice)
     await bob.stop()
 
     const secret = 'the plaintext the relay must never see 7f3a'
