@@ -8,7 +8,7 @@ import { pbStream } from '@libp2p/utils'
 import { yamux } from '@libp2p/yamux'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { MAX_WORK_BITS, MIN_WORK_BITS, MailboxStatus, PROTOCOL, mailbox, type Mailbox, type QueueKeys } from '../../../protocols/mailbox/index.ts'
+import { FETCH_MANY_QUEUES, MAX_WORK_BITS, MIN_WORK_BITS, MailboxStatus, PROTOCOL, mailbox, type Mailbox, type QueueKeys } from '../../../protocols/mailbox/index.ts'
 import { signedBytes } from '../../../protocols/mailbox/mailbox.ts'
 import { MailboxRequest, MailboxResponse } from '../../../protocols/mailbox/pb/mailbox.ts'
 import { workBitsFor } from '../../../protocols/mailbox/work.ts'
@@ -97,5 +97,12 @@ describe('a relay filling up asks work of new queues', { timeout: 60_000 }, () =
     assert.equal(await store.queueCount(), MAX_QUEUES / 2 + 1)
     // an open queue is confirmed again without work
     assert.equal((await bareOpen(owner)).status, MailboxStatus.OK)
+  })
+
+  it('a fetch naming more queues than a client ever sends is cut off whole (the decoder\'s limit), before any signature is checked', async () => {
+    const queues = await Promise.all(Array.from({ length: FETCH_MANY_QUEUES + 1 }, newQueue))
+    await assert.rejects(client.services.mailbox.fetchMany(relay.peerId, queues), { name: 'MailboxProtocolError' })
+    const fine = await client.services.mailbox.fetchMany(relay.peerId, queues.slice(0, FETCH_MANY_QUEUES))
+    assert.equal(fine.denied.length, FETCH_MANY_QUEUES, 'queues it does not hold are denied one by one')
   })
 })
