@@ -81,6 +81,8 @@ export class Downloads {
         }
       })
       await entry.download.run()
+      // stopped as the last chunk came (its message expired, or it was declined): nothing saved
+      if (entry.stopped) return
       const target = await this.targetOf(record.saveDir ?? this.init.downloadsDir, record.name)
       await this.decrypt(record, target)
       await records.update(record, { state: 'complete', received: record.size, savedTo: target })

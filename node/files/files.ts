@@ -177,9 +177,10 @@ export class Files {
     const saved: string[] = []
     const downloads = resolve(this.downloadsDir) + sep
     for (const id of fileIds) {
+      // read once the download has ended: one that was saving names its copy only then
+      await this.downloads.cancel(id)
       const record = await this.records.get(id)
       if (record == null) continue
-      await this.downloads.cancel(id)
       await this.records.closeFile(id)
       ops.push({ type: 'del', sublevel: this.records.sublevel, key: id })
       if (record.savedTo != null && resolve(record.savedTo).startsWith(downloads)) saved.push(record.savedTo)

@@ -3,7 +3,6 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { addressOf, createNetwork, removeDir, tempDir, waitFor, type Network } from '../fixtures/index.ts'
-import { MIN_TIMER_S } from '../../node/direct/disappearing.ts'
 import { addEachOther } from '../messaging/helpers.ts'
 import { fileState, randomFile } from './helpers.ts'
 import type { HyphaeMessenger } from '../../node/hyphae-messenger.ts'
@@ -13,6 +12,9 @@ async function leftOf (dataDir: string, sub: string, id: string): Promise<string
   const names = await readdir(join(dataDir, sub)).catch(() => [] as string[])
   return names.filter(n => n.includes(id))
 }
+
+/** long enough that both files arrive before they expire on a loaded machine (5 s, the least, did not always) */
+const TIMER_S = 20
 
 describe('files in a conversation with disappearing messages', { timeout: 180_000 }, () => {
   let network: Network
@@ -36,8 +38,8 @@ describe('files in a conversation with disappearing messages', { timeout: 180_00
     const fetched = await randomFile(dir, 'fetched.bin', 50_000)
     const unopened = await randomFile(dir, 'unopened.bin', 200_000)
 
-    await alice.setTimer(bob.peerId, MIN_TIMER_S)
-    await waitFor(async () => (await bob.listContacts()).find(c => c.peerId === alice.peerId)?.timer === MIN_TIMER_S, {
+    await alice.setTimer(bob.peerId, TIMER_S)
+    await waitFor(async () => (await bob.listContacts()).find(c => c.peerId === alice.peerId)?.timer === TIMER_S, {
       timeout: 30_000, message: 'bob to follow the timer'
     })
     const a = await alice.sendFile(bob.peerId, fetched.path)
