@@ -167,7 +167,10 @@ export class GroupTopics {
     // suspected once the store has answered: suspecting a member even for a heartbeat would
     // prune it, and gossipsub then backs off from it for a minute
     this.ctx.track(this.ctx.store.member(group, id).then(member => {
-      if (member?.state !== 'member' && this.topics.has(topic)) this.gate.suspect(topic, id)
+      const active = this.topics.get(topic)
+      // a peer proven while the store answered (its join came by history meanwhile) stays proven:
+      // nothing would prove it again, and it would get none of our messages
+      if (member?.state !== 'member' && active != null && !active.proven.has(id)) this.gate.suspect(topic, id)
     }))
   }
 
