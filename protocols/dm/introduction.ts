@@ -30,7 +30,8 @@ function prefix (sender: PeerId, recipient: PeerId, timestamp: bigint): Uint8Arr
   return out
 }
 
-function leadingZeroBits (hash: Uint8Array): number {
+/** Leading zero bits of a hash: a proof of work's measure (also the mailbox's, protocols/mailbox/work.ts). */
+export function leadingZeroBits (hash: Uint8Array): number {
   let bits = 0
   for (const byte of hash) {
     if (byte === 0) { bits += 8; continue }

@@ -6,6 +6,7 @@
  */
 import { createHash, type Hash } from 'node:crypto'
 import { MAX_WORK_BITS, MIN_WORK_BITS, WORK_FROM_FILL } from './constants.ts'
+import { leadingZeroBits } from '../dm/introduction.ts'
 import type { PeerId } from '@libp2p/interface'
 
 const DOMAIN = Buffer.from('hyphae-mailbox-work/1')
@@ -23,15 +24,6 @@ export function workBitsFor (queues: number, max: number): number {
 /** the hash state over everything but the nonce: each try hashes only the nonce on a copy */
 function prefix (relay: PeerId, queue: Uint8Array, key: Uint8Array): Hash {
   return createHash('sha256').update(DOMAIN).update(relay.toMultihash().bytes).update(queue).update(key)
-}
-
-function leadingZeroBits (hash: Uint8Array): number {
-  let bits = 0
-  for (const byte of hash) {
-    if (byte === 0) { bits += 8; continue }
-    return bits + Math.clz32(byte) - 24
-  }
-  return bits
 }
 
 /** Whether `nonce` is work of at least `bits` for this queue on this relay. */
