@@ -13,6 +13,7 @@ import { createBareNode } from './bare.ts'
 import { now } from './stats.ts'
 import type { HyphaeMessenger } from '../node/hyphae-messenger.ts'
 import type { Libp2p } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 /** messengers started at once; each later batch bootstraps through the ones before */
 const BATCH = 10
@@ -39,6 +40,37 @@ export function makeGraph (size: number, servers: number): Graph {
   return { servers, edges }
 }
 
+/**
+ * The nodes started at once, in order: node 0 alone, then up to BATCH servers, then up to BATCH
+ * clients at a time, so every node's bootstrap edges point into earlier batches.
+ */
+export function batchesOf (graph: Graph): number[][] {
+  const size = graph.edges.length
+  const out: number[][] = []
+  for (let first = 0; first < size;) {
+    const count = first === 0 ? 1 : first < graph.servers ? Math.min(BATCH, graph.servers - first) : Math.min(BATCH, size - first)
+    out.push(Array.from({ length: count }, (_, b) => first + b))
+    first += count
+  }
+  return out
+}
+
+/** Messengers `relayClient: false` (as in scale.ts): N relay searches would saturate the CPU. */
+export async function startDhtMessenger (dataDir: string, server: boolean, bootstrap: string[]): Promise<HyphaeMessenger> {
+  return createMessenger({ dataDir, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, relayClient: false, dhtServer: server, bootstrap })
+}
+
+/** Stock kad-dht, loopback addresses kept (its default mapper drops them), dialled to its bootstrap nodes */
+export async function startBareDhtNode (server: boolean, bootstrap: Multiaddr[][]): Promise<BareDhtNode> {
+  const node = await createBareNode({
+    identify: identify(),
+    ping: ping(),
+    dht: kadDHT({ clientMode: !server, peerInfoMapper: passthroughMapper })
+  }) as BareDhtNode
+  await Promise.allSettled(bootstrap.map(async addrs => node.dial(addrs, { signal: AbortSignal.timeout(30_000) })))
+  return node
+}
+
 export class DhtNetworks {
   readonly messengers: HyphaeMessenger[] = []
   readonly bare: BareDhtNode[] = []
@@ -50,18 +82,13 @@ export class DhtNetworks {
     return k < this.graph.servers
   }
 
-  /** Messengers `relayClient: false` (as in scale.ts): N relay searches would saturate the CPU. */
   async startMessengers (): Promise<void> {
-    const size = this.graph.edges.length
-    while (this.messengers.length < size) {
-      const first = this.messengers.length
-      const count = first === 0 ? 1 : first < this.graph.servers ? Math.min(BATCH, this.graph.servers - first) : Math.min(BATCH, size - first)
-      const started = await Promise.allSettled(Array.from({ length: count }, async (_, b) => {
-        const k = first + b
+    for (const batch of batchesOf(this.graph)) {
+      const started = await Promise.allSettled(batch.map(async k => {
         const dir = await tempDir('hyphae-bench-dht-')
         this.dirs.push(dir)
         const bootstrap = this.graph.edges[k].map(e => this.messengers[e].libp2p.getMultiaddrs()[0].toString())
-        return createMessenger({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, relayClient: false, dhtServer: this.isServer(k), bootstrap })
+        return startDhtMessenger(dir, this.isServer(k), bootstrap)
       }))
       for (const r of started) if (r.status === 'fulfilled') this.messengers.push(r.value)
       const failed = started.find(r => r.status === 'rejected')
@@ -69,18 +96,10 @@ export class DhtNetworks {
     }
   }
 
-  /** Stock kad-dht, loopback addresses kept (its default mapper drops them) */
   async startBare (): Promise<void> {
-    const size = this.graph.edges.length
-    for (let first = 0; first < size; first += BATCH) {
-      const batch = await Promise.all(Array.from({ length: Math.min(BATCH, size - first) }, async (_, b) => createBareNode({
-        identify: identify(),
-        ping: ping(),
-        dht: kadDHT({ clientMode: !this.isServer(first + b), peerInfoMapper: passthroughMapper })
-      }) as Promise<BareDhtNode>))
-      this.bare.push(...batch)
-      await Promise.allSettled(batch.map(async (node, b) => Promise.allSettled(this.graph.edges[first + b].map(async e =>
-        node.dial(this.bare[e].getMultiaddrs(), { signal: AbortSignal.timeout(30_000) })))))
+    for (const batch of batchesOf(this.graph)) {
+      this.bare.push(...await Promise.all(batch.map(async k =>
+        startBareDhtNode(this.isServer(k), this.graph.edges[k].map(e => this.bare[e].getMultiaddrs())))))
     }
   }
 

@@ -1,88 +1,35 @@
 /**
- * Finding a contact through the DHT, in a local network of N nodes in one process (200, 30 with
- * --quick) shaped like hyphae's: a tenth of them DHT servers (relays; at least 4), the rest DHT
- * clients (users), each client bootstrapped through 3 random servers (bench/dht-network.ts).
+ * Finding a contact through the DHT, in a local network of N nodes (200, 30 with --quick) spread
+ * over BENCH_DHT_PROCS processes (4, 2 with --quick; bench/dht-cluster.ts), shaped like
+ * hyphae's: a tenth of them DHT servers (relays; at least 4), the rest DHT clients (users),
+ * each client bootstrapped through 3 random servers (bench/dht-network.ts).
  * A sample: two random clients A and B. B writes its rendezvous record for A (not timed: a node
- * does that in the background, retrying; here up to 3 tries), then A reads it (protocols/rendezvous, today's and yesterday's
- * key at once).
+ * does that in the background, retrying; here up to 3 tries), then A reads it
+ * (protocols/rendezvous, today's and yesterday's key at once).
  * Baseline, the same run: the same graph again of bare libp2p nodes with stock kad-dht (same
  * roles, same bootstrap edges), where bare A looks up bare B by peer id (findPeer, useCache:
  * false): the lookup kad-dht itself offers. And a dial by known address between messengers.
- * Hops come from kad-dht's query events (onProgress): the depth of the peer that answered, with
- * the peers A asked first at depth 1. A lookup fails when it ends without B or after 10 s (the
+ * Hops: see dht-lookups.ts. A lookup fails when it ends without B or after 10 s (the
  * rendezvous lookup's own timeout; 5 s with --quick).
  * BENCH_DHT_NODES / BENCH_DHT_SERVERS / BENCH_DHT_SAMPLES override the size (200 / 20 / 200,
  * 30 / 4 / 10 with --quick). BENCH_DEBUG=1 in the environment logs every lookup.
  */
-import { DhtNetworks, makeGraph, type BareDhtNode } from './dht-network.ts'
+import { DhtCluster } from './dht-cluster.ts'
+import { PUBLISH_TRIES, type Lookup } from './dht-lookups.ts'
+import { makeGraph } from './dht-network.ts'
 import { figure, type Bench, type BenchContext, type BenchResult } from './report.ts'
 import { now, round, summarize, type Summary } from './stats.ts'
-import type { HyphaeMessenger } from '../node/hyphae-messenger.ts'
-import type { PeerId } from '@libp2p/interface'
-
-interface Lookup { ms: number, hops: number | null, queries: number }
-const PUBLISH_TRIES = 3
-
-/** kad-dht's query events: queries sent, and the depth of the first peer that answered */
-function tracker (answered: (e: any, type: string) => boolean): { onProgress: (evt: CustomEvent<any>) => void, result: () => { hops: number | null, queries: number } } {
-  const depth = new Map<string, number>()
-  let queries = 0
-  let hops: number | null = null
-  const onProgress = (evt: CustomEvent<any>): void => {
-    const e = evt.detail
-    switch (evt.type) {
-      case 'kad-dht:query:send-query':
-        queries++
-        if (!depth.has(e.to.toString())) depth.set(e.to.toString(), 1)
-        break
-      case 'kad-dht:query:peer-response': {
-        const d = (depth.get(e.from.toString()) ?? 1) + 1
-        for (const p of e.closer ?? []) {
-          const key = p.id.toString()
-          if ((depth.get(key) ?? Infinity) > d) depth.set(key, d)
-        }
-        break
-      }
-    }
-    if (answered(e, evt.type)) hops ??= depth.get(e.from.toString()) ?? null
-  }
-  return { onProgress, result: () => ({ hops, queries }) }
-}
-
-/** kad-dht's own lookup of a peer id; B is a client, so only a server connected to it can name it */
-async function bareFindPeer (a: BareDhtNode, b: PeerId, timeoutMs: number): Promise<Lookup> {
-  const { onProgress, result } = tracker((_, type) => type === 'kad-dht:query:final-peer')
-  const t0 = now()
-  await a.peerRouting.findPeer(b, { signal: AbortSignal.timeout(timeoutMs), useCache: false, onProgress } as any)
-  return { ms: now() - t0, ...result() }
-}
-
-class PublishError extends Error {}
 
 /**
  * B writes its record for A (as its background publisher does: up to PUBLISH_TRIES attempts,
  * each bounded to 30 s), then A reads it: the lookup alone is timed.
  */
-async function rendezvousLookup (a: HyphaeMessenger, b: HyphaeMessenger, timeoutMs: number, tries: { count: number }): Promise<Lookup> {
-  for (tries.count = 1; ; tries.count++) {
-    const stored = await b.direct.rendezvous.service.publish(a.libp2p.peerId, b.libp2p.getMultiaddrs(), { signal: AbortSignal.timeout(30_000) }).catch(() => [0])
-    if (stored.some(n => n > 0)) break
-    if (tries.count >= PUBLISH_TRIES) throw new PublishError(`no server took the record in ${tries.count} tries`)
-  }
-  const { onProgress, result } = tracker((e, type) => type === 'kad-dht:query:peer-response' && e.record != null)
-  const t0 = now()
-  const found = await a.direct.rendezvous.service.lookup(b.libp2p.peerId, { signal: AbortSignal.timeout(timeoutMs), onProgress })
-  const ms = now() - t0
-  if (!found.multiaddrs.some(m => b.libp2p.getMultiaddrs().some(x => x.equals(m)))) throw new Error('the record names none of B\'s addresses')
-  return { ms, ...result() }
-}
-
-async function dialByAddress (a: HyphaeMessenger, b: HyphaeMessenger): Promise<number> {
-  const t0 = now()
-  const connection = await a.libp2p.dial(b.libp2p.getMultiaddrs(), { force: true, signal: AbortSignal.timeout(30_000) })
-  const ms = now() - t0
-  await connection.close().catch(() => {})
-  return ms
+async function rendezvousLookup (net: DhtCluster, a: number, b: number, timeoutMs: number, tries: { count: number }): Promise<Lookup> {
+  tries.count = PUBLISH_TRIES
+  tries.count = (await net.call(b, { cmd: 'publish', for: net.nodes[a].peerId }, PUBLISH_TRIES * 31_000)).tries
+  const found = await net.call(a, { cmd: 'lookup', of: net.nodes[b].peerId, timeoutMs }, timeoutMs + 5_000)
+  if (!(found.multiaddrs as string[]).some(m => net.nodes[b].addrs.includes(m))) throw new Error('the record names none of B\'s addresses')
+  return { ms: found.ms, hops: found.hops, queries: found.queries }
 }
 
 function pick (n: number, not?: number): number {
@@ -103,7 +50,8 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
   const servers = Number(process.env.BENCH_DHT_SERVERS ?? Math.max(4, Math.round(size / 10)))
   const samples = Number(process.env.BENCH_DHT_SAMPLES ?? (ctx.quick ? 10 : 200))
   const timeoutMs = ctx.quick ? 5_000 : 10_000
-  const net = new DhtNetworks(makeGraph(size, servers))
+  const procs = Number(process.env.BENCH_DHT_PROCS ?? (ctx.quick ? 2 : 4))
+  const net = new DhtCluster(makeGraph(size, servers), procs)
   const client = (not?: number): number => servers + pick(size - servers, not == null ? undefined : not - servers)
   const pairs = Array.from({ length: samples }, () => { const i = client(); return [i, client(i)] })
   const debug = (line: string): void => { if (process.env.BENCH_DEBUG != null) ctx.log(line) }
@@ -117,47 +65,49 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
   let dialFailures = 0
   let setupMs = 0
   try {
-    ctx.log(`starting ${size} messengers (${servers} DHT servers)`)
+    ctx.log(`starting ${size} messengers (${servers} DHT servers) in ${procs} processes`)
     let t0 = now()
-    await net.startMessengers()
+    await net.start('hyphae')
     await net.settle('hyphae', ctx.quick ? 5_000 : 120_000)
     setupMs += now() - t0
-    const hyphaeTables = tables(net.tableSizes('hyphae'), servers)
+    const hyphaeTables = tables(await net.tableSizes('hyphae'), servers)
     ctx.log(`messengers up in ${Math.round((now() - t0) / 1000)} s; routing tables ${JSON.stringify(hyphaeTables)}`)
     let loopStart = now()
     for (const [s, [i, j]] of pairs.entries()) {
       const tries = { count: 0 }
       try {
-        records.push(await rendezvousLookup(net.messengers[i], net.messengers[j], timeoutMs, tries))
+        records.push(await rendezvousLookup(net, i, j, timeoutMs, tries))
         debug(`record ${j} -> ${i}: ${Math.round(records.at(-1)!.ms)} ms, ${records.at(-1)!.queries} queries, hops ${records.at(-1)!.hops}`)
       } catch (err: any) {
         recordFailures++
-        if (err instanceof PublishError) publishFailures++
-        ctx.log(`record ${j} -> ${i} failed: ${err?.message} (tables ${net.tableSizes('hyphae')[j]} / ${net.tableSizes('hyphae')[i]})`)
+        if (String(err?.message).startsWith('PublishError')) publishFailures++
+        const sizes = await net.tableSizes('hyphae')
+        ctx.log(`record ${j} -> ${i} failed: ${err?.message} (tables ${sizes[j]} / ${sizes[i]})`)
       }
       publishTries.push(tries.count)
       const x = pick(size)
       try {
-        dials.push(await dialByAddress(net.messengers[x], net.messengers[pick(size, x)]))
+        dials.push((await net.call(x, { cmd: 'dial', which: 'hyphae', addrs: net.nodes[pick(size, x)].addrs }, 35_000)).ms)
       } catch (err: any) {
         dialFailures++
         ctx.log(`dial failed: ${err?.message}`)
       }
       if ((s + 1) % Math.max(1, Math.floor(samples / 5)) === 0) ctx.log(`${s + 1}/${samples} rendezvous lookups (${Math.round((now() - loopStart) / 1000)} s)`)
     }
-    await net.stopMessengers()
+    await net.stopNodes('hyphae')
 
     ctx.log(`starting ${size} bare kad-dht nodes, the same graph`)
     t0 = now()
-    await net.startBare()
+    await net.start('bare')
     await net.settle('bare', ctx.quick ? 5_000 : 120_000)
     setupMs += now() - t0
-    const bareTables = tables(net.tableSizes('bare'), servers)
+    const bareTables = tables(await net.tableSizes('bare'), servers)
     ctx.log(`bare nodes up in ${Math.round((now() - t0) / 1000)} s; routing tables ${JSON.stringify(bareTables)}`)
     loopStart = now()
     for (const [s, [i, j]] of pairs.entries()) {
       try {
-        found.push(await bareFindPeer(net.bare[i], net.bare[j].peerId, timeoutMs))
+        const lookup = await net.call(i, { cmd: 'findPeer', of: net.nodes[j].peerId, timeoutMs }, timeoutMs + 5_000)
+        found.push({ ms: lookup.ms, hops: lookup.hops, queries: lookup.queries })
         debug(`bare findPeer ${i} -> ${j}: ${Math.round(found.at(-1)!.ms)} ms, ${found.at(-1)!.queries} queries, hops ${found.at(-1)!.hops}`)
       } catch (err: any) {
         failures++
@@ -184,6 +134,7 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
       details: {
         nodes: size,
         servers,
+        processes: procs,
         samples,
         failures,
         recordFailures,
@@ -201,8 +152,7 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
       }
     }
   } finally {
-    await net.stopMessengers()
-    await net.stopBare()
+    await net.stop()
   }
 }
 
