@@ -1,17 +1,15 @@
-import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
-import { AckStatus, checkEnvelope, Envelope, type ReceiveContext } from '../../protocols/dm/index.ts'
-import { openFromRelay, sealForRelay } from '../../protocols/dm/sealed.ts'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { AckStatus, Envelope, type ReceiveContext } from '../../protocols/dm/index.ts'
+import { sealForRelay } from '../../protocols/dm/sealed.ts'
 import { MailboxRefusedError, MailboxStatus, PROTOCOL as MAILBOX_PROTOCOL, type FetchedEnvelope, type Mailbox, type QueueKeys } from '../../protocols/mailbox/index.ts'
 import { PrekeyBundle } from '../../protocols/prekeys/index.ts'
 import { relaysOf, type RelayRef } from '../net/relay-addresses.ts'
-import { fetchQueues } from './mailbox-fetch.ts'
+import { fetchQueues, storeFetched } from './mailbox-fetch.ts'
 import { deriveQueue, queueRef } from './mailbox-queues.ts'
 import type { ContactsStore } from '../store/contacts-store.ts'
 import type { HyphaeServices } from '../net/services.ts'
 import type { Libp2p, Logger, PeerId, IdentifyResult, PrivateKey } from '@libp2p/interface'
 
-/** statuses after which the envelope is done with: the relay may delete it */
-const DONE = new Set([AckStatus.STORED, AckStatus.DUPLICATE, AckStatus.REFUSED_BLOCKED, AckStatus.MALFORMED, AckStatus.WRONG_PEER, AckStatus.REFUSED_TOO_LARGE])
 const FETCH_ROUNDS = 100
 const FETCH_EVERY_MS = 60_000
 /** contacts whose own queue we fetch on each relay (a fetch request each per poll) */
@@ -227,25 +225,8 @@ export class MailboxClient {
     return total
   }
 
-  /** Opens, stores and acks each box through `receive`; the ids the relay may delete. */
   private async store (relay: PeerId, items: FetchedEnvelope[]): Promise<string[]> {
-    const done: string[] = []
-    for (const item of items) {
-      try {
-        // the sender sits inside the box: only we can open it
-        const envelope = Envelope.decode(openFromRelay(item.envelope, this.components.key))
-        // the author it names only picks the session: a forged name does not decrypt; whoever
-        // left it held the token we handed our contacts
-        const from = peerIdFromPublicKey(checkEnvelope(envelope))
-        const status = await this.components.receive(from, envelope, { introduced: true })
-        if (DONE.has(status)) done.push(item.id)
-      } catch (err) {
-        // not for us or not readable: it will never be, let the relay drop it
-        this.components.log('mailbox envelope %s from %p unreadable - %e', item.id, relay, err)
-        done.push(item.id)
-      }
-    }
-    return done
+    return storeFetched(relay, items, this.components)
   }
 
   private async fetchQueue (relay: PeerId, contact?: PeerId): Promise<number> {
