@@ -113,7 +113,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
       fileOffer: components.fileOffer
     })
     this.mailbox = new MailboxClient({
-      libp2p, mailbox: libp2p.services.mailbox, contacts: this.contactsStore, log, receive, key, prekeys: async () => this.prekeys(),
+      libp2p, mailbox: libp2p.services.mailbox, contacts: this.contactsStore, log, receive, key, prekeys: async () => this.prekeys(), db,
       onRelaysChanged: relays => { this.queueSharing.relaysChanged(relays) },
       expiryOf: async peer => {
         const seconds = await this.disappearing.timer(peer)
@@ -121,7 +121,8 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
       }
     })
     this.queueSharing = new QueueSharing({
-      libp2p, key, db, contacts: this.contactsStore, mailbox: this.mailbox, log, sendControl: async (peer, app, data) => this.sendControl(peer, app, data)
+      libp2p, key, db, contacts: this.contactsStore, mailbox: this.mailbox, log, sendControl: async (peer, app, data) => this.sendControl(peer, app, data),
+      inviteGeneration: () => this.mailbox.generation
     })
     this.rendezvous = new RendezvousRecords({ libp2p, key, contacts: this.contactsStore, log })
     this.delivery = new Outbox({
@@ -183,7 +184,7 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
     await this.ratchet.maintain()
     this.rotation = setInterval(() => { void this.ratchet.maintain().catch(() => {}) }, ROTATION_CHECK_MS)
     this.rotation.unref?.()
-    this.mailbox.start()
+    await this.mailbox.start()
     this.disappearing.start()
     this.rendezvous.start()
     await this.delivery.start()
@@ -235,15 +236,16 @@ export class DirectChats extends TypedEventEmitter<DirectChatsEvents> {
 
   async removeContact (ref: string): Promise<ContactInfo> {
     const record = await this.contacts.remove(ref)
-    // its own queues go: the relays refuse what it deposits there
-    void this.mailbox.closeQueues(peerIdFromString(record.peerId))
+    // its own queues go: the relays refuse what it deposits there (now, or once back)
+    void this.queueSharing.revoke(record.peerId, false).catch(() => {})
     return this.contacts.info(record)
   }
 
+  /** Blocks a peer; its queues and the invite's it may hold are closed on our relays (README: Blocking). */
   async blockContact (ref: string): Promise<ContactInfo> {
     const record = await this.contacts.block(ref)
     this.quota.forget(record.peerId)
-    await this.mailbox.closeQueues(peerIdFromString(record.peerId))
+    await this.queueSharing.revoke(record.peerId, true)
     return this.contacts.info(record)
   }
 

@@ -1,17 +1,17 @@
-import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
-import { AckStatus, checkEnvelope, Envelope, type ReceiveContext } from '../../protocols/dm/index.ts'
-import { openFromRelay, sealForRelay } from '../../protocols/dm/sealed.ts'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { AckStatus, Envelope, type ReceiveContext } from '../../protocols/dm/index.ts'
+import { sealForRelay } from '../../protocols/dm/sealed.ts'
 import { MailboxRefusedError, MailboxStatus, PROTOCOL as MAILBOX_PROTOCOL, type FetchedEnvelope, type Mailbox, type QueueKeys } from '../../protocols/mailbox/index.ts'
 import { PrekeyBundle } from '../../protocols/prekeys/index.ts'
 import { relaysOf, type RelayRef } from '../net/relay-addresses.ts'
-import { fetchQueues } from './mailbox-fetch.ts'
+import { fetchQueues, storeFetched } from './mailbox-fetch.ts'
 import { deriveQueue, queueRef } from './mailbox-queues.ts'
+import { MailboxCloses } from './mailbox-closes.ts'
 import type { ContactsStore } from '../store/contacts-store.ts'
+import type { Database } from '../store/database.ts'
 import type { HyphaeServices } from '../net/services.ts'
 import type { Libp2p, Logger, PeerId, IdentifyResult, PrivateKey } from '@libp2p/interface'
 
-/** statuses after which the envelope is done with: the relay may delete it */
-const DONE = new Set([AckStatus.STORED, AckStatus.DUPLICATE, AckStatus.REFUSED_BLOCKED, AckStatus.MALFORMED, AckStatus.WRONG_PEER, AckStatus.REFUSED_TOO_LARGE])
 const FETCH_ROUNDS = 100
 const FETCH_EVERY_MS = 60_000
 /** contacts whose own queue we fetch on each relay (a fetch request each per poll) */
@@ -33,6 +33,8 @@ export interface MailboxClientComponents {
   onRelaysChanged?: (relays: RelayRef[]) => void
   /** when a deposit for `peer` may be dropped (its disappearing-messages timer), if ever */
   expiryOf?: (peer: string) => Promise<number | undefined>
+  /** where the Closes relays have not answered yet, and the invite queue's generation, are kept */
+  db?: Database
 }
 
 /**
@@ -47,7 +49,7 @@ export interface MailboxClientComponents {
 export class MailboxClient {
   private readonly components: MailboxClientComponents
   private readonly fetching = new Set<string>()
-  /** queues (`<relay>` ours for invites, `<relay>!<contact>` a contact's) opened this run */
+  /** queues (`<relay>~<generation>` the invite's, `<relay>!<contact>` a contact's) opened this run */
   private readonly opened = new Map<string, Promise<boolean>>()
   private readonly queues = new Map<string, Promise<QueueKeys>>()
   private timer?: ReturnType<typeof setInterval>
@@ -58,12 +60,22 @@ export class MailboxClient {
   fetchRequests = 0
   /** per relay: whether it answers FetchMany (unknown until asked) */
   private readonly batched = new Map<string, boolean>()
+  /** the Closes relays have not answered yet; the invite queue's generation (none without a db) */
+  private readonly closes?: MailboxCloses
 
   constructor (components: MailboxClientComponents) {
     this.components = components
+    const { db, key, mailbox, contacts, log, libp2p } = components
+    if (db != null) this.closes = new MailboxCloses({ db, key, mailbox, contacts, log, connected: r => libp2p.getConnections(r).length > 0, reserved: () => this.reservedRelays() })
   }
 
-  start (): void {
+  /** the invite queue's generation: what an invite names */
+  get generation (): number {
+    return this.closes?.generation ?? 0
+  }
+
+  async start (): Promise<void> {
+    await this.closes?.start()
     this.components.libp2p.addEventListener('peer:identify', this.onIdentify)
     this.components.libp2p.addEventListener('self:peer:update', this.onSelfUpdate)
     this.timer = setInterval(() => { this.fetchAll() }, FETCH_EVERY_MS)
@@ -86,10 +98,14 @@ export class MailboxClient {
     return this.reservedRefs().map(r => r.peerId)
   }
 
+  private queueKey (relay: PeerId, contact?: PeerId): string {
+    return contact == null ? `${relay.toString()}~${this.generation}` : `${relay.toString()}!${contact.toString()}`
+  }
+
   private async queueOn (relay: PeerId, contact?: PeerId): Promise<QueueKeys> {
-    const key = queueKey(relay, contact)
+    const key = this.queueKey(relay, contact)
     let queue = this.queues.get(key)
-    if (queue == null) this.queues.set(key, queue = deriveQueue(this.components.key, relay, contact))
+    if (queue == null) this.queues.set(key, queue = deriveQueue(this.components.key, relay, contact, contact == null ? this.generation : 0))
     return queue
   }
 
@@ -108,6 +124,7 @@ export class MailboxClient {
 
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
     if (!evt.detail.protocols.includes(MAILBOX_PROTOCOL)) return
+    void this.closes?.retry(evt.detail.peerId)
     void this.fetchFrom(evt.detail.peerId)
   }
 
@@ -116,7 +133,7 @@ export class MailboxClient {
    * our prekeys under it; false when the relay refused (it is asked again next time).
    */
   private async ensureOpen (relay: PeerId, contact?: PeerId): Promise<boolean> {
-    const key = queueKey(relay, contact)
+    const key = this.queueKey(relay, contact)
     let opening = this.opened.get(key)
     if (opening == null) {
       opening = (async () => {
@@ -180,6 +197,7 @@ export class MailboxClient {
   }
 
   private fetchAll (): void {
+    void this.closes?.retryAll()
     for (const relay of this.reservedRelays()) {
       if (this.components.libp2p.getConnections(relay).length === 0) continue
       void this.components.libp2p.peerStore.get(relay)
@@ -217,7 +235,7 @@ export class MailboxClient {
         counted: () => { this.fetchRequests++ },
         store: async items => this.store(relay, items),
         one: async contact => this.fetchQueue(relay, contact),
-        denied: contact => { this.opened.delete(queueKey(relay, contact)) }
+        denied: contact => { this.opened.delete(this.queueKey(relay, contact)) }
       })
     } catch (err) {
       this.components.log('mailbox fetch from %p failed - %e', relay, err)
@@ -227,25 +245,8 @@ export class MailboxClient {
     return total
   }
 
-  /** Opens, stores and acks each box through `receive`; the ids the relay may delete. */
   private async store (relay: PeerId, items: FetchedEnvelope[]): Promise<string[]> {
-    const done: string[] = []
-    for (const item of items) {
-      try {
-        // the sender sits inside the box: only we can open it
-        const envelope = Envelope.decode(openFromRelay(item.envelope, this.components.key))
-        // the author it names only picks the session: a forged name does not decrypt; whoever
-        // left it held the token we handed our contacts
-        const from = peerIdFromPublicKey(checkEnvelope(envelope))
-        const status = await this.components.receive(from, envelope, { introduced: true })
-        if (DONE.has(status)) done.push(item.id)
-      } catch (err) {
-        // not for us or not readable: it will never be, let the relay drop it
-        this.components.log('mailbox envelope %s from %p unreadable - %e', item.id, relay, err)
-        done.push(item.id)
-      }
-    }
-    return done
+    return storeFetched(relay, items, this.components)
   }
 
   private async fetchQueue (relay: PeerId, contact?: PeerId): Promise<number> {
@@ -263,30 +264,29 @@ export class MailboxClient {
       }
     } catch (err) {
       // a relay that forgot our queue (restarted without its data, or expired it) is asked to open it again
-      if (err instanceof MailboxRefusedError && err.status === MailboxStatus.DENIED) this.opened.delete(queueKey(relay, contact))
+      if (err instanceof MailboxRefusedError && err.status === MailboxStatus.DENIED) this.opened.delete(this.queueKey(relay, contact))
       this.components.log('mailbox fetch from %p failed - %e', relay, err)
     }
     return total
   }
 
   /**
-   * Drops `contact`'s own queue on each relay of ours we are connected to (it was blocked or
-   * removed): the relay then refuses its deposits. One unreachable now idles out on the relay.
+   * Drops `contact`'s own queue (it was blocked or removed) on our relays and on `named` (those
+   * it was told of): the relays then refuse its deposits. How many closed now (MailboxCloses).
    */
-  async closeQueues (contact: PeerId): Promise<number> {
-    let closed = 0
-    await Promise.all(this.reservedRelays().map(async relay => {
-      const key = queueKey(relay, contact)
-      this.opened.delete(key)
-      if (this.components.libp2p.getConnections(relay).length === 0) return
-      try {
-        await this.components.mailbox.close(relay, await this.queueOn(relay, contact), { signal: AbortSignal.timeout(DEPOSIT_TIMEOUT) })
-        closed++
-      } catch (err) {
-        this.components.log('queue of a contact not closed on %p - %e', relay, err)
-      }
-      this.queues.delete(key)
-    }))
+  async closeQueues (contact: PeerId, named: string[] = []): Promise<number> {
+    for (const map of [this.opened, this.queues]) {
+      for (const key of [...map.keys()]) if (key.endsWith(`!${contact.toString()}`)) map.delete(key)
+    }
+    return (await this.closes?.closeContact(contact, named)) ?? 0
+  }
+
+  /** Moves the invite to a new queue (MailboxCloses.rotateInvite) and opens it with our prekeys. */
+  async rotateInviteQueue (named: string[] = []): Promise<number> {
+    // what waits in the old one is collected first where we can (its senders' outboxes keep the rest)
+    await Promise.allSettled(this.reservedRelays().map(async r => this.fetchFrom(r)))
+    const closed = (await this.closes?.rotateInvite(named)) ?? 0
+    await this.openQueues(this.reservedRelays(), AbortSignal.timeout(DEPOSIT_TIMEOUT))
     return closed
   }
 
@@ -338,10 +338,6 @@ export class MailboxClient {
       else this.components.log('deposit on %p failed - %e', relay.peerId, err)
     }
   }
-}
-
-function queueKey (relay: PeerId, contact?: PeerId): string {
-  return contact == null ? relay.toString() : `${relay.toString()}!${contact.toString()}`
 }
 
 export interface DepositEntry {

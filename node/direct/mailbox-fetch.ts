@@ -1,5 +1,11 @@
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import { AckStatus, checkEnvelope, Envelope, type ReceiveContext } from '../../protocols/dm/index.ts'
+import { openFromRelay } from '../../protocols/dm/sealed.ts'
 import { FETCH_MANY_QUEUES, MailboxRefusedError, MailboxStatus, type FetchedEnvelope, type Mailbox, type QueueKeys } from '../../protocols/mailbox/index.ts'
-import type { PeerId } from '@libp2p/interface'
+import type { Logger, PeerId, PrivateKey } from '@libp2p/interface'
+
+/** statuses after which the envelope is done with: the relay may delete it */
+const DONE = new Set([AckStatus.STORED, AckStatus.DUPLICATE, AckStatus.REFUSED_BLOCKED, AckStatus.MALFORMED, AckStatus.WRONG_PEER, AckStatus.REFUSED_TOO_LARGE])
 
 const FETCH_ROUNDS = 100
 
@@ -66,4 +72,32 @@ export async function fetchQueues (relay: PeerId, open: OpenQueues, ctx: FetchQu
     pending = next
   }
   return total
+}
+
+export interface StoreFetchedContext {
+  /** our identity: opens the sealed boxes */
+  key: PrivateKey
+  receive: (from: PeerId, envelope: Envelope, context?: ReceiveContext) => Promise<AckStatus>
+  log: Logger
+}
+
+/** Opens, stores and acks each box fetched from `relay` through `receive`; the ids the relay may delete. */
+export async function storeFetched (relay: PeerId, items: FetchedEnvelope[], ctx: StoreFetchedContext): Promise<string[]> {
+  const done: string[] = []
+  for (const item of items) {
+    try {
+      // the sender sits inside the box: only we can open it
+      const envelope = Envelope.decode(openFromRelay(item.envelope, ctx.key))
+      // the author it names only picks the session: a forged name does not decrypt; whoever
+      // left it held the token we handed our contacts
+      const from = peerIdFromPublicKey(checkEnvelope(envelope))
+      const status = await ctx.receive(from, envelope, { introduced: true })
+      if (DONE.has(status)) done.push(item.id)
+    } catch (err) {
+      // not for us or not readable: it will never be, let the relay drop it
+      ctx.log('mailbox envelope %s from %p unreadable - %e', item.id, relay, err)
+      done.push(item.id)
+    }
+  }
+  return done
 }

@@ -35,6 +35,8 @@ export interface QueueSharingInit {
   /** sends a control message through the encrypted DM path */
   sendControl: (peer: string, app: string, data: Uint8Array) => Promise<string>
   log: Logger
+  /** the invite queue's generation (MailboxCloses): what an invite names */
+  inviteGeneration?: () => number
 }
 
 export class QueueSharing {
@@ -59,7 +61,7 @@ export class QueueSharing {
    */
   async ourQueues (relays: RelayRef[] = relaysOf(this.init.libp2p.getMultiaddrs()), contact?: PeerId): Promise<MailboxQueues['queues']> {
     await this.init.mailbox.openQueues(relays.map(r => r.peerId), AbortSignal.timeout(OPEN_QUEUES_TIMEOUT), contact)
-    const queues = await queuesFor(this.init.key, relays, contact)
+    const queues = await queuesFor(this.init.key, relays, contact, contact == null ? this.init.inviteGeneration?.() ?? 0 : 0)
     const told = await this.handedOut()
     if (relays.some(r => !told.includes(r.peerId.toString()))) {
       await this.queuesSent.put('relays', [...new Set([...relays.map(r => r.peerId.toString()), ...told])].slice(0, MAX_TOLD).join(','))
@@ -83,6 +85,33 @@ export class QueueSharing {
   /** The relays named in an invite or a control message of ours, newest first. */
   private async handedOut (): Promise<string[]> {
     return ((await this.queuesSent.get('relays')) ?? '').split(',').filter(Boolean)
+  }
+
+  /**
+   * `peer` was removed, or blocked: its own queues are closed wherever they may be open. A
+   * blocked peer may hold our invite: its queue moves on too, and the contacts still depositing
+   * in the old one are handed queues of their own.
+   */
+  async revoke (peer: string, blocked: boolean): Promise<void> {
+    await this.init.mailbox.closeQueues(peerIdFromString(peer), await this.namedRelays(peer))
+    if (!blocked) return
+    await this.init.mailbox.rotateInviteQueue(await this.namedRelays())
+    void this.handOwnQueues().catch(err => { this.init.log('queues of their own not handed over - %e', err) })
+  }
+
+  /** The relays our invites named, and with `peer` those it was last told of: where its queues may be open. */
+  private async namedRelays (peer?: string): Promise<string[]> {
+    const told = peer != null ? ((await this.queuesSent.get(`peer!${peer}`)) ?? '').replace(OWN, '').split(',') : []
+    return [...new Set([...await this.handedOut(), ...told])].filter(Boolean)
+  }
+
+  /** Hands queues of their own to the contacts told only the invite's: it moved (MailboxCloses.rotateInvite). */
+  private async handOwnQueues (): Promise<void> {
+    const untold: string[] = []
+    for (const contact of await this.init.contacts.list('contact')) {
+      if (!((await this.queuesSent.get(`peer!${contact.peerId}`)) ?? '').startsWith(OWN)) untold.push(contact.peerId)
+    }
+    if (untold.length > 0) await this.shareQueues(untold)
   }
 
   /**
