@@ -20,4 +20,8 @@ export const MAX_EPOCH_SKEW = 1
 /** how long a lookup waits for more answers once one record opened (a newer one may follow) */
 export const LOOKUP_GRACE_MS = 250
 export const LOOKUP_TIMEOUT = 10_000
+/** walks a lookup makes within its timeout when one ends without the record */
+export const LOOKUP_WALKS = 3
+/** the pause before the next walk, times the walk's number */
+export const LOOKUP_RETRY_MS = 200
 export const PUBLISH_TIMEOUT = 30_000

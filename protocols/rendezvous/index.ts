@@ -6,7 +6,8 @@
  * looks for it, an answer can no longer name someone else's relay (the addresses are signed by
  * the contact), and a DHT client is found as well as a server. See record.ts and keys.ts.
  */
-import { LOOKUP_GRACE_MS, LOOKUP_TIMEOUT, NAMESPACE, PUBLISH_TIMEOUT } from './constants.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { LOOKUP_GRACE_MS, LOOKUP_RETRY_MS, LOOKUP_TIMEOUT, LOOKUP_WALKS, NAMESPACE, PUBLISH_TIMEOUT } from './constants.ts'
 import { RendezvousNotFoundError } from './errors.ts'
 import { epochKeys, epochOf, pairSecret } from './keys.ts'
 import { openRecord, sealRecord, selectRendezvousRecord, validateRendezvousRecord, type OpenedRecord } from './record.ts'
@@ -111,23 +112,30 @@ class RendezvousService implements Rendezvous {
 
   async lookup (contact: PeerId, options: LookupOptions = {}): Promise<OpenedRecord> {
     const signal = options.signal ?? AbortSignal.timeout(LOOKUP_TIMEOUT)
-    const today = epochOf(this.now())
     const secret = this.secret(contact)
-    // today's and yesterday's at once (a contact offline since before midnight wrote only
-    // yesterday's), but today's answers as soon as it is found
+    // a walk that ends empty early may have missed the servers holding the record (answers lost,
+    // a routing table of 2): the next one starts from the servers this one met
+    for (let walk = 1; ; walk++) {
+      const found = await this.readDays(secret, contact, signal, options.onProgress)
+      if (found != null) return found
+      signal.throwIfAborted()
+      if (walk >= LOOKUP_WALKS) break
+      await sleep(LOOKUP_RETRY_MS * walk, undefined, { signal })
+    }
+    throw new RendezvousNotFoundError(`no record of ${contact.toString()} for us`)
+  }
+
+  /** today's and yesterday's at once (a contact offline since before midnight wrote only yesterday's), but today's answers as soon as it is found */
+  private async readDays (secret: Uint8Array, contact: PeerId, signal: AbortSignal, onProgress?: (evt: any) => void): Promise<OpenedRecord | undefined> {
+    const today = epochOf(this.now())
     const yesterday = new AbortController()
-    const reads = [today, today - 1].map(async (epoch, i) => this.read(epochKeys(secret, contact, this.components.peerId, epoch), contact, i === 0 ? signal : AbortSignal.any([signal, yesterday.signal]), options.onProgress))
+    const reads = [today, today - 1].map(async (epoch, i) => this.read(epochKeys(secret, contact, this.components.peerId, epoch), contact, i === 0 ? signal : AbortSignal.any([signal, yesterday.signal]), onProgress))
     reads[1].catch(() => {})
     try {
-      const found = await reads[0].catch(() => undefined)
-      if (found != null) return found
-      const older = await reads[1].catch(() => undefined)
-      if (older != null) return older
+      return await reads[0].catch(() => undefined) ?? await reads[1].catch(() => undefined)
     } finally {
       yesterday.abort()
     }
-    signal.throwIfAborted()
-    throw new RendezvousNotFoundError(`no record of ${contact.toString()} for us`)
   }
 
   /** The newest record that opens, stopping the query a short grace after the first. */
