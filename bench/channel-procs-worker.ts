@@ -10,10 +10,18 @@
  *   {"id":6,"cmd":"post","member":0,"channel":"...","k":7}    -> {"ok":true}
  *   {"id":7,"cmd":"state","topic":"..."}                      -> {"ok":true,"members":[{mesh,subscribed,remotes}],"closed":n}
  *   {"id":8,"cmd":"memory"}                                   -> {"ok":true,"rss":..,"heapUsed":..}  after a GC
+ *   {"id":9,"cmd":"loop"}                   -> {"ok":true,"p50":ms,"p99":ms,"max":ms,"mean":ms}  event-loop delay since the last
+ *   {"id":10,"cmd":"probe","member":0}      -> thread-pool wait, level ops by sublevel, the groups' locks and queues (hyphae)
+ *   {"id":11,"cmd":"profile","action":"start","file":"..."}   a CPU profile of the process, written at "stop" (or at exit)
  * Unasked: {"event":"ready","empty":{rss,heapUsed},"members":[{peerId,address}]}, and per post a
  * member has (hyphae: emitted as a stored 'group:message'; bare: gossipsub's 'message'):
- * {"event":"arrive","member":i,"k":7,"at":wall ms}. Members are numbered within this process.
+ * {"event":"arrive","member":i,"k":7,"at":wall ms}; and member 0's {"event":"sent","id":...,"at":...} once its outbox
+ * published a post. Members are numbered within this process.
  */
+import { writeFileSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
@@ -25,6 +33,7 @@ import { HYPHAE_GOSSIPSUB } from './gossip-baseline.ts'
 import { GROUP_BENCH_INIT } from './group-network.ts'
 import { messageText, payload } from './pairs.ts'
 import { addressOf, createNetwork, type Network } from '../test/fixtures/index.ts'
+import { EncryptedLevel } from '../node/store/encrypted-level.ts'
 import type { Libp2p } from '@libp2p/interface'
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '5' }, side: { type: 'string', default: 'hyphae' } } })
@@ -50,7 +59,36 @@ interface Share {
 }
 
 let closed = 0
+/** level operations this process asked for since the last probe, by kind and sublevel (each a thread-pool trip) */
+let levelOps: Record<string, number> = {}
+const sublevelOf = (key: unknown): string => typeof key === 'string' ? key.split('!')[1] ?? '?' : '?'
+const countOp = (kind: string, key: unknown, n = 1): void => { const k = `${kind} ${sublevelOf(key)}`; levelOps[k] = (levelOps[k] ?? 0) + n }
+for (const kind of ['_get', '_put', '_del', '_has', '_getMany', '_hasMany', '_iterator', '_batch', 'compact']) {
+  const proto = EncryptedLevel.prototype as any
+  const original = proto[kind]
+  if (typeof original !== 'function') continue
+  proto[kind] = function (this: unknown, ...args: any[]) {
+    if (kind === '_batch') for (const op of args[0]) countOp(`batch-${op.type as string}`, op.key)
+    else if (kind === '_iterator') countOp(kind, args[0]?.gt ?? args[0]?.gte)
+    else countOp(kind, Array.isArray(args[0]) ? args[0][0] : args[0], Array.isArray(args[0]) ? args[0].length : 1)
+    return original.apply(this, args)
+  }
+}
+const inFlight = new Map<number, { name: string, at: number }>()
+let callId = 0
 const empty = memory()
+/** this process's event-loop delay since the last 'loop' command: a starved process from a slow path */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+loopDelay.enable()
+let profiler: { session: Session, file: string } | undefined
+const writeProfile = async (): Promise<void> => {
+  if (profiler == null) return
+  const { session, file } = profiler
+  profiler = undefined
+  const { profile } = await session.post('Profiler.stop')
+  writeFileSync(file, JSON.stringify(profile))
+  session.disconnect()
+}
 
 async function hyphaeShare (): Promise<Share> {
   const network: Network = await createNetwork(count, { init: GROUP_BENCH_INIT })
@@ -59,11 +97,25 @@ async function hyphaeShare (): Promise<Share> {
     // every member is 127.0.0.1 here: without this the best-connected ones graylist their peers
     exemptLoopback(node.libp2p.services.pubsub)
     keepSlowConnections(node.libp2p)
+    // when the owner's outbox published a post (the message ids it sent), to tell storing from publishing
+    node.addEventListener('group:receipt', (evt: CustomEvent<any>) => {
+      if (member === 0 && evt.detail.status === 'sent') print({ event: 'sent', member, id: evt.detail.id, at: wallNow() })
+    })
     node.addEventListener('group:message', (evt: CustomEvent<any>) => {
       const m = evt.detail
       if (m.kind === 'text' && m.body.startsWith(TEXT_PREFIX)) print({ event: 'arrive', member, k: Number.parseInt(m.body.slice(TEXT_PREFIX.length)), at: wallNow() })
     })
   })
+  // the owner's store calls under way (bench diagnostics: where a slow post waits)
+  const store = nodes[0].groups.store as any
+  for (const name of ['listGroups', 'group', 'clock', 'head', 'member', 'batch', 'unreadCount']) {
+    const original = store[name].bind(store)
+    store[name] = async (...args: unknown[]) => {
+      const key = callId++
+      inFlight.set(key, { name, at: wallNow() })
+      try { return await original(...args) } finally { inFlight.delete(key) }
+    }
+  }
   return {
     libp2p: member => nodes[member].libp2p as any,
     addresses: () => nodes.map(n => ({ peerId: n.peerId, address: addressOf(n) })),
@@ -76,7 +128,30 @@ async function hyphaeShare (): Promise<Share> {
         }
         case 'invite': return { invite: await node.channelInvite(c.channel) }
         case 'follow': await node.followChannel(c.invite); return {}
-        case 'post': await node.sendGroupMessage(c.channel, messageText(c.k)); return {}
+        case 'post': {
+          const t0 = wallNow()
+          const { id } = await node.sendGroupMessage(c.channel, messageText(c.k))
+          return { messageId: id, stored: wallNow(), postMs: wallNow() - t0 }
+        }
+        // what the owner's groups are busy with (internals, read only): while a post is slow to be taken
+        case 'probe': {
+          const g = node.groups as any
+          const t0 = wallNow()
+          await stat('/')
+          const threadPoolMs = Math.round(wallNow() - t0)
+          return {
+            threadPoolMs,
+            levelOps: (() => { const o = levelOps; levelOps = {}; return o })(),
+            storeCallsInFlight: [...inFlight.values()].map(({ name, at }) => `${name} for ${Math.round(wallNow() - at)} ms`).slice(0, 10),
+            lockedGroups: g.ctx.mutex.tails.size,
+            tasks: g.ctx.tasks.size,
+            ledgerQueued: g.ledger.queued.size,
+            syncsInFlight: g.history.syncs.size,
+            retryTimers: g.history.gapTimers.size,
+            connections: node.libp2p.getConnections().length,
+            reasons: g.stats.reasons
+          }
+        }
         case 'stats': {
           const s = { accepted: 0, ignored: 0, rejected: 0, reasons: {} as Record<string, number> }
           for (const n of nodes) {
@@ -140,6 +215,25 @@ async function run (c: any): Promise<Record<string, unknown>> {
   switch (c.cmd) {
     case 'connect': await share.libp2p(c.member).dial(multiaddr(c.to)); return {}
     case 'memory': return memory()
+    case 'loop': {
+      const ms = (ns: number): number => Math.round(ns / 1e5) / 10
+      const answer = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max), mean: ms(loopDelay.mean) }
+      loopDelay.reset()
+      return answer
+    }
+    // a CPU profile of this whole process, written to c.file on 'profile' 'stop' or on 'stop'
+    case 'profile': {
+      if (c.action === 'start' && profiler == null) {
+        const session = new Session()
+        session.connect()
+        await session.post('Profiler.enable')
+        await session.post('Profiler.start')
+        profiler = { session, file: c.file }
+      } else {
+        await writeProfile()
+      }
+      return {}
+    }
     case 'state': {
       const topic: string = c.topic ?? BARE_TOPIC
       const members = Array.from({ length: count }, (_, i) => {
@@ -151,7 +245,7 @@ async function run (c: any): Promise<Record<string, unknown>> {
       })
       return { members, closed }
     }
-    case 'stop': await share.stop(); process.exit(0)
+    case 'stop': await writeProfile(); await share.stop(); process.exit(0)
   }
   const answer = await share.run(c)
   if (answer == null) throw new Error(`unknown command ${String(c.cmd)} on the ${values.side} side`)

@@ -8,7 +8,7 @@
  * nodes in as many processes, on exactly the graph the channel ended with, every post from node 0.
  *
  * usage: node --import tsx bench/channel-procs.ts [--members 500] [--procs 10] [--posts 30]
- *          [--wave 50] [--json FILE]
+ *          [--wave 50] [--sides both|hyphae] [--json FILE]
  * Prints progress on stderr, then the JSON document and a Markdown table on stdout.
  */
 import { writeFile } from 'node:fs/promises'
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     procs: { type: 'string', default: '10' },
     posts: { type: 'string', default: '30' },
     wave: { type: 'string', default: '50' },
+    /** 'hyphae' alone skips the baseline (a quick look at the channel side only) */
+    sides: { type: 'string', default: 'both' },
     json: { type: 'string' }
   }
 })
@@ -73,6 +75,10 @@ interface SideResult extends Partial<TallySummary> {
   dialFailures: number
   redialled?: number
   closedEnds?: number
+  /** ms from asking the owner's process to post until its send() had returned, per post */
+  handOverMs?: { p50?: number, max?: number }
+  /** the owner's process: worst event-loop delay while each post went around */
+  ownerLoopMaxMs?: { p50?: number, max?: number }
   rssPerMemberMiB?: number
   heapPerMemberMiB?: number
   rssTotalMiB?: number
@@ -95,9 +101,12 @@ async function runSide (side: 'hyphae' | 'bare', graph: Edge[]): Promise<SideRes
   const loadTimer = setInterval(() => { const l = loadavg()[0]; out.load.min = Math.min(out.load.min, l); out.load.max = Math.max(out.load.max, l) }, 5_000)
   const tally = new FanoutTally(WARMUP + posts, members)
   const workers: WorkerProcess[] = []
+  /** the owner's outbox: when each post (by id) was published */
+  const sentAt = new Map<string, number>()
   const at = (g: number): [WorkerProcess, number] => [workers[Math.floor(g / perProc)], g % perProc]
   let phase = 'starting the workers'
   let limitTimer: NodeJS.Timeout | undefined
+  let tracer: NodeJS.Timeout | undefined
   try {
     await Promise.race([
       (async () => {
@@ -105,6 +114,7 @@ async function runSide (side: 'hyphae' | 'bare', graph: Edge[]): Promise<SideRes
           const count = Math.min(perProc, members - p * perProc)
           workers.push(new WorkerProcess(ROOT, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'channel-procs-worker.ts'), '--side', side, '--count', String(count)], e => {
             if (e.event === 'arrive' && e.k >= 0) tally.arrive(e.k, p * perProc + e.member, e.at)
+            if (e.event === 'sent' && p === 0) sentAt.set(e.id, e.at)
           }))
         }
         const ready = await Promise.all(workers.map(async w => w.ready))
@@ -114,6 +124,17 @@ async function runSide (side: 'hyphae' | 'bare', graph: Edge[]): Promise<SideRes
         const empty = ready.map(r => r.empty as { rss: number, heapUsed: number })
         log(`${side}: ${members} ${side === 'hyphae' ? 'messengers' : 'bare nodes'} started in ${procs} processes in ${Math.round(out.startMs / 1000)} s`)
 
+        // HYPHAE_BENCH_TRACE: every 10 s, the owner's process's thread-pool wait and level operations
+        if (side === 'hyphae' && process.env.HYPHAE_BENCH_TRACE != null) {
+          const [w0, m0] = at(0)
+          tracer = setInterval(() => {
+            const asked = wallNow()
+            w0.call({ cmd: 'probe', member: m0 }, 60_000).then(p => {
+              const ops = Object.entries(p.levelOps as Record<string, number>).sort((a, b) => b[1] - a[1])
+              log(`hyphae: owner's process: thread pool ${p.threadPoolMs as number} ms, answered in ${Math.round(wallNow() - asked)} ms; ${ops.reduce((n, [, c]) => n + c, 0)} level ops: ${ops.slice(0, 8).map(([k, c]) => `${k} ${c}`).join(', ')}`)
+            }, () => {})
+          }, 10_000)
+        }
         phase = 'connecting the graph'
         const connect = async ([a, b]: Edge): Promise<void> => {
           const [w, member] = at(b)
@@ -197,13 +218,36 @@ async function runSide (side: 'hyphae' | 'bare', graph: Edge[]): Promise<SideRes
         out.load.atPosting = loadavg()[0]
         const closedBefore = await closedEnds()
         const [w0, m0] = at(0)
+        // HYPHAE_BENCH_PROFILE=DIR: a CPU profile of the owner's process while posting
+        const profileDir = process.env.HYPHAE_BENCH_PROFILE
+        if (profileDir != null) await w0.call({ cmd: 'profile', action: 'start', file: join(profileDir, `${side}-owner-${Date.now()}.cpuprofile`) })
+        await Promise.all(workers.map(async w => w.call({ cmd: 'loop' }, 60_000)))
+        const handOver: number[] = []
+        const ownerLoop: number[] = []
         for (let k = 0; k < WARMUP + posts; k++) {
           tally.publish(k, 0, wallNow())
-          await w0.call({ cmd: 'post', member: m0, channel, k }, 60_000)
+          // while the owner has not taken the post: what its groups are busy with, every 5 s
+          const probe = side === 'hyphae'
+            ? setInterval(() => {
+              const asked = wallNow()
+              w0.call({ cmd: 'probe', member: m0 }, 30_000).then(p => { log(`hyphae: post ${k} not taken yet; the owner's probe answered in ${Math.round(wallNow() - asked)} ms: ${JSON.stringify(p)}`) }, () => {})
+            }, 5_000)
+            : undefined
+          const { messageId: id, stored, postMs } = await w0.call({ cmd: 'post', member: m0, channel, k }, 60_000).finally(() => { clearInterval(probe) })
           const tPost = wallNow()
           const all = await tally.complete(k, PER_POST_TIMEOUT)
-          if (!all || process.env.HYPHAE_BENCH_TRACE != null) log(`${side}: post ${k} ${all ? 'reached all' : `reached ${tally.count(k)} of ${members - 1}`} in ${Math.round(wallNow() - tally.publishedAt(k))} ms (${Math.round(tPost - tally.publishedAt(k))} ms of it handing it over)`)
+          const loops = await Promise.all(workers.map(async w => w.call({ cmd: 'loop' }, 60_000)))
+          if (k >= WARMUP) { handOver.push(tPost - tally.publishedAt(k)); ownerLoop.push(loops[0].max) }
+          const sent = sentAt.get(id)
+          const trace = `${Math.round(tPost - tally.publishedAt(k))} ms of it handing it over (${Math.round(postMs)} ms in send(), stored at +${Math.round(stored - tally.publishedAt(k))} ms, ` +
+            `published at ${sent == null ? 'not yet' : `+${Math.round(sent - tally.publishedAt(k))} ms`}); event-loop delay max per process ${loops.map(l => l.max).join('/')} ms, p50 ${loops.map(l => l.p50).join('/')}`
+          if (!all || process.env.HYPHAE_BENCH_TRACE != null) log(`${side}: post ${k} ${all ? 'reached all' : `reached ${tally.count(k)} of ${members - 1}`} in ${Math.round(wallNow() - tally.publishedAt(k))} ms (${trace})`)
         }
+        if (profileDir != null) await w0.call({ cmd: 'profile', action: 'stop' }, 120_000)
+        const sortedHand = [...handOver].sort((x, y) => x - y)
+        const sortedLoop = [...ownerLoop].sort((x, y) => x - y)
+        out.handOverMs = { p50: sortedHand[Math.floor(sortedHand.length / 2)], max: sortedHand.at(-1) }
+        out.ownerLoopMaxMs = { p50: sortedLoop[Math.floor(sortedLoop.length / 2)], max: sortedLoop.at(-1) }
         await tally.allComplete(5_000)
         Object.assign(out, tally.summary(WARMUP))
         out.closedEnds = (await closedEnds()) - closedBefore
@@ -224,6 +268,7 @@ async function runSide (side: 'hyphae' | 'bare', graph: Edge[]): Promise<SideRes
     log(`${side}: failed while ${phase}: ${out.error}`)
   } finally {
     clearTimeout(limitTimer)
+    clearInterval(tracer)
     clearInterval(loadTimer)
     await Promise.all(workers.map(async w => { await w.stop() }))
   }
@@ -234,7 +279,7 @@ async function runSide (side: 'hyphae' | 'bare', graph: Edge[]): Promise<SideRes
 log(`${members} members in ${procs} processes, ${posts} posts after ${WARMUP} of warm-up, waves of ${WAVE}; load ${loadavg().map(l => l.toFixed(2)).join(' ')}`)
 const hyphae = await runSide('hyphae', randomEdges(members))
 // the baseline runs on the graph the channel ended with (or the starting one, if it failed before that)
-const bare = await runSide('bare', hyphae.edges ?? randomEdges(members))
+const bare: SideResult = values.sides === 'hyphae' ? { side: 'bare', error: 'not run (--sides hyphae)', dialFailures: 0, load: { min: 0, max: 0 }, ms: 0 } : await runSide('bare', hyphae.edges ?? randomEdges(members))
 const strip = ({ edges: _, ...r }: SideResult): Record<string, unknown> => ({
   ...r, timeToAll: rounded(r.timeToAll ?? null), firstArrival: rounded(r.firstArrival ?? null), perMember: rounded(r.perMember ?? null), pieces: r.pieces?.length
 })
@@ -250,6 +295,8 @@ const table = [
   `| per-follower p99 ${cell(hyphae.perMember?.p99, bare.perMember?.p99, ' ms')}`,
   `| delivery ratio ${cell(hyphae.deliveryRatio, bare.deliveryRatio)}`,
   `| RSS per member ${cell(hyphae.rssPerMemberMiB, bare.rssPerMemberMiB, ' MiB')}`,
+  `| owner's hand-over p50 ${cell(hyphae.handOverMs?.p50, bare.handOverMs?.p50, ' ms')}`,
+  `| owner's event-loop delay, max per post, p50 ${cell(hyphae.ownerLoopMaxMs?.p50, bare.ownerLoopMaxMs?.p50, ' ms')}`,
   `| connections ${cell(hyphae.connections, bare.connections)}`,
   `| load average (1 min) ${cell(hyphae.load.max, bare.load.max)}`, ''
 ].join('\n')

@@ -12,6 +12,7 @@ import { GroupMessageKind as Kind } from '../../protocols/group/index.ts'
 import type { GroupHistory } from './history.ts'
 import type { GroupLedger } from './ledger.ts'
 import type { GroupMessageRecord, GroupRecord } from '../store/groups-store.ts'
+import type { QueueEntry } from '../store/durable-queue.ts'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -24,7 +25,8 @@ export interface ChannelsComponents {
   /** listens on the channel's topic and flushes its outbox */
   activate: (record: GroupRecord) => void
   deactivate: (group: string) => void
-  kick: (group: string) => void
+  /** flushes the outbox; `entry`: what was just queued (see GroupOutbox.kick) */
+  kick: (group: string, entry?: QueueEntry) => void
   onMessage: (record: GroupMessageRecord) => void
   dial: (peerId: string, addrs: Multiaddr[]) => Promise<void>
 }
@@ -165,18 +167,18 @@ export class Channels {
     if (typeof text !== 'string' || text.trim() === '') throw new InvalidArgumentError('the message is empty')
     const size = new TextEncoder().encode(text).byteLength
     if (size > MAX_BODY_BYTES) throw new GroupMessageTooLargeError(size, MAX_BODY_BYTES)
-    const rec = await this.ctx.mutex.run(record.id, async () => {
+    const { rec, queued } = await this.ctx.mutex.run(record.id, async () => {
       const fresh = active(await this.ctx.store.group(record.id))
       const owner = isAdmin(fresh, this.ctx.me)
       if (!owner && fresh.editorCert == null) throw new NotChannelOwnerError(fresh.name, 'post')
       if (!owner && fresh.revoked?.[this.ctx.me] != null) throw new EditorRevokedError(fresh.name)
       const editor = owner ? undefined : unhex(fresh.editorCert as string)
-      const { rec, ops } = await this.components.ledger.author(fresh, { kind: Kind.TEXT, body: text, editor }, true)
+      const { rec, ops, queued } = await this.components.ledger.author(fresh, { kind: Kind.TEXT, body: text, editor }, true)
       await this.ctx.store.batch(ops)
-      return rec
+      return { rec, queued }
     })
     this.components.onMessage(rec)
-    this.components.kick(record.id)
+    this.components.kick(record.id, queued)
     return rec
   }
 }

@@ -119,7 +119,7 @@ export class GroupChats {
     this.channels = new Channels(ctx, {
       key: components.key, ledger: this.ledger, history: this.history, addresses: components.addresses,
       activate: record => { this.activate(record) }, deactivate: group => { this.topics.deactivate(group) },
-      kick: group => { this.outbox.kick(group) }, onMessage: rec => { this.components.onMessage(rec) }, dial: async (peer, addrs) => this.dial(peer, addrs)
+      kick: (group, entry) => { this.outbox.kick(group, entry) }, onMessage: rec => { this.components.onMessage(rec) }, dial: async (peer, addrs) => this.dial(peer, addrs)
     })
     this.membership = new MembershipChanges(ctx, {
       libp2p, key: components.key, pubsub: this.pubsub, ledger: this.ledger, history: this.history, rekeying,
@@ -217,14 +217,14 @@ export class GroupChats {
     const channel = active(await this.resolve(ref))
     if (channel.channel === true) return await this.channels.post(channel, text).then(rec => ({ id: rec.id, status: rec.status }))
     const { id } = channel
-    const rec = await this.ctx.mutex.run(id, async () => {
+    const { rec, queued } = await this.ctx.mutex.run(id, async () => {
       const fresh = active(await this.store.group(id))
-      const { rec, ops } = await this.ledger.author(fresh, { kind: Kind.TEXT, body: text }, true)
+      const { rec, ops, queued } = await this.ledger.author(fresh, { kind: Kind.TEXT, body: text }, true)
       await this.store.batch(ops)
-      return rec
+      return { rec, queued }
     })
     this.components.onMessage(rec)
-    this.outbox.kick(id)
+    this.outbox.kick(id, queued)
     return { id: rec.id, status: rec.status }
   }
 

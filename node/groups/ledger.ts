@@ -6,6 +6,7 @@ import { channelRefusal, withRevocation } from './channel-rules.ts'
 import type { GroupContext } from './context.ts'
 import type { GroupMessageKind, GroupMessageRecord, GroupRecord } from '../store/groups-store.ts'
 import type { BatchOp } from '../store/messages-store.ts'
+import type { QueueEntry } from '../store/durable-queue.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
 /**
@@ -151,7 +152,7 @@ export class GroupLedger {
   }
 
   /** Signs one of our own messages and returns the operations that store it (and queue it). Hold the group's lock. */
-  async author (record: GroupRecord, init: { kind: Kind, body: string, subject?: string, epoch?: number, editor?: Uint8Array, file?: Uint8Array, summary?: GroupMessageRecord['file'] }, queue: boolean): Promise<{ rec: GroupMessageRecord, signed: SignedGroupMessage, ops: BatchOp[] }> {
+  async author (record: GroupRecord, init: { kind: Kind, body: string, subject?: string, epoch?: number, editor?: Uint8Array, file?: Uint8Array, summary?: GroupMessageRecord['file'] }, queue: boolean): Promise<{ rec: GroupMessageRecord, signed: SignedGroupMessage, ops: BatchOp[], queued?: QueueEntry }> {
     const { store, me } = this.ctx
     const group = record.id
     const lamport = (await store.clock(group)) + 1
@@ -177,8 +178,10 @@ export class GroupLedger {
     const ops = store.putMessageOps(rec, signed.bytes, lamport, head)
     const change = await this.membership(record, rec, signed, await store.member(group, me), { own: true })
     ops.push(...this.ops(group, change))
-    if (queue) ops.push(store.outboxOp(store.outboxKey(group, rec.id), signed.bytes))
-    return { rec, signed, ops }
+    // the outbox entry, also handed to the outbox once written (GroupOutbox.kick)
+    const queued = queue ? { key: store.outboxKey(group, rec.id), value: signed.bytes } : undefined
+    if (queued != null) ops.push(store.outboxOp(queued.key, queued.value))
+    return { rec, signed, ops, queued }
   }
 
   private async membership (record: GroupRecord, rec: GroupMessageRecord, signed: SignedGroupMessage, member: Parameters<typeof applyMessage>[2], via: Via): Promise<MembershipChange> {

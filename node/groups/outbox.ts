@@ -1,5 +1,5 @@
 import { sealGroupEnvelope, type EpochKeys } from './crypto.ts'
-import { DurableQueue, QueueStore, type RoundOutcome } from '../store/durable-queue.ts'
+import { DurableQueue, QueueStore, type QueueEntry, type RoundOutcome } from '../store/durable-queue.ts'
 import type { TokenBuckets } from './rate-limit.ts'
 import type { GroupPubSub } from './pubsub.ts'
 import type { GroupRecord, GroupsStore } from '../store/groups-store.ts'
@@ -39,6 +39,10 @@ export interface GroupOutboxComponents {
 export class GroupOutbox {
   private readonly components: GroupOutboxComponents
   private readonly queue: DurableQueue
+  /** group -> entries this process just queued, published without reading them back */
+  private readonly fresh = new Map<string, QueueEntry[]>()
+  /** groups whose stored entries were all published when last read, and nothing queued since unseen */
+  private readonly emptied = new Set<string>()
 
   constructor (components: GroupOutboxComponents) {
     this.components = components
@@ -57,8 +61,21 @@ export class GroupOutbox {
     await this.queue.drained()
   }
 
-  /** Flushes `group` now (or once more after the round under way). */
-  kick (group: string): void {
+  /**
+   * Flushes `group` now (or once more after the round under way). `entry`: the one just queued
+   * (written already): while nothing older waits it is published without a store read first,
+   * a thread-pool trip that a loaded node (a channel's owner) waits on for up to seconds.
+   */
+  kick (group: string, entry?: QueueEntry): void {
+    if (entry == null) {
+      // queued by a path that does not hand its entry over: the next round reads the store
+      this.emptied.delete(group)
+    } else {
+      const entries = this.fresh.get(group) ?? []
+      if (entries.length < BATCH) entries.push(entry)
+      else this.emptied.delete(group)
+      this.fresh.set(group, entries)
+    }
     this.queue.kick(group)
   }
 
@@ -68,8 +85,15 @@ export class GroupOutbox {
     const record = await store.group(group)
     if (record == null || record.state === 'removed') return 'done'
     if (record.awaitingEpoch != null && record.epoch < record.awaitingEpoch) return 'wait'
-    const entries = await store.outbox.entries(group, BATCH)
-    if (entries.length === 0) return 'done'
+    const fresh = this.fresh.get(group)
+    this.fresh.delete(group)
+    // the entries just queued, when nothing older waits (they are in the store as well)
+    const quick = fresh != null && this.emptied.has(group)
+    this.emptied.delete(group)
+    const entries = quick ? fresh : await store.outbox.entries(group, BATCH)
+    // an entry read here and handed over meanwhile is not published twice
+    if (!quick) this.unhand(group, entries)
+    if (entries.length === 0) { this.emptied.add(group); return 'done' }
     const keys = this.components.keys(record)
     // a channel lists no readers: one that proved it holds the key is as good as a member
     const members = record.channel === true ? undefined : new Set((await store.listMembers(group)).filter(m => m.state === 'member' && m.peerId !== this.components.self).map(m => m.peerId))
@@ -88,6 +112,19 @@ export class GroupOutbox {
       await store.batch([...ops, store.outbox.deleteOp(entry.key)])
       if (ops.length > 0) this.components.onSent?.(group, id)
     }
+    // after the quick path, a read of the store: anything queued meanwhile unseen goes out too
+    if (quick) return 'more'
+    this.unhand(group, entries)
+    if (entries.length < BATCH) this.emptied.add(group)
     return entries.length === BATCH ? 'more' : 'done'
+  }
+
+  private unhand (group: string, entries: QueueEntry[]): void {
+    const handed = this.fresh.get(group)
+    if (handed == null) return
+    const seen = new Set(entries.map(e => e.key))
+    const left = handed.filter(e => !seen.has(e.key))
+    if (left.length > 0) this.fresh.set(group, left)
+    else this.fresh.delete(group)
   }
 }

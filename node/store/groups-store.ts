@@ -146,6 +146,12 @@ export class GroupsStore {
     heads: new Lru<Head | null>(CACHED_ENTRIES)
   }
 
+  /**
+   * Every group record, once listed: each post, API call and history request served looks its
+   * group up in the list, and a level iterator is a thread-pool trip and a decryption of every
+   * record, seconds on a loaded node (a channel's owner, bench/channel-procs.ts). Kept by batch().
+   */
+  private allGroups?: Map<string, GroupRecord>
   /** bumped by every batch: a read that began before one does not fill the cache with what it read */
   private writes = 0
   /** every clock write goes through putMessageOps, under the group's mutex: memory is authoritative */
@@ -173,6 +179,10 @@ export class GroupsStore {
     for (const op of ops) {
       const cache = op.sublevel === this.groups ? this.cached.groups : op.sublevel === this.members ? this.cached.members : op.sublevel === this.heads ? this.cached.heads : undefined
       cache?.set(op.key, op.type === 'put' ? Object.freeze(op.value) : null)
+      if (op.sublevel === this.groups && this.allGroups != null) {
+        if (op.type === 'put') this.allGroups.set(op.key, op.value)
+        else this.allGroups.delete(op.key)
+      }
     }
   }
 
@@ -191,7 +201,13 @@ export class GroupsStore {
   }
 
   async listGroups (): Promise<GroupRecord[]> {
-    return this.groups.values().all()
+    if (this.allGroups == null) {
+      const writes = this.writes
+      const records = await this.groups.values().all()
+      if (writes !== this.writes) return records
+      this.allGroups = new Map(records.map(r => [r.id, Object.freeze(r)]))
+    }
+    return [...this.allGroups.values()]
   }
 
   groupOp (record: GroupRecord): BatchOp {

@@ -55,4 +55,24 @@ describe('the groups store\'s cache of groups, members and heads', () => {
     ;(fresh.members as any).get = get
     assert.equal((await fresh.member('g2', 'p'))?.state, 'left', 'the next read answers the write')
   })
+
+  it('lists its groups from memory once read, in step with every write', async () => {
+    const store = new GroupsStore(db)
+    let iterators = 0
+    const values = store.groups.values.bind(store.groups)
+    ;(store.groups as any).values = (options?: any) => { iterators++; return values(options) }
+    const ids = async (s: GroupsStore): Promise<string[]> => (await s.listGroups()).map(g => `${g.id}@${g.epoch}`).filter(g => g.startsWith('l')).sort()
+    await store.batch([store.groupOp(group('l1', 1))])
+    assert.deepEqual(await ids(store), ['l1@1'])
+    assert.deepEqual(await ids(store), ['l1@1'])
+    assert.equal(iterators, 1, 'the second listing is answered from memory')
+    await store.batch([store.groupOp(group('l2', 1)), store.groupOp(group('l1', 2))])
+    assert.deepEqual(await ids(store), ['l1@2', 'l2@1'], 'a group added or changed is listed as written')
+    await store.batch([{ type: 'del', sublevel: store.groups, key: 'l2' }])
+    assert.deepEqual(await ids(store), ['l1@2'], 'a group deleted is gone from the list')
+    assert.deepEqual(await ids(new GroupsStore(db)), await ids(store), 'the same as a fresh store reading the disk')
+    assert.equal(iterators, 1)
+    const [listed] = (await store.listGroups()).filter(g => g.id === 'l1')
+    assert.throws(() => { (listed as any).epoch = 3 }, TypeError, 'what it lists is frozen')
+  })
 })
