@@ -25,6 +25,7 @@ import { now, round, summarize, type Summary } from './stats.ts'
  * each bounded to 30 s), then A reads it: the lookup alone is timed.
  */
 async function rendezvousLookup (net: DhtCluster, a: number, b: number, timeoutMs: number, tries: { count: number }): Promise<Lookup> {
+  // a publish that throws took every try; one that returns says how many
   tries.count = PUBLISH_TRIES
   tries.count = (await net.call(b, { cmd: 'publish', for: net.nodes[a].peerId }, PUBLISH_TRIES * 31_000)).tries
   const found = await net.call(a, { cmd: 'lookup', of: net.nodes[b].peerId, timeoutMs }, timeoutMs + 5_000)

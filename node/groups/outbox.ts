@@ -83,7 +83,12 @@ export class GroupOutbox {
   private async round (group: string): Promise<RoundOutcome> {
     const { store, pubsub, pace } = this.components
     const record = await store.group(group)
-    if (record == null || record.state === 'removed') return 'done'
+    if (record == null || record.state === 'removed') {
+      // what was handed over for a group gone is never published: not kept either
+      this.fresh.delete(group)
+      this.emptied.delete(group)
+      return 'done'
+    }
     if (record.awaitingEpoch != null && record.epoch < record.awaitingEpoch) return 'wait'
     const fresh = this.fresh.get(group)
     this.fresh.delete(group)
