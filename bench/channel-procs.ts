@@ -6,9 +6,11 @@
  * then node 0 posts 1 KiB texts one at a time: per post, the time until every follower has
  * emitted it (verified, stored) and the delivery ratio. Baseline in the same run: bare gossipsub
  * nodes in as many processes, on exactly the graph the channel ended with, every post from node 0.
+ * The owner runs in a process of its own (as on its own machine; with 49 followers beside it,
+ * their work starved its posting), the followers in `--procs` more; `--owner-alone false` shares.
  *
  * usage: node --import tsx bench/channel-procs.ts [--members 500] [--procs 10] [--posts 30]
- *          [--wave 50] [--sides both|hyphae] [--json FILE]
+ *          [--wave 50] [--sides both|hyphae] [--owner-alone true|false] [--json FILE]
  * Prints progress on stderr, then the JSON document and a Markdown table on stdout.
  */
 import { writeFile } from 'node:fs/promises'
@@ -28,12 +30,24 @@ const { values } = parseArgs({
     wave: { type: 'string', default: '50' },
     /** 'hyphae' alone skips the baseline (a quick look at the channel side only) */
     sides: { type: 'string', default: 'both' },
+    /** the owner in a process of its own, as on its own machine ('false': it shares the first with the followers) */
+    'owner-alone': { type: 'string', default: 'true' },
     json: { type: 'string' }
   }
 })
 const members = Number(values.members)
-const procs = Math.min(Number(values.procs), members)
-const perProc = Math.ceil(members / procs)
+const ownerAlone = values['owner-alone'] !== 'false'
+/** members per worker process, the owner (member 0) first */
+const layout: number[] = (() => {
+  const shared = ownerAlone ? members - 1 : members
+  const n = Math.min(Number(values.procs), shared)
+  const per = Math.ceil(shared / n)
+  const counts = Array.from({ length: Math.ceil(shared / per) }, (_, p) => Math.min(per, shared - p * per))
+  return ownerAlone ? [1, ...counts] : counts
+})()
+const procs = layout.length
+/** the global number of each process's first member */
+const firstOf = layout.map((_, p) => layout.slice(0, p).reduce((a, b) => a + b, 0))
 const posts = Number(values.posts)
 const WAVE = Number(values.wave)
 const WARMUP = 5
@@ -103,7 +117,7 @@ async function runSide (side: 'hyphae' | 'bare', graph: Edge[]): Promise<SideRes
   const workers: WorkerProcess[] = []
   /** the owner's outbox: when each post (by id) was published */
   const sentAt = new Map<string, number>()
-  const at = (g: number): [WorkerProcess, number] => [workers[Math.floor(g / perProc)], g % perProc]
+  const at = (g: number): [WorkerProcess, number] => { const p = firstOf.findLastIndex(f => f <= g); return [workers[p], g - firstOf[p]] }
   let phase = 'starting the workers'
   let limitTimer: NodeJS.Timeout | undefined
   let tracer: NodeJS.Timeout | undefined
@@ -111,9 +125,8 @@ async function runSide (side: 'hyphae' | 'bare', graph: Edge[]): Promise<SideRes
     await Promise.race([
       (async () => {
         for (let p = 0; p < procs; p++) {
-          const count = Math.min(perProc, members - p * perProc)
-          workers.push(new WorkerProcess(ROOT, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'channel-procs-worker.ts'), '--side', side, '--count', String(count)], e => {
-            if (e.event === 'arrive' && e.k >= 0) tally.arrive(e.k, p * perProc + e.member, e.at)
+          workers.push(new WorkerProcess(ROOT, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'channel-procs-worker.ts'), '--side', side, '--count', String(layout[p])], e => {
+            if (e.event === 'arrive' && e.k >= 0) tally.arrive(e.k, firstOf[p] + e.member, e.at)
             if (e.event === 'sent' && p === 0) sentAt.set(e.id, e.at)
           }))
         }
