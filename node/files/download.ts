@@ -37,6 +37,12 @@ export interface DownloadInit {
   onChunk: (held: number) => void
   /** a chunk was refused (bad proof or length) */
   onRefused: (peer: string, index: number) => void
+  /**
+   * A source asked only for chunks no other source is known to hold: a group file's author,
+   * which serves each chunk a few times and past that whatever it has not served for a while
+   * (file-server.ts); without this every member took those chunks from it, not from each other.
+   */
+  lastResort?: string
 }
 
 export class Download {
@@ -96,6 +102,8 @@ export class Download {
       // worker of each round takes the last missing chunks to a source that may not serve them
       // (a group file's author past its cap) while the sources that hold them sit idle
       if (this.spread && !this.haves.has(peer) && !(await this.learn(peer))) return
+      // what the others hold decides what is left for the last resort: learnt first
+      if (this.spread && peer === this.init.lastResort) await Promise.allSettled([...this.learning.values()])
       const window = this.pick(peer)
       if (window == null) {
         if (!this.spread || this.haves.get(peer) == null || polls >= MAX_POLLS) return
@@ -185,7 +193,9 @@ export class Download {
   private pick (peer: string): { start: number, indexes: number[] } | undefined {
     const { file } = this.init
     const have = this.haves.get(peer)
-    const holds = (i: number): boolean => have == null || (have[i >> 3] & (1 << (i & 7))) !== 0
+    const others = peer === this.init.lastResort && this.spread ? [...this.haves].filter(([p]) => p !== peer).map(([, h]) => h) : []
+    const elsewhere = (i: number): boolean => others.some(h => (h[i >> 3] & (1 << (i & 7))) !== 0)
+    const holds = (i: number): boolean => (have == null || (have[i >> 3] & (1 << (i & 7))) !== 0) && !elsewhere(i)
     const candidates: number[] = []
     for (let i = 0; i < file.n; i++) {
       if (!file.has(i) && !this.inFlight.has(i) && holds(i)) candidates.push(i)

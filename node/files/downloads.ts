@@ -73,6 +73,7 @@ export class Downloads {
         file,
         transfer: this.init.transfer,
         sources: async () => this.sourcesOf(record),
+        ...(record.group != null && record.author != null ? { lastResort: record.author } : {}),
         log,
         onChunk: held => { records.progress(record, Math.min(record.size, held * record.chunkSize)) },
         onRefused: (peer, index) => {

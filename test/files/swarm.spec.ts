@@ -88,4 +88,35 @@ describe('a download from several peers (the swarm\'s engine)', () => {
     assert.equal(await sha256Of(`${dir}/out.bin`), sha256)
     await Promise.all([full.close(), half.close(), mine.close()])
   })
+
+  it('asks the last resort (a group file\'s author) only for what no other source holds', async () => {
+    const [author, member, fetcher] = nodes
+    const { path, sha256 } = await randomFile(dir, 'poster.bin', 40 * CHUNK_SIZE)
+    const key = newFileKey()
+    for (const d of ['author2', 'member2', 'fetcher2']) await mkdir(`${dir}/${d}`)
+    const full = await ChunkFile.seal(`${dir}/author2`, path, key, CHUNK_SIZE)
+    // the member holds chunks 10-29; the author every chunk, and it is asked first
+    const part = await ChunkFile.open(`${dir}/member2`, full.root, full.layout)
+    for (let i = 10; i < 30; i++) assert.equal(await part.write(i, await full.read(i), full.tree.proof(i)), true)
+    const fromAuthor = serve(author, full)
+    const fromMember = serve(member, part)
+
+    const mine = await ChunkFile.open(`${dir}/fetcher2`, full.root, full.layout)
+    const download = new Download({
+      file: mine,
+      transfer: fetcher.services.file,
+      sources: async () => [author.peerId.toString(), member.peerId.toString()],
+      lastResort: author.peerId.toString(),
+      log: Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false, newScope: () => {} }) as any,
+      onChunk: () => {},
+      onRefused: () => { assert.fail('a good chunk refused') }
+    })
+    await download.run()
+    assert.equal(mine.complete, true)
+    assert.equal(fromMember.served, 20, 'the member served every chunk it holds')
+    assert.equal(fromAuthor.served, 20, 'the author served only the chunks the member lacks')
+    await mine.decryptTo(key, `${dir}/out2.bin`, `${dir}/out2.tmp`)
+    assert.equal(await sha256Of(`${dir}/out2.bin`), sha256)
+    await Promise.all([full.close(), part.close(), mine.close()])
+  })
 })
