@@ -7,7 +7,7 @@
  * stream opens a new connection; the store's checkpoints make the whole thing resumable.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { BadChunkError, MAX_CHUNKS_PER_REQUEST, type FileChunk, type FileTransfer } from '../../protocols/file/index.ts'
+import { BadChunkError, MAX_CHUNKS_PER_REQUEST, type FileChunk, type FileRequest, type FileTransfer } from '../../protocols/file/index.ts'
 import type { ChunkFile } from './chunk-file.ts'
 import type { Logger } from '@libp2p/interface'
 
@@ -26,6 +26,8 @@ const BACKOFF_MAX_MS = 10_000
  */
 const POLL_MS = 150
 const MAX_POLLS = 20
+/** no chunk from any source for this long: requests say the asker is stranded (file-server.ts) */
+export const STRANDED_AFTER_MS = 5_000
 
 export interface DownloadInit {
   file: ChunkFile
@@ -54,6 +56,8 @@ export class Download {
   private readonly haves = new Map<string, Uint8Array>()
   private readonly learning = new Map<string, Promise<boolean>>()
   private lastCheckpoint = 0
+  /** when a chunk last came (or the download started) */
+  private lastChunkAt = Date.now()
   /** several sources: each starts its windows at random, so they do not all ask for the same chunks */
   private spread = false
   /** bytes sent to us per source */
@@ -112,7 +116,7 @@ export class Download {
         if (file.complete || this.controller.signal.aborted) return
         try {
           // count 0: only what it holds now
-          const { have } = await this.init.transfer.fetch(peerIdFromString(peer), { root: file.root as Uint8Array<ArrayBuffer>, start: 0, count: 0 }, async () => {}, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(10_000)]) })
+          const { have } = await this.init.transfer.fetch(peerIdFromString(peer), this.request(0, 0), async () => {}, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(10_000)]) })
           this.haves.set(peer, have)
         } catch (err: any) {
           // a member that has not accepted yet refuses: it may hold chunks by the next poll
@@ -124,7 +128,7 @@ export class Download {
       const asked = new Set(window.indexes)
       const heldBefore = file.count
       try {
-        const { have } = await this.init.transfer.fetch(peerIdFromString(peer), { root: file.root as Uint8Array<ArrayBuffer>, start: window.start, count: window.indexes.length }, async (chunk: FileChunk) => {
+        const { have } = await this.init.transfer.fetch(peerIdFromString(peer), this.request(window.start, window.indexes.length), async (chunk: FileChunk) => {
           if (!(await file.write(chunk.index, chunk.data, chunk.proof))) {
             this.strikes.set(peer, (this.strikes.get(peer) ?? 0) + 1)
             this.init.onRefused(peer, chunk.index)
@@ -132,6 +136,7 @@ export class Download {
           }
           asked.delete(chunk.index)
           this.inFlight.delete(chunk.index)
+          this.lastChunkAt = Date.now()
           this.servedBy.set(peer, (this.servedBy.get(peer) ?? 0) + chunk.data.byteLength)
           this.init.onChunk(file.count)
           await this.maybeCheckpoint()
@@ -175,8 +180,7 @@ export class Download {
   private async learn (peer: string): Promise<boolean> {
     let asking = this.learning.get(peer)
     if (asking == null) {
-      const { file } = this.init
-      asking = this.init.transfer.fetch(peerIdFromString(peer), { root: file.root as Uint8Array<ArrayBuffer>, start: 0, count: 0 }, async () => {}, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(10_000)]) })
+      asking = this.init.transfer.fetch(peerIdFromString(peer), this.request(0, 0), async () => {}, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(10_000)]) })
         .then(({ have }) => { this.haves.set(peer, have); return true }, (err: any) => {
           // a member that has not accepted yet refuses: it holds nothing for now, and is polled
           if (err?.name !== 'FileRefusedError') return false
@@ -187,6 +191,12 @@ export class Download {
       this.learning.set(peer, asking)
     }
     return asking
+  }
+
+  /** Chunks [start, start + count) of the file (count 0: what the peer holds), saying whether we are stranded. */
+  private request (start: number, count: number): FileRequest {
+    const stranded = Date.now() - this.lastChunkAt > STRANDED_AFTER_MS
+    return { root: this.init.file.root as Uint8Array<ArrayBuffer>, start, count, ...(stranded ? { stranded } : {}) }
   }
 
   /** The next run of missing chunks this peer may hold and nobody is fetching: random, so sources spread. */

@@ -211,6 +211,7 @@ export interface FileRequest {
   root: Uint8Array<ArrayBuffer>
   start: number
   count: number
+  stranded?: boolean
 }
 
 export namespace FileRequest {
@@ -236,6 +237,11 @@ export namespace FileRequest {
         if ((obj.count != null && obj.count !== 0)) {
           w.uint32(24)
           w.uint32(obj.count)
+        }
+
+        if (obj.stranded != null) {
+          w.uint32(32)
+          w.bool(obj.stranded)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -264,6 +270,10 @@ export namespace FileRequest {
             }
             case 3: {
               obj.count = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.stranded = reader.bool()
               break
             }
             default: {
@@ -302,6 +312,13 @@ export namespace FileRequest {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.stranded`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -329,6 +346,11 @@ export namespace FileRequest {
     value: number
   }
 
+  export interface FileRequestStrandedFieldEvent {
+    field: '$.stranded'
+    value: boolean
+  }
+
   export function encode (obj: Partial<FileRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, FileRequest.codec())
   }
@@ -337,7 +359,7 @@ export namespace FileRequest {
     return decodeMessage(buf, FileRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FileRequest>): Generator<FileRequestRootFieldEvent | FileRequestStartFieldEvent | FileRequestCountFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FileRequest>): Generator<FileRequestRootFieldEvent | FileRequestStartFieldEvent | FileRequestCountFieldEvent | FileRequestStrandedFieldEvent> {
     return streamMessage(buf, FileRequest.codec(), opts)
   }
 }
