@@ -3,7 +3,8 @@
  * processes (group-file-swarm-worker.ts): group-file-swarm.ts holds every messenger in one
  * thread, which 100 do not fit in. Member 0 creates a group, the others join with its invite
  * (joining dials it) and each dials two more along a ring; member 0 offers one file to the
- * group, every member accepts at once; timed until all hold it, each checked by SHA-256. The
+ * group (once every member counts the others, or none has learnt of another for 30 s), every
+ * member accepts at once; timed until all hold it, each checked by SHA-256. The
  * author's upload (bytes its file service served) is reported as a multiple of the file.
  * Baseline in the same run, on the same messengers: the author sends the same file to each
  * member directly (a DM offer each, only the author as source), all accepted at once.
@@ -39,6 +40,8 @@ const perProc = Math.ceil(members / procs)
 const bytes = Math.round(mib * 2 ** 20)
 const FORM_TIMEOUT = 60_000 + members * 3_000
 const OFFER_TIMEOUT = 5 * 60_000
+/** membership is taken as settled once no member has learnt of another for this long */
+const SETTLE_MS = 30_000
 const TRANSFER_TIMEOUT = 30 * 60_000
 const wallNow = (): number => performance.timeOrigin + performance.now()
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
@@ -127,20 +130,34 @@ try {
   const formStart = wallNow()
   const { group } = await call(0, { cmd: 'create' })
   const { invite } = await call(0, { cmd: 'invite', group })
-  await bounded(others, 5, async g => { await call(g, { cmd: 'join', invite }, FORM_TIMEOUT) })
+  let joined = 0
+  await bounded(others, 5, async g => {
+    await call(g, { cmd: 'join', invite }, FORM_TIMEOUT)
+    if (++joined % 10 === 0) log(`${joined} of ${others.length} joined`)
+  })
   for (const g of others) {
     for (const d of [1, 2]) {
       const to = 1 + ((g - 1 + d) % (members - 1))
       if (to !== g) await call(g, { cmd: 'connect', to: address[to] }).catch((err: Error) => { log(`dial ${g}->${to}: ${err.message}`) })
     }
   }
+  // settled: every member counts every member, or no member learnt of one more for SETTLE_MS
   let counts: number[] = []
-  await until(async () => {
+  let seen = -1
+  let changedAt = wallNow()
+  let lastLog = 0
+  const formDeadline = wallNow() + FORM_TIMEOUT
+  while (wallNow() < formDeadline) {
     counts = (await Promise.all(workers.map(async w => w.call({ cmd: 'members', group }, 60_000)))).flatMap(a => a.counts)
-    return counts.every(c => c === members)
-  }, FORM_TIMEOUT, 2_000, () => `every member to count ${members} members (fewest ${Math.min(...counts)})`)
+    const sum = counts.reduce((a, b) => a + b, 0)
+    if (sum !== seen) { seen = sum; changedAt = wallNow() }
+    if (counts.every(c => c === members) || wallNow() - changedAt > SETTLE_MS) break
+    if (wallNow() - lastLog > 10_000) { lastLog = wallNow(); log(`members counted: fewest ${Math.min(...counts)}, median ${[...counts].sort((a, b) => a - b)[counts.length >> 1]} of ${members}`) }
+    await sleep(2_000)
+  }
   const formMs = wallNow() - formStart
-  log(`group of ${members} formed in ${Math.round(formMs / 1000)} s`)
+  const fewest = Math.min(...counts)
+  log(`group of ${members} formed in ${Math.round(formMs / 1000)} s; each member counts ${fewest}-${Math.max(...counts)} members`)
 
   const { path, sha256 } = await randomFile(dir, 'bench.bin', bytes)
   log(`swarm: ${mib} MiB to ${members - 1} members`)
@@ -168,6 +185,7 @@ try {
     procs,
     mib,
     formMs: Math.round(formMs),
+    membersCountedFewest: fewest,
     swarmMs: Math.round(swarmMs),
     directMs: Math.round(directMs),
     swarmUpload,
