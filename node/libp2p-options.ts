@@ -33,6 +33,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 export const DHT_PROTOCOL = '/hyphae/kad/1.0.0'
 /** how long a peer pruned from a topic's mesh waits before grafting again (gossipsub's default: 1 min) */
 export const PRUNE_BACKOFF_MS = 10_000
+/** how often libp2p's connection monitor pings each connection (and aborts it when unanswered) */
+export const CONNECTION_PING_INTERVAL_MS = 30_000
 
 export interface NodeOptions {
   privateKey: PrivateKey
@@ -119,6 +121,10 @@ export function buildLibp2pOptions (opts: NodeOptions): Libp2pOptions<HyphaeServ
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
+    // libp2p's default pings every connection every 10 s, a negotiated stream each that both ends
+    // merge into the peer store: half of an idle messenger's CPU (bench/RESULTS.md). The DM
+    // outbox probes a path itself once acks stop (stalled.ts), so a slower monitor loses no message
+    connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL_MS },
     connectionManager: {
       // a messenger keeps few, long-lived connections; leave room for DHT queries and relays
       maxConnections: 200,
