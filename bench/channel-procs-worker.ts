@@ -22,7 +22,6 @@ import { writeFileSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
@@ -31,6 +30,7 @@ import { createBareNode, stopAll } from './bare.ts'
 import { exemptLoopback, keepSlowConnections } from './fanout.ts'
 import { HYPHAE_GOSSIPSUB } from './gossip-baseline.ts'
 import { GROUP_BENCH_INIT } from './group-network.ts'
+import { answerCommands, printLine as print } from './worker-process.ts'
 import { messageText, payload } from './pairs.ts'
 import { addressOf, createNetwork, type Network } from '../test/fixtures/index.ts'
 import { EncryptedLevel } from '../node/store/encrypted-level.ts'
@@ -40,7 +40,6 @@ const { values } = parseArgs({ options: { count: { type: 'string', default: '5' 
 const count = Number(values.count)
 const TEXT_PREFIX = 'bench message '
 const BARE_TOPIC = 'hyphae-bench/channel'
-const print = (line: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(line) + '\n') }
 /** wall-clock ms with sub-ms precision, comparable across processes on one machine */
 const wallNow = (): number => performance.timeOrigin + performance.now()
 const memory = (): { rss: number, heapUsed: number } => {
@@ -252,11 +251,4 @@ async function run (c: any): Promise<Record<string, unknown>> {
   return answer
 }
 
-createInterface({ input: process.stdin }).on('line', line => {
-  let c: any
-  try { c = JSON.parse(line) } catch { return }
-  run(c).then(
-    answer => { print({ id: c.id, ok: true, ...answer }) },
-    (err: any) => { print({ id: c.id, ok: false, error: err?.message ?? String(err) }) }
-  )
-})
+answerCommands(run)

@@ -12,14 +12,13 @@
  * Unasked: {"event":"ready","members":[{peerId,address}]}. Members are numbered within this
  * process.
  */
-import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { exemptLoopback, keepSlowConnections } from './fanout.ts'
 import { GROUP_BENCH_INIT } from './group-network.ts'
+import { answerCommands, printLine as print } from './worker-process.ts'
 import { addressOf, createNetwork } from '../test/fixtures/index.ts'
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '5' } } })
-const print = (line: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(line) + '\n') }
 
 const network = await createNetwork(Number(values.count), { init: GROUP_BENCH_INIT })
 const nodes = network.nodes
@@ -54,11 +53,4 @@ async function run (c: any): Promise<Record<string, unknown>> {
   throw new Error(`unknown command ${String(c.cmd)}`)
 }
 
-createInterface({ input: process.stdin }).on('line', line => {
-  let c: any
-  try { c = JSON.parse(line) } catch { return }
-  run(c).then(
-    answer => { print({ id: c.id, ok: true, ...answer }) },
-    (err: any) => { print({ id: c.id, ok: false, error: err?.message ?? String(err) }) }
-  )
-})
+answerCommands(run)

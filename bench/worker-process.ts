@@ -1,7 +1,8 @@
 /**
  * A bench worker process spoken to in JSON lines (group-procs.ts, channel-procs.ts): commands
  * {"id":n,"cmd":...} on its stdin, answers {"id":n,"ok":true|false,...} and unasked events
- * {"event":...} on its stdout; the first {"event":"ready"} resolves `ready`.
+ * {"event":...} on its stdout; the first {"event":"ready"} resolves `ready`. `answerCommands`
+ * is the worker's side.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
@@ -74,4 +75,21 @@ export class WorkerProcess {
     await exited
     clearTimeout(timer)
   }
+}
+
+/** One JSON line on this process's stdout (a worker's answer or event). */
+export function printLine (line: Record<string, unknown>): void {
+  process.stdout.write(JSON.stringify(line) + '\n')
+}
+
+/** The worker's side: runs each JSON command read from stdin, answers it by its id on stdout. */
+export function answerCommands (run: (c: any) => Promise<Record<string, unknown>>): void {
+  createInterface({ input: process.stdin }).on('line', line => {
+    let c: any
+    try { c = JSON.parse(line) } catch { return }
+    run(c).then(
+      answer => { printLine({ id: c.id, ok: true, ...answer }) },
+      (err: any) => { printLine({ id: c.id, ok: false, error: err?.message ?? String(err) }) }
+    )
+  })
 }
