@@ -44,6 +44,8 @@ function serve (n: Node, file: ChunkFile): { served: number } {
   return count
 }
 
+const quiet = Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false, newScope: () => {} }) as any
+
 describe('a download from several peers (the swarm\'s engine)', () => {
   let dir: string
   const nodes: Node[] = []
@@ -56,67 +58,62 @@ describe('a download from several peers (the swarm\'s engine)', () => {
     await removeDir(dir)
   })
 
-  it('takes chunks from whoever holds them, as each one\'s bitmap says, and checks every one', async () => {
-    const [author, member, fetcher] = nodes
-    const { path, sha256 } = await randomFile(dir, 'leaflet.bin', 40 * CHUNK_SIZE)
+  /**
+   * A 40-chunk file sealed by the author, chunks `from`-`to` (exclusive) already held by the
+   * member (checked against the root, as it got them), and the fetcher's empty copy.
+   */
+  async function files (name: string, from: number, to: number): Promise<{ key: Uint8Array, sha256: string, full: ChunkFile, part: ChunkFile, mine: ChunkFile }> {
+    const { path, sha256 } = await randomFile(dir, `${name}.bin`, 40 * CHUNK_SIZE)
     const key = newFileKey()
-    for (const d of ['author', 'member', 'fetcher']) await mkdir(`${dir}/${d}`)
-    const full = await ChunkFile.seal(`${dir}/author`, path, key, CHUNK_SIZE)
-    // the member already holds the first half (checked against the root, as it got it)
-    const half = await ChunkFile.open(`${dir}/member`, full.root, full.layout)
-    for (let i = 0; i < 20; i++) assert.equal(await half.write(i, await full.read(i), full.tree.proof(i)), true)
-    const fromAuthor = serve(author, full)
-    const fromMember = serve(member, half)
-    for (const n of [author, member]) await fetcher.dial(n.getMultiaddrs()[0])
+    for (const d of ['author', 'member', 'fetcher']) await mkdir(`${dir}/${name}-${d}`)
+    const full = await ChunkFile.seal(`${dir}/${name}-author`, path, key, CHUNK_SIZE)
+    const part = await ChunkFile.open(`${dir}/${name}-member`, full.root, full.layout)
+    for (let i = from; i < to; i++) assert.equal(await part.write(i, await full.read(i), full.tree.proof(i)), true)
+    const mine = await ChunkFile.open(`${dir}/${name}-fetcher`, full.root, full.layout)
+    return { key, sha256, full, part, mine }
+  }
 
-    const mine = await ChunkFile.open(`${dir}/fetcher`, full.root, full.layout)
+  /** Fetches `mine` from `sources` to the end, then checks the plaintext's SHA-256. */
+  async function fetchAll (mine: ChunkFile, sources: Node[], key: Uint8Array, sha256: string, lastResort?: Node): Promise<void> {
     const download = new Download({
       file: mine,
-      transfer: fetcher.services.file,
-      sources: async () => [member.peerId.toString(), author.peerId.toString()],
-      log: Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false, newScope: () => {} }) as any,
+      transfer: nodes[2].services.file,
+      sources: async () => sources.map(n => n.peerId.toString()),
+      ...(lastResort != null ? { lastResort: lastResort.peerId.toString() } : {}),
+      log: quiet,
       onChunk: () => {},
       onRefused: () => { assert.fail('a good chunk refused') }
     })
     await download.run()
     assert.equal(mine.complete, true)
+    await mine.decryptTo(key, `${dir}/out.bin`, `${dir}/out.tmp`)
+    assert.equal(await sha256Of(`${dir}/out.bin`), sha256)
+  }
+
+  it('takes chunks from whoever holds them, as each one\'s bitmap says, and checks every one', async () => {
+    const [author, member, fetcher] = nodes
+    // the member already holds the first half
+    const { key, sha256, full, part, mine } = await files('leaflet', 0, 20)
+    const fromAuthor = serve(author, full)
+    const fromMember = serve(member, part)
+    for (const n of [author, member]) await fetcher.dial(n.getMultiaddrs()[0])
+    await fetchAll(mine, [member, author], key, sha256)
     // the member served some of its half and nothing past it; the author the rest
     assert.ok(fromMember.served > 0, 'the member served nothing')
     assert.ok(fromMember.served <= 20)
     assert.equal(fromAuthor.served + fromMember.served, 40, 'no chunk was fetched twice')
-    await mine.decryptTo(key, `${dir}/out.bin`, `${dir}/out.tmp`)
-    assert.equal(await sha256Of(`${dir}/out.bin`), sha256)
-    await Promise.all([full.close(), half.close(), mine.close()])
+    await Promise.all([full.close(), part.close(), mine.close()])
   })
 
   it('asks the last resort (a group file\'s author) only for what no other source holds', async () => {
-    const [author, member, fetcher] = nodes
-    const { path, sha256 } = await randomFile(dir, 'poster.bin', 40 * CHUNK_SIZE)
-    const key = newFileKey()
-    for (const d of ['author2', 'member2', 'fetcher2']) await mkdir(`${dir}/${d}`)
-    const full = await ChunkFile.seal(`${dir}/author2`, path, key, CHUNK_SIZE)
+    const [author, member] = nodes
     // the member holds chunks 10-29; the author every chunk, and it is asked first
-    const part = await ChunkFile.open(`${dir}/member2`, full.root, full.layout)
-    for (let i = 10; i < 30; i++) assert.equal(await part.write(i, await full.read(i), full.tree.proof(i)), true)
+    const { key, sha256, full, part, mine } = await files('poster', 10, 30)
     const fromAuthor = serve(author, full)
     const fromMember = serve(member, part)
-
-    const mine = await ChunkFile.open(`${dir}/fetcher2`, full.root, full.layout)
-    const download = new Download({
-      file: mine,
-      transfer: fetcher.services.file,
-      sources: async () => [author.peerId.toString(), member.peerId.toString()],
-      lastResort: author.peerId.toString(),
-      log: Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false, newScope: () => {} }) as any,
-      onChunk: () => {},
-      onRefused: () => { assert.fail('a good chunk refused') }
-    })
-    await download.run()
-    assert.equal(mine.complete, true)
+    await fetchAll(mine, [author, member], key, sha256, author)
     assert.equal(fromMember.served, 20, 'the member served every chunk it holds')
     assert.equal(fromAuthor.served, 20, 'the author served only the chunks the member lacks')
-    await mine.decryptTo(key, `${dir}/out2.bin`, `${dir}/out2.tmp`)
-    assert.equal(await sha256Of(`${dir}/out2.bin`), sha256)
     await Promise.all([full.close(), part.close(), mine.close()])
   })
 })
