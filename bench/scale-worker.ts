@@ -9,15 +9,18 @@
  *
  * usage: node --expose-gc --import tsx bench/scale-worker.ts --kind bare|hyphae --steps 50,100,200
  *          [--degree 3] [--max-rss-mib 3072] [--deadline-ms 600000] [--settle-ms 2000] [--relay-client false]
- *          [--keep-going] [--heap-snapshot FILE]
+ *          [--keep-going] [--heap-snapshot FILE] [--profile FILE] [--profile-ms 30000]
  * --keep-going: failed dials are counted, not a reason to stop (on a loaded machine they fail from
  * CPU starvation long before memory runs out). --heap-snapshot: written after the last step, for
- * heap-summary.ts.
+ * heap-summary.ts. --profile: a CPU profile of the idle network after the last step (for
+ * profile-summary.ts). Each step also reports `idleCpu`, the share of one core the process used
+ * during its last settle, when nothing but the nodes' own timers ran.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { Session } from 'node:inspector/promises'
 import { writeHeapSnapshot } from 'node:v8'
 import { identify } from '@libp2p/identify'
 import { createMessenger } from '../node/create-node.ts'
@@ -34,7 +37,9 @@ const { values } = parseArgs({
     'settle-ms': { type: 'string', default: '2000' },
     'relay-client': { type: 'string', default: 'false' },
     'keep-going': { type: 'boolean', default: false },
-    'heap-snapshot': { type: 'string' }
+    'heap-snapshot': { type: 'string' },
+    profile: { type: 'string' },
+    'profile-ms': { type: 'string', default: '30000' }
   }
 })
 const steps = values.steps.split(',').map(Number)
@@ -78,10 +83,26 @@ async function start (index: number): Promise<Member> {
   }
 }
 
+let idleCpu = 0
 const settle = async (): Promise<NodeJS.MemoryUsage> => {
+  const cpu = process.cpuUsage()
+  const t0 = performance.now()
   await new Promise(resolve => setTimeout(resolve, settleMs))
+  const used = process.cpuUsage(cpu)
+  idleCpu = (used.user + used.system) / 1000 / (performance.now() - t0)
   ;(globalThis as any).gc?.()
   return process.memoryUsage()
+}
+
+async function profileIdle (file: string, ms: number): Promise<void> {
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  await new Promise(resolve => setTimeout(resolve, ms))
+  const { profile } = await session.post('Profiler.stop')
+  session.disconnect()
+  await writeFile(file, JSON.stringify(profile))
 }
 
 /** Distinct connected pairs, seen from either end. */
@@ -128,6 +149,7 @@ try {
       rssBeforeDials: before.rss,
       heapUsedBeforeDials: before.heapUsed,
       dialFailures,
+      idleCpu: Math.round(idleCpu * 1000) / 1000,
       ms: Math.round(performance.now() - t0)
     })
     if (dialFailures > 0 && values['keep-going'] !== true) { reason = `${dialFailures} dial(s) failed`; break }
@@ -137,6 +159,7 @@ try {
 } catch (err: any) {
   reason = `error: ${err?.message ?? err}`
 }
+if (values.profile != null) await profileIdle(values.profile, Number(values['profile-ms']))
 if (values['heap-snapshot'] != null) {
   ;(globalThis as any).gc?.()
   writeHeapSnapshot(values['heap-snapshot'])

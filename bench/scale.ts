@@ -26,6 +26,8 @@ interface Step {
   heapUsed: number
   rssBeforeDials: number
   dialFailures: number
+  /** share of one core used during the settle after the dials, when only the nodes' timers ran */
+  idleCpu: number
   ms: number
 }
 
@@ -41,7 +43,9 @@ async function grow (kind: Series['kind'], steps: number[], maxRssMiB: number, d
     '--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', join(ROOT, 'bench', 'scale-worker.ts'),
     '--kind', kind, '--steps', steps.join(','), '--degree', '3', '--max-rss-mib', String(maxRssMiB),
     '--deadline-ms', String(deadlineMs), '--settle-ms', String(settleMs), '--relay-client', 'false',
-    ...(keepGoing ? ['--keep-going'] : [])
+    ...(keepGoing ? ['--keep-going'] : []),
+    // HYPHAE_SCALE_PROFILE=DIR: a CPU profile of each kind's idle network after its last step
+    ...(process.env.HYPHAE_SCALE_PROFILE != null ? ['--profile', join(process.env.HYPHAE_SCALE_PROFILE, `${kind}-idle.cpuprofile`)] : [])
   ])
   try {
     // a loaded machine takes over a minute to load the worker's modules
@@ -50,7 +54,7 @@ async function grow (kind: Series['kind'], steps: number[], maxRssMiB: number, d
     const progress = (): void => {
       for (const v of child.values().filter(l => l.event === 'step').slice(seen)) {
         seen++
-        log(`${kind}: ${v.nodes} nodes, ${v.connections} connections, RSS ${Math.round(v.rss / MiB)} MiB, step took ${(v.ms / 1000).toFixed(1)} s`)
+        log(`${kind}: ${v.nodes} nodes, ${v.connections} connections, RSS ${Math.round(v.rss / MiB)} MiB, step took ${(v.ms / 1000).toFixed(1)} s, idle CPU ${Math.round(v.idleCpu * 100)} % of a core`)
       }
     }
     const timer = setInterval(progress, 500)
@@ -122,14 +126,16 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
   }
   const reached = (s: Series): Step | undefined => s.steps.find(st => st.nodes >= GOAL_NODES && st.dialFailures === 0)
   const hyphaeAtGoal = reached(hyphae)
+  const idlePer100 = (st: Step | undefined): number | null => st == null ? null : round(st.idleCpu * 100 / st.nodes * 100)
   const mib = (x: number | null): number | null => x == null ? null : x / MiB
   const kib = (x: number | null): number | null => x == null ? null : x / 1024
   const table = (s: Series): Array<Record<string, number>> => s.steps.map(st => ({
-    nodes: st.nodes, connections: st.connections, rssMiB: round(st.rss / MiB), heapUsedMiB: round(st.heapUsed / MiB), dialFailures: st.dialFailures, seconds: round(st.ms / 1000)
+    nodes: st.nodes, connections: st.connections, rssMiB: round(st.rss / MiB), heapUsedMiB: round(st.heapUsed / MiB), dialFailures: st.dialFailures, idleCpuPercent: round(st.idleCpu * 100), seconds: round(st.ms / 1000)
   }))
   return {
     figures: [
       figure({ name: 'most nodes in one process (all dials ok)', unit: 'nodes', value: last(hyphae)?.nodes ?? 0, baseline: 'bare libp2p nodes', baselineValue: last(bare)?.nodes ?? 0, better: 'higher' }),
+      figure({ name: 'idle CPU per 100 nodes, at that step', unit: '% of a core', value: idlePer100(last(hyphae)), baseline: 'bare libp2p nodes', baselineValue: idlePer100(last(bare)), better: 'lower' }),
       figure({ name: 'RSS per node', unit: 'MiB', value: mib(h.perNode), baseline: 'bare libp2p node', baselineValue: mib(b.perNode), better: 'lower' }),
       figure({ name: 'RSS per connection', unit: 'KiB', value: kib(h.perConnection), baseline: 'bare libp2p connection', baselineValue: kib(b.perConnection), better: 'lower' }),
       figure({
