@@ -76,6 +76,7 @@ export class NodeNetwork {
     this.libp2p.removeEventListener('peer:connect', this.onPeerConnect)
     this.libp2p.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     this.unwatchReservations()
+    await this.warmup.flushRecent().catch(() => {})
     await this.knownRelays.stop()
   }
 

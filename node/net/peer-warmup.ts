@@ -1,5 +1,6 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { Lru } from '../../protocols/dm/lru.ts'
 import { relaysOf } from './relay-addresses.ts'
 import { isDhtServer } from './dht-privacy.ts'
 import type { MetaStore } from '../store/meta-store.ts'
@@ -11,6 +12,15 @@ const LAST_SEEN = 'hyphae/last-seen'
 const RECONNECT_COUNT = 8
 const RECENT_PEERS = 'recent-peers'
 const RECENT_PEERS_KEPT = 32
+/**
+ * The list of recent peers is written at most this often (and on stop), and a peer's last-seen
+ * time at most once per LAST_SEEN_REWRITE_MS: each was an encrypted LevelDB write per connection,
+ * which a DHT server starting among hundreds of peers made many times a second.
+ */
+const RECENT_FLUSH_MS = 10_000
+const LAST_SEEN_REWRITE_MS = 60_000
+
+interface RecentPeer { peerId: string, addrs: string[], at: number }
 /** relay slots a node keeps: two, so that losing one relay leaves contacts a path and a mailbox */
 const WANTED_RELAYS = 2
 /** when to dial remembered peers: at start, then again while few of them answer */
@@ -47,6 +57,13 @@ export class PeerWarmup {
   /** connections whose identify completed, and those identified again (how many times) */
   private readonly identified = new WeakSet<Connection>()
   private readonly identifyTries = new WeakMap<Connection, number>()
+  /** the recent-peers list once read, with what is not written yet */
+  private recent?: RecentPeer[]
+  private recentLoading?: Promise<void>
+  private recentDirty = false
+  private recentTimer?: ReturnType<typeof setTimeout>
+  /** when each peer's last-seen time was last written */
+  private readonly lastSeenWritten = new Lru<number>(1024)
 
   constructor (libp2p: Libp2p<HyphaeServices>, meta?: MetaStore) {
     this.libp2p = libp2p
@@ -169,6 +186,7 @@ export class PeerWarmup {
     this.controller.abort()
     clearInterval(this.directTimer)
     clearTimeout(this.rejoinTimer)
+    clearTimeout(this.recentTimer)
     this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
     this.libp2p.removeEventListener('peer:connect', this.onConnect)
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
@@ -194,7 +212,11 @@ export class PeerWarmup {
   }
 
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
-    const stamp = new TextEncoder().encode(String(Date.now()))
+    const now = Date.now()
+    const id = evt.detail.toString()
+    if (now - (this.lastSeenWritten.get(id) ?? 0) < LAST_SEEN_REWRITE_MS) return
+    this.lastSeenWritten.set(id, now)
+    const stamp = new TextEncoder().encode(String(now))
     void this.libp2p.peerStore.merge(evt.detail, { metadata: { [LAST_SEEN]: stamp } }).catch(() => {})
   }
 
@@ -205,13 +227,32 @@ export class PeerWarmup {
    */
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
     this.identified.add(evt.detail.connection)
-    const meta = this.meta
-    if (meta == null || this.controller.signal.aborted) return
+    if (this.meta == null || this.controller.signal.aborted) return
     const entry = { peerId: evt.detail.peerId.toString(), addrs: evt.detail.listenAddrs.map(a => a.toString()).slice(0, 8), at: Date.now() }
-    void meta.getJSON<typeof entry[]>(RECENT_PEERS).then(async list => {
-      const next = [entry, ...(list ?? []).filter(p => p.peerId !== entry.peerId)].slice(0, RECENT_PEERS_KEPT)
-      if (!this.controller.signal.aborted) await meta.putJSON(RECENT_PEERS, next)
-    }).catch(() => {})
+    void this.noteRecent(entry).catch(() => {})
+  }
+
+  private async noteRecent (entry: RecentPeer): Promise<void> {
+    const meta = this.meta
+    if (meta == null) return
+    this.recentLoading ??= meta.getJSON<RecentPeer[]>(RECENT_PEERS).then(list => { this.recent ??= list ?? [] }, () => { this.recent ??= [] })
+    await this.recentLoading
+    this.recent = [entry, ...(this.recent ?? []).filter(p => p.peerId !== entry.peerId)].slice(0, RECENT_PEERS_KEPT)
+    this.recentDirty = true
+    if (this.recentTimer == null && !this.controller.signal.aborted) {
+      this.recentTimer = setTimeout(() => {
+        this.recentTimer = undefined
+        void this.flushRecent().catch(() => {})
+      }, RECENT_FLUSH_MS)
+      this.recentTimer.unref?.()
+    }
+  }
+
+  /** Writes the recent-peers list if it changed since the last write (called on stop too). */
+  async flushRecent (): Promise<void> {
+    if (!this.recentDirty || this.meta == null || this.recent == null) return
+    this.recentDirty = false
+    await this.meta.putJSON(RECENT_PEERS, this.recent)
   }
 
   /**
