@@ -19,7 +19,8 @@ describe('what the warm-up writes when peers come and go', { timeout: 60_000 }, 
     let lastSeenWrites = 0
     const merge = node.libp2p.peerStore.merge.bind(node.libp2p.peerStore)
     node.libp2p.peerStore.merge = async (id, data, options) => {
-      if (data.metadata?.['hyphae/last-seen'] != null) lastSeenWrites++
+      // the warm-up merges a plain object (libp2p takes a Map too)
+      if ((data.metadata as Record<string, Uint8Array> | undefined)?.['hyphae/last-seen'] != null) lastSeenWrites++
       return merge(id, data, options)
     }
     let identified = 0
