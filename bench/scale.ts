@@ -158,7 +158,8 @@ export async function run (ctx: BenchContext): Promise<BenchResult> {
       hyphae: { baselineRssMiB: round(hyphae.baselineRss / MiB), stoppedBecause: hyphae.reason, steps: table(hyphae), relayClient: false }
     },
     notes: [
-      'a messenger dials more than the 3 peers it is told to: its DHT walk dials what it discovers (below 32 connections), so its connection count grows by itself',
+      'messengers are DHT clients here, as users are: each holds the connections the bench dials, as a bare node does',
+      'idle CPU is read during the settle right after a step\'s dials: noisy, a trend rather than a figure',
       'the goal counts as met only when 1000 messengers were actually reached within the bound; a projection never meets it'
     ]
   }
