@@ -72,8 +72,9 @@ async function grow (kind: Series['kind'], steps: number[], maxRssMiB: number, d
 /**
  * Bytes per node and per connection: a least-squares fit of RSS = base + perNode x nodes +
  * perConnection x connections over every reading (the empty process, and each step before and
- * after its dials). A messenger's connections also grow by themselves between readings (its
- * DHT walk dials), which a fit handles and a plain difference would charge to the nodes.
+ * after its dials). Connections that open or close between readings (a DHT server's walk, a
+ * ping that times out on a saturated thread) are handled by the fit, where a plain difference
+ * would charge them to the nodes.
  */
 function costs (s: Series): { perNode: number | null, perConnection: number | null } {
   const points: Array<[number, number, number]> = [[0, 0, s.baselineRss]]
