@@ -5,9 +5,9 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { logger } from '@libp2p/logger'
 import { DisappearingMessages } from '../../node/direct/disappearing.ts'
-import { openDatabase, removeStore, type Database } from '../../node/store/database.ts'
+import { openDatabase, type Database } from '../../node/store/database.ts'
 import { MessagesStore } from '../../node/store/messages-store.ts'
-import { tempDir } from '../fixtures/temp-dir.ts'
+import { removeDir, tempDir } from '../fixtures/index.ts'
 
 describe('the disappearing-messages sweep', () => {
   let dir: string
@@ -18,7 +18,7 @@ describe('the disappearing-messages sweep', () => {
   })
   after(async () => {
     await db?.close()
-    await removeStore(dir)
+    await removeDir(dir)
   })
 
   it('reads no timers while none is on, and again once a contact sets one', async () => {
