@@ -137,6 +137,8 @@ export class MailboxClient {
     let opening = this.opened.get(key)
     if (opening == null) {
       opening = (async () => {
+        // a hand-over still in flight when the contact was blocked must not open its queue again
+        if (contact != null && await this.blocked(contact)) return false
         const signal = AbortSignal.timeout(DEPOSIT_TIMEOUT)
         const queue = await this.queueOn(relay, contact)
         await this.components.mailbox.open(relay, queue, { signal })
@@ -144,6 +146,11 @@ export class MailboxClient {
         if (this.components.prekeys != null) {
           await this.components.mailbox.publishPrekeys(relay, queue, PrekeyBundle.encode(await this.components.prekeys()), { signal })
             .catch(err => { this.components.log('prekeys not left on %p - %e', relay, err) })
+        }
+        // blocked while it opened: the block's Close may have reached the relay first
+        if (contact != null && await this.blocked(contact)) {
+          await this.closeQueues(contact, [relay.toString()])
+          return false
         }
         return true
       })().catch(err => {
@@ -154,6 +161,10 @@ export class MailboxClient {
       this.opened.set(key, opening)
     }
     return opening
+  }
+
+  private async blocked (contact: PeerId): Promise<boolean> {
+    return (await this.components.contacts.get(contact.toString()))?.state === 'blocked'
   }
 
   /**

@@ -70,6 +70,10 @@ describe('closes that reach every relay, and the invite\'s queue after a block',
     assert.equal(await relayStore().getQueue(hex(oldInvite.id)), undefined, 'the old invite\'s queue is gone from the relay')
     await refused(bob, queueRef(bobs), prekeys, 'bob\'s own queue refuses him')
     await refused(bob, oldInvite, prekeys, 'the invite\'s queue he held refuses him')
+    // a hand-over of queues to bob that was in flight when he was blocked opens nothing again
+    await (alice().direct as any).mailbox.openQueues([relay.libp2p.peerId], AbortSignal.timeout(10_000), bob.libp2p.peerId)
+    assert.equal(await relayStore().getQueue(bobs.queue), undefined, 'bob\'s queue stays closed')
+    await refused(bob, queueRef(bobs), prekeys, 'bob\'s own queue still refuses him')
 
     const fresh = await queueOpened(alice(), relay, dave)
     assert.notEqual(hex(fresh.id), hex(oldInvite.id), 'a fresh invite names a new queue')
